@@ -1,0 +1,42 @@
+# The two set-up commands: `make run` (gateway on the embedded default) and
+# `make check` (unit tests, fuzz-corpus replays, e2e labs). Both install
+# missing Debian packages first when run as root.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+
+.PHONY: all run check deps asan check-asan fuzzers bench format clean
+
+all: deps
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD)
+	ninja -C $(BUILD)
+
+deps:
+	@scripts/install-deps
+
+run: all
+	$(BUILD)/p2sgw
+
+check: all
+	tests/run-all.sh $(BUILD)
+
+# Address and undefined-behaviour sanitizers over the unit tests and replays.
+asan: deps
+	@test -f $(ASAN_BUILD)/build.ninja || meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	ninja -C $(ASAN_BUILD)
+
+check-asan: asan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 meson test -C $(ASAN_BUILD) --print-errorlogs
+
+# libFuzzer harnesses, for running fuzz campaigns (clang).
+fuzzers: deps
+	@test -f build-fuzz/build.ninja || CC=clang meson setup build-fuzz -Dfuzzers=true -Db_lundef=false
+	ninja -C build-fuzz
+
+bench: all
+	bench/openvpn-throughput $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -1,0 +1,130 @@
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+
+static void add_msg(char ***arr, size_t *n, const char *path, const char *fmt, va_list ap)
+{
+	char body[512], line[1100];
+	vsnprintf(body, sizeof(body), fmt, ap);
+	snprintf(line, sizeof(line), "%s: %s", path, body);
+	char **grown = realloc(*arr, (*n + 1) * sizeof(char *));
+	if (!grown)
+		return;
+	*arr = grown;
+	grown[(*n)++] = strdup(line);
+}
+
+void conf_errors_add(struct conf_errors *e, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_msg(&e->msg, &e->n, path, fmt, ap);
+	va_end(ap);
+}
+
+void conf_warn_add(struct conf_errors *e, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_msg(&e->warn, &e->n_warn, path, fmt, ap);
+	va_end(ap);
+}
+
+void conf_errors_free(struct conf_errors *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->msg[i]);
+	for (size_t i = 0; i < e->n_warn; i++)
+		free(e->warn[i]);
+	free(e->msg);
+	free(e->warn);
+	memset(e, 0, sizeof(*e));
+}
+
+static void conf_defaults(struct gw_conf *c)
+{
+	c->name = strdup("p2sgw");
+	c->sku = strdup("VpnGw1");
+	c->generation = strdup("Generation1");
+	c->vpn_type = strdup("RouteBased");
+	c->state_dir = strdup("/var/lib/p2sgw");
+	c->tun_name = strdup("p2s0");
+	c->log_level = strdup("info");
+	c->listen_addr = strdup("0.0.0.0");
+	c->tcp_port = 443;
+	c->udp_port = 1194;
+	c->reneg_sec = 3600;
+	c->ping_sec = 10;
+	c->ping_restart_sec = 60;
+	c->protocols = PROTO_OPENVPN;
+	c->auth_types = AUTH_CERTIFICATE;
+}
+
+static struct gw_conf *conf_from_json(json_t *root, struct conf_errors *errs)
+{
+	struct gw_conf *c = calloc(1, sizeof(*c));
+	conf_defaults(c);
+	conf_walk_object(root, conf_schema_root, "", c, errs);
+	json_decref(root);
+	if (errs->n == 0)
+		conf_validate(c, errs);
+	if (errs->n) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct gw_conf *conf_load_string(const char *json, struct conf_errors *errs)
+{
+	json_error_t je;
+	json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &je);
+	if (!root) {
+		char where[64];
+		snprintf(where, sizeof(where), "line %d column %d", je.line, je.column);
+		conf_errors_add(errs, where, "%s", je.text);
+		return NULL;
+	}
+	return conf_from_json(root, errs);
+}
+
+struct gw_conf *conf_load_file(const char *path, struct conf_errors *errs)
+{
+	json_error_t je;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!root) {
+		char where[600];
+		snprintf(where, sizeof(where), "%s line %d column %d", path, je.line, je.column);
+		conf_errors_add(errs, where, "%s", je.text);
+		return NULL;
+	}
+	return conf_from_json(root, errs);
+}
+
+void conf_free(struct gw_conf *c)
+{
+	if (!c)
+		return;
+	char **strs[] = {&c->name,	  &c->sku,	   &c->generation,     &c->vpn_type,
+			 &c->fqdn,	  &c->state_dir,   &c->tun_name,       &c->control_socket,
+			 &c->log_level,	  &c->listen_addr, &c->cert_file,      &c->key_file,
+			 &c->tls_auth_file};
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		free(*strs[i]);
+	free(c->vnet.v);
+	free(c->routes.v);
+	free(c->pools.v);
+	for (size_t i = 0; i < c->n_roots; i++) {
+		free(c->roots[i].name);
+		free(c->roots[i].der);
+	}
+	free(c->roots);
+	for (size_t i = 0; i < c->n_revoked; i++)
+		free(c->revoked[i].name);
+	free(c->revoked);
+	free(c);
+}

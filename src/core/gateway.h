@@ -1,0 +1,56 @@
+/* The daemon glue: the one place that knows every subsystem. Owns the
+ * configuration, pool, session registry, TUN, trust state and engines. */
+#ifndef P2S_GATEWAY_H
+#define P2S_GATEWAY_H
+
+#include <ev.h>
+#include <openssl/ssl.h>
+#include <stdbool.h>
+
+#include "auth/cert.h"
+#include "conf/conf.h"
+#include "core/statedir.h"
+#include "pool/pool.h"
+#include "tunnel/fwd.h"
+#include "tunnel/session.h"
+
+struct ovpn_server;
+struct ctl;
+
+struct gateway {
+	struct ev_loop *loop;
+	struct gw_conf *conf;
+	const char *conf_path; /* NULL: the embedded default */
+	bool auto_pki;	       /* no serverCertificate: PKI made in stateDirectory */
+	struct statedir_paths state;
+	X509 *demo_root;       /* trusted in addition to the configured roots */
+	struct pool pool;
+	struct session_registry reg;
+	struct fwd fwd;
+	int tun_fd;
+	int tun_ifindex;
+	ev_io tun_io;
+	struct cert_auth *auth;
+	SSL_CTX *tls_ctx;
+	struct ovpn_server *ovpn;
+	struct ctl *ctl;
+	ev_signal sig_hup, sig_int, sig_term;
+	unsigned admitted_ovpn;
+};
+
+int gateway_init(struct gateway *g, struct gw_conf *conf, const char *conf_path);
+int gateway_run(struct gateway *g);
+void gateway_free(struct gateway *g);
+/* Re-reads the configuration; applies trust changes without dropping
+ * sessions that are still acceptable. 0 or negative (old config kept). */
+int gateway_reload(struct gateway *g);
+
+/* Leases a pool address for an authenticated session, within the SKU cap.
+ * 0, or P2S_E_FULL with *why set. */
+int gateway_session_admit(struct gateway *g, struct session *s, const char **why);
+void gateway_session_release(struct gateway *g, struct session *s);
+
+/* TLS server context with the seed's exact TLS policy. */
+SSL_CTX *gateway_tls_ctx_new(const char *cert_file, const char *key_file, struct cert_auth *a);
+
+#endif

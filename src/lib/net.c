@@ -1,0 +1,95 @@
+#include "net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint32_t prefix4_mask(uint8_t len)
+{
+	return len == 0 ? 0 : 0xffffffffu << (32 - len);
+}
+
+int prefix4_parse(const char *s, struct prefix4 *out)
+{
+	char ip[32];
+	const char *slash = strchr(s, '/');
+	if (!slash || (size_t)(slash - s) >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, s, slash - s);
+	ip[slash - s] = 0;
+	struct in_addr a;
+	if (inet_pton(AF_INET, ip, &a) != 1)
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	long len = strtol(slash + 1, &end, 10);
+	if (*end || end == slash + 1 || len < 0 || len > 32 || errno)
+		return -EINVAL;
+	uint32_t h = ntohl(a.s_addr);
+	if (h & ~prefix4_mask((uint8_t)len))
+		return -EINVAL;
+	out->addr = h;
+	out->len = (uint8_t)len;
+	return 0;
+}
+
+bool prefix4_contains(const struct prefix4 *p, uint32_t addr)
+{
+	return (addr & prefix4_mask(p->len)) == p->addr;
+}
+
+bool prefix4_overlap(const struct prefix4 *a, const struct prefix4 *b)
+{
+	uint8_t l = a->len < b->len ? a->len : b->len;
+	return ((a->addr ^ b->addr) & prefix4_mask(l)) == 0;
+}
+
+void ip4_str(uint32_t addr, char out[16])
+{
+	struct in_addr a = {.s_addr = htonl(addr)};
+	inet_ntop(AF_INET, &a, out, 16);
+}
+
+bool ip4_is_private(const struct prefix4 *p)
+{
+	static const struct prefix4 priv[] = {
+		{0x0a000000, 8}, {0xac100000, 12}, {0xc0a80000, 16}, {0x64400000, 10}};
+	for (size_t i = 0; i < sizeof(priv) / sizeof(priv[0]); i++)
+		if (p->len >= priv[i].len && prefix4_contains(&priv[i], p->addr))
+			return true;
+	return false;
+}
+
+void sockaddr_str(const union sockaddr_any *a, char *out, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	if (a->sa.sa_family == AF_INET) {
+		inet_ntop(AF_INET, &a->in.sin_addr, ip, sizeof(ip));
+		snprintf(out, cap, "%s:%u", ip, ntohs(a->in.sin_port));
+	} else if (a->sa.sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &a->in6.sin6_addr, ip, sizeof(ip));
+		snprintf(out, cap, "[%s]:%u", ip, ntohs(a->in6.sin6_port));
+	} else {
+		snprintf(out, cap, "unknown");
+	}
+}
+
+socklen_t sockaddr_len(const union sockaddr_any *a)
+{
+	return a->sa.sa_family == AF_INET6 ? sizeof(a->in6) : sizeof(a->in);
+}
+
+bool sockaddr_equal(const union sockaddr_any *a, const union sockaddr_any *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->in.sin_port == b->in.sin_port &&
+		       a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+	if (a->sa.sa_family == AF_INET6)
+		return a->in6.sin6_port == b->in6.sin6_port &&
+		       memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16) == 0;
+	return false;
+}

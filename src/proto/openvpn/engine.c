@@ -1,0 +1,711 @@
+/* OpenVPN sessions: the control channel state machine (reliability, TLS on
+ * memory BIOs, key-method 2, push), key rotation and keepalive. The data
+ * channel's per-packet path is in data_path.c; sockets are in transport.c. */
+#define LOG_MODULE "openvpn"
+
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/gateway.h"
+#include "engine.h"
+#include "internal.h"
+#include "lib/err.h"
+#include "lib/log.h"
+#include "push.h"
+
+#define TICK 0.5
+#define EKM_LABEL "EXPORTER-OpenVPN-datakeys"
+
+static uint8_t msg_buf[65536]; /* one loop per process: plaintext scratch */
+
+double ovpn_now(struct ovpn_server *srv)
+{
+	return ev_now(srv->gw->loop);
+}
+
+static void sess_destroy(struct ovpn_sess *os);
+static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks);
+
+/* ---- control packets out ------------------------------------------------ */
+
+static void send_ctl(struct ovpn_sess *os, struct ovpn_ks *ks, uint8_t op, uint32_t msg_id,
+		     const uint8_t *payload, size_t len)
+{
+	struct ovpn_ctl p = {.op = op, .key_id = ks->key_id, .sid = os->local_sid};
+	p.msg_id = msg_id;
+	p.payload = payload;
+	p.payload_len = len;
+	p.replay_id = (uint64_t)os->ta_time << 32 | ++os->ta_pid;
+	p.n_acks = (uint8_t)rel_acks_take(&ks->rel, p.acks,
+					  op == OVPN_ACK_V1 ? OVPN_MAX_ACKS : OVPN_MAX_PIGGY_ACKS);
+	if (p.n_acks)
+		p.ack_sid = os->remote_sid;
+	uint8_t buf[OVPN_CTL_MAX];
+	int n = ovpn_ctl_write(buf, sizeof(buf), &p, &os->srv->ta);
+	if (n > 0)
+		ovpn_transport_send(os, buf, (size_t)n, false);
+}
+
+/* Moves what TLS wrote into the send window, then sends what is due. */
+static void ks_flush(struct ovpn_sess *os, struct ovpn_ks *ks)
+{
+	uint8_t chunk[OVPN_TLS_CHUNK];
+	while (ks->wbio && rel_send_has_room(&ks->rel) && BIO_ctrl_pending(ks->wbio) > 0) {
+		int n = BIO_read(ks->wbio, chunk, sizeof(chunk));
+		if (n <= 0)
+			break;
+		rel_send_queue(&ks->rel, OVPN_CONTROL_V1, chunk, (size_t)n);
+	}
+	double now = ovpn_now(os->srv);
+	struct rel_slot *s;
+	while ((s = rel_send_due(&ks->rel, now))) {
+		send_ctl(os, ks, s->op, s->id, s->data, s->len);
+		rel_sent(&ks->rel, s, now);
+	}
+	while (ks->rel.n_acks)
+		send_ctl(os, ks, OVPN_ACK_V1, 0, NULL, 0);
+}
+
+static void flush_all(struct ovpn_sess *os)
+{
+	for (int i = 0; i < 2; i++)
+		if (os->ks[i].state != KS_UNUSED)
+			ks_flush(os, &os->ks[i]);
+}
+
+/* One control message: a single TLS record, NUL-terminated. */
+static void send_message(struct ovpn_ks *ks, const char *msg)
+{
+	SSL_write(ks->ssl, msg, (int)strlen(msg) + 1);
+}
+
+/* ---- key states --------------------------------------------------------- */
+
+static void ks_free(struct ovpn_ks *ks)
+{
+	SSL_free(ks->ssl); /* frees both BIOs */
+	if (ovpn_dc_ready(&ks->dc))
+		ovpn_dc_free(&ks->dc);
+	memset(ks, 0, sizeof(*ks));
+}
+
+static int ks_init(struct ovpn_sess *os, struct ovpn_ks *ks, uint8_t key_id)
+{
+	memset(ks, 0, sizeof(*ks));
+	ks->ssl = SSL_new(os->srv->tls_ctx);
+	ks->rbio = BIO_new(BIO_s_mem());
+	ks->wbio = BIO_new(BIO_s_mem());
+	if (!ks->ssl || !ks->rbio || !ks->wbio) {
+		BIO_free(ks->rbio);
+		BIO_free(ks->wbio);
+		SSL_free(ks->ssl);
+		ks->ssl = NULL;
+		return -ENOMEM;
+	}
+	BIO_set_mem_eof_return(ks->rbio, -1); /* empty means "wait", not EOF */
+	SSL_set_bio(ks->ssl, ks->rbio, ks->wbio);
+	SSL_set_accept_state(ks->ssl);
+	cert_auth_set_label(ks->ssl, os->label);
+	rel_init(&ks->rel, 2.0);
+	ks->key_id = key_id;
+	ks->state = KS_TLS;
+	ks->started = ovpn_now(os->srv);
+	return 0;
+}
+
+static struct ovpn_ks *ks_by_id(struct ovpn_sess *os, uint8_t key_id)
+{
+	for (int i = 0; i < 2; i++)
+		if (os->ks[i].state != KS_UNUSED && os->ks[i].key_id == key_id)
+			return &os->ks[i];
+	return NULL;
+}
+
+/* A new key state in the non-primary slot, for renegotiation. */
+static struct ovpn_ks *ks_start_renegotiation(struct ovpn_sess *os, uint8_t key_id)
+{
+	struct ovpn_ks *ks = &os->ks[1 - os->primary];
+	ks_free(ks);
+	if (ks_init(os, ks, key_id) < 0)
+		return NULL;
+	rel_send_queue(&ks->rel, OVPN_CONTROL_SOFT_RESET_V1, NULL, 0);
+	slog_info(os->label, "renegotiating data keys (key id %u)", key_id);
+	return ks;
+}
+
+static uint8_t next_key_id(uint8_t k)
+{
+	return k == 7 ? 1 : (uint8_t)(k + 1); /* 0 is only ever the first key */
+}
+
+/* ---- data keys ---------------------------------------------------------- */
+
+static int derive_keys(struct ovpn_sess *os, struct ovpn_ks *ks)
+{
+	uint8_t key2[OVPN_KEY2_LEN];
+	int r;
+	if (os->pi.iv_proto & IV_PROTO_TLS_KEY_EXPORT)
+		r = SSL_export_keying_material(ks->ssl, key2, sizeof(key2), EKM_LABEL,
+					       strlen(EKM_LABEL), NULL, 0, 0) == 1
+			    ? 0
+			    : P2S_E_CRYPTO;
+	else
+		r = ovpn_prf_key2(os->km2.pre_master, os->km2.random1, os->srv_random1,
+				  os->km2.random2, os->srv_random2, os->remote_sid,
+				  os->local_sid, key2);
+	if (r == 0)
+		r = ovpn_dc_init(&ks->dc, os->cipher, key2, true);
+	OPENSSL_cleanse(key2, sizeof(key2));
+	ovpn_km2_free(&os->km2);
+	return r;
+}
+
+/* A renegotiated key takes over; the old one lingers for packets in flight. */
+static void ks_activate(struct ovpn_sess *os, struct ovpn_ks *ks)
+{
+	ks->state = KS_ACTIVE;
+	int idx = (int)(ks - os->ks);
+	if (idx != os->primary) {
+		os->ks[os->primary].expires = ovpn_now(os->srv) + OVPN_LAME_DUCK;
+		os->primary = idx;
+		slog_info(os->label, "data keys renegotiated (key id %u)", ks->key_id);
+	}
+	uint32_t reneg = os->srv->gw->conf->reneg_sec;
+	if (reneg)
+		os->reneg_at = ovpn_now(os->srv) + reneg * (0.9 + 0.1 * (rand() / (double)RAND_MAX));
+}
+
+/* ---- authentication and key-method 2 ------------------------------------ */
+
+static void auth_failed(struct ovpn_sess *os, struct ovpn_ks *ks, const char *why)
+{
+	slog_warn(os->label, "authentication refused: %s", why);
+	send_message(ks, "AUTH_FAILED");
+	ks_flush(os, ks);
+	ovpn_sess_close(os, why);
+	os->close_at = ovpn_now(os->srv) + 1.0; /* let AUTH_FAILED reach the client */
+}
+
+static const char *first_key_admit(struct ovpn_sess *os, struct ovpn_ks *ks)
+{
+	struct session *s = os->s;
+	if (cert_identity_from_ssl(ks->ssl, &s->cert) < 0)
+		return "no verified client certificate";
+	s->has_cert = true;
+	snprintf(s->user, sizeof(s->user), "%s", s->cert.cn);
+	os->cipher = ovpn_ncp_select(&os->pi, os->km2.options);
+	if (!os->cipher)
+		return "no data cipher in common (client offers none of AES-256-GCM, "
+		       "AES-128-GCM, CHACHA20-POLY1305)";
+	const char *why = NULL;
+	if (gateway_session_admit(os->srv->gw, s, &why) < 0)
+		return why;
+	os->admitted = true;
+	return NULL;
+}
+
+static const char *renegotiation_check(struct ovpn_sess *os, struct ovpn_ks *ks)
+{
+	struct cert_identity id;
+	if (cert_identity_from_ssl(ks->ssl, &id) < 0)
+		return "no verified client certificate on renegotiation";
+	if (memcmp(id.leaf_sha1, os->s->cert.leaf_sha1, 20) != 0 &&
+	    strcmp(id.cn, os->s->cert.cn) != 0)
+		return "client certificate identity changed on renegotiation";
+	os->s->cert = id;
+	return NULL;
+}
+
+static void km2_send(struct ovpn_sess *os, struct ovpn_ks *ks)
+{
+	static const char occ[] = "V4,dev-type tun,link-mtu 1559,tun-mtu 1500,proto TCPv4_SERVER,"
+				  "keydir 0,cipher AES-256-GCM,auth SHA256,keysize 256,tls-auth,"
+				  "key-method 2,tls-server";
+	uint8_t buf[1024];
+	RAND_bytes(os->srv_random1, sizeof(os->srv_random1));
+	RAND_bytes(os->srv_random2, sizeof(os->srv_random2));
+	int n = ovpn_km2_write_server(buf, sizeof(buf), os->srv_random1, os->srv_random2, occ);
+	if (n > 0)
+		SSL_write(ks->ssl, buf, n);
+}
+
+static void km2_in(struct ovpn_sess *os, struct ovpn_ks *ks, const uint8_t *p, size_t n)
+{
+	ovpn_km2_free(&os->km2);
+	if (ovpn_km2_parse_client(p, n, &os->km2) < 0) {
+		ovpn_sess_close(os, "malformed key-method 2 message");
+		return;
+	}
+	bool first = !os->pushed && ks->key_id == 0;
+	if (first)
+		ovpn_peer_info_parse(os->km2.peer_info, &os->pi);
+	const char *why = first ? first_key_admit(os, ks) : renegotiation_check(os, ks);
+	if (why) {
+		auth_failed(os, ks, why);
+		return;
+	}
+	km2_send(os, ks);
+	if (!first) {
+		if (derive_keys(os, ks) < 0)
+			ovpn_sess_close(os, "data key derivation failed");
+		else
+			ks_activate(os, ks);
+		return;
+	}
+	ks->state = KS_PUSH;
+	if (os->pi.iv_proto & IV_PROTO_REQUEST_PUSH)
+		send_push(os, ks);
+}
+
+static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
+{
+	struct gateway *gw = os->srv->gw;
+	const struct gw_conf *c = gw->conf;
+	struct prefix4 routes[128];
+	size_t nr = 0;
+	for (size_t i = 0; i < c->vnet.n && nr < 128; i++)
+		routes[nr++] = c->vnet.v[i];
+	for (size_t i = 0; i < c->routes.n && nr < 128; i++)
+		routes[nr++] = c->routes.v[i];
+	const struct pool_range *pr = &gw->pool.ranges[os->s->pool_range];
+	struct ovpn_push_params pp = {
+		.ifconfig_ip = os->s->addr,
+		.prefix_len = pr->prefix.len,
+		.route_gateway = pool_gateway(&gw->pool, os->s->pool_range),
+		.routes = routes,
+		.n_routes = nr,
+		.ping = c->ping_sec,
+		.ping_restart = c->ping_restart_sec,
+		.peer_id = os->peer_id,
+		.cipher = os->cipher,
+		.iv_proto = os->pi.iv_proto,
+		.iv_ncp = os->pi.iv_ncp,
+		.push_mtu = os->pi.has_mtu,
+	};
+	static char msgs[8][PUSH_MSG_MAX];
+	int n = ovpn_push_reply_build(&pp, msgs, 8);
+	for (int i = 0; i < n; i++)
+		send_message(ks, msgs[i]);
+	os->pushed = true;
+	if (derive_keys(os, ks) < 0) {
+		ovpn_sess_close(os, "data key derivation failed");
+		return;
+	}
+	ks_activate(os, ks);
+	char a[16];
+	ip4_str(os->s->addr, a);
+	slog_info(os->label, "session up: user \"%s\" address %s cipher %s%s", os->s->user, a,
+		  os->cipher, os->pi.iv_proto & IV_PROTO_TLS_KEY_EXPORT ? " (tls-ekm)" : "");
+}
+
+/* ---- control messages and TLS ------------------------------------------- */
+
+static void command_in(struct ovpn_sess *os, struct ovpn_ks *ks, const char *cmd)
+{
+	if (strcmp(cmd, "PUSH_REQUEST") == 0) {
+		if (ks->state == KS_PUSH)
+			send_push(os, ks);
+	} else if (strcmp(cmd, "EXIT") == 0) {
+		ovpn_sess_close(os, "client sent exit notification");
+	} else {
+		slog_debug(os->label, "ignoring control message \"%.64s\"", cmd);
+	}
+}
+
+static void message_in(struct ovpn_sess *os, struct ovpn_ks *ks, const uint8_t *p, size_t n)
+{
+	if (ks->state == KS_KM2) {
+		km2_in(os, ks, p, n);
+		return;
+	}
+	/* Commands are NUL-separated strings; a record may carry several. */
+	size_t off = 0;
+	while (off < n && !os->closing) {
+		const uint8_t *nul = memchr(p + off, 0, n - off);
+		size_t len = nul ? (size_t)(nul - (p + off)) : n - off;
+		char cmd[256];
+		if (len && len < sizeof(cmd)) {
+			memcpy(cmd, p + off, len);
+			cmd[len] = 0;
+			command_in(os, ks, cmd);
+		}
+		off += len + 1;
+	}
+}
+
+static void tls_failed(struct ovpn_sess *os, struct ovpn_ks *ks, const char *stage)
+{
+	char err[256] = "connection closed";
+	unsigned long e = ERR_get_error();
+	if (e)
+		ERR_error_string_n(e, err, sizeof(err));
+	ERR_clear_error();
+	ks_flush(os, ks); /* carry the TLS alert to the client */
+	slog_warn(os->label, "TLS %s failed: %s", stage, err);
+	ovpn_sess_close(os, "TLS failure");
+}
+
+static void ks_drive(struct ovpn_sess *os, struct ovpn_ks *ks)
+{
+	if (ks->state == KS_TLS) {
+		int r = SSL_do_handshake(ks->ssl);
+		if (r != 1) {
+			int e = SSL_get_error(ks->ssl, r);
+			if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+				tls_failed(os, ks, "handshake");
+			return;
+		}
+		ks->state = KS_KM2;
+		slog_debug(os->label, "TLS up: %s %s", SSL_get_version(ks->ssl),
+			   SSL_get_cipher_name(ks->ssl));
+	}
+	while (!os->closing && ks->ssl) {
+		int n = SSL_read(ks->ssl, msg_buf, sizeof(msg_buf));
+		if (n <= 0) {
+			int e = SSL_get_error(ks->ssl, n);
+			if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+				tls_failed(os, ks, "read");
+			return;
+		}
+		message_in(os, ks, msg_buf, (size_t)n);
+	}
+}
+
+/* ---- control packets in ------------------------------------------------- */
+
+static void ctl_payload(struct ovpn_ks *ks, const struct rel_slot *sl)
+{
+	if (sl->op == OVPN_CONTROL_V1 && sl->len)
+		BIO_write(ks->rbio, sl->data, (int)sl->len);
+}
+
+static struct ovpn_ks *ks_for_packet(struct ovpn_sess *os, const struct ovpn_ctl *c)
+{
+	struct ovpn_ks *ks = ks_by_id(os, c->key_id);
+	if (ks || c->op != OVPN_CONTROL_SOFT_RESET_V1 || c->key_id == 0)
+		return ks;
+	/* The client renegotiates: only on top of a fully established key. */
+	if (os->ks[os->primary].state != KS_ACTIVE)
+		return NULL;
+	return ks_start_renegotiation(os, c->key_id);
+}
+
+static void control_in(struct ovpn_sess *os, const uint8_t *pkt, size_t len)
+{
+	struct ovpn_ctl c;
+	int r = ovpn_ctl_parse(pkt, len, &os->srv->ta, &c);
+	if (r < 0) {
+		slog_debug(os->label, "dropped control packet: %s", p2s_strerror(r));
+		return;
+	}
+	if (os->srv->ta.enabled) {
+		if (replay_check(&os->ta_replay, c.replay_id) < 0)
+			return;
+		replay_update(&os->ta_replay, c.replay_id);
+	}
+	if (os->remote_sid == 0)
+		os->remote_sid = c.sid;
+	else if (c.sid != os->remote_sid)
+		return;
+	struct ovpn_ks *ks = ks_for_packet(os, &c);
+	if (!ks)
+		return;
+	if (c.n_acks && c.ack_sid == os->local_sid)
+		for (unsigned i = 0; i < c.n_acks; i++)
+			rel_ack_in(&ks->rel, c.acks[i]);
+	if (c.has_msg_id)
+		rel_recv(&ks->rel, c.msg_id, c.op, c.payload, c.payload_len);
+	const struct rel_slot *sl;
+	while ((sl = rel_recv_pop(&ks->rel)))
+		ctl_payload(ks, sl);
+	os->last_recv = ovpn_now(os->srv);
+	ks_drive(os, ks);
+	if (!os->closing || os->close_at > ovpn_now(os->srv))
+		ks_flush(os, ks);
+}
+
+/* ---- data channel ------------------------------------------------------- */
+
+static int data_in(struct ovpn_sess *os, const uint8_t *pkt, size_t len)
+{
+	struct ovpn_ks *ks = ks_by_id(os, ovpn_kid_of(pkt[0]));
+	if (!ks || !ovpn_dc_ready(&ks->dc))
+		return P2S_E_PROTO;
+	int n = ovpn_dc_decrypt(&ks->dc, pkt, len, msg_buf, sizeof(msg_buf));
+	if (n < 0) {
+		os->s->ctr.dropped++;
+		return n;
+	}
+	os->last_recv = ovpn_now(os->srv);
+	if (ovpn_is_ping(msg_buf, (size_t)n))
+		return 0;
+	if (ovpn_is_occ_exit(msg_buf, (size_t)n)) {
+		ovpn_sess_close(os, "client sent exit notification");
+		return 0;
+	}
+	if (n > 0)
+		fwd_from_session(&os->srv->gw->fwd, os->s, msg_buf, (size_t)n);
+	return 0;
+}
+
+int ovpn_sess_input(struct ovpn_sess *os, const uint8_t *pkt, size_t len)
+{
+	if (os->closing || len < 1)
+		return P2S_E_PROTO;
+	if (ovpn_op_is_data(ovpn_op_of(pkt[0])))
+		return data_in(os, pkt, len);
+	control_in(os, pkt, len);
+	return 0;
+}
+
+static void data_send(struct ovpn_sess *os, const uint8_t *pkt, size_t len)
+{
+	struct ovpn_ks *ks = &os->ks[os->primary];
+	if (os->closing || ks->state != KS_ACTIVE)
+		return;
+	static uint8_t out[65536 + OVPN_DATA_OVERHEAD];
+	int n = ovpn_dc_encrypt(&ks->dc, ks->key_id, os->peer_id, pkt, len, out, sizeof(out));
+	if (n > 0) {
+		ovpn_transport_send(os, out, (size_t)n, true);
+		os->last_send = ovpn_now(os->srv);
+	}
+}
+
+static void sess_send_ip(struct session *s, const uint8_t *pkt, size_t len)
+{
+	data_send(s->proto, pkt, len);
+}
+
+/* Ordered by the gateway (reload, revocation, control socket). */
+static void sess_disconnect(struct session *s, const char *reason)
+{
+	struct ovpn_sess *os = s->proto;
+	struct ovpn_ks *ks = &os->ks[os->primary];
+	if (os->closing)
+		return;
+	char msg[200];
+	snprintf(msg, sizeof(msg), "RESTART,%s", reason);
+	if (ks->state >= KS_KM2) {
+		send_message(ks, msg);
+		ks_flush(os, ks);
+	}
+	ovpn_sess_close(os, reason);
+	os->close_at = ovpn_now(os->srv) + 1.0;
+}
+
+static const struct session_ops ovpn_session_ops = {
+	.protocol = "OpenVPN",
+	.send_ip = sess_send_ip,
+	.disconnect = sess_disconnect,
+};
+
+/* ---- timers ------------------------------------------------------------- */
+
+static void keepalive(struct ovpn_sess *os, double now)
+{
+	const struct gw_conf *c = os->srv->gw->conf;
+	if (now - os->last_recv > 2.0 * c->ping_restart_sec) {
+		ovpn_sess_close(os, "ping timeout: nothing heard from the client");
+		return;
+	}
+	if (now - os->last_send >= c->ping_sec)
+		data_send(os, ovpn_ping_magic, sizeof(ovpn_ping_magic));
+	struct ovpn_ks *pk = &os->ks[os->primary], *other = &os->ks[1 - os->primary];
+	if (os->reneg_at && now >= os->reneg_at && pk->state == KS_ACTIVE &&
+	    (other->state == KS_UNUSED || other->state == KS_ACTIVE)) {
+		os->reneg_at = 0;
+		ks_start_renegotiation(os, next_key_id(pk->key_id));
+	}
+}
+
+static void ks_tick(struct ovpn_sess *os, struct ovpn_ks *ks, double now)
+{
+	if (ks->expires && now >= ks->expires) {
+		ks_free(ks);
+		return;
+	}
+	if (ks->state != KS_ACTIVE && now - ks->started > OVPN_HAND_WINDOW) {
+		if (ks == &os->ks[os->primary]) {
+			ovpn_sess_close(os, "TLS handshake did not complete within 60 s");
+			return;
+		}
+		slog_warn(os->label, "renegotiation timed out");
+		ks_free(ks);
+		return;
+	}
+	ks_flush(os, ks);
+}
+
+static void sess_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct ovpn_sess *os = w->data;
+	double now = ovpn_now(os->srv);
+	if (os->closing) {
+		if (now >= os->close_at)
+			sess_destroy(os);
+		else
+			flush_all(os); /* a last message (AUTH_FAILED, RESTART) may need resending */
+		return;
+	}
+	for (int i = 0; i < 2 && !os->closing; i++)
+		if (os->ks[i].state != KS_UNUSED)
+			ks_tick(os, &os->ks[i], now);
+	if (!os->closing && os->ks[os->primary].state == KS_ACTIVE)
+		keepalive(os, now);
+}
+
+/* ---- session lifecycle -------------------------------------------------- */
+
+static uint32_t peer_id_alloc(struct ovpn_server *srv, struct ovpn_sess *os)
+{
+	for (uint32_t i = 0; i < OVPN_MAX_PEERS; i++) {
+		uint32_t id = (srv->next_peer_id + i) % OVPN_MAX_PEERS;
+		if (!srv->by_peer_id[id]) {
+			srv->by_peer_id[id] = os;
+			srv->next_peer_id = id + 1;
+			return id;
+		}
+	}
+	return UINT32_MAX;
+}
+
+struct ovpn_sess *ovpn_sess_new(struct ovpn_server *srv, const union sockaddr_any *peer,
+				struct tcp_conn *conn, uint64_t local_sid, bool after_cookie)
+{
+	struct ovpn_sess *os = calloc(1, sizeof(*os));
+	if (!os)
+		return NULL;
+	os->srv = srv;
+	os->conn = conn;
+	os->peer = *peer;
+	os->peer_id = peer_id_alloc(srv, os);
+	os->s = os->peer_id == UINT32_MAX ? NULL
+					  : session_new(&srv->gw->reg, &ovpn_session_ops, os);
+	if (!os->s || ks_init(os, &os->ks[0], 0) < 0) {
+		if (os->s)
+			session_free(&srv->gw->reg, os->s);
+		if (os->peer_id != UINT32_MAX)
+			srv->by_peer_id[os->peer_id] = NULL;
+		free(os);
+		return NULL;
+	}
+	os->s->peer = *peer;
+	char addr[64];
+	sockaddr_str(peer, addr, sizeof(addr));
+	snprintf(os->label, sizeof(os->label), "%s %s", os->s->id, addr);
+	if (!local_sid)
+		RAND_bytes((uint8_t *)&local_sid, sizeof(local_sid));
+	os->local_sid = local_sid;
+	os->ta_time = (uint32_t)time(NULL);
+	os->last_recv = os->last_send = ovpn_now(srv);
+	if (after_cookie) {
+		/* The stateless reset already went out as id 0; the client's id 0 was seen. */
+		os->ta_pid = 1;
+		os->ks[0].rel.send_next_id = 1;
+		os->ks[0].rel.recv_next_id = 1;
+	} else {
+		rel_send_queue(&os->ks[0].rel, OVPN_HARD_RESET_SERVER_V2, NULL, 0);
+	}
+	ev_timer_init(&os->timer, sess_timer_cb, TICK, TICK);
+	os->timer.data = os;
+	ev_timer_start(srv->gw->loop, &os->timer);
+	slog_info(os->label, "new %s connection", conn ? "TCP" : "UDP");
+	return os;
+}
+
+void ovpn_sess_close(struct ovpn_sess *os, const char *reason)
+{
+	if (os->closing)
+		return;
+	os->closing = true;
+	os->close_at = ovpn_now(os->srv);
+	struct session *s = os->s;
+	slog_info(os->label, "session closed: %s (user \"%s\", %ld s, in %llu B, out %llu B)",
+		  reason, s->user, (long)(time(NULL) - s->started),
+		  (unsigned long long)s->ctr.bytes_in, (unsigned long long)s->ctr.bytes_out);
+	if (os->admitted)
+		gateway_session_release(os->srv->gw, s);
+	os->admitted = false;
+	/* Destroy from the timer, never from inside a caller's stack frame. */
+	ev_timer_stop(os->srv->gw->loop, &os->timer);
+	ev_timer_set(&os->timer, 0.0, TICK);
+	ev_timer_start(os->srv->gw->loop, &os->timer);
+}
+
+static void sess_destroy(struct ovpn_sess *os)
+{
+	struct ovpn_server *srv = os->srv;
+	ev_timer_stop(srv->gw->loop, &os->timer);
+	ovpn_transport_detach(os);
+	srv->by_peer_id[os->peer_id] = NULL;
+	ks_free(&os->ks[0]);
+	ks_free(&os->ks[1]);
+	ovpn_km2_free(&os->km2);
+	session_free(&srv->gw->reg, os->s);
+	free(os);
+}
+
+/* ---- server ------------------------------------------------------------- */
+
+struct ovpn_server *ovpn_server_new(struct gateway *gw)
+{
+	struct ovpn_server *srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return NULL;
+	srv->gw = gw;
+	srv->udp_fd = srv->tcp_fd = -1;
+	RAND_bytes(srv->cookie_key, sizeof(srv->cookie_key));
+	ovpn_server_set_tls(srv, gw->tls_ctx);
+	return srv;
+}
+
+void ovpn_server_set_tls(struct ovpn_server *srv, SSL_CTX *ctx)
+{
+	SSL_CTX_up_ref(ctx);
+	SSL_CTX_free(srv->tls_ctx);
+	srv->tls_ctx = ctx;
+}
+
+int ovpn_server_load_tls_auth(struct ovpn_server *srv, const char *path)
+{
+	if (!path) {
+		srv->ta.enabled = false;
+		return 0;
+	}
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	char text[4096];
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	uint8_t key[OVPN_STATIC_KEY_LEN];
+	int r = ovpn_static_key_parse(text, n, key);
+	if (r == 0)
+		ovpn_tls_auth_from_static(&srv->ta, key);
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(text, sizeof(text));
+	return r;
+}
+
+int ovpn_server_start(struct ovpn_server *srv)
+{
+	return ovpn_transport_open(srv);
+}
+
+void ovpn_server_free(struct ovpn_server *srv)
+{
+	if (!srv)
+		return;
+	for (uint32_t i = 0; i < OVPN_MAX_PEERS; i++)
+		if (srv->by_peer_id[i])
+			sess_destroy(srv->by_peer_id[i]);
+	ovpn_transport_close(srv);
+	SSL_CTX_free(srv->tls_ctx);
+	free(srv);
+}

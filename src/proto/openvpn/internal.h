@@ -1,0 +1,111 @@
+/* Shared between engine.c (sessions, control and data channels) and
+ * transport.c (sockets, framing, the UDP cookie handshake). */
+#ifndef P2S_OVPN_INTERNAL_H
+#define P2S_OVPN_INTERNAL_H
+
+#include <ev.h>
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "data.h"
+#include "kmethod.h"
+#include "lib/net.h"
+#include "reliable.h"
+#include "replay.h"
+#include "wire.h"
+
+struct gateway;
+struct session;
+struct tcp_conn;
+
+#define OVPN_MAX_PEERS 16384
+#define OVPN_ADDR_BUCKETS 4096
+#define OVPN_HAND_WINDOW 60.0
+#define OVPN_LAME_DUCK 60.0
+
+enum ks_state {
+	KS_UNUSED,
+	KS_TLS,	    /* handshake in progress */
+	KS_KM2,	    /* TLS up, key-method 2 exchange */
+	KS_PUSH,    /* waiting to push (first key only) */
+	KS_ACTIVE,  /* data keys installed */
+};
+
+struct ovpn_ks {
+	enum ks_state state;
+	uint8_t key_id;
+	SSL *ssl;
+	BIO *rbio; /* network -> TLS */
+	BIO *wbio; /* TLS -> network */
+	struct ovpn_reliable rel;
+	struct ovpn_dc dc;
+	double started;
+	double expires; /* lame duck end, 0 = none */
+};
+
+struct ovpn_sess {
+	struct ovpn_server *srv;
+	struct session *s;
+	struct tcp_conn *conn; /* NULL on UDP */
+	union sockaddr_any peer;
+	uint64_t local_sid;
+	uint64_t remote_sid;
+	uint32_t peer_id;
+	uint32_t ta_pid;       /* tls-auth replay id we send */
+	uint32_t ta_time;
+	struct replay_win ta_replay;
+	struct ovpn_ks ks[2];
+	int primary;	       /* index of the current key in ks[] */
+	struct ovpn_peer_info pi;
+	const char *cipher;
+	struct ovpn_km2 km2;   /* the client's, until keys are derived */
+	uint8_t srv_random1[32], srv_random2[32];
+	bool admitted;	       /* holds a pool address */
+	bool pushed;
+	bool closing;
+	double close_at;
+	double last_recv;
+	double last_send;
+	double reneg_at;
+	ev_timer timer;
+	struct ovpn_sess *hnext; /* address hash chain (UDP) */
+	char label[160];	 /* "<session id> <peer>" for log lines */
+};
+
+struct ovpn_server {
+	struct gateway *gw;
+	SSL_CTX *tls_ctx;
+	struct ovpn_tls_auth ta;
+	uint8_t cookie_key[32];
+	int udp_fd;
+	int tcp_fd;
+	ev_io udp_io;
+	ev_io tcp_io;
+	struct ovpn_sess *by_peer_id[OVPN_MAX_PEERS];
+	uint32_t next_peer_id;
+	struct ovpn_sess *by_addr[OVPN_ADDR_BUCKETS];
+	double last_hmac_warn;
+	unsigned hmac_drops;
+};
+
+/* engine.c */
+struct ovpn_sess *ovpn_sess_new(struct ovpn_server *srv, const union sockaddr_any *peer,
+				struct tcp_conn *conn, uint64_t local_sid, bool after_cookie);
+/* 0 when the packet authenticated (used for UDP float), else negative. */
+int ovpn_sess_input(struct ovpn_sess *os, const uint8_t *pkt, size_t len);
+void ovpn_sess_close(struct ovpn_sess *os, const char *reason);
+double ovpn_now(struct ovpn_server *srv);
+
+/* transport.c */
+void ovpn_transport_send(struct ovpn_sess *os, const uint8_t *pkt, size_t len, bool data);
+void ovpn_transport_detach(struct ovpn_sess *os); /* session is going away */
+void ovpn_addr_insert(struct ovpn_server *srv, struct ovpn_sess *os);
+void ovpn_addr_remove(struct ovpn_server *srv, struct ovpn_sess *os);
+struct ovpn_sess *ovpn_addr_lookup(struct ovpn_server *srv, const union sockaddr_any *a);
+int ovpn_transport_open(struct ovpn_server *srv);
+void ovpn_transport_close(struct ovpn_server *srv);
+/* Rate-limited warning for packets dropped before any session exists. */
+void ovpn_warn_drop(struct ovpn_server *srv, const union sockaddr_any *from, const char *why);
+
+#endif

@@ -1,0 +1,130 @@
+#include "push.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/err.h"
+
+const char *const ovpn_data_ciphers[] = {"AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305",
+					 NULL};
+
+static bool list_has(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; p && *p;) {
+		const char *colon = strchr(p, ':');
+		size_t len = colon ? (size_t)(colon - p) : strlen(p);
+		if (len == n && strncasecmp(p, name, n) == 0)
+			return true;
+		p = colon ? colon + 1 : NULL;
+	}
+	return false;
+}
+
+/* The value of ",cipher X," in the client's OCC options string. */
+static bool occ_cipher(const char *occ, char *out, size_t cap)
+{
+	const char *p = occ ? strstr(occ, ",cipher ") : NULL;
+	if (!p)
+		return false;
+	p += 8;
+	size_t len = strcspn(p, ",");
+	if (len >= cap)
+		return false;
+	memcpy(out, p, len);
+	out[len] = 0;
+	return true;
+}
+
+const char *ovpn_ncp_select(const struct ovpn_peer_info *pi, const char *occ_options)
+{
+	const char *clist = pi->ciphers;
+	if (!clist[0] && pi->iv_ncp >= 2)
+		clist = "AES-256-GCM:AES-128-GCM";
+	for (int i = 0; ovpn_data_ciphers[i]; i++)
+		if (list_has(clist, ovpn_data_ciphers[i]))
+			return ovpn_data_ciphers[i];
+	char c[64];
+	if (occ_cipher(occ_options, c, sizeof(c)))
+		for (int i = 0; ovpn_data_ciphers[i]; i++)
+			if (strcasecmp(c, ovpn_data_ciphers[i]) == 0)
+				return ovpn_data_ciphers[i];
+	return NULL;
+}
+
+struct optlist {
+	char opts[64][96];
+	int n;
+};
+
+static void opt_add(struct optlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void opt_add(struct optlist *l, const char *fmt, ...)
+{
+	if (l->n >= 64)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(l->opts[l->n++], sizeof(l->opts[0]), fmt, ap);
+	va_end(ap);
+}
+
+static void mask_str(uint8_t len, char out[16])
+{
+	ip4_str(prefix4_mask(len), out);
+}
+
+static void collect_options(const struct ovpn_push_params *p, struct optlist *l)
+{
+	char a[16], m[16];
+	ip4_str(p->route_gateway, a);
+	opt_add(l, "route-gateway %s", a);
+	opt_add(l, "topology subnet");
+	opt_add(l, "ping %u", p->ping);
+	opt_add(l, "ping-restart %u", p->ping_restart);
+	for (size_t i = 0; i < p->n_routes; i++) {
+		ip4_str(p->routes[i].addr, a);
+		mask_str(p->routes[i].len, m);
+		opt_add(l, "route %s %s", a, m);
+	}
+	ip4_str(p->ifconfig_ip, a);
+	mask_str(p->prefix_len, m);
+	opt_add(l, "ifconfig %s %s", a, m);
+	opt_add(l, "peer-id %u", p->peer_id);
+	if (p->iv_ncp >= 2 || (p->iv_proto & IV_PROTO_TLS_KEY_EXPORT))
+		opt_add(l, "cipher %s", p->cipher);
+	if (p->iv_proto & IV_PROTO_CC_EXIT_NOTIFY)
+		opt_add(l, "protocol-flags cc-exit%s",
+			p->iv_proto & IV_PROTO_TLS_KEY_EXPORT ? " tls-ekm" : "");
+	else if (p->iv_proto & IV_PROTO_TLS_KEY_EXPORT)
+		opt_add(l, "key-derivation tls-ekm");
+	if (p->push_mtu)
+		opt_add(l, "tun-mtu 1500");
+}
+
+int ovpn_push_reply_build(const struct ovpn_push_params *p, char msgs[][PUSH_MSG_MAX],
+			  int max_msgs)
+{
+	struct optlist l;
+	l.n = 0;
+	collect_options(p, &l);
+	int n = 0;
+	size_t len = 0;
+	/* Room for ",push-continuation 2" on every message but the last. */
+	const size_t reserve = 24;
+	for (int i = 0; i < l.n && n < max_msgs; i++) {
+		if (len && len + 1 + strlen(l.opts[i]) + reserve >= PUSH_MSG_MAX) {
+			strcat(msgs[n++], ",push-continuation 2");
+			len = 0;
+			if (n == max_msgs)
+				return P2S_E_FULL;
+		}
+		if (!len)
+			len = (size_t)snprintf(msgs[n], PUSH_MSG_MAX, "PUSH_REPLY");
+		len += (size_t)snprintf(msgs[n] + len, PUSH_MSG_MAX - len, ",%s", l.opts[i]);
+	}
+	if (n > 0)
+		strcat(msgs[n], ",push-continuation 1");
+	return n + 1;
+}

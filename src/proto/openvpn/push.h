@@ -1,0 +1,39 @@
+/* Cipher negotiation and PUSH_REPLY building. */
+#ifndef P2S_OVPN_PUSH_H
+#define P2S_OVPN_PUSH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmethod.h"
+#include "lib/net.h"
+
+/* The server's data-ciphers, in preference order. */
+extern const char *const ovpn_data_ciphers[];
+
+/* Picks the data cipher for a client, or NULL when there is none in common. */
+const char *ovpn_ncp_select(const struct ovpn_peer_info *pi, const char *occ_options);
+
+struct ovpn_push_params {
+	uint32_t ifconfig_ip;
+	uint8_t prefix_len;
+	uint32_t route_gateway;
+	const struct prefix4 *routes;
+	size_t n_routes;
+	uint32_t ping;
+	uint32_t ping_restart;
+	uint32_t peer_id;
+	const char *cipher;
+	unsigned iv_proto;
+	int iv_ncp;
+	bool push_mtu;
+};
+
+#define PUSH_MSG_MAX 1024 /* each message stays within the client's read buffer */
+
+/* Builds one or more NUL-free PUSH_REPLY messages into msgs[] (each up to
+ * PUSH_MSG_MAX); long lists use push-continuation. Returns the count. */
+int ovpn_push_reply_build(const struct ovpn_push_params *p, char msgs[][PUSH_MSG_MAX],
+			  int max_msgs);
+
+#endif

@@ -1,0 +1,530 @@
+/* Sockets for the OpenVPN engine: the TCP listener (shared with SSTP: the
+ * first byte tells them apart), TCP framing with a 16-bit length, and the UDP
+ * socket with the stateless HMAC-cookie handshake and peer-id lookup. */
+#define LOG_MODULE "openvpn"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/gateway.h"
+#include "internal.h"
+#include "lib/err.h"
+#include "lib/hmac.h"
+#include "lib/log.h"
+
+#define TCP_IN_MAX (2 + 65535)
+#define TCP_OUT_DATA_LIMIT (4u << 20) /* beyond this, data packets are dropped */
+#define UDP_BATCH 32
+#define COOKIE_SLOT 30 /* seconds: (hand-window + 1) / 2 */
+
+struct tcp_conn {
+	struct ovpn_server *srv;
+	int fd;
+	ev_io rio;
+	ev_io wio;
+	ev_timer idle;
+	union sockaddr_any peer;
+	struct ovpn_sess *os;
+	uint8_t in[TCP_IN_MAX];
+	size_t in_len;
+	uint8_t *out;
+	size_t out_off, out_len, out_cap;
+};
+
+void ovpn_warn_drop(struct ovpn_server *srv, const union sockaddr_any *from, const char *why)
+{
+	double now = ev_now(srv->gw->loop);
+	srv->hmac_drops++;
+	if (now - srv->last_hmac_warn < 2.0)
+		return; /* rate-limited: one line per 2 s */
+	srv->last_hmac_warn = now;
+	char a[64];
+	sockaddr_str(from, a, sizeof(a));
+	log_warn("dropped packet from %s: %s (%u dropped so far)", a, why, srv->hmac_drops);
+}
+
+static const char *ctl_error(int r)
+{
+	return r == P2S_E_AUTH ? "tls-auth HMAC check failed (client without the right tls-auth key?)"
+			       : "malformed control packet";
+}
+
+/* ---- TCP ---------------------------------------------------------------- */
+
+static void tcp_conn_free(struct tcp_conn *c)
+{
+	struct ev_loop *loop = c->srv->gw->loop;
+	ev_io_stop(loop, &c->rio);
+	ev_io_stop(loop, &c->wio);
+	ev_timer_stop(loop, &c->idle);
+	close(c->fd);
+	free(c->out);
+	free(c);
+}
+
+/* The transport went away: the session ends with it. */
+static void tcp_conn_lost(struct tcp_conn *c, const char *why)
+{
+	if (c->os) {
+		c->os->conn = NULL;
+		ovpn_sess_close(c->os, why);
+	}
+	tcp_conn_free(c);
+}
+
+static void tcp_flush(struct tcp_conn *c)
+{
+	while (c->out_len) {
+		ssize_t n = write(c->fd, c->out + c->out_off, c->out_len);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				c->out_len = 0; /* the read side will see the error */
+			break;
+		}
+		c->out_off += (size_t)n;
+		c->out_len -= (size_t)n;
+	}
+	if (!c->out_len)
+		c->out_off = 0;
+	struct ev_loop *loop = c->srv->gw->loop;
+	if (c->out_len)
+		ev_io_start(loop, &c->wio);
+	else
+		ev_io_stop(loop, &c->wio);
+}
+
+static int tcp_queue(struct tcp_conn *c, const uint8_t *pkt, size_t len, bool data)
+{
+	if (data && c->out_len > TCP_OUT_DATA_LIMIT)
+		return P2S_E_FULL;
+	if (c->out_off && c->out_off + c->out_len + len + 2 > c->out_cap) {
+		memmove(c->out, c->out + c->out_off, c->out_len);
+		c->out_off = 0;
+	}
+	size_t need = c->out_len + len + 2;
+	if (need > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap * 2 : 65536;
+		while (cap < need)
+			cap *= 2;
+		uint8_t *n = realloc(c->out, cap);
+		if (!n)
+			return -ENOMEM;
+		c->out = n;
+		c->out_cap = cap;
+	}
+	uint8_t *p = c->out + c->out_off + c->out_len;
+	p[0] = (uint8_t)(len >> 8);
+	p[1] = (uint8_t)len;
+	memcpy(p + 2, pkt, len);
+	c->out_len += len + 2;
+	return 0;
+}
+
+static void tcp_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	tcp_flush(w->data);
+}
+
+/* The first packet on a connection must be a valid client hard reset. */
+static bool tcp_first_packet(struct tcp_conn *c, const uint8_t *pkt, size_t len)
+{
+	struct ovpn_ctl ctl;
+	int r = ovpn_ctl_parse(pkt, len, &c->srv->ta, &ctl);
+	if (r < 0) {
+		ovpn_warn_drop(c->srv, &c->peer, ctl_error(r));
+		return false;
+	}
+	if (ctl.op != OVPN_HARD_RESET_CLIENT_V2 || ctl.key_id != 0) {
+		ovpn_warn_drop(c->srv, &c->peer, "first packet is not a client hard reset");
+		return false;
+	}
+	c->os = ovpn_sess_new(c->srv, &c->peer, c, 0, false);
+	return c->os != NULL;
+}
+
+/* Splits the stream into packets; false when the connection must close. */
+static bool tcp_frames(struct tcp_conn *c)
+{
+	size_t off = 0;
+	while (c->in_len - off >= 2) {
+		size_t plen = (size_t)c->in[off] << 8 | c->in[off + 1];
+		if (plen == 0)
+			return false;
+		if (c->in_len - off < 2 + plen)
+			break;
+		const uint8_t *pkt = c->in + off + 2;
+		off += 2 + plen;
+		if (!c->os && !tcp_first_packet(c, pkt, plen))
+			return false;
+		if (c->os->closing)
+			return true;
+		ovpn_sess_input(c->os, pkt, plen);
+		if (!c->os)
+			return false; /* the session let go of us */
+	}
+	memmove(c->in, c->in + off, c->in_len - off);
+	c->in_len -= off;
+	return true;
+}
+
+static void tcp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct tcp_conn *c = w->data;
+	ssize_t n = read(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		tcp_conn_lost(c, n == 0 ? "client closed the TCP connection" : strerror(errno));
+		return;
+	}
+	if (n < 0)
+		return;
+	if (!c->os && c->in_len == 0 && c->in[0] == 0x16) {
+		char a[64];
+		sockaddr_str(&c->peer, a, sizeof(a));
+		log_warn("TLS ClientHello from %s on the shared TCP port: SSTP is not enabled "
+			 "on this gateway; closing",
+			 a);
+		tcp_conn_free(c);
+		return;
+	}
+	c->in_len += (size_t)n;
+	if (!tcp_frames(c))
+		tcp_conn_lost(c, "protocol error on the TCP stream");
+}
+
+static void tcp_idle_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
+static void tcp_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)revents;
+	struct ovpn_server *srv = w->data;
+	for (int i = 0; i < 64; i++) {
+		union sockaddr_any peer;
+		socklen_t sl = sizeof(peer);
+		int fd = accept4(srv->tcp_fd, &peer.sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		struct tcp_conn *c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->srv = srv;
+		c->fd = fd;
+		c->peer = peer;
+		ev_io_init(&c->rio, tcp_read_cb, fd, EV_READ);
+		ev_io_init(&c->wio, tcp_write_cb, fd, EV_WRITE);
+		c->rio.data = c->wio.data = c;
+		ev_io_start(loop, &c->rio);
+		/* A connection that never starts a session is closed after the hand window. */
+		ev_timer_init(&c->idle, tcp_idle_cb, OVPN_HAND_WINDOW, 0);
+		c->idle.data = c;
+		ev_timer_start(loop, &c->idle);
+	}
+}
+
+static void tcp_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct tcp_conn *c = w->data;
+	if (!c->os)
+		tcp_conn_free(c);
+}
+
+/* ---- UDP ---------------------------------------------------------------- */
+
+static unsigned addr_hash(const union sockaddr_any *a)
+{
+	uint32_t h = 2166136261u;
+	const uint8_t *p = a->sa.sa_family == AF_INET6 ? a->in6.sin6_addr.s6_addr
+						      : (const uint8_t *)&a->in.sin_addr;
+	size_t n = a->sa.sa_family == AF_INET6 ? 16 : 4;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	h = (h ^ a->in.sin_port) * 16777619u;
+	return h % OVPN_ADDR_BUCKETS;
+}
+
+void ovpn_addr_insert(struct ovpn_server *srv, struct ovpn_sess *os)
+{
+	unsigned h = addr_hash(&os->peer);
+	os->hnext = srv->by_addr[h];
+	srv->by_addr[h] = os;
+}
+
+void ovpn_addr_remove(struct ovpn_server *srv, struct ovpn_sess *os)
+{
+	for (struct ovpn_sess **p = &srv->by_addr[addr_hash(&os->peer)]; *p; p = &(*p)->hnext)
+		if (*p == os) {
+			*p = os->hnext;
+			return;
+		}
+}
+
+struct ovpn_sess *ovpn_addr_lookup(struct ovpn_server *srv, const union sockaddr_any *a)
+{
+	for (struct ovpn_sess *os = srv->by_addr[addr_hash(a)]; os; os = os->hnext)
+		if (sockaddr_equal(&os->peer, a))
+			return os;
+	return NULL;
+}
+
+static uint64_t cookie(struct ovpn_server *srv, uint32_t slot, const union sockaddr_any *a,
+		       uint64_t client_sid)
+{
+	uint8_t mac[32], s[4] = {slot >> 24, slot >> 16, slot >> 8, slot};
+	const void *ap = a->sa.sa_family == AF_INET6 ? (const void *)&a->in6.sin6_addr
+						     : (const void *)&a->in.sin_addr;
+	size_t an = a->sa.sa_family == AF_INET6 ? 16 : 4;
+	const struct hmac_part parts[] = {
+		{s, 4}, {ap, an}, {&a->in.sin_port, 2}, {&client_sid, 8}};
+	hmac_sha256(srv->cookie_key, sizeof(srv->cookie_key), parts, 4, mac);
+	uint64_t v;
+	memcpy(&v, mac, 8);
+	return v | 1; /* never 0, which means "unknown" */
+}
+
+static void udp_send(struct ovpn_server *srv, const union sockaddr_any *to, const uint8_t *p,
+		     size_t n)
+{
+	sendto(srv->udp_fd, p, n, MSG_DONTWAIT, &to->sa, sockaddr_len(to));
+}
+
+/* Answers a client reset without keeping state: our session id is a MAC. */
+static void udp_stateless_reset(struct ovpn_server *srv, const union sockaddr_any *from,
+				const struct ovpn_ctl *in)
+{
+	uint32_t slot = (uint32_t)(time(NULL) / COOKIE_SLOT);
+	struct ovpn_ctl out = {.op = OVPN_HARD_RESET_SERVER_V2, .key_id = 0};
+	out.sid = cookie(srv, slot, from, in->sid);
+	out.replay_id = (uint64_t)(uint32_t)time(NULL) << 32 | 1;
+	out.n_acks = 1;
+	out.acks[0] = in->msg_id;
+	out.ack_sid = in->sid;
+	out.msg_id = 0;
+	uint8_t buf[OVPN_CTL_MAX];
+	int n = ovpn_ctl_write(buf, sizeof(buf), &out, &srv->ta);
+	if (n > 0)
+		udp_send(srv, from, buf, (size_t)n);
+}
+
+static bool cookie_valid(struct ovpn_server *srv, const union sockaddr_any *from,
+			 const struct ovpn_ctl *c)
+{
+	if (c->n_acks == 0 || (c->has_msg_id && c->msg_id > 1))
+		return false;
+	for (unsigned i = 0; i < c->n_acks; i++)
+		if (c->acks[i] != 0)
+			return false;
+	uint32_t slot = (uint32_t)(time(NULL) / COOKIE_SLOT);
+	for (uint32_t back = 0; back < 3; back++)
+		if (c->ack_sid == cookie(srv, slot - back, from, c->sid))
+			return true;
+	return false;
+}
+
+static void udp_unknown_peer(struct ovpn_server *srv, const union sockaddr_any *from,
+			     const uint8_t *pkt, size_t len)
+{
+	struct ovpn_ctl c;
+	int r = ovpn_ctl_parse(pkt, len, &srv->ta, &c);
+	if (r < 0) {
+		ovpn_warn_drop(srv, from, ctl_error(r));
+		return;
+	}
+	if (c.key_id != 0)
+		return;
+	if (c.op == OVPN_HARD_RESET_CLIENT_V2) {
+		udp_stateless_reset(srv, from, &c);
+		return;
+	}
+	if ((c.op != OVPN_CONTROL_V1 && c.op != OVPN_ACK_V1) || !cookie_valid(srv, from, &c))
+		return;
+	struct ovpn_sess *os = ovpn_sess_new(srv, from, NULL, c.ack_sid, true);
+	if (!os)
+		return;
+	os->remote_sid = c.sid;
+	ovpn_addr_insert(srv, os);
+	ovpn_sess_input(os, pkt, len);
+}
+
+/* A client that moved (NAT rebinding) keeps its session: its data packet
+ * authenticated under the session's keys, found by peer-id. */
+static void udp_float(struct ovpn_server *srv, struct ovpn_sess *os,
+		      const union sockaddr_any *from)
+{
+	char a[64], b[64];
+	sockaddr_str(&os->peer, a, sizeof(a));
+	sockaddr_str(from, b, sizeof(b));
+	slog_info(os->label, "client moved from %s to %s", a, b);
+	ovpn_addr_remove(srv, os);
+	os->peer = *from;
+	os->s->peer = *from;
+	ovpn_addr_insert(srv, os);
+}
+
+static void udp_datagram(struct ovpn_server *srv, const union sockaddr_any *from,
+			 const uint8_t *pkt, size_t len)
+{
+	if (len < 1)
+		return;
+	uint8_t op = ovpn_op_of(pkt[0]);
+	if (op == OVPN_DATA_V2 && len >= 4) {
+		uint32_t pid = (uint32_t)pkt[1] << 16 | (uint32_t)pkt[2] << 8 | pkt[3];
+		struct ovpn_sess *os = pid < OVPN_MAX_PEERS ? srv->by_peer_id[pid] : NULL;
+		if (os && !os->conn && ovpn_sess_input(os, pkt, len) == 0 &&
+		    !sockaddr_equal(&os->peer, from) && !os->closing)
+			udp_float(srv, os, from);
+		return;
+	}
+	struct ovpn_sess *os = ovpn_addr_lookup(srv, from);
+	if (os && op == OVPN_HARD_RESET_CLIENT_V2 && len >= 9) {
+		/* A new client instance from the same address replaces the old session. */
+		uint64_t sid = 0;
+		for (int i = 1; i < 9; i++)
+			sid = sid << 8 | pkt[i];
+		if (sid != os->remote_sid) {
+			ovpn_sess_close(os, "client restarted from the same address");
+			ovpn_addr_remove(srv, os);
+			os = NULL;
+		}
+	}
+	if (os)
+		ovpn_sess_input(os, pkt, len);
+	else
+		udp_unknown_peer(srv, from, pkt, len);
+}
+
+static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct ovpn_server *srv = w->data;
+	static uint8_t bufs[UDP_BATCH][2048];
+	static union sockaddr_any addrs[UDP_BATCH];
+	struct mmsghdr msgs[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	for (int round = 0; round < 8; round++) {
+		for (int i = 0; i < UDP_BATCH; i++) {
+			iov[i] = (struct iovec){bufs[i], sizeof(bufs[i])};
+			msgs[i].msg_hdr = (struct msghdr){.msg_name = &addrs[i],
+							  .msg_namelen = sizeof(addrs[i]),
+							  .msg_iov = &iov[i],
+							  .msg_iovlen = 1};
+		}
+		int n = recvmmsg(srv->udp_fd, msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++)
+			udp_datagram(srv, &addrs[i], bufs[i], msgs[i].msg_len);
+		if (n < UDP_BATCH)
+			return;
+	}
+}
+
+/* ---- shared ------------------------------------------------------------- */
+
+void ovpn_transport_send(struct ovpn_sess *os, const uint8_t *pkt, size_t len, bool data)
+{
+	if (!os->conn) {
+		if (os->srv->udp_fd >= 0)
+			udp_send(os->srv, &os->peer, pkt, len);
+		return;
+	}
+	bool idle = os->conn->out_len == 0;
+	if (tcp_queue(os->conn, pkt, len, data) < 0) {
+		os->s->ctr.dropped++;
+		return;
+	}
+	if (idle)
+		tcp_flush(os->conn);
+}
+
+void ovpn_transport_detach(struct ovpn_sess *os)
+{
+	if (os->conn) {
+		struct tcp_conn *c = os->conn;
+		os->conn = NULL;
+		c->os = NULL;
+		tcp_flush(c);
+		tcp_conn_free(c);
+	} else {
+		ovpn_addr_remove(os->srv, os);
+	}
+}
+
+static int open_socket(struct ovpn_server *srv, int type, uint16_t port)
+{
+	const struct gw_conf *c = srv->gw->conf;
+	union sockaddr_any a = {0};
+	a.in.sin_family = AF_INET;
+	a.in.sin_port = htons(port);
+	if (inet_pton(AF_INET, c->listen_addr, &a.in.sin_addr) != 1)
+		return -EINVAL;
+	int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int one = 1, buf = 4 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (type == SOCK_DGRAM) {
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	}
+	if (bind(fd, &a.sa, sizeof(a.in)) < 0 || (type == SOCK_STREAM && listen(fd, 512) < 0)) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+int ovpn_transport_open(struct ovpn_server *srv)
+{
+	const struct gw_conf *c = srv->gw->conf;
+	srv->tcp_fd = open_socket(srv, SOCK_STREAM, c->tcp_port);
+	if (srv->tcp_fd < 0) {
+		log_err("cannot listen on TCP %s:%u: %s", c->listen_addr, c->tcp_port,
+			p2s_strerror(srv->tcp_fd));
+		return srv->tcp_fd;
+	}
+	srv->udp_fd = open_socket(srv, SOCK_DGRAM, c->udp_port);
+	if (srv->udp_fd < 0) {
+		log_err("cannot bind UDP %s:%u: %s", c->listen_addr, c->udp_port,
+			p2s_strerror(srv->udp_fd));
+		return srv->udp_fd;
+	}
+	ev_io_init(&srv->tcp_io, tcp_accept_cb, srv->tcp_fd, EV_READ);
+	ev_io_init(&srv->udp_io, udp_read_cb, srv->udp_fd, EV_READ);
+	srv->tcp_io.data = srv->udp_io.data = srv;
+	ev_io_start(srv->gw->loop, &srv->tcp_io);
+	ev_io_start(srv->gw->loop, &srv->udp_io);
+	log_info("OpenVPN listening on TCP %s:%u and UDP %s:%u (tls-auth %s)", c->listen_addr,
+		 c->tcp_port, c->listen_addr, c->udp_port, srv->ta.enabled ? "required" : "off");
+	return 0;
+}
+
+void ovpn_transport_close(struct ovpn_server *srv)
+{
+	struct ev_loop *loop = srv->gw->loop;
+	if (srv->tcp_fd >= 0) {
+		ev_io_stop(loop, &srv->tcp_io);
+		close(srv->tcp_fd);
+	}
+	if (srv->udp_fd >= 0) {
+		ev_io_stop(loop, &srv->udp_io);
+		close(srv->udp_fd);
+	}
+}

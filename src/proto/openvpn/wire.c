@@ -1,0 +1,170 @@
+#include "wire.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/cursor.h"
+#include "lib/err.h"
+#include "lib/hmac.h"
+
+/* The part after [op, sid, (hmac, replay)]: acks, ack sid, msg id, payload. */
+static void parse_body(struct cur *c, struct ovpn_ctl *out)
+{
+	out->n_acks = cur_u8(c);
+	if (out->n_acks > OVPN_MAX_ACKS) {
+		c->err = true;
+		return;
+	}
+	for (unsigned i = 0; i < out->n_acks; i++)
+		out->acks[i] = cur_u32(c);
+	if (out->n_acks)
+		out->ack_sid = cur_u64(c);
+	out->has_msg_id = out->op != OVPN_ACK_V1;
+	if (out->has_msg_id)
+		out->msg_id = cur_u32(c);
+	out->payload = cur_rest(c, &out->payload_len);
+}
+
+static int tls_auth_hmac(const uint8_t key[OVPN_HMAC_LEN], const uint8_t *replay,
+			  const uint8_t *head, const uint8_t *body, size_t body_len,
+			  uint8_t mac[OVPN_HMAC_LEN])
+{
+	/* The HMAC covers replay-id | op | sid | body: the wire order with the
+	 * HMAC and replay id moved to the front. */
+	const struct hmac_part parts[] = {{replay, 8}, {head, 9}, {body, body_len}};
+	return hmac_sha256(key, OVPN_HMAC_LEN, parts, 3, mac);
+}
+
+static bool op_is_control(uint8_t op)
+{
+	return op == OVPN_CONTROL_SOFT_RESET_V1 || op == OVPN_CONTROL_V1 || op == OVPN_ACK_V1 ||
+	       op == OVPN_HARD_RESET_CLIENT_V2 || op == OVPN_HARD_RESET_SERVER_V2;
+}
+
+int ovpn_ctl_parse(const uint8_t *pkt, size_t len, const struct ovpn_tls_auth *ta,
+		   struct ovpn_ctl *out)
+{
+	struct cur c;
+	memset(out, 0, sizeof(*out));
+	cur_init(&c, pkt, len);
+	const uint8_t *head = cur_bytes(&c, 9);
+	if (!head)
+		return P2S_E_TRUNC;
+	out->op = ovpn_op_of(head[0]);
+	out->key_id = ovpn_kid_of(head[0]);
+	if (!op_is_control(out->op))
+		return P2S_E_PROTO;
+	struct cur hc;
+	cur_init(&hc, head + 1, 8);
+	out->sid = cur_u64(&hc);
+	if (ta && ta->enabled) {
+		const uint8_t *mac = cur_bytes(&c, OVPN_HMAC_LEN);
+		const uint8_t *replay = cur_bytes(&c, 8);
+		if (!replay)
+			return P2S_E_TRUNC;
+		uint8_t want[OVPN_HMAC_LEN];
+		if (tls_auth_hmac(ta->recv_key, replay, head, c.p + c.off, cur_left(&c), want) < 0 ||
+		    CRYPTO_memcmp(want, mac, OVPN_HMAC_LEN) != 0)
+			return P2S_E_AUTH;
+		struct cur rc;
+		cur_init(&rc, replay, 8);
+		uint32_t id = cur_u32(&rc);
+		out->replay_id = (uint64_t)cur_u32(&rc) << 32 | id;
+	}
+	parse_body(&c, out);
+	return cur_ok(&c) ? 0 : P2S_E_TRUNC;
+}
+
+static void write_body(struct wbuf *w, const struct ovpn_ctl *p)
+{
+	wbuf_u8(w, p->n_acks);
+	for (unsigned i = 0; i < p->n_acks && i < OVPN_MAX_ACKS; i++)
+		wbuf_u32(w, p->acks[i]);
+	if (p->n_acks)
+		wbuf_u64(w, p->ack_sid);
+	if (p->op != OVPN_ACK_V1)
+		wbuf_u32(w, p->msg_id);
+	wbuf_bytes(w, p->payload, p->payload_len);
+}
+
+int ovpn_ctl_write(uint8_t *out, size_t cap, const struct ovpn_ctl *p,
+		   const struct ovpn_tls_auth *ta)
+{
+	struct wbuf w;
+	wbuf_init(&w, out, cap);
+	if (p->n_acks > OVPN_MAX_ACKS)
+		return P2S_E_PROTO;
+	wbuf_u8(&w, (uint8_t)(p->op << 3 | (p->key_id & 7)));
+	wbuf_u64(&w, p->sid);
+	uint8_t *mac = NULL, *replay = NULL;
+	if (ta && ta->enabled) {
+		mac = wbuf_reserve(&w, OVPN_HMAC_LEN);
+		replay = wbuf_reserve(&w, 8);
+	}
+	size_t body_off = w.len;
+	write_body(&w, p);
+	if (!wbuf_ok(&w))
+		return -ENOSPC;
+	if (mac) {
+		struct wbuf rw;
+		wbuf_init(&rw, replay, 8);
+		wbuf_u32(&rw, (uint32_t)p->replay_id);
+		wbuf_u32(&rw, (uint32_t)(p->replay_id >> 32));
+		if (tls_auth_hmac(ta->send_key, replay, out, out + body_off, w.len - body_off,
+				  mac) < 0)
+			return P2S_E_CRYPTO;
+	}
+	return (int)w.len;
+}
+
+int ovpn_static_key_parse(const char *text, size_t len, uint8_t key[OVPN_STATIC_KEY_LEN])
+{
+	static const char begin[] = "-----BEGIN OpenVPN Static key V1-----";
+	static const char end[] = "-----END OpenVPN Static key V1-----";
+	const char *p = memmem(text, len, begin, sizeof(begin) - 1);
+	if (!p)
+		return P2S_E_PROTO;
+	p += sizeof(begin) - 1;
+	const char *e = memmem(p, len - (size_t)(p - text), end, sizeof(end) - 1);
+	if (!e)
+		return P2S_E_TRUNC;
+	size_t n = 0;
+	int hi = -1;
+	for (; p < e; p++) {
+		int v = -1;
+		if (*p >= '0' && *p <= '9')
+			v = *p - '0';
+		else if ((*p | 32) >= 'a' && (*p | 32) <= 'f')
+			v = (*p | 32) - 'a' + 10;
+		else if (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t')
+			continue;
+		if (v < 0 || n >= OVPN_STATIC_KEY_LEN)
+			return P2S_E_PROTO;
+		if (hi < 0) {
+			hi = v;
+		} else {
+			key[n++] = (uint8_t)(hi << 4 | v);
+			hi = -1;
+		}
+	}
+	return n == OVPN_STATIC_KEY_LEN && hi < 0 ? 0 : P2S_E_TRUNC;
+}
+
+void ovpn_static_key_format(const uint8_t key[OVPN_STATIC_KEY_LEN], char *out, size_t cap)
+{
+	size_t n = (size_t)snprintf(out, cap, "#\n# 2048 bit OpenVPN static key\n#\n"
+					      "-----BEGIN OpenVPN Static key V1-----\n");
+	for (size_t i = 0; i < OVPN_STATIC_KEY_LEN && n + 40 < cap; i++)
+		n += (size_t)snprintf(out + n, cap - n, "%02x%s", key[i], i % 16 == 15 ? "\n" : "");
+	if (n < cap)
+		snprintf(out + n, cap - n, "-----END OpenVPN Static key V1-----\n");
+}
+
+void ovpn_tls_auth_from_static(struct ovpn_tls_auth *ta, const uint8_t key[OVPN_STATIC_KEY_LEN])
+{
+	/* Two {cipher[64], hmac[64]} slots; direction 0 sends with slot 0. */
+	ta->enabled = true;
+	memcpy(ta->send_key, key + 64, OVPN_HMAC_LEN);
+	memcpy(ta->recv_key, key + 192, OVPN_HMAC_LEN);
+}

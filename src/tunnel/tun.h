@@ -1,0 +1,15 @@
+/* The TUN device that joins client tunnels to the virtual network. */
+#ifndef P2S_TUN_H
+#define P2S_TUN_H
+
+#include <stdint.h>
+
+#include "lib/net.h"
+
+/* Creates (or attaches to) name, non-blocking, no packet info, MTU 1500,
+ * up. Returns the fd or a negative error. */
+int tun_open(const char *name, int *ifindex);
+/* Adds addr/len to the interface (the kernel adds the connected route). */
+int tun_addr_add(int ifindex, uint32_t addr, uint8_t len);
+
+#endif

@@ -1,0 +1,38 @@
+#!/bin/bash
+# make check: unit tests and fuzz-corpus replays (meson test), then every
+# e2e lab (tests/e2e/*.sh). Ends with one summary line of its own.
+set -u
+build=${1:-build}
+cd "$(dirname "$0")/.."
+pass=0 fail=0 skip=0
+
+meson test -C "$build" --print-errorlogs --num-processes 2 >"$build/unit-summary.log" 2>&1
+unit_rc=$?
+cat "$build/unit-summary.log"
+log="$build/meson-logs/testlog.txt"
+# cmocka prints per-case totals; each fuzz replay counts as one case.
+while read -r n; do pass=$((pass + n)); done < <(grep -ao '^\[  PASSED  \] [0-9]*' "$log" | awk '{print $4}')
+while read -r n; do fail=$((fail + n)); done < <(grep -ao '^\[  FAILED  \] [0-9]*' "$log" | awk '{print $4}')
+rp=$(grep -ac '^replay: ok' "$log"); rf=$(grep -ac '^replay: FAIL' "$log")
+pass=$((pass + rp)); fail=$((fail + rf))
+if [ "$unit_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=$((fail + 1)); fi
+
+for lab in tests/e2e/*.sh; do
+	[ -f "$lab" ] || continue
+	name=$(basename "$lab" .sh)
+	out="$build/e2e-$name.log"
+	echo "=== e2e lab $name"
+	timeout 900 bash "$lab" "$build" >"$out" 2>&1
+	rc=$?
+	grep -E '^(PASS|FAIL|SKIP):' "$out"
+	p=$(grep -c '^PASS:' "$out"); f=$(grep -c '^FAIL:' "$out"); s=$(grep -c '^SKIP:' "$out")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL: $name exited $rc; last lines of $out:"; tail -n 40 "$out"; f=1
+	elif [ "$f" -ne 0 ]; then
+		echo "--- $out (last 60 lines)"; tail -n 60 "$out"
+	fi
+	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+done
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
