@@ -87,6 +87,11 @@ struct ovpn_server {
 	struct ovpn_sess *by_addr[OVPN_ADDR_BUCKETS];
 	double last_hmac_warn;
 	unsigned hmac_drops;
+	/* Writes are gathered during a loop iteration and flushed before it
+	 * sleeps: one writev/sendmmsg instead of a syscall per packet. */
+	ev_prepare flush_w;
+	struct tcp_conn *dirty;	/* TCP connections with queued bytes */
+	struct udp_out *udp_q;
 };
 
 /* engine.c */

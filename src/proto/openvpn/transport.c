@@ -24,8 +24,18 @@
 #define UDP_BATCH 32
 #define COOKIE_SLOT 30 /* seconds: (hand-window + 1) / 2 */
 
+struct udp_out {
+	int n;
+	struct mmsghdr msgs[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	union sockaddr_any to[UDP_BATCH];
+	uint8_t buf[UDP_BATCH][2048];
+};
+
 struct tcp_conn {
 	struct ovpn_server *srv;
+	struct tcp_conn *dirty_next, *dirty_prev;
+	bool dirty;
 	int fd;
 	ev_io rio;
 	ev_io wio;
@@ -58,9 +68,35 @@ static const char *ctl_error(int r)
 
 /* ---- TCP ---------------------------------------------------------------- */
 
+static void dirty_unlink(struct tcp_conn *c)
+{
+	if (!c->dirty)
+		return;
+	if (c->dirty_prev)
+		c->dirty_prev->dirty_next = c->dirty_next;
+	else
+		c->srv->dirty = c->dirty_next;
+	if (c->dirty_next)
+		c->dirty_next->dirty_prev = c->dirty_prev;
+	c->dirty = false;
+}
+
+static void dirty_link(struct tcp_conn *c)
+{
+	if (c->dirty)
+		return;
+	c->dirty = true;
+	c->dirty_prev = NULL;
+	c->dirty_next = c->srv->dirty;
+	if (c->dirty_next)
+		c->dirty_next->dirty_prev = c;
+	c->srv->dirty = c;
+}
+
 static void tcp_conn_free(struct tcp_conn *c)
 {
 	struct ev_loop *loop = c->srv->gw->loop;
+	dirty_unlink(c);
 	ev_io_stop(loop, &c->rio);
 	ev_io_stop(loop, &c->wio);
 	ev_timer_stop(loop, &c->idle);
@@ -297,10 +333,34 @@ static uint64_t cookie(struct ovpn_server *srv, uint32_t slot, const union socka
 	return v | 1; /* never 0, which means "unknown" */
 }
 
+static void udp_flush(struct ovpn_server *srv)
+{
+	struct udp_out *q = srv->udp_q;
+	for (int off = 0; off < q->n;) {
+		int n = sendmmsg(srv->udp_fd, q->msgs + off, (unsigned)(q->n - off), MSG_DONTWAIT);
+		if (n <= 0)
+			break; /* a full socket buffer drops the rest, as UDP would */
+		off += n;
+	}
+	q->n = 0;
+}
+
 static void udp_send(struct ovpn_server *srv, const union sockaddr_any *to, const uint8_t *p,
 		     size_t n)
 {
-	sendto(srv->udp_fd, p, n, MSG_DONTWAIT, &to->sa, sockaddr_len(to));
+	struct udp_out *q = srv->udp_q;
+	if (n > sizeof(q->buf[0]))
+		return;
+	if (q->n == UDP_BATCH)
+		udp_flush(srv);
+	int i = q->n++;
+	memcpy(q->buf[i], p, n);
+	q->to[i] = *to;
+	q->iov[i] = (struct iovec){q->buf[i], n};
+	q->msgs[i].msg_hdr = (struct msghdr){.msg_name = &q->to[i],
+					     .msg_namelen = sockaddr_len(to),
+					     .msg_iov = &q->iov[i],
+					     .msg_iovlen = 1};
 }
 
 /* Answers a client reset without keeping state: our session id is a MAC. */
@@ -444,13 +504,26 @@ void ovpn_transport_send(struct ovpn_sess *os, const uint8_t *pkt, size_t len, b
 			udp_send(os->srv, &os->peer, pkt, len);
 		return;
 	}
-	bool idle = os->conn->out_len == 0;
 	if (tcp_queue(os->conn, pkt, len, data) < 0) {
 		os->s->ctr.dropped++;
 		return;
 	}
-	if (idle)
-		tcp_flush(os->conn);
+	if (!os->conn->wio.active)
+		dirty_link(os->conn);
+}
+
+static void flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct ovpn_server *srv = w->data;
+	while (srv->dirty) {
+		struct tcp_conn *c = srv->dirty;
+		dirty_unlink(c);
+		tcp_flush(c);
+	}
+	if (srv->udp_q->n)
+		udp_flush(srv);
 }
 
 void ovpn_transport_detach(struct ovpn_sess *os)
@@ -511,6 +584,12 @@ int ovpn_transport_open(struct ovpn_server *srv)
 	srv->tcp_io.data = srv->udp_io.data = srv;
 	ev_io_start(srv->gw->loop, &srv->tcp_io);
 	ev_io_start(srv->gw->loop, &srv->udp_io);
+	srv->udp_q = calloc(1, sizeof(*srv->udp_q));
+	if (!srv->udp_q)
+		return -ENOMEM;
+	ev_prepare_init(&srv->flush_w, flush_cb);
+	srv->flush_w.data = srv;
+	ev_prepare_start(srv->gw->loop, &srv->flush_w);
 	log_info("OpenVPN listening on TCP %s:%u and UDP %s:%u (tls-auth %s)", c->listen_addr,
 		 c->tcp_port, c->listen_addr, c->udp_port, srv->ta.enabled ? "required" : "off");
 	return 0;
@@ -527,4 +606,6 @@ void ovpn_transport_close(struct ovpn_server *srv)
 		ev_io_stop(loop, &srv->udp_io);
 		close(srv->udp_fd);
 	}
+	ev_prepare_stop(loop, &srv->flush_w);
+	free(srv->udp_q);
 }
