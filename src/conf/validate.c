@@ -32,8 +32,8 @@ static void check_gateway(const struct gw_conf *c, struct conf_errors *e)
 	if (c->ping_sec == 0 || c->ping_restart_sec <= c->ping_sec)
 		conf_errors_add(e, "openvpn.pingRestartSeconds",
 				"must be greater than pingSeconds, which must be positive");
-	if (c->reneg_sec != 0 && c->reneg_sec < 60)
-		conf_errors_add(e, "openvpn.renegotiateSeconds", "must be 0 (off) or at least 60");
+	if (c->reneg_sec != 0 && c->reneg_sec < 10)
+		conf_errors_add(e, "openvpn.renegotiateSeconds", "must be 0 (off) or at least 10");
 }
 
 static void check_pool_against(const struct prefix4 *p, const char *ppath,

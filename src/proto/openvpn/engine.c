@@ -345,7 +345,11 @@ static void tls_failed(struct ovpn_sess *os, struct ovpn_ks *ks, const char *sta
 		ERR_error_string_n(e, err, sizeof(err));
 	ERR_clear_error();
 	ks_flush(os, ks); /* carry the TLS alert to the client */
-	slog_warn(os->label, "TLS %s failed: %s", stage, err);
+	/* A refused certificate was already logged once, with its reason. */
+	if (SSL_get_verify_result(ks->ssl) != X509_V_OK)
+		slog_debug(os->label, "TLS %s failed: %s", stage, err);
+	else
+		slog_warn(os->label, "TLS %s failed: %s", stage, err);
 	ovpn_sess_close(os, "TLS failure");
 }
 
@@ -615,7 +619,7 @@ struct ovpn_sess *ovpn_sess_new(struct ovpn_server *srv, const union sockaddr_an
 	ev_timer_init(&os->timer, sess_timer_cb, TICK, TICK);
 	os->timer.data = os;
 	ev_timer_start(srv->gw->loop, &os->timer);
-	slog_info(os->label, "new %s connection", conn ? "TCP" : "UDP");
+	slog_debug(os->label, "new %s connection", conn ? "TCP" : "UDP");
 	return os;
 }
 
@@ -626,9 +630,11 @@ void ovpn_sess_close(struct ovpn_sess *os, const char *reason)
 	os->closing = true;
 	os->close_at = ovpn_now(os->srv);
 	struct session *s = os->s;
-	slog_info(os->label, "session closed: %s (user \"%s\", %ld s, in %llu B, out %llu B)",
-		  reason, s->user, (long)(time(NULL) - s->started),
-		  (unsigned long long)s->ctr.bytes_in, (unsigned long long)s->ctr.bytes_out);
+	/* A connection that never became a session was logged by its refusal. */
+	log_msg(os->pushed ? LOG_INFO : LOG_DEBUG, LOG_MODULE, os->label,
+		"session closed: %s (user \"%s\", %ld s, in %llu B, out %llu B)", reason, s->user,
+		(long)(time(NULL) - s->started), (unsigned long long)s->ctr.bytes_in,
+		(unsigned long long)s->ctr.bytes_out);
 	if (os->admitted)
 		gateway_session_release(os->srv->gw, s);
 	os->admitted = false;

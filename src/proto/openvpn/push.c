@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -54,16 +55,17 @@ const char *ovpn_ncp_select(const struct ovpn_peer_info *pi, const char *occ_opt
 	return NULL;
 }
 
+/* Every option, routes included: a config may list hundreds of routes. */
 struct optlist {
-	char opts[64][96];
-	int n;
+	char (*opts)[96];
+	size_t n, cap;
 };
 
 static void opt_add(struct optlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void opt_add(struct optlist *l, const char *fmt, ...)
 {
-	if (l->n >= 64)
-		return;
+	if (l->n >= l->cap)
+		return; /* cannot happen: cap counts every option collect_options adds */
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(l->opts[l->n++], sizeof(l->opts[0]), fmt, ap);
@@ -106,25 +108,30 @@ static void collect_options(const struct ovpn_push_params *p, struct optlist *l)
 int ovpn_push_reply_build(const struct ovpn_push_params *p, char msgs[][PUSH_MSG_MAX],
 			  int max_msgs)
 {
-	struct optlist l;
-	l.n = 0;
+	static const char cont[] = ",push-continuation 2"; /* same length as "... 1" */
+	if (max_msgs < 1)
+		return P2S_E_FULL;
+	struct optlist l = {.cap = p->n_routes + 16};
+	l.opts = calloc(l.cap, sizeof(*l.opts));
+	if (!l.opts)
+		return -ENOMEM;
 	collect_options(p, &l);
 	int n = 0;
-	size_t len = 0;
-	/* Room for ",push-continuation 2" on every message but the last. */
-	const size_t reserve = 24;
-	for (int i = 0; i < l.n && n < max_msgs; i++) {
-		if (len && len + 1 + strlen(l.opts[i]) + reserve >= PUSH_MSG_MAX) {
-			strcat(msgs[n++], ",push-continuation 2");
-			len = 0;
-			if (n == max_msgs)
+	size_t len = (size_t)snprintf(msgs[0], PUSH_MSG_MAX, "PUSH_REPLY");
+	for (size_t i = 0; i < l.n; i++) {
+		/* Keep room for the continuation marker on every message. */
+		if (len + 1 + strlen(l.opts[i]) + sizeof(cont) > PUSH_MSG_MAX) {
+			if (n + 1 == max_msgs) {
+				free(l.opts);
 				return P2S_E_FULL;
-		}
-		if (!len)
+			}
+			memcpy(msgs[n++] + len, cont, sizeof(cont));
 			len = (size_t)snprintf(msgs[n], PUSH_MSG_MAX, "PUSH_REPLY");
+		}
 		len += (size_t)snprintf(msgs[n] + len, PUSH_MSG_MAX - len, ",%s", l.opts[i]);
 	}
 	if (n > 0)
-		strcat(msgs[n], ",push-continuation 1");
+		memcpy(msgs[n] + len, ",push-continuation 1", sizeof(cont));
+	free(l.opts);
 	return n + 1;
 }

@@ -8,14 +8,16 @@
 #include "lib/err.h"
 #include "lib/hmac.h"
 
-/* The part after [op, sid, (hmac, replay)]: acks, ack sid, msg id, payload. */
-static void parse_body(struct cur *c, struct ovpn_ctl *out)
+/* The part after [op, sid, (hmac, replay)]: acks, ack sid, msg id, payload.
+ * 0, P2S_E_TRUNC, P2S_E_PROTO (too many acks) or P2S_E_TRAIL (bytes after
+ * a P_ACK_V1, which has no payload). */
+static int parse_body(struct cur *c, struct ovpn_ctl *out)
 {
 	out->n_acks = cur_u8(c);
-	if (out->n_acks > OVPN_MAX_ACKS) {
-		c->err = true;
-		return;
-	}
+	if (!cur_ok(c))
+		return P2S_E_TRUNC;
+	if (out->n_acks > OVPN_MAX_ACKS)
+		return P2S_E_PROTO;
 	for (unsigned i = 0; i < out->n_acks; i++)
 		out->acks[i] = cur_u32(c);
 	if (out->n_acks)
@@ -24,6 +26,9 @@ static void parse_body(struct cur *c, struct ovpn_ctl *out)
 	if (out->has_msg_id)
 		out->msg_id = cur_u32(c);
 	out->payload = cur_rest(c, &out->payload_len);
+	if (!cur_ok(c))
+		return P2S_E_TRUNC;
+	return out->op == OVPN_ACK_V1 && out->payload_len ? P2S_E_TRAIL : 0;
 }
 
 static int tls_auth_hmac(const uint8_t key[OVPN_HMAC_LEN], const uint8_t *replay,
@@ -72,8 +77,7 @@ int ovpn_ctl_parse(const uint8_t *pkt, size_t len, const struct ovpn_tls_auth *t
 		uint32_t id = cur_u32(&rc);
 		out->replay_id = (uint64_t)cur_u32(&rc) << 32 | id;
 	}
-	parse_body(&c, out);
-	return cur_ok(&c) ? 0 : P2S_E_TRUNC;
+	return parse_body(&c, out);
 }
 
 static void write_body(struct wbuf *w, const struct ovpn_ctl *p)

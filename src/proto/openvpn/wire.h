@@ -63,7 +63,8 @@ struct ovpn_ctl {
 };
 
 /* Parses one control packet (UDP datagram or TCP frame without its length).
- * Verifies tls-auth when enabled. 0, P2S_E_TRUNC, P2S_E_AUTH or P2S_E_PROTO. */
+ * Verifies tls-auth when enabled. 0, P2S_E_TRUNC, P2S_E_AUTH, P2S_E_PROTO (not
+ * a control opcode, more than 8 acks) or P2S_E_TRAIL (bytes after a P_ACK_V1). */
 int ovpn_ctl_parse(const uint8_t *pkt, size_t len, const struct ovpn_tls_auth *ta,
 		   struct ovpn_ctl *out);
 
