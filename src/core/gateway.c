@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -272,6 +273,7 @@ int gateway_reload(struct gateway *g)
 	ovpn_server_set_tls(g->ovpn, g->tls_ctx);
 	/* Pools and listeners stay: keep their values so the running state and
 	 * the configuration describe the same gateway. */
+	free(n->pools.v);
 	n->pools = g->conf->pools;
 	g->conf->pools = (struct prefix_list){0};
 	conf_free(g->conf);
