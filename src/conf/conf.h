@@ -8,26 +8,76 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "lib/net.h"
 
 enum conf_protocol { PROTO_OPENVPN = 1 << 0, PROTO_SSTP = 1 << 1, PROTO_IKEV2 = 1 << 2 };
 enum conf_auth { AUTH_CERTIFICATE = 1 << 0, AUTH_RADIUS = 1 << 1, AUTH_AAD = 1 << 2 };
 
+/* Arrays from the JSON keep this layout: elements, then count. */
+#define CONF_ARRAY(type)                                                                           \
+	struct {                                                                                   \
+		type *v;                                                                           \
+		size_t n;                                                                          \
+	}
+
 struct conf_root_cert {
 	char *name;
-	uint8_t *der;
+	char *public_cert_data; /* base64 DER, as uploaded */
+	uint8_t *der;		/* decoded by validation */
 	size_t der_len;
 };
 
 struct conf_revoked {
 	char *name;
-	uint8_t sha1[20];
+	char *thumbprint;
+	uint8_t sha1[20]; /* decoded by validation */
 };
 
 struct prefix_list {
 	struct prefix4 *v;
 	size_t n;
+};
+
+struct conf_ipsec_policy {
+	uint32_t sa_lifetime_seconds;
+	uint32_t sa_data_size_kb;
+	char *ipsec_encryption;
+	char *ipsec_integrity;
+	char *ike_encryption;
+	char *ike_integrity;
+	char *dh_group;
+	char *pfs_group;
+};
+
+struct conf_radius_server {
+	char *address;
+	uint32_t score;
+	char *secret;
+};
+
+struct conf_policy_member {
+	char *name;
+	char *attribute_type;
+	char *attribute_value;
+};
+
+struct conf_policy_group {
+	char *name;
+	bool is_default;
+	uint32_t priority;
+	CONF_ARRAY(struct conf_policy_member) members;
+};
+
+struct conf_id_ref {
+	char *id;
+};
+
+struct conf_client_connection {
+	char *name;
+	struct prefix_list pool;
+	CONF_ARRAY(struct conf_id_ref) groups;
 };
 
 struct gw_conf {
@@ -50,15 +100,25 @@ struct gw_conf {
 	uint32_t ping_sec;
 	uint32_t ping_restart_sec;
 	bool client_to_client;
+	bool active_active;
 	struct prefix_list vnet;
 	struct prefix_list routes;
 	struct prefix_list pools;
 	unsigned protocols;
 	unsigned auth_types;
-	struct conf_root_cert *roots;
-	size_t n_roots;
-	struct conf_revoked *revoked;
-	size_t n_revoked;
+	CONF_ARRAY(struct conf_root_cert) roots;
+	CONF_ARRAY(struct conf_revoked) revoked;
+	CONF_ARRAY(struct conf_ipsec_policy) ipsec_policies;
+	char *radius_address;
+	char *radius_secret;
+	CONF_ARRAY(struct conf_radius_server) radius_servers;
+	uint32_t radius_timeout_sec;
+	uint32_t radius_acct_interval_sec;
+	char *aad_tenant;
+	char *aad_audience;
+	char *aad_issuer;
+	CONF_ARRAY(struct conf_client_connection) client_connections;
+	CONF_ARRAY(struct conf_policy_group) policy_groups;
 };
 
 /* Collected problems: each "path: rule" string, all of them, not just the first. */
@@ -82,6 +142,9 @@ void conf_free(struct gw_conf *c);
 
 /* Semantic rules that span fields (validate.c). */
 void conf_validate(const struct gw_conf *c, struct conf_errors *errs);
+
+/* Writes the p2sgw.json(5) man page from the schema (man.c). */
+void conf_schema_man(FILE *out);
 
 /* The embedded default used when p2sgw runs without --config. */
 extern const char conf_embedded_default[];

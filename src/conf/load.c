@@ -45,33 +45,14 @@ void conf_errors_free(struct conf_errors *e)
 	memset(e, 0, sizeof(*e));
 }
 
-static void conf_defaults(struct gw_conf *c)
-{
-	c->name = strdup("p2sgw");
-	c->sku = strdup("VpnGw1");
-	c->generation = strdup("Generation1");
-	c->vpn_type = strdup("RouteBased");
-	c->state_dir = strdup("/var/lib/p2sgw");
-	c->tun_name = strdup("p2s0");
-	c->log_level = strdup("info");
-	c->listen_addr = strdup("0.0.0.0");
-	c->tcp_port = 443;
-	c->udp_port = 1194;
-	c->reneg_sec = 3600;
-	c->ping_sec = 10;
-	c->ping_restart_sec = 60;
-	c->protocols = PROTO_OPENVPN;
-	c->auth_types = AUTH_CERTIFICATE;
-}
-
 static struct gw_conf *conf_from_json(json_t *root, struct conf_errors *errs)
 {
 	struct gw_conf *c = calloc(1, sizeof(*c));
-	conf_defaults(c);
+	conf_apply_defaults(conf_schema_root, c);
 	conf_walk_object(root, conf_schema_root, "", c, errs);
 	json_decref(root);
-	if (errs->n == 0)
-		conf_validate(c, errs);
+	conf_decode_certs(c, errs);
+	conf_validate(c, errs); /* with structural errors too: report everything at once */
 	if (errs->n) {
 		conf_free(c);
 		return NULL;
@@ -109,22 +90,8 @@ void conf_free(struct gw_conf *c)
 {
 	if (!c)
 		return;
-	char **strs[] = {&c->name,	  &c->sku,	   &c->generation,     &c->vpn_type,
-			 &c->fqdn,	  &c->state_dir,   &c->tun_name,       &c->control_socket,
-			 &c->log_level,	  &c->listen_addr, &c->cert_file,      &c->key_file,
-			 &c->tls_auth_file};
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-		free(*strs[i]);
-	free(c->vnet.v);
-	free(c->routes.v);
-	free(c->pools.v);
-	for (size_t i = 0; i < c->n_roots; i++) {
-		free(c->roots[i].name);
-		free(c->roots[i].der);
-	}
-	free(c->roots);
-	for (size_t i = 0; i < c->n_revoked; i++)
-		free(c->revoked[i].name);
-	free(c->revoked);
+	for (size_t i = 0; i < c->roots.n; i++)
+		free(c->roots.v[i].der);
+	conf_free_fields(conf_schema_root, c);
 	free(c);
 }

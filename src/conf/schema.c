@@ -1,11 +1,24 @@
+/* The schema tables: every field of the configuration resource. */
 #include "schema.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#define G(f) offsetof(struct gw_conf, f)
 
-#define OFF(f) offsetof(struct gw_conf, f)
+static const char *const skus[] = {"Basic",    "VpnGw1",   "VpnGw2",   "VpnGw3",
+				   "VpnGw4",   "VpnGw5",   "VpnGw1AZ", "VpnGw2AZ",
+				   "VpnGw3AZ", "VpnGw4AZ", "VpnGw5AZ", NULL};
+static const char *const generations[] = {"Generation1", "Generation2", NULL};
+static const char *const vpn_types[] = {"RouteBased", "PolicyBased", NULL};
+static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
+static const char *const ipsec_enc[] = {"GCMAES256", "GCMAES128", "AES256", "AES128", NULL};
+static const char *const ipsec_int[] = {"GCMAES256", "GCMAES128", "SHA256", NULL};
+static const char *const ike_enc[] = {"GCMAES256", "GCMAES128", "AES256", "AES128", NULL};
+static const char *const ike_int[] = {"SHA384", "SHA256", NULL};
+static const char *const dh_groups[] = {"DHGroup24", "ECP384", "ECP256", "DHGroup14", "DHGroup2",
+					NULL};
+static const char *const pfs_groups[] = {"PFS24", "PFSMM", "ECP384", "ECP256",
+					 "PFS14", "PFS2",  "None",   NULL};
+static const char *const attr_types[] = {"CertificateGroupId", "AADGroupId", "RadiusAzureGroupId",
+					 NULL};
 
 static const struct field_flag protocol_flags[] = {
 	{"OpenVPN", PROTO_OPENVPN}, {"SSTP", PROTO_SSTP}, {"IkeV2", PROTO_IKEV2}, {NULL, 0}};
@@ -13,255 +26,162 @@ static const struct field_flag auth_flags[] = {
 	{"Certificate", AUTH_CERTIFICATE}, {"Radius", AUTH_RADIUS}, {"AAD", AUTH_AAD}, {NULL, 0}};
 
 static const struct conf_field listen_fields[] = {
-	{"address", F_STRING, OFF(listen_addr), .doc = "IPv4 address to listen on"},
-	{"tcpPort", F_PORT, OFF(tcp_port), .doc = "TCP port shared by OpenVPN and SSTP (443)"},
-	{"udpPort", F_PORT, OFF(udp_port), .doc = "OpenVPN UDP port (1194)"},
+	{"address", F_STRING, G(listen_addr), .def = "0.0.0.0", .doc = "IPv4 address to listen on"},
+	{"tcpPort", F_PORT, G(tcp_port), .def = "443",
+	 .doc = "TCP port, shared by OpenVPN and SSTP"},
+	{"udpPort", F_PORT, G(udp_port), .def = "1194", .doc = "OpenVPN UDP port"},
 	{NULL}};
 
 static const struct conf_field server_cert_fields[] = {
-	{"certFile", F_STRING, OFF(cert_file), .doc = "PEM server certificate, chain may follow"},
-	{"keyFile", F_STRING, OFF(key_file), .doc = "PEM private key of the server certificate"},
+	{"certFile", F_STRING, G(cert_file),
+	 .doc = "PEM server certificate (RSA, serverAuth EKU), its chain may follow"},
+	{"keyFile", F_STRING, G(key_file), .doc = "PEM private key of the server certificate"},
 	{NULL}};
 
 static const struct conf_field openvpn_fields[] = {
-	{"tlsAuthKeyFile", F_STRING, OFF(tls_auth_file),
+	{"tlsAuthKeyFile", F_STRING, G(tls_auth_file),
 	 .doc = "OpenVPN static key for tls-auth (HMAC-SHA256, server direction 0)"},
-	{"renegotiateSeconds", F_UINT, OFF(reneg_sec), .doc = "data key lifetime (3600)"},
-	{"pingSeconds", F_UINT, OFF(ping_sec), .doc = "keepalive interval pushed (10)"},
-	{"pingRestartSeconds", F_UINT, OFF(ping_restart_sec), .doc = "idle timeout (60)"},
+	{"renegotiateSeconds", F_UINT, G(reneg_sec), .max = 86400 * 7, .def = "3600",
+	 .doc = "data key lifetime; 0 turns server-initiated renegotiation off"},
+	{"pingSeconds", F_UINT, G(ping_sec), .min = 1, .max = 3600, .def = "10",
+	 .doc = "keepalive interval pushed to clients"},
+	{"pingRestartSeconds", F_UINT, G(ping_restart_sec), .min = 2, .max = 86400, .def = "60",
+	 .doc = "client idle timeout pushed; the gateway waits twice as long"},
 	{NULL}};
 
 static const struct conf_field vnet_fields[] = {
-	{"addressSpace", F_CIDRS, OFF(vnet), .doc = "prefixes of the virtual network"}, {NULL}};
+	{"addressSpace", F_CIDRS, G(vnet), .doc = "prefixes of the virtual network"}, {NULL}};
 
 static const struct conf_field routes_fields[] = {
-	{"addressPrefixes", F_CIDRS, OFF(routes), .doc = "extra prefixes pushed to clients"},
+	{"addressPrefixes", F_CIDRS, G(routes), .doc = "further prefixes pushed to clients"},
 	{NULL}};
 
 static const struct conf_field pool_fields[] = {
-	{"addressPrefixes", F_CIDRS, OFF(pools), .doc = "client address pool"}, {NULL}};
+	{"addressPrefixes", F_CIDRS, G(pools), .doc = "client address pool"}, {NULL}};
+
+#define E(t, f) offsetof(struct t, f)
+
+static const struct conf_field root_fields[] = {
+	{"name", F_STRING, E(conf_root_cert, name), .doc = "name of the root"},
+	{"publicCertData", F_STRING, E(conf_root_cert, public_cert_data),
+	 .doc = "base64 of the root's DER certificate"},
+	{NULL}};
+
+static const struct conf_field revoked_fields[] = {
+	{"name", F_STRING, E(conf_revoked, name), .doc = "name of the entry"},
+	{"thumbprint", F_STRING, E(conf_revoked, thumbprint),
+	 .doc = "SHA-1 thumbprint of the client certificate (40 hex digits)"},
+	{NULL}};
+
+static const struct conf_field ipsec_fields[] = {
+	{"saLifeTimeSeconds", F_UINT, E(conf_ipsec_policy, sa_lifetime_seconds), .min = 300,
+	 .max = 172799, .doc = "IPsec SA lifetime"},
+	{"saDataSizeKilobytes", F_UINT, E(conf_ipsec_policy, sa_data_size_kb), .min = 1024,
+	 .max = 2147483647, .doc = "IPsec SA data volume"},
+	{"ipsecEncryption", F_ENUM, E(conf_ipsec_policy, ipsec_encryption), .values = ipsec_enc},
+	{"ipsecIntegrity", F_ENUM, E(conf_ipsec_policy, ipsec_integrity), .values = ipsec_int},
+	{"ikeEncryption", F_ENUM, E(conf_ipsec_policy, ike_encryption), .values = ike_enc},
+	{"ikeIntegrity", F_ENUM, E(conf_ipsec_policy, ike_integrity), .values = ike_int},
+	{"dhGroup", F_ENUM, E(conf_ipsec_policy, dh_group), .values = dh_groups},
+	{"pfsGroup", F_ENUM, E(conf_ipsec_policy, pfs_group), .values = pfs_groups},
+	{NULL}};
+
+static const struct conf_field radius_server_fields[] = {
+	{"radiusServerAddress", F_STRING, E(conf_radius_server, address),
+	 .doc = "IPv4 address (port 1812 unless given as a.b.c.d:port)"},
+	{"radiusServerScore", F_UINT, E(conf_radius_server, score), .min = 1, .max = 30,
+	 .def = "1", .doc = "priority: the higher score is asked first"},
+	{"radiusServerSecret", F_SECRET, E(conf_radius_server, secret), .doc = "shared secret"},
+	{NULL}};
+
+static const struct conf_field id_ref_fields[] = {
+	{"id", F_STRING, E(conf_id_ref, id), .doc = "the policy group's name or resource id"},
+	{NULL}};
+
+static const struct conf_field client_conn_fields[] = {
+	{"name", F_STRING, E(conf_client_connection, name), .doc = "name"},
+	{"vpnClientAddressPool", F_OBJECT, E(conf_client_connection, pool),
+	 .sub = (const struct conf_field[]){{"addressPrefixes", F_CIDRS, 0,
+					     .doc = "this configuration's pool"},
+					    {NULL}}},
+	{"virtualNetworkGatewayPolicyGroups", F_ARRAY, E(conf_client_connection, groups),
+	 .sub = id_ref_fields, .elem_size = sizeof(struct conf_id_ref),
+	 .doc = "the policy groups whose users take this pool"},
+	{NULL}};
+
+static const struct conf_field member_fields[] = {
+	{"name", F_STRING, E(conf_policy_member, name), .doc = "name"},
+	{"attributeType", F_ENUM, E(conf_policy_member, attribute_type), .values = attr_types},
+	{"attributeValue", F_STRING, E(conf_policy_member, attribute_value),
+	 .doc = "group id, certificate domain or RADIUS policy id"},
+	{NULL}};
+
+static const struct conf_field group_fields[] = {
+	{"name", F_STRING, E(conf_policy_group, name), .doc = "name"},
+	{"isDefault", F_BOOL, E(conf_policy_group, is_default), .def = "false",
+	 .doc = "takes users no other group matches"},
+	{"priority", F_UINT, E(conf_policy_group, priority), .max = 65535, .def = "0",
+	 .doc = "lowest wins when a user matches several"},
+	{"policyMembers", F_ARRAY, E(conf_policy_group, members), .sub = member_fields,
+	 .elem_size = sizeof(struct conf_policy_member)},
+	{NULL}};
 
 static const struct conf_field client_conf_fields[] = {
 	{"vpnClientAddressPool", F_OBJECT, .sub = pool_fields},
-	{"vpnClientProtocols", F_FLAGS, OFF(protocols), .flags = protocol_flags},
-	{"vpnAuthenticationTypes", F_FLAGS, OFF(auth_types), .flags = auth_flags},
-	{"vpnClientRootCertificates", F_CUSTOM, .custom = conf_parse_root_certs,
-	 .doc = "[{name, publicCertData}] base64 DER roots"},
-	{"vpnClientRevokedCertificates", F_CUSTOM, .custom = conf_parse_revoked,
-	 .doc = "[{name, thumbprint}] SHA-1 of revoked client certificates"},
+	{"vpnClientProtocols", F_FLAGS, G(protocols), .flags = protocol_flags, .def = "OpenVPN",
+	 .doc = "tunnel types: OpenVPN, SSTP, IkeV2"},
+	{"vpnAuthenticationTypes", F_FLAGS, G(auth_types), .flags = auth_flags,
+	 .def = "Certificate", .doc = "Certificate, Radius, AAD"},
+	{"vpnClientRootCertificates", F_ARRAY, G(roots), .sub = root_fields,
+	 .elem_size = sizeof(struct conf_root_cert), .doc = "trusted client roots, at most 20"},
+	{"vpnClientRevokedCertificates", F_ARRAY, G(revoked), .sub = revoked_fields,
+	 .elem_size = sizeof(struct conf_revoked), .doc = "revoked client certificates"},
+	{"vpnClientIpsecPolicies", F_ARRAY, G(ipsec_policies), .sub = ipsec_fields,
+	 .elem_size = sizeof(struct conf_ipsec_policy), .doc = "custom IKE/IPsec policy"},
+	{"radiusServerAddress", F_STRING, G(radius_address), .doc = "single RADIUS server"},
+	{"radiusServerSecret", F_SECRET, G(radius_secret), .doc = "its shared secret"},
+	{"radiusServers", F_ARRAY, G(radius_servers), .sub = radius_server_fields,
+	 .elem_size = sizeof(struct conf_radius_server), .doc = "at most two RADIUS servers"},
+	{"radiusTimeoutSeconds", F_UINT, G(radius_timeout_sec), .min = 1, .max = 120,
+	 .def = "30", .doc = "per-request timeout (long enough for MFA approvals)"},
+	{"radiusAccountingIntervalSeconds", F_UINT, G(radius_acct_interval_sec), .min = 0,
+	 .max = 86400, .def = "300", .doc = "Interim-Update interval; 0 = off"},
+	{"aadTenant", F_STRING, G(aad_tenant),
+	 .doc = "https://login.microsoftonline.com/{tenant id}"},
+	{"aadAudience", F_STRING, G(aad_audience), .doc = "the application id tokens are for"},
+	{"aadIssuer", F_STRING, G(aad_issuer), .doc = "https://sts.windows.net/{tenant id}/"},
+	{"vngClientConnectionConfigurations", F_ARRAY, G(client_connections),
+	 .sub = client_conn_fields, .elem_size = sizeof(struct conf_client_connection),
+	 .doc = "address pools per user group"},
 	{NULL}};
 
 const struct conf_field conf_schema_root[] = {
-	{"name", F_STRING, OFF(name), .doc = "gateway name"},
-	{"sku", F_STRING, OFF(sku), .doc = "Basic, VpnGw1-5, VpnGw1AZ-5AZ"},
-	{"vpnGatewayGeneration", F_STRING, OFF(generation), .doc = "Generation1 or Generation2"},
-	{"vpnType", F_STRING, OFF(vpn_type), .doc = "RouteBased"},
-	{"gatewayFqdn", F_STRING, OFF(fqdn), .doc = "name in the server certificate"},
-	{"stateDirectory", F_STRING, OFF(state_dir), .doc = "generated keys and state"},
-	{"controlSocket", F_STRING, OFF(control_socket), .doc = "UNIX socket for p2sctl"},
-	{"logLevel", F_STRING, OFF(log_level), .doc = "error, warn, info or debug"},
-	{"tunInterface", F_STRING, OFF(tun_name), .doc = "TUN device name (p2s0)"},
-	{"clientToClient", F_BOOL, OFF(client_to_client), .doc = "let clients reach each other"},
+	{"name", F_STRING, G(name), .def = "p2sgw", .doc = "gateway name"},
+	{"sku", F_ENUM, G(sku), .values = skus, .def = "VpnGw1",
+	 .doc = "sets the connection caps (the seed's SKU table)"},
+	{"vpnGatewayGeneration", F_ENUM, G(generation), .values = generations,
+	 .def = "Generation1", .doc = "generation the SKU is offered in"},
+	{"vpnType", F_ENUM, G(vpn_type), .values = vpn_types, .def = "RouteBased",
+	 .doc = "point-to-site needs RouteBased"},
+	{"activeActive", F_BOOL, G(active_active), .def = "false",
+	 .doc = "two instances share the gateway (pools then need /28)"},
+	{"gatewayFqdn", F_STRING, G(fqdn), .doc = "the name clients connect to; required"},
+	{"stateDirectory", F_STRING, G(state_dir), .def = "/var/lib/p2sgw",
+	 .doc = "generated keys and state"},
+	{"controlSocket", F_STRING, G(control_socket),
+	 .doc = "UNIX socket for p2sctl (default stateDirectory/p2sgw.sock)"},
+	{"logLevel", F_ENUM, G(log_level), .values = log_levels, .def = "info",
+	 .doc = "log verbosity"},
+	{"tunInterface", F_STRING, G(tun_name), .def = "p2s0", .doc = "TUN device name"},
+	{"clientToClient", F_BOOL, G(client_to_client), .def = "false",
+	 .doc = "let clients reach each other"},
 	{"listen", F_OBJECT, .sub = listen_fields},
 	{"serverCertificate", F_OBJECT, .sub = server_cert_fields},
 	{"openvpn", F_OBJECT, .sub = openvpn_fields},
 	{"virtualNetwork", F_OBJECT, .sub = vnet_fields},
 	{"customRoutes", F_OBJECT, .sub = routes_fields},
+	{"virtualNetworkGatewayPolicyGroups", F_ARRAY, G(policy_groups), .sub = group_fields,
+	 .elem_size = sizeof(struct conf_policy_group),
+	 .doc = "user groups: at most 90 groups and 390 members, exactly one default"},
 	{"vpnClientConfiguration", F_OBJECT, .sub = client_conf_fields},
 	{NULL}};
-
-static void **slot(struct gw_conf *c, size_t off)
-{
-	return (void **)((char *)c + off);
-}
-
-static void set_string(json_t *v, const char *path, struct gw_conf *c, size_t off,
-		       struct conf_errors *e)
-{
-	if (!json_is_string(v)) {
-		conf_errors_add(e, path, "must be a string");
-		return;
-	}
-	char **dst = (char **)slot(c, off);
-	free(*dst);
-	*dst = strdup(json_string_value(v));
-}
-
-static void set_uint(json_t *v, const char *path, struct gw_conf *c, const struct conf_field *f,
-		     struct conf_errors *e)
-{
-	json_int_t max = f->type == F_PORT ? 65535 : 0x7fffffff;
-	if (!json_is_integer(v) || json_integer_value(v) < (f->type == F_PORT) ||
-	    json_integer_value(v) > max) {
-		conf_errors_add(e, path, "must be an integer from %d to %lld", f->type == F_PORT,
-				(long long)max);
-		return;
-	}
-	if (f->type == F_PORT)
-		*(uint16_t *)slot(c, f->off) = (uint16_t)json_integer_value(v);
-	else
-		*(uint32_t *)slot(c, f->off) = (uint32_t)json_integer_value(v);
-}
-
-static void set_cidrs(json_t *v, const char *path, struct gw_conf *c, size_t off,
-		      struct conf_errors *e)
-{
-	struct prefix_list *pl = (struct prefix_list *)slot(c, off);
-	if (!json_is_array(v)) {
-		conf_errors_add(e, path, "must be an array of CIDR strings");
-		return;
-	}
-	free(pl->v);
-	pl->n = 0;
-	pl->v = calloc(json_array_size(v) + 1, sizeof(*pl->v));
-	size_t i;
-	json_t *it;
-	json_array_foreach(v, i, it) {
-		char p[512];
-		snprintf(p, sizeof(p), "%s[%zu]", path, i);
-		if (!json_is_string(it) || prefix4_parse(json_string_value(it), &pl->v[pl->n]) < 0)
-			conf_errors_add(e, p, "must be an IPv4 CIDR such as 10.1.0.0/16 "
-					      "with no host bits set");
-		else
-			pl->n++;
-	}
-}
-
-static void set_flags(json_t *v, const char *path, struct gw_conf *c, const struct conf_field *f,
-		      struct conf_errors *e)
-{
-	unsigned *dst = (unsigned *)slot(c, f->off);
-	if (!json_is_array(v)) {
-		conf_errors_add(e, path, "must be an array of names");
-		return;
-	}
-	*dst = 0;
-	size_t i;
-	json_t *it;
-	json_array_foreach(v, i, it) {
-		char p[512];
-		snprintf(p, sizeof(p), "%s[%zu]", path, i);
-		const struct field_flag *fl = f->flags;
-		for (; fl->name; fl++)
-			if (json_is_string(it) && strcmp(json_string_value(it), fl->name) == 0)
-				break;
-		if (!fl->name) {
-			char known[256] = "";
-			for (fl = f->flags; fl->name; fl++)
-				snprintf(known + strlen(known), sizeof(known) - strlen(known),
-					 "%s%s", known[0] ? ", " : "", fl->name);
-			conf_errors_add(e, p, "unknown value; expected one of %s", known);
-		} else if (*dst & fl->bit) {
-			conf_errors_add(e, p, "%s is listed twice", fl->name);
-		} else {
-			*dst |= fl->bit;
-		}
-	}
-}
-
-static void set_bool(json_t *v, const char *path, struct gw_conf *c, size_t off,
-		     struct conf_errors *e)
-{
-	if (!json_is_boolean(v))
-		conf_errors_add(e, path, "must be true or false");
-	else
-		*(bool *)slot(c, off) = json_is_true(v);
-}
-
-/* Levenshtein distance, for "did you mean" on unknown fields. */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
-	if (lb >= 63)
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + ((a[i - 1] | 32) != (b[j - 1] | 32));
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-		}
-		memcpy(prev, cur, sizeof(size_t) * (lb + 1));
-	}
-	return prev[lb];
-}
-
-static void unknown_field(const struct conf_field *table, const char *key, const char *path,
-			  struct conf_errors *e)
-{
-	const struct conf_field *best = NULL;
-	size_t best_d = 4;
-	for (const struct conf_field *f = table; f->name; f++) {
-		size_t d = edit_distance(key, f->name);
-		if (d < best_d) {
-			best_d = d;
-			best = f;
-		}
-	}
-	if (best)
-		conf_errors_add(e, path, "unknown field; did you mean \"%s\"?", best->name);
-	else
-		conf_errors_add(e, path, "unknown field");
-}
-
-static void walk_field(json_t *v, const struct conf_field *f, const char *path, struct gw_conf *c,
-		       struct conf_errors *e)
-{
-	switch (f->type) {
-	case F_STRING:
-		set_string(v, path, c, f->off, e);
-		break;
-	case F_PORT:
-	case F_UINT:
-		set_uint(v, path, c, f, e);
-		break;
-	case F_BOOL:
-		set_bool(v, path, c, f->off, e);
-		break;
-	case F_OBJECT:
-		conf_walk_object(v, f->sub, path, c, e);
-		break;
-	case F_CIDRS:
-		set_cidrs(v, path, c, f->off, e);
-		break;
-	case F_FLAGS:
-		set_flags(v, path, c, f, e);
-		break;
-	case F_CUSTOM:
-		f->custom(v, path, c, e);
-		break;
-	}
-}
-
-void conf_walk_object(json_t *obj, const struct conf_field *table, const char *path,
-		      struct gw_conf *c, struct conf_errors *e)
-{
-	if (!json_is_object(obj)) {
-		conf_errors_add(e, path[0] ? path : "(root)", "must be an object");
-		return;
-	}
-	/* The ARM form nests fields under "properties"; accept both. */
-	json_t *props = json_object_get(obj, "properties");
-	if (props && json_is_object(props) && table == conf_schema_root) {
-		conf_walk_object(props, table, path, c, e);
-	}
-	const char *key;
-	json_t *v;
-	json_object_foreach(obj, key, v) {
-		char p[512];
-		snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", key);
-		if (props && table == conf_schema_root &&
-		    (strcmp(key, "properties") == 0 || strcmp(key, "id") == 0 ||
-		     strcmp(key, "type") == 0 || strcmp(key, "location") == 0))
-			continue;
-		const struct conf_field *f = table;
-		while (f->name && strcmp(f->name, key) != 0)
-			f++;
-		if (!f->name)
-			unknown_field(table, key, p, e);
-		else
-			walk_field(v, f, p, c, e);
-	}
-}

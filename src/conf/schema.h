@@ -1,4 +1,5 @@
-/* The declarative schema: one table per JSON object. */
+/* The declarative schema: one table per JSON object. The same tables drive
+ * loading (walk.c), defaults, freeing and the p2sgw.json(5) man page. */
 #ifndef P2S_CONF_SCHEMA_H
 #define P2S_CONF_SCHEMA_H
 
@@ -9,13 +10,15 @@
 
 enum field_type {
 	F_STRING,
+	F_SECRET,  /* a string never echoed back */
 	F_PORT,
 	F_UINT,
 	F_BOOL,
-	F_OBJECT,  /* nested table */
+	F_ENUM,	   /* a string from .values */
+	F_OBJECT,  /* nested table on the same base */
+	F_ARRAY,   /* array of objects: CONF_ARRAY of .elem_size elements */
 	F_CIDRS,   /* array of IPv4 CIDR strings -> struct prefix_list */
-	F_FLAGS,   /* array of names -> bitmask */
-	F_CUSTOM,  /* handled by a function */
+	F_FLAGS,   /* array of names from .flags -> bitmask */
 };
 
 struct field_flag {
@@ -23,26 +26,29 @@ struct field_flag {
 	unsigned bit;
 };
 
-struct conf_field;
-
-typedef void (*field_fn)(json_t *v, const char *path, struct gw_conf *c, struct conf_errors *e);
-
 struct conf_field {
 	const char *name;
 	enum field_type type;
 	size_t off;
 	const struct conf_field *sub;
+	size_t elem_size;
+	const char *const *values;
 	const struct field_flag *flags;
-	field_fn custom;
+	uint32_t min, max; /* F_UINT range; max 0 = unbounded */
+	const char *def;   /* default, as JSON text would say it */
 	const char *doc;
 };
 
 extern const struct conf_field conf_schema_root[];
 
-void conf_walk_object(json_t *obj, const struct conf_field *table, const char *path,
-		      struct gw_conf *c, struct conf_errors *e);
-/* Custom handlers (certs.c). */
-void conf_parse_root_certs(json_t *v, const char *path, struct gw_conf *c, struct conf_errors *e);
-void conf_parse_revoked(json_t *v, const char *path, struct gw_conf *c, struct conf_errors *e);
+void conf_walk_object(json_t *obj, const struct conf_field *table, const char *path, void *base,
+		      struct conf_errors *e);
+void conf_apply_defaults(const struct conf_field *table, void *base);
+void conf_free_fields(const struct conf_field *table, void *base);
+/* Frees the array field f of base (its elements first). */
+void conf_free_array(const struct conf_field *f, void *base);
+/* Decodes root certificates and thumbprints (certs.c). */
+void conf_decode_certs(struct gw_conf *c, struct conf_errors *e);
+const char *conf_type_name(const struct conf_field *f);
 
 #endif

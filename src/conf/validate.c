@@ -1,99 +1,286 @@
-/* Rules that span fields. Each names the JSON path it concerns. */
+/* Rules that span fields, from the seed and Azure's documented limits.
+ * Each error names the JSON path it concerns and the rule broken. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "conf.h"
 
-#define POOL_PATH "vpnClientConfiguration.vpnClientAddressPool.addressPrefixes"
-#define ROOTS_PATH "vpnClientConfiguration.vpnClientRootCertificates"
+#define CC "vpnClientConfiguration."
+#define POOL_PATH CC "vpnClientAddressPool.addressPrefixes"
+#define PROTOS CC "vpnClientProtocols"
+#define AUTHS CC "vpnAuthenticationTypes"
 
 static void check_gateway(const struct gw_conf *c, struct conf_errors *e)
 {
 	if (strcmp(c->vpn_type, "RouteBased") != 0)
 		conf_errors_add(e, "vpnType", "point-to-site needs \"RouteBased\"");
 	const struct sku_info *s = sku_lookup(c->sku);
-	unsigned gen = strcmp(c->generation, "Generation1") == 0   ? 1
-		       : strcmp(c->generation, "Generation2") == 0 ? 2
-								   : 0;
-	if (!gen)
-		conf_errors_add(e, "vpnGatewayGeneration", "must be Generation1 or Generation2");
-	if (!s)
-		conf_errors_add(e, "sku", "unknown SKU \"%s\"; expected Basic, VpnGw1-5 or "
-					  "VpnGw1AZ-5AZ", c->sku);
-	else if (gen && !(s->gen_mask & gen))
+	unsigned gen = strcmp(c->generation, "Generation2") == 0 ? 2 : 1;
+	if (s && !(s->gen_mask & gen))
 		conf_errors_add(e, "sku", "%s is not offered in %s", c->sku, c->generation);
-	if (s && strcmp(s->name, "Basic") == 0 && (c->protocols & (PROTO_OPENVPN | PROTO_IKEV2)))
-		conf_errors_add(e, "vpnClientConfiguration.vpnClientProtocols",
-				"the Basic SKU supports neither OpenVPN nor IkeV2");
+	if (s && strcmp(s->name, "Basic") == 0) {
+		if (c->protocols & (PROTO_OPENVPN | PROTO_IKEV2))
+			conf_errors_add(e, PROTOS, "the Basic SKU supports neither OpenVPN nor IkeV2");
+		if (c->auth_types & AUTH_RADIUS)
+			conf_errors_add(e, AUTHS, "the Basic SKU does not support RADIUS");
+	}
 	if (!c->fqdn || !c->fqdn[0])
 		conf_errors_add(e, "gatewayFqdn", "is required: the name clients connect to");
 	if (!c->tun_name[0] || strlen(c->tun_name) >= 16)
 		conf_errors_add(e, "tunInterface", "must be 1 to 15 characters");
-	if (c->ping_sec == 0 || c->ping_restart_sec <= c->ping_sec)
-		conf_errors_add(e, "openvpn.pingRestartSeconds",
-				"must be greater than pingSeconds, which must be positive");
+	if (c->ping_restart_sec <= c->ping_sec)
+		conf_errors_add(e, "openvpn.pingRestartSeconds", "must be greater than pingSeconds");
 	if (c->reneg_sec != 0 && c->reneg_sec < 10)
 		conf_errors_add(e, "openvpn.renegotiateSeconds", "must be 0 (off) or at least 10");
-}
-
-static void check_pool_against(const struct prefix4 *p, const char *ppath,
-			       const struct prefix_list *l, const char *lpath,
-			       struct conf_errors *e)
-{
-	for (size_t j = 0; j < l->n; j++)
-		if (prefix4_overlap(p, &l->v[j]))
-			conf_errors_add(e, ppath, "overlaps %s[%zu]", lpath, j);
-}
-
-static void check_pools(const struct gw_conf *c, struct conf_errors *e)
-{
-	if (c->pools.n == 0)
-		conf_errors_add(e, POOL_PATH, "at least one client address prefix is required");
-	for (size_t i = 0; i < c->pools.n; i++) {
-		char p[256];
-		snprintf(p, sizeof(p), POOL_PATH "[%zu]", i);
-		const struct prefix4 *pf = &c->pools.v[i];
-		if (!ip4_is_private(pf))
-			conf_errors_add(e, p, "must be a private range (10/8, 172.16/12, "
-					      "192.168/16 or 100.64/10)");
-		if (pf->len > 29)
-			conf_errors_add(e, p, "is smaller than the smallest pool, /29");
-		check_pool_against(pf, p, &c->vnet, "virtualNetwork.addressSpace", e);
-		check_pool_against(pf, p, &c->routes, "customRoutes.addressPrefixes", e);
-		for (size_t j = 0; j < i; j++)
-			if (prefix4_overlap(pf, &c->pools.v[j]))
-				conf_errors_add(e, p, "overlaps " POOL_PATH "[%zu]", j);
-	}
-}
-
-static void check_auth(const struct gw_conf *c, struct conf_errors *e)
-{
-	if (c->protocols & (PROTO_SSTP | PROTO_IKEV2))
-		conf_errors_add(e, "vpnClientConfiguration.vpnClientProtocols",
-				"only OpenVPN is implemented by this gateway so far");
-	if (c->auth_types & (AUTH_RADIUS | AUTH_AAD))
-		conf_errors_add(e, "vpnClientConfiguration.vpnAuthenticationTypes",
-				"only Certificate is implemented by this gateway so far");
-	if (!c->protocols)
-		conf_errors_add(e, "vpnClientConfiguration.vpnClientProtocols",
-				"at least one tunnel protocol is required");
-	if (!c->auth_types)
-		conf_errors_add(e, "vpnClientConfiguration.vpnAuthenticationTypes",
-				"at least one authentication type is required");
-	/* Without a configured server certificate the gateway makes its own PKI,
-	 * demo client root included; with one, the admin must upload a root. */
-	if ((c->auth_types & AUTH_CERTIFICATE) && c->n_roots == 0 && c->cert_file)
-		conf_errors_add(e, ROOTS_PATH, "Certificate authentication needs at least one "
-					       "root certificate");
 	if (!c->cert_file != !c->key_file)
 		conf_errors_add(e, c->cert_file ? "serverCertificate.keyFile"
 						: "serverCertificate.certFile",
 				"certFile and keyFile go together");
 }
 
+struct pool_ref {
+	const struct prefix4 *p;
+	char path[200];
+};
+
+static void check_one_pool(const struct gw_conf *c, const struct pool_ref *r, uint8_t max_len,
+			   struct conf_errors *e)
+{
+	if (!ip4_is_private(r->p))
+		conf_errors_add(e, r->path, "must be a private range (10/8, 172.16/12, 192.168/16 "
+					    "or 100.64/10)");
+	if (r->p->len > max_len)
+		conf_errors_add(e, r->path, "is smaller than the smallest pool allowed here, /%u%s",
+				max_len, c->active_active && max_len == 28 ? " (activeActive)" : "");
+	const struct prefix_list *other[] = {&c->vnet, &c->routes};
+	const char *names[] = {"virtualNetwork.addressSpace", "customRoutes.addressPrefixes"};
+	for (int k = 0; k < 2; k++)
+		for (size_t j = 0; j < other[k]->n; j++)
+			if (prefix4_overlap(r->p, &other[k]->v[j]))
+				conf_errors_add(e, r->path, "overlaps %s[%zu]", names[k], j);
+}
+
+static size_t collect_pools(const struct gw_conf *c, struct pool_ref *refs, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->pools.n && n < max; i++, n++) {
+		refs[n].p = &c->pools.v[i];
+		snprintf(refs[n].path, sizeof(refs[n].path), POOL_PATH "[%zu]", i);
+	}
+	for (size_t k = 0; k < c->client_connections.n; k++) {
+		const struct prefix_list *pl = &c->client_connections.v[k].pool;
+		for (size_t i = 0; i < pl->n && n < max; i++, n++) {
+			refs[n].p = &pl->v[i];
+			snprintf(refs[n].path, sizeof(refs[n].path),
+				 CC "vngClientConnectionConfigurations[%zu].vpnClientAddressPool."
+				    "addressPrefixes[%zu]",
+				 k, i);
+		}
+	}
+	return n;
+}
+
+static void check_pools(const struct gw_conf *c, struct conf_errors *e)
+{
+	struct pool_ref refs[256];
+	if (c->pools.n == 0)
+		conf_errors_add(e, POOL_PATH, "at least one client address prefix is required");
+	size_t n = collect_pools(c, refs, 256);
+	for (size_t i = 0; i < n; i++) {
+		bool group_pool = i >= c->pools.n;
+		check_one_pool(c, &refs[i], group_pool ? 24 : c->active_active ? 28 : 29, e);
+		for (size_t j = 0; j < i; j++)
+			if (prefix4_overlap(refs[i].p, refs[j].p))
+				conf_errors_add(e, refs[i].path, "overlaps %s", refs[j].path);
+	}
+}
+
+/* The seed's tunnel x authentication matrix. */
+static void check_matrix(const struct gw_conf *c, struct conf_errors *e)
+{
+	if (!c->protocols)
+		conf_errors_add(e, PROTOS, "at least one tunnel protocol is required");
+	if (!c->auth_types)
+		conf_errors_add(e, AUTHS, "at least one authentication type is required");
+	bool aad = c->auth_types & AUTH_AAD;
+	bool other_auth = c->auth_types & (AUTH_CERTIFICATE | AUTH_RADIUS);
+	bool other_proto = c->protocols & (PROTO_IKEV2 | PROTO_SSTP);
+	if (aad && !(c->protocols & PROTO_OPENVPN))
+		conf_errors_add(e, AUTHS, "AAD authentication needs the OpenVPN tunnel type");
+	else if (aad && other_proto && !other_auth)
+		conf_errors_add(e, AUTHS, "IkeV2 and SSTP need Certificate or Radius: AAD serves "
+					  "only OpenVPN");
+	else if (aad && other_proto)
+		conf_warn_add(e, AUTHS, "AAD applies to OpenVPN only; IkeV2/SSTP clients use "
+					"Certificate or Radius");
+	if ((c->auth_types & AUTH_CERTIFICATE) && c->roots.n == 0 && c->cert_file)
+		conf_errors_add(e, CC "vpnClientRootCertificates",
+				"Certificate authentication needs at least one root certificate");
+}
+
+static void check_ipsec(const struct gw_conf *c, struct conf_errors *e)
+{
+	if (c->ipsec_policies.n > 1)
+		conf_errors_add(e, CC "vpnClientIpsecPolicies", "at most one custom policy");
+	for (size_t i = 0; i < c->ipsec_policies.n; i++) {
+		const struct conf_ipsec_policy *p = &c->ipsec_policies.v[i];
+		char path[160];
+		snprintf(path, sizeof(path), CC "vpnClientIpsecPolicies[%zu]", i);
+		const char *need[] = {p->ipsec_encryption, p->ipsec_integrity, p->ike_encryption,
+				      p->ike_integrity,	   p->dh_group,	       p->pfs_group};
+		for (int k = 0; k < 6; k++)
+			if (!need[k])
+				conf_errors_add(e, path, "every field of the policy is required");
+		if (!p->sa_lifetime_seconds || !p->sa_data_size_kb)
+			conf_errors_add(e, path, "saLifeTimeSeconds and saDataSizeKilobytes are "
+						 "required");
+		bool enc_gcm = p->ipsec_encryption && strncmp(p->ipsec_encryption, "GCM", 3) == 0;
+		bool int_gcm = p->ipsec_integrity && strncmp(p->ipsec_integrity, "GCM", 3) == 0;
+		if ((enc_gcm || int_gcm) && p->ipsec_encryption && p->ipsec_integrity &&
+		    strcmp(p->ipsec_encryption, p->ipsec_integrity) != 0) {
+			char ip[200];
+			snprintf(ip, sizeof(ip), "%s.ipsecIntegrity", path);
+			conf_errors_add(e, ip, "a GCM cipher pairs only with its own GCM integrity "
+					       "(%s with %s)", p->ipsec_encryption,
+					p->ipsec_integrity);
+		}
+	}
+}
+
+static bool is_guid(const char *s, size_t n)
+{
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	if (n != sizeof(shape) - 1)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (shape[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* The tenant id after prefix in url, or NULL; *len set. */
+static const char *tenant_after(const char *url, const char *const *prefixes, size_t *len)
+{
+	for (; url && *prefixes; prefixes++) {
+		size_t pl = strlen(*prefixes);
+		if (strncmp(url, *prefixes, pl) == 0) {
+			*len = strcspn(url + pl, "/\\");
+			return url + pl;
+		}
+	}
+	return NULL;
+}
+
+static void check_aad(const struct gw_conf *c, struct conf_errors *e)
+{
+	if (!(c->auth_types & AUTH_AAD))
+		return;
+	static const char *const tenants[] = {
+		"https://login.microsoftonline.com/", "https://login.microsoftonline.us/",
+		"https://login.chinacloudapi.cn/", "https://login.microsoftonline.de/", NULL};
+	static const char *const issuers[] = {"https://sts.windows.net/",
+					      "https://sts.chinacloudapi.cn/", NULL};
+	size_t tl = 0, il = 0;
+	const char *t = tenant_after(c->aad_tenant, tenants, &tl);
+	const char *is = tenant_after(c->aad_issuer, issuers, &il);
+	if (!t || !is_guid(t, tl) || t[tl] != 0)
+		conf_errors_add(e, CC "aadTenant", "must be https://login.microsoftonline.com/"
+						   "{tenant id} (or a sovereign cloud's login host), "
+						   "with no trailing slash");
+	if (!is || !is_guid(is, il) || strcmp(is + il, "/") != 0)
+		conf_errors_add(e, CC "aadIssuer", "must be https://sts.windows.net/{tenant id}/ "
+						   "with the trailing slash");
+	if (t && is && tl == il && is_guid(t, tl) && strncasecmp(t, is, tl) != 0)
+		conf_errors_add(e, CC "aadIssuer", "names another tenant than aadTenant");
+	if (!c->aad_audience || !c->aad_audience[0] || strpbrk(c->aad_audience, ", ;"))
+		conf_errors_add(e, CC "aadAudience", "exactly one audience (application id) is "
+						     "required");
+}
+
+static void check_radius(const struct gw_conf *c, struct conf_errors *e)
+{
+	bool single = c->radius_address != NULL, multi = c->radius_servers.n > 0;
+	if ((c->auth_types & AUTH_RADIUS) && !single && !multi)
+		conf_errors_add(e, CC "radiusServers", "RADIUS authentication needs a server "
+						       "(radiusServers or radiusServerAddress)");
+	if (single && multi)
+		conf_errors_add(e, CC "radiusServerAddress", "use radiusServers or "
+							     "radiusServerAddress, not both");
+	if (single && !c->radius_secret)
+		conf_errors_add(e, CC "radiusServerSecret", "is required with radiusServerAddress");
+	if (c->radius_servers.n > 2)
+		conf_errors_add(e, CC "radiusServers", "at most two RADIUS servers");
+	for (size_t i = 0; i < c->radius_servers.n; i++) {
+		char p[160];
+		snprintf(p, sizeof(p), CC "radiusServers[%zu]", i);
+		if (!c->radius_servers.v[i].address)
+			conf_errors_add(e, p, "radiusServerAddress is required");
+		if (!c->radius_servers.v[i].secret || !c->radius_servers.v[i].secret[0])
+			conf_errors_add(e, p, "radiusServerSecret is required");
+	}
+}
+
+static bool group_exists(const struct gw_conf *c, const char *id)
+{
+	const char *tail = id ? strrchr(id, '/') : NULL; /* a resource id ends in the name */
+	for (size_t i = 0; id && i < c->policy_groups.n; i++)
+		if (c->policy_groups.v[i].name && (strcmp(c->policy_groups.v[i].name, id) == 0 ||
+						   (tail && strcmp(c->policy_groups.v[i].name,
+								   tail + 1) == 0)))
+			return true;
+	return false;
+}
+
+static void check_groups(const struct gw_conf *c, struct conf_errors *e)
+{
+	size_t defaults = 0, members = 0;
+	for (size_t i = 0; i < c->policy_groups.n; i++) {
+		defaults += c->policy_groups.v[i].is_default;
+		members += c->policy_groups.v[i].members.n;
+	}
+	if (c->policy_groups.n && defaults != 1)
+		conf_errors_add(e, "virtualNetworkGatewayPolicyGroups",
+				"exactly one group must be the default (isDefault), found %zu",
+				defaults);
+	if (c->policy_groups.n > 90)
+		conf_errors_add(e, "virtualNetworkGatewayPolicyGroups", "at most 90 groups");
+	if (members > 390)
+		conf_errors_add(e, "virtualNetworkGatewayPolicyGroups",
+				"at most 390 members across all groups, found %zu", members);
+	for (size_t k = 0; k < c->client_connections.n; k++)
+		for (size_t j = 0; j < c->client_connections.v[k].groups.n; j++)
+			if (!group_exists(c, c->client_connections.v[k].groups.v[j].id)) {
+				char p[200];
+				snprintf(p, sizeof(p),
+					 CC "vngClientConnectionConfigurations[%zu]."
+					    "virtualNetworkGatewayPolicyGroups[%zu].id",
+					 k, j);
+				conf_errors_add(e, p, "names no group in "
+						      "virtualNetworkGatewayPolicyGroups");
+			}
+}
+
+/* Parts of the resource this build accepts but does not serve yet. */
+static void warn_unserved(const struct gw_conf *c, struct conf_errors *e)
+{
+	if (c->protocols & PROTO_SSTP)
+		conf_warn_add(e, PROTOS, "SSTP is not served by this build yet");
+	if (c->protocols & PROTO_IKEV2)
+		conf_warn_add(e, PROTOS, "IkeV2 is not served by this build yet");
+	if (c->auth_types & (AUTH_RADIUS | AUTH_AAD))
+		conf_warn_add(e, AUTHS, "only Certificate authentication is served by this build "
+					"so far");
+}
+
 void conf_validate(const struct gw_conf *c, struct conf_errors *e)
 {
 	check_gateway(c, e);
 	check_pools(c, e);
-	check_auth(c, e);
+	check_matrix(c, e);
+	check_ipsec(c, e);
+	check_aad(c, e);
+	check_radius(c, e);
+	check_groups(c, e);
+	warn_unserved(c, e);
 }
