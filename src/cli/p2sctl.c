@@ -1,8 +1,8 @@
-/* p2sctl: the control CLI. A table of subcommands; each either works on
- * files (config validation) or asks a running gateway over its socket. */
+/* p2sctl: the control CLI, az-like "GROUP VERB --option value". One table of
+ * subcommands; each works on the configuration file, on files it makes, or
+ * asks the running gateway over its control socket. */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,184 +10,277 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "conf/conf.h"
 
-struct opts {
-	const char *socket;
-	const char *output; /* "table" or "json" */
-};
+#define DEFAULT_CONFIG "/etc/p2sgw/gateway.json"
 
 struct command {
 	const char *group;
 	const char *verb;
-	int nargs;
-	const char *help;
-	int (*run)(const struct opts *o, char **args);
+	const char *usage;
+	int (*run)(const struct opts *o, const struct args *a);
 };
 
-static int ask(const struct opts *o, const char *req, json_t **out)
+const char *arg_get(const struct args *a, const char *name)
 {
+	for (int i = 0; i + 1 < a->argc; i++)
+		if (strcmp(a->argv[i], name) == 0)
+			return a->argv[i + 1];
+	return NULL;
+}
+
+bool arg_flag(const struct args *a, const char *name)
+{
+	for (int i = 0; i < a->argc; i++)
+		if (strcmp(a->argv[i], name) == 0)
+			return true;
+	return false;
+}
+
+const char *arg_need(const struct args *a, const char *name)
+{
+	const char *v = arg_get(a, name);
+	if (!v)
+		fprintf(stderr, "p2sctl: %s is required\n", name);
+	return v;
+}
+
+/* The socket: --socket, else the configuration's, else the default's. */
+static void socket_path(const struct opts *o, char *out, size_t cap)
+{
+	if (o->socket) {
+		snprintf(out, cap, "%s", o->socket);
+		return;
+	}
+	struct conf_errors errs = {0};
+	struct gw_conf *c = conf_load_file(o->config, &errs);
+	conf_errors_free(&errs);
+	if (c && c->control_socket)
+		snprintf(out, cap, "%s", c->control_socket);
+	else
+		snprintf(out, cap, "%s/p2sgw.sock", c ? c->state_dir : "/var/lib/p2sgw");
+	conf_free(c);
+}
+
+int cli_ask(const struct opts *o, const char *req, json_t **out, bool quiet)
+{
+	char path[108];
+	socket_path(o, path, sizeof(path));
+	*out = NULL;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", o->socket);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "p2sctl: cannot reach the gateway at %s: %s\n", o->socket,
-			strerror(errno));
+		if (!quiet)
+			fprintf(stderr, "p2sctl: cannot reach the gateway at %s: %s\n", path,
+				strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return 1;
 	}
 	char line[512];
 	snprintf(line, sizeof(line), "%s\n", req);
-	if (write(fd, line, strlen(line)) < 0) {
-		close(fd);
-		return 1;
-	}
 	json_error_t je;
-	*out = json_loadfd(fd, JSON_DISABLE_EOF_CHECK, &je);
+	if (write(fd, line, strlen(line)) == (ssize_t)strlen(line))
+		*out = json_loadfd(fd, JSON_DISABLE_EOF_CHECK, &je);
 	close(fd);
 	if (!*out) {
-		fprintf(stderr, "p2sctl: bad reply from the gateway: %s\n", je.text);
+		fprintf(stderr, "p2sctl: no valid reply from the gateway\n");
 		return 1;
 	}
 	json_t *err = json_object_get(*out, "error");
 	if (json_is_string(err)) {
 		fprintf(stderr, "p2sctl: %s\n", json_string_value(err));
 		json_decref(*out);
+		*out = NULL;
 		return 1;
 	}
 	return 0;
 }
 
-static void print_json(json_t *j)
+void cli_print_json(json_t *j)
 {
-	char *s = json_dumps(j, JSON_INDENT(2));
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	printf("%s\n", s);
 	free(s);
 }
 
-static int run_config_validate(const struct opts *o, char **args)
+static int cmd_config_validate(const struct opts *o, const struct args *a)
 {
-	(void)o;
+	const char *file = a->argc ? a->argv[0] : o->config;
 	struct conf_errors errs = {0};
-	struct gw_conf *c = conf_load_file(args[0], &errs);
+	struct gw_conf *c = conf_load_file(file, &errs);
 	for (size_t i = 0; i < errs.n_warn; i++)
 		printf("warning: %s\n", errs.warn[i]);
 	for (size_t i = 0; i < errs.n; i++)
 		printf("error: %s\n", errs.msg[i]);
 	if (c)
-		printf("%s: configuration is valid\n", args[0]);
+		printf("%s: configuration is valid\n", file);
 	conf_errors_free(&errs);
 	conf_free(c);
 	return c ? 0 : 1;
 }
 
-static int run_gateway_show(const struct opts *o, char **args)
+static int cmd_config_man(const struct opts *o, const struct args *a)
 {
-	(void)args;
+	(void)o;
+	(void)a;
+	conf_schema_man(stdout);
+	return 0;
+}
+
+static void show_table(json_t *j)
+{
+	json_t *lim = json_object_get(j, "connectionLimits");
+	json_t *con = json_object_get(j, "connections");
+	printf("name                 %s\nsku                  %s (%s)\ngatewayFqdn          %s\n"
+	       "limit SSTP           %lld\nlimit IkeV2+OpenVPN  %lld\nOpenVPN connections  %lld\n"
+	       "handshaking          %lld\nfree pool addresses  %lld\n",
+	       json_string_value(json_object_get(j, "name")),
+	       json_string_value(json_object_get(j, "sku")),
+	       json_string_value(json_object_get(j, "vpnGatewayGeneration")),
+	       json_string_value(json_object_get(j, "gatewayFqdn")),
+	       json_integer_value(json_object_get(lim, "SSTP")),
+	       json_integer_value(json_object_get(lim, "IkeV2AndOpenVPN")),
+	       json_integer_value(json_object_get(con, "OpenVPN")),
+	       json_integer_value(json_object_get(con, "handshaking")),
+	       json_integer_value(json_object_get(j, "freePoolAddresses")));
+}
+
+static int cmd_gateway_show(const struct opts *o, const struct args *a)
+{
+	(void)a;
 	json_t *j;
-	if (ask(o, "show", &j))
+	if (cli_ask(o, "show", &j, false))
 		return 1;
-	print_json(j);
+	if (strcmp(o->output, "json") == 0)
+		cli_print_json(j);
+	else
+		show_table(j);
 	json_decref(j);
 	return 0;
 }
 
-static int run_session_list(const struct opts *o, char **args)
+static int cmd_gateway_reload(const struct opts *o, const struct args *a)
 {
-	(void)args;
+	(void)a;
 	json_t *j;
-	if (ask(o, "sessions", &j))
-		return 1;
-	if (strcmp(o->output, "json") == 0) {
-		print_json(j);
-	} else {
-		printf("%-46s %-28s %-22s %-15s %12s %12s\n", "ID", "USER", "PUBLIC ADDRESS",
-		       "VPN ADDRESS", "IN BYTES", "OUT BYTES");
-		size_t i;
-		json_t *s;
-		json_array_foreach(j, i, s) {
-			printf("%-46s %-28s %-22s %-15s %12lld %12lld\n",
-			       json_string_value(json_object_get(s, "id")),
-			       json_string_value(json_object_get(s, "userName")),
-			       json_string_value(json_object_get(s, "publicAddress")),
-			       json_string_value(json_object_get(s, "vpnClientAddress")),
-			       json_integer_value(json_object_get(s, "ingressBytes")),
-			       json_integer_value(json_object_get(s, "egressBytes")));
-		}
-	}
-	json_decref(j);
-	return 0;
-}
-
-static int run_session_disconnect(const struct opts *o, char **args)
-{
-	char req[300];
-	snprintf(req, sizeof(req), "disconnect %s", args[0]);
-	json_t *j;
-	if (ask(o, req, &j))
-		return 1;
-	printf("disconnected %s\n", args[0]);
-	json_decref(j);
-	return 0;
-}
-
-static int run_reload(const struct opts *o, char **args)
-{
-	(void)args;
-	json_t *j;
-	if (ask(o, "reload", &j))
+	if (cli_ask(o, "reload", &j, false))
 		return 1;
 	printf("configuration reloaded\n");
 	json_decref(j);
 	return 0;
 }
 
+static void session_row(json_t *s)
+{
+	printf("%-46s %-28s %-22s %-15s %12lld %12lld\n",
+	       json_string_value(json_object_get(s, "id")),
+	       json_string_value(json_object_get(s, "userName")),
+	       json_string_value(json_object_get(s, "publicAddress")),
+	       json_string_value(json_object_get(s, "vpnClientAddress")),
+	       json_integer_value(json_object_get(s, "ingressBytes")),
+	       json_integer_value(json_object_get(s, "egressBytes")));
+}
+
+static int cmd_session_list(const struct opts *o, const struct args *a)
+{
+	(void)a;
+	json_t *j;
+	if (cli_ask(o, "sessions", &j, false))
+		return 1;
+	if (strcmp(o->output, "json") == 0) {
+		cli_print_json(j);
+	} else {
+		printf("%-46s %-28s %-22s %-15s %12s %12s\n", "ID", "USER", "PUBLIC ADDRESS",
+		       "VPN ADDRESS", "IN BYTES", "OUT BYTES");
+		size_t i;
+		json_t *s;
+		json_array_foreach(j, i, s) session_row(s);
+	}
+	json_decref(j);
+	return 0;
+}
+
+static int cmd_session_disconnect(const struct opts *o, const struct args *a)
+{
+	const char *id = arg_need(a, "--id");
+	if (!id)
+		return 2;
+	char req[300];
+	snprintf(req, sizeof(req), "disconnect %s", id);
+	json_t *j;
+	if (cli_ask(o, req, &j, false))
+		return 1;
+	printf("disconnected %s\n", id);
+	json_decref(j);
+	return 0;
+}
+
 static const struct command commands[] = {
-	{"config", "validate", 1, "FILE  check a configuration file", run_config_validate},
-	{"gateway", "show", 0, "      the running gateway's SKU, limits and counts",
-	 run_gateway_show},
-	{"gateway", "reload", 0, "      re-read the configuration (as SIGHUP)", run_reload},
-	{"session", "list", 0, "      connected clients", run_session_list},
-	{"session", "disconnect", 1, "ID    end one client's session", run_session_disconnect},
+	{"config", "validate", "[FILE]", cmd_config_validate},
+	{"config", "man", "", cmd_config_man},
+	{"gateway", "show", "", cmd_gateway_show},
+	{"gateway", "reload", "", cmd_gateway_reload},
+	{"session", "list", "", cmd_session_list},
+	{"session", "disconnect", "--id ID", cmd_session_disconnect},
+	{"root-cert", "add", "--name N --file F", cmd_root_add},
+	{"root-cert", "list", "", cmd_root_list},
+	{"root-cert", "remove", "--name N", cmd_root_remove},
+	{"revoked", "add", "--name N (--thumbprint T | --cert F)", cmd_revoked_add},
+	{"revoked", "list", "", cmd_revoked_list},
+	{"revoked", "remove", "--name N", cmd_revoked_remove},
+	{"pki", "create-root", "--name CN --out DIR [--key-type rsa|ec] [--days N]",
+	 cmd_pki_create_root},
+	{"pki", "issue-client",
+	 "--root DIR --cn user@domain --out DIR [--p12 [--password P]] [--key-type rsa|ec]",
+	 cmd_pki_issue_client},
+	{"profile", "generate", "--output FILE.zip [--client-cert F --client-key F]",
+	 cmd_profile_generate},
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: p2sctl [--socket PATH] [--output table|json] GROUP VERB [ARGS]\n");
+	fprintf(f, "usage: p2sctl [--config FILE] [--socket PATH] [--output table|json] GROUP "
+		   "VERB [OPTIONS]\n  --config defaults to " DEFAULT_CONFIG "\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %s %s %s\n", commands[i].group, commands[i].verb, commands[i].help);
+		fprintf(f, "  %s %s %s\n", commands[i].group, commands[i].verb, commands[i].usage);
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option lopts[] = {{"socket", required_argument, NULL, 's'},
+	static const struct option lopts[] = {{"config", required_argument, NULL, 'c'},
+					      {"socket", required_argument, NULL, 's'},
 					      {"output", required_argument, NULL, 'o'},
 					      {"help", no_argument, NULL, 'h'},
 					      {NULL, 0, NULL, 0}};
-	struct opts o = {.socket = "/var/lib/p2sgw/p2sgw.sock", .output = "table"};
+	struct opts o = {.config = DEFAULT_CONFIG, .output = "table"};
 	int c;
-	while ((c = getopt_long(argc, argv, "+s:o:h", lopts, NULL)) != -1) {
-		if (c == 's')
+	while ((c = getopt_long(argc, argv, "+c:s:o:h", lopts, NULL)) != -1) {
+		if (c == 'c')
+			o.config = optarg;
+		else if (c == 's')
 			o.socket = optarg;
-		else if (c == 'o')
+		else if (c == 'o' && (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
 			o.output = optarg;
 		else {
 			usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	int left = argc - optind;
-	for (size_t i = 0; left >= 2 && i < sizeof(commands) / sizeof(commands[0]); i++) {
-		const struct command *cmd = &commands[i];
-		if (strcmp(argv[optind], cmd->group) || strcmp(argv[optind + 1], cmd->verb))
-			continue;
-		if (left - 2 != cmd->nargs) {
-			fprintf(stderr, "usage: p2sctl %s %s %s\n", cmd->group, cmd->verb, cmd->help);
-			return 2;
+	if (argc - optind >= 2)
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+			const struct command *cmd = &commands[i];
+			if (strcmp(argv[optind], cmd->group) || strcmp(argv[optind + 1], cmd->verb))
+				continue;
+			struct args a = {argc - optind - 2, argv + optind + 2};
+			int r = cmd->run(&o, &a);
+			if (r == 2)
+				fprintf(stderr, "usage: p2sctl %s %s %s\n", cmd->group, cmd->verb,
+					cmd->usage);
+			return r;
 		}
-		return cmd->run(&o, argv + optind + 2);
-	}
 	usage(stderr);
 	return 2;
 }

@@ -1,0 +1,68 @@
+/* p2sgw.json(5), written from the schema tables so it cannot drift. */
+#include <string.h>
+
+#include "schema.h"
+
+static void man_escape(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static void man_values(FILE *out, const struct conf_field *f)
+{
+	if (f->values) {
+		fputs(" One of:", out);
+		for (const char *const *v = f->values; *v; v++)
+			fprintf(out, " %s%s", *v, v[1] ? "," : ".");
+	}
+	if (f->flags) {
+		fputs(" Any of:", out);
+		for (const struct field_flag *fl = f->flags; fl->name; fl++)
+			fprintf(out, " %s%s", fl->name, fl[1].name ? "," : ".");
+	}
+	if (f->type == F_UINT && (f->min || f->max))
+		fprintf(out, " Range %u to %u.", f->min, f->max);
+}
+
+static void man_table(FILE *out, const struct conf_field *table, const char *path)
+{
+	for (const struct conf_field *f = table; f->name; f++) {
+		char p[256];
+		snprintf(p, sizeof(p), "%s%s%s%s", path, path[0] ? "." : "", f->name,
+			 f->type == F_ARRAY ? "[]" : "");
+		if (f->type != F_OBJECT) {
+			fputs(".TP\n.B ", out);
+			man_escape(out, p);
+			fprintf(out, "\n(%s%s%s) ", conf_type_name(f), f->def ? ", default " : "",
+				f->def ? f->def : "");
+			man_escape(out, f->doc ? f->doc : "");
+			fputs(f->doc ? "." : "", out);
+			man_values(out, f);
+			fputc('\n', out);
+		}
+		if (f->sub)
+			man_table(out, f->sub, p);
+	}
+}
+
+void conf_schema_man(FILE *out)
+{
+	fputs(".TH P2SGW.JSON 5 \"\" \"p2sgw\" \"File Formats\"\n"
+	      ".SH NAME\np2sgw.json \\- configuration resource of the p2sgw VPN gateway\n"
+	      ".SH DESCRIPTION\nA JSON object with the field names of Azure's "
+	      "VirtualNetworkGateway and vpnClientConfiguration resources, plus the host "
+	      "settings Azure manages for its users. The ARM form, with fields nested under "
+	      "\\fBproperties\\fR, is accepted too. Unknown fields are errors; every error "
+	      "names the JSON path of the field and the rule it breaks.\n"
+	      ".SH FIELDS\n",
+	      out);
+	man_table(out, conf_schema_root, "");
+	fputs(".SH SEE ALSO\n.BR p2sgw (8),\n.BR p2sctl (8)\n", out);
+}
