@@ -45,9 +45,9 @@ static int add_root(struct cert_auth *a, X509 *x)
 
 static int load_conf_roots(struct cert_auth *a, const struct gw_conf *c)
 {
-	for (size_t i = 0; i < c->n_roots; i++) {
-		const unsigned char *p = c->roots[i].der;
-		X509 *x = d2i_X509(NULL, &p, (long)c->roots[i].der_len);
+	for (size_t i = 0; i < c->roots.n; i++) {
+		const unsigned char *p = c->roots.v[i].der;
+		X509 *x = d2i_X509(NULL, &p, (long)c->roots.v[i].der_len);
 		int r = x ? add_root(a, x) : P2S_E_CRYPTO;
 		X509_free(x);
 		if (r < 0)
@@ -63,16 +63,16 @@ struct cert_auth *cert_auth_new(const struct gw_conf *c, X509 *const *extra, siz
 		return NULL;
 	a->refs = 1;
 	a->store = X509_STORE_new();
-	a->roots = calloc(c->n_roots + n_extra + 1, 20);
-	a->revoked = calloc(c->n_revoked + 1, 20);
+	a->roots = calloc(c->roots.n + n_extra + 1, 20);
+	a->revoked = calloc(c->revoked.n + 1, 20);
 	if (!a->store || !a->roots || !a->revoked || load_conf_roots(a, c) < 0)
 		goto fail;
 	for (size_t i = 0; i < n_extra; i++)
 		if (add_root(a, extra[i]) < 0)
 			goto fail;
-	for (size_t i = 0; i < c->n_revoked; i++)
-		memcpy(a->revoked[i], c->revoked[i].sha1, 20);
-	a->n_revoked = c->n_revoked;
+	for (size_t i = 0; i < c->revoked.n; i++)
+		memcpy(a->revoked[i], c->revoked.v[i].sha1, 20);
+	a->n_revoked = c->revoked.n;
 	return a;
 fail:
 	cert_auth_free(a);

@@ -279,8 +279,8 @@ int gateway_reload(struct gateway *g)
 	conf_free(g->conf);
 	g->conf = n;
 	log_level_parse(n->log_level, &log_threshold);
-	log_info("reload: configuration applied (%zu root(s), %zu revoked)", n->n_roots,
-		 n->n_revoked);
+	log_info("reload: configuration applied (%zu root(s), %zu revoked)", n->roots.n,
+		 n->revoked.n);
 	recheck_sessions(g);
 	return 0;
 }
