@@ -65,6 +65,25 @@ char *profile_ovpn(const struct profile_input *in)
 	return out;
 }
 
+/* Configuration strings go into XML text escaped. */
+static char *xml_escaped(const char *s)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+	fclose(f);
+	return out;
+}
+
 static void hex_upper(const uint8_t *in, size_t n, char *out)
 {
 	hex_encode(in, n, out, 1);
@@ -86,12 +105,17 @@ static void azvpn_clientauth(FILE *f, const struct profile_input *in)
 {
 	const struct gw_conf *c = in->conf;
 	fputs("  <clientauth>\n", f);
-	if (has_auth(in, AUTH_AAD))
+	if (has_auth(in, AUTH_AAD)) {
+		char *aud = xml_escaped(c->aad_audience), *iss = xml_escaped(c->aad_issuer),
+		     *ten = xml_escaped(c->aad_tenant);
 		fprintf(f, "    <aad>\n      <audience>%s</audience>\n"
 			   "      <cachesigninuser>true</cachesigninuser>\n"
 			   "      <issuer>%s</issuer>\n      <tenant>%s</tenant>\n    </aad>\n",
-			c->aad_audience, c->aad_issuer, c->aad_tenant);
-	else
+			aud, iss, ten);
+		free(aud);
+		free(iss);
+		free(ten);
+	} else
 		fputs("    <aad i:nil=\"true\" />\n", f);
 	fputs("    <cert i:nil=\"true\" />\n", f);
 	const char *type = has_auth(in, AUTH_AAD)	    ? "aad"
@@ -128,7 +152,7 @@ char *profile_azurevpn_xml(const struct profile_input *in)
 	SHA1(in->root_der, in->root_der_len, sha1);
 	hex_upper(sha1, sizeof(sha1), hash);
 	server_secret(in->tls_auth_text, secret, sizeof(secret));
-	char *out = NULL;
+	char *out = NULL, *name = xml_escaped(c->name), *fqdn = xml_escaped(c->fqdn);
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 	fputs("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
@@ -147,8 +171,10 @@ char *profile_azurevpn_xml(const struct profile_input *in)
 		   "      <hash>%s</hash>\n      <issuer i:nil=\"true\" />\n    </Cert>\n"
 		   "    <serversecret>%s</serversecret>\n    <type>cert</type>\n"
 		   "  </servervalidation>\n  <version>1</version>\n</AzVpnProfile>\n",
-		c->name, c->fqdn, hash, secret);
+		name, fqdn, hash, secret);
 	fclose(f);
+	free(name);
+	free(fqdn);
 	return out;
 }
 
@@ -158,12 +184,13 @@ char *profile_vpnsettings_xml(const struct profile_input *in)
 	if (!has_proto(in, PROTO_IKEV2 | PROTO_SSTP))
 		return NULL;
 	char *out = NULL, *root64 = b64_encode(in->root_der, in->root_der_len);
+	char *fqdn = xml_escaped(c->fqdn);
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 	fprintf(f, "<?xml version=\"1.0\"?>\n<VpnProfile xmlns:xsi=\"http://www.w3.org/2001/"
 		   "XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\">\n"
 		   "  <VpnServer>%s</VpnServer>\n  <VpnType>%s%s%s</VpnType>\n  <Routes>",
-		c->fqdn, has_proto(in, PROTO_IKEV2) ? "IkeV2" : "",
+		fqdn, has_proto(in, PROTO_IKEV2) ? "IkeV2" : "",
 		has_proto(in, PROTO_IKEV2) && has_proto(in, PROTO_SSTP) ? ", " : "",
 		has_proto(in, PROTO_SSTP) ? "Sstp" : "");
 	struct prefix4 r;
@@ -176,6 +203,7 @@ char *profile_vpnsettings_xml(const struct profile_input *in)
 	fprintf(f, "</Routes>\n  <CaCert>%s</CaCert>\n</VpnProfile>\n", root64 ? root64 : "");
 	fclose(f);
 	free(root64);
+	free(fqdn);
 	return out;
 }
 
