@@ -99,8 +99,6 @@ static const struct rule_case cases[] = {
 	{"VpnGw1 only in Gen1", "sku", "\"VpnGw1\"", "sku:"},
 	{"Basic in Gen2 refused", "sku", "\"Basic\"", "sku:"},
 	{"VpnGw2 in Gen1 ok", "vpnGatewayGeneration", "\"Generation1\"", NULL},
-	{"Basic with SSTP ok", "sku", "\"Basic\"", NULL, "SSTP is not served", "cc.vpnClientProtocols",
-	 "[\"SSTP\"]"},
 	{"Basic refuses OpenVPN", "sku", "\"Basic\"", CC "vpnClientProtocols:", NULL,
 	 "vpnGatewayGeneration", "\"Generation1\""},
 	{"Basic refuses RADIUS", "sku", "\"Basic\"", CC "vpnAuthenticationTypes:", NULL,
@@ -286,6 +284,15 @@ static void test_sku_caps(void **state)
 		assert_int_equal(sku_lookup(names[i])->sstp_max, 128);
 	}
 	assert_int_equal(sku_lookup("Basic")->ikev2_openvpn_max, 0);
+	struct conf_errors e;
+	struct gw_conf *c = load_text("{\"sku\":\"Basic\",\"gatewayFqdn\":\"v\","
+				      "\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
+				      "{\"addressPrefixes\":[\"172.16.0.0/24\"]},"
+				      "\"vpnClientProtocols\":[\"SSTP\"]}}",
+				      &e);
+	assert_non_null(c); /* Basic with SSTP and certificates is a valid gateway */
+	conf_free(c);
+	conf_errors_free(&e);
 	assert_null(sku_lookup("VpnGw6"));
 }
 
