@@ -149,7 +149,7 @@ void conf_schema_man(FILE *out);
 /* The embedded default used when p2sgw runs without --config. */
 extern const char conf_embedded_default[];
 
-/* SKU table (sku.c): the P2S connection caps the seed gives. */
+/* SKU table (sku.c): Azure's P2S connection caps. */
 struct sku_info {
 	const char *name;
 	unsigned gen_mask; /* bit 0: Generation1, bit 1: Generation2 */

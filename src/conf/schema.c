@@ -158,7 +158,7 @@ static const struct conf_field client_conf_fields[] = {
 const struct conf_field conf_schema_root[] = {
 	{"name", F_STRING, G(name), .def = "p2sgw", .doc = "gateway name"},
 	{"sku", F_ENUM, G(sku), .values = skus, .def = "VpnGw1",
-	 .doc = "sets the connection caps (the seed's SKU table)"},
+	 .doc = "sets the P2S connection caps (SSTP 128; IKEv2+OpenVPN 250 to 10000)"},
 	{"vpnGatewayGeneration", F_ENUM, G(generation), .values = generations,
 	 .def = "Generation1", .doc = "generation the SKU is offered in"},
 	{"vpnType", F_ENUM, G(vpn_type), .values = vpn_types, .def = "RouteBased",

@@ -5,7 +5,7 @@
 #define G1 1u
 #define G2 2u
 
-/* The seed's SKU table: generations each SKU exists in and its P2S caps. */
+/* Azure's SKU table: generations each SKU exists in and its P2S caps. */
 static const struct sku_info skus[] = {
 	{"Basic", G1, 128, 0},		{"VpnGw1", G1, 128, 250},
 	{"VpnGw2", G1 | G2, 128, 500},	{"VpnGw3", G1 | G2, 128, 1000},

@@ -1,4 +1,4 @@
-/* Rules that span fields, from the seed and Azure's documented limits.
+/* Rules that span fields, from Azure's documented point-to-site limits.
  * Each error names the JSON path it concerns and the rule broken. */
 #include <ctype.h>
 #include <stdio.h>
@@ -96,7 +96,7 @@ static void check_pools(const struct gw_conf *c, struct conf_errors *e)
 	}
 }
 
-/* The seed's tunnel x authentication matrix. */
+/* The tunnel x authentication matrix Azure documents. */
 static void check_matrix(const struct gw_conf *c, struct conf_errors *e)
 {
 	if (!c->protocols)
