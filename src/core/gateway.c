@@ -15,7 +15,7 @@
 #include "proto/openvpn/engine.h"
 #include "tunnel/tun.h"
 
-/* The seed's TLS policy, exactly: four ECDHE-RSA suites for TLS 1.2 and two
+/* Azure's point-to-site TLS policy, exactly: four ECDHE-RSA suites for TLS 1.2 and two
  * TLS 1.3 suites, nothing older than TLS 1.2. */
 #define TLS12_CIPHERS                                                                              \
 	"ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:"                                 \

@@ -50,7 +50,7 @@ int gateway_reload(struct gateway *g);
 int gateway_session_admit(struct gateway *g, struct session *s, const char **why);
 void gateway_session_release(struct gateway *g, struct session *s);
 
-/* TLS server context with the seed's exact TLS policy. */
+/* TLS server context with Azure's point-to-site TLS policy, exactly. */
 SSL_CTX *gateway_tls_ctx_new(const char *cert_file, const char *key_file, struct cert_auth *a);
 
 #endif
