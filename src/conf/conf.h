@@ -101,6 +101,7 @@ struct gw_conf {
 	uint32_t ping_restart_sec;
 	bool client_to_client;
 	bool active_active;
+	uint32_t max_connections;
 	struct prefix_list vnet;
 	struct prefix_list routes;
 	struct prefix_list pools;

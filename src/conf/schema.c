@@ -175,6 +175,8 @@ const struct conf_field conf_schema_root[] = {
 	{"tunInterface", F_STRING, G(tun_name), .def = "p2s0", .doc = "TUN device name"},
 	{"clientToClient", F_BOOL, G(client_to_client), .def = "false",
 	 .doc = "let clients reach each other"},
+	{"maxClientConnections", F_UINT, G(max_connections), .max = 100000, .def = "0",
+	 .doc = "a lower IKEv2+OpenVPN connection cap than the SKU's; 0 = the SKU's"},
 	{"listen", F_OBJECT, .sub = listen_fields},
 	{"serverCertificate", F_OBJECT, .sub = server_cert_fields},
 	{"openvpn", F_OBJECT, .sub = openvpn_fields},

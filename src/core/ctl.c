@@ -51,7 +51,7 @@ static json_t *cmd_show(struct gateway *g)
 			 g->conf->name, "sku", g->conf->sku, "vpnGatewayGeneration",
 			 g->conf->generation, "gatewayFqdn", g->conf->fqdn, "connectionLimits",
 			 "SSTP", sku ? (int)sku->sstp_max : 0, "IkeV2AndOpenVPN",
-			 sku ? (int)sku->ikev2_openvpn_max : 0, "connections", "OpenVPN",
+			 (int)gateway_connection_cap(g), "connections", "OpenVPN",
 			 (int)g->admitted_ovpn, "handshaking", (int)(g->reg.count - g->admitted_ovpn),
 			 "freePoolAddresses", (int)pool_free_count(&g->pool));
 }

@@ -45,12 +45,19 @@ SSL_CTX *gateway_tls_ctx_new(const char *cert_file, const char *key_file, struct
 	return ctx;
 }
 
-int gateway_session_admit(struct gateway *g, struct session *s, const char **why)
+unsigned gateway_connection_cap(const struct gateway *g)
 {
 	const struct sku_info *sku = sku_lookup(g->conf->sku);
 	unsigned cap = sku ? sku->ikev2_openvpn_max : 0;
-	if (g->admitted_ovpn >= cap) {
-		*why = "the SKU's IKEv2/OpenVPN connection limit is reached";
+	if (g->conf->max_connections && g->conf->max_connections < cap)
+		cap = g->conf->max_connections;
+	return cap;
+}
+
+int gateway_session_admit(struct gateway *g, struct session *s, const char **why)
+{
+	if (g->admitted_ovpn >= gateway_connection_cap(g)) {
+		*why = "the gateway's IKEv2/OpenVPN connection limit is reached";
 		return P2S_E_FULL;
 	}
 	if (pool_lease(&g->pool, s, 0, &s->addr, &s->pool_range) < 0) {

@@ -47,6 +47,8 @@ int gateway_reload(struct gateway *g);
 
 /* Leases a pool address for an authenticated session, within the SKU cap.
  * 0, or P2S_E_FULL with *why set. */
+/* The IKEv2+OpenVPN cap: the SKU's, or maxClientConnections when lower. */
+unsigned gateway_connection_cap(const struct gateway *g);
 int gateway_session_admit(struct gateway *g, struct session *s, const char **why);
 void gateway_session_release(struct gateway *g, struct session *s);
 
