@@ -159,7 +159,7 @@ static void ctx_auth_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, 
 	cert_auth_free(ptr);
 }
 
-int cert_auth_attach(struct cert_auth *a, SSL_CTX *ctx)
+int cert_auth_attach(struct cert_auth *a, SSL_CTX *ctx, enum cert_mode mode)
 {
 	if (ctx_idx < 0)
 		ctx_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ctx_auth_free);
@@ -170,7 +170,10 @@ int cert_auth_attach(struct cert_auth *a, SSL_CTX *ctx)
 	SSL_CTX_set_cert_store(ctx, a->store);
 	a->refs++;
 	SSL_CTX_set_ex_data(ctx, ctx_idx, a);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
+	int flags = mode == CERT_NONE	      ? SSL_VERIFY_NONE
+		    : mode == CERT_OPTIONAL ? SSL_VERIFY_PEER
+					    : SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+	SSL_CTX_set_verify(ctx, flags, mode == CERT_NONE ? NULL : verify_cb);
 	SSL_CTX_set_verify_depth(ctx, 8);
 	return 0;
 }

@@ -28,7 +28,8 @@ void cert_auth_free(struct cert_auth *a);
 
 /* Installs the store and verify callback on ctx; the callback refuses with a
  * single log line naming the reason and the subject. ctx keeps a reference. */
-int cert_auth_attach(struct cert_auth *a, SSL_CTX *ctx);
+enum cert_mode { CERT_REQUIRED, CERT_OPTIONAL, CERT_NONE };
+int cert_auth_attach(struct cert_auth *a, SSL_CTX *ctx, enum cert_mode mode);
 /* A label (session id and peer) for the refusal log line; must outlive ssl. */
 void cert_auth_set_label(SSL *ssl, const char *label);
 

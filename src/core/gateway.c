@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth/radius.h"
 #include "core/ctl.h"
 #include "lib/err.h"
 #include "lib/log.h"
@@ -22,7 +23,17 @@
 	"ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA256"
 #define TLS13_SUITES "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"
 
-SSL_CTX *gateway_tls_ctx_new(const char *cert_file, const char *key_file, struct cert_auth *a)
+/* Certificates alone: required. With RADIUS too: asked for, either may do.
+ * RADIUS alone: not asked for. */
+static enum cert_mode cert_mode(unsigned auth_types)
+{
+	if (!(auth_types & AUTH_CERTIFICATE))
+		return CERT_NONE;
+	return auth_types & AUTH_RADIUS ? CERT_OPTIONAL : CERT_REQUIRED;
+}
+
+SSL_CTX *gateway_tls_ctx_new(const char *cert_file, const char *key_file, struct cert_auth *a,
+			     unsigned auth_types)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	if (!ctx)
@@ -36,7 +47,8 @@ SSL_CTX *gateway_tls_ctx_new(const char *cert_file, const char *key_file, struct
 		 SSL_CTX_set_ciphersuites(ctx, TLS13_SUITES) &&
 		 SSL_CTX_use_certificate_chain_file(ctx, cert_file) == 1 &&
 		 SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) == 1 &&
-		 SSL_CTX_check_private_key(ctx) == 1 && cert_auth_attach(a, ctx) == 0;
+		 SSL_CTX_check_private_key(ctx) == 1 &&
+		 cert_auth_attach(a, ctx, cert_mode(auth_types)) == 0;
 	if (!ok) {
 		log_err("cannot set up TLS with %s and %s", cert_file, key_file);
 		SSL_CTX_free(ctx);
@@ -54,13 +66,18 @@ unsigned gateway_connection_cap(const struct gateway *g)
 	return cap;
 }
 
-int gateway_session_admit(struct gateway *g, struct session *s, const char **why)
+int gateway_session_admit(struct gateway *g, struct session *s, uint32_t want,
+			  const char **why)
 {
 	if (g->admitted_ovpn >= gateway_connection_cap(g)) {
 		*why = "the gateway's IKEv2/OpenVPN connection limit is reached";
 		return P2S_E_FULL;
 	}
-	if (pool_lease(&g->pool, s, 0, &s->addr, &s->pool_range) < 0) {
+	if (want && pool_owner(&g->pool, want)) {
+		*why = "the address RADIUS assigned is in use";
+		return P2S_E_FULL;
+	}
+	if (pool_lease(&g->pool, s, want, &s->addr, &s->pool_range) < 0) {
 		*why = "the client address pool is exhausted";
 		return P2S_E_FULL;
 	}
@@ -119,7 +136,7 @@ static int setup_trust(struct gateway *g, const struct gw_conf *c)
 	const char *cert = g->auto_pki ? g->state.server_cert : c->cert_file;
 	const char *key = g->auto_pki ? g->state.server_key : c->key_file;
 	struct cert_auth *a = cert_auth_new(c, &g->demo_root, g->demo_root ? 1 : 0);
-	SSL_CTX *ctx = a ? gateway_tls_ctx_new(cert, key, a) : NULL;
+	SSL_CTX *ctx = a ? gateway_tls_ctx_new(cert, key, a, c->auth_types) : NULL;
 	if (!ctx) {
 		cert_auth_free(a);
 		return P2S_E_CONFIG;
@@ -203,6 +220,8 @@ int gateway_init(struct gateway *g, struct gw_conf *conf, const char *conf_path)
 		r = pool_init(&g->pool, conf->pools.v, conf->pools.n);
 	if (r == 0)
 		r = setup_tun(g);
+	if (r == 0 && (conf->radius_address || conf->radius_servers.n))
+		g->radius = radius_client_new(g->loop, conf);
 	if (r == 0)
 		r = setup_engines(g);
 	if (r == 0)
@@ -296,6 +315,7 @@ void gateway_free(struct gateway *g)
 {
 	ctl_stop(g->ctl);
 	ovpn_server_free(g->ovpn);
+	radius_client_free(g->radius);
 	if (g->tun_fd >= 0)
 		close(g->tun_fd);
 	pool_free(&g->pool);

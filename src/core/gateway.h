@@ -16,6 +16,7 @@
 
 struct ovpn_server;
 struct ctl;
+struct radius_client;
 
 struct gateway {
 	struct ev_loop *loop;
@@ -33,6 +34,7 @@ struct gateway {
 	struct cert_auth *auth;
 	SSL_CTX *tls_ctx;
 	struct ovpn_server *ovpn;
+	struct radius_client *radius; /* NULL without RADIUS servers */
 	struct ctl *ctl;
 	ev_signal sig_hup, sig_int, sig_term;
 	unsigned admitted_ovpn;
@@ -45,14 +47,17 @@ void gateway_free(struct gateway *g);
  * sessions that are still acceptable. 0 or negative (old config kept). */
 int gateway_reload(struct gateway *g);
 
-/* Leases a pool address for an authenticated session, within the SKU cap.
+/* Leases a pool address for an authenticated session, within the SKU cap,
+ * preferring want (RADIUS Framed-IP-Address) when it is free in a pool.
  * 0, or P2S_E_FULL with *why set. */
 /* The IKEv2+OpenVPN cap: the SKU's, or maxClientConnections when lower. */
 unsigned gateway_connection_cap(const struct gateway *g);
-int gateway_session_admit(struct gateway *g, struct session *s, const char **why);
+int gateway_session_admit(struct gateway *g, struct session *s, uint32_t want,
+			  const char **why);
 void gateway_session_release(struct gateway *g, struct session *s);
 
 /* TLS server context with Azure's point-to-site TLS policy, exactly. */
-SSL_CTX *gateway_tls_ctx_new(const char *cert_file, const char *key_file, struct cert_auth *a);
+SSL_CTX *gateway_tls_ctx_new(const char *cert_file, const char *key_file, struct cert_auth *a,
+			     unsigned auth_types);
 
 #endif

@@ -28,6 +28,7 @@ struct session_counters {
 struct session {
 	char id[64];
 	char user[256];
+	char group[256]; /* policy group: RADIUS MS-Azure-Policy-ID, later token groups */
 	union sockaddr_any peer;
 	uint32_t addr;	      /* pool address, 0 before it is leased */
 	size_t pool_range;

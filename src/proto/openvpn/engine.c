@@ -15,6 +15,7 @@
 #include "internal.h"
 #include "lib/err.h"
 #include "lib/log.h"
+#include "auth/radius.h"
 #include "push.h"
 
 #define TICK 0.5
@@ -179,45 +180,15 @@ static void ks_activate(struct ovpn_sess *os, struct ovpn_ks *ks)
 		os->reneg_at = ovpn_now(os->srv) + reneg * (0.9 + 0.1 * (rand() / (double)RAND_MAX));
 }
 
-/* ---- authentication and key-method 2 ------------------------------------ */
+/* ---- after authentication (auth.c decides) ------------------------------- */
 
-static void auth_failed(struct ovpn_sess *os, struct ovpn_ks *ks, const char *why)
+void ovpn_auth_failed(struct ovpn_sess *os, struct ovpn_ks *ks, const char *why)
 {
 	slog_warn(os->label, "authentication refused: %s", why);
 	send_message(ks, "AUTH_FAILED");
 	ks_flush(os, ks);
 	ovpn_sess_close(os, why);
 	os->close_at = ovpn_now(os->srv) + 1.0; /* let AUTH_FAILED reach the client */
-}
-
-static const char *first_key_admit(struct ovpn_sess *os, struct ovpn_ks *ks)
-{
-	struct session *s = os->s;
-	if (cert_identity_from_ssl(ks->ssl, &s->cert) < 0)
-		return "no verified client certificate";
-	s->has_cert = true;
-	snprintf(s->user, sizeof(s->user), "%s", s->cert.cn);
-	os->cipher = ovpn_ncp_select(&os->pi, os->km2.options);
-	if (!os->cipher)
-		return "no data cipher in common (client offers none of AES-256-GCM, "
-		       "AES-128-GCM, CHACHA20-POLY1305)";
-	const char *why = NULL;
-	if (gateway_session_admit(os->srv->gw, s, &why) < 0)
-		return why;
-	os->admitted = true;
-	return NULL;
-}
-
-static const char *renegotiation_check(struct ovpn_sess *os, struct ovpn_ks *ks)
-{
-	struct cert_identity id;
-	if (cert_identity_from_ssl(ks->ssl, &id) < 0)
-		return "no verified client certificate on renegotiation";
-	if (memcmp(id.leaf_sha1, os->s->cert.leaf_sha1, 20) != 0 &&
-	    strcmp(id.cn, os->s->cert.cn) != 0)
-		return "client certificate identity changed on renegotiation";
-	os->s->cert = id;
-	return NULL;
 }
 
 static void km2_send(struct ovpn_sess *os, struct ovpn_ks *ks)
@@ -233,32 +204,21 @@ static void km2_send(struct ovpn_sess *os, struct ovpn_ks *ks)
 		SSL_write(ks->ssl, buf, n);
 }
 
-static void km2_in(struct ovpn_sess *os, struct ovpn_ks *ks, const uint8_t *p, size_t n)
+void ovpn_auth_done(struct ovpn_sess *os, struct ovpn_ks *ks, bool first)
 {
-	ovpn_km2_free(&os->km2);
-	if (ovpn_km2_parse_client(p, n, &os->km2) < 0) {
-		ovpn_sess_close(os, "malformed key-method 2 message");
-		return;
-	}
-	bool first = !os->pushed && ks->key_id == 0;
-	if (first)
-		ovpn_peer_info_parse(os->km2.peer_info, &os->pi);
-	const char *why = first ? first_key_admit(os, ks) : renegotiation_check(os, ks);
-	if (why) {
-		auth_failed(os, ks, why);
-		return;
-	}
 	km2_send(os, ks);
 	if (!first) {
 		if (derive_keys(os, ks) < 0)
 			ovpn_sess_close(os, "data key derivation failed");
 		else
 			ks_activate(os, ks);
+		ks_flush(os, ks);
 		return;
 	}
 	ks->state = KS_PUSH;
 	if (os->pi.iv_proto & IV_PROTO_REQUEST_PUSH)
 		send_push(os, ks);
+	ks_flush(os, ks);
 }
 
 static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
@@ -285,6 +245,7 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 		.iv_proto = os->pi.iv_proto,
 		.iv_ncp = os->pi.iv_ncp,
 		.push_mtu = os->pi.has_mtu,
+		.auth_token = os->auth_token,
 	};
 	static char msgs[8][PUSH_MSG_MAX];
 	int n = ovpn_push_reply_build(&pp, msgs, 8);
@@ -296,6 +257,9 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 		return;
 	}
 	ks_activate(os, ks);
+	os->up_at = ovpn_now(os->srv);
+	os->next_interim = os->up_at + os->srv->gw->conf->radius_acct_interval_sec;
+	ovpn_auth_account(os, 1, 0);
 	char a[16];
 	ip4_str(os->s->addr, a);
 	slog_info(os->label, "session up: user \"%s\" address %s cipher %s%s", os->s->user, a,
@@ -310,6 +274,7 @@ static void command_in(struct ovpn_sess *os, struct ovpn_ks *ks, const char *cmd
 		if (ks->state == KS_PUSH)
 			send_push(os, ks);
 	} else if (strcmp(cmd, "EXIT") == 0) {
+		os->term_cause = RAD_TERM_USER_REQUEST;
 		ovpn_sess_close(os, "client sent exit notification");
 	} else {
 		slog_debug(os->label, "ignoring control message \"%.64s\"", cmd);
@@ -319,9 +284,11 @@ static void command_in(struct ovpn_sess *os, struct ovpn_ks *ks, const char *cmd
 static void message_in(struct ovpn_sess *os, struct ovpn_ks *ks, const uint8_t *p, size_t n)
 {
 	if (ks->state == KS_KM2) {
-		km2_in(os, ks, p, n);
+		ovpn_auth_km2(os, ks, p, n);
 		return;
 	}
+	if (ks->state == KS_AUTH_WAIT)
+		return; /* nothing is expected while the credentials are checked */
 	/* Commands are NUL-separated strings; a record may carry several. */
 	size_t off = 0;
 	while (off < n && !os->closing) {
@@ -448,6 +415,7 @@ static int data_in(struct ovpn_sess *os, const uint8_t *pkt, size_t len)
 	if (ovpn_is_ping(msg_buf, (size_t)n))
 		return 0;
 	if (ovpn_is_occ_exit(msg_buf, (size_t)n)) {
+		os->term_cause = RAD_TERM_USER_REQUEST;
 		ovpn_sess_close(os, "client sent exit notification");
 		return 0;
 	}
@@ -497,6 +465,8 @@ static void sess_disconnect(struct session *s, const char *reason)
 		send_message(ks, msg);
 		ks_flush(os, ks);
 	}
+	if (os->term_cause == RAD_TERM_LOST_CARRIER)
+		os->term_cause = RAD_TERM_ADMIN_RESET;
 	ovpn_sess_close(os, reason);
 	os->close_at = ovpn_now(os->srv) + 1.0;
 }
@@ -509,9 +479,29 @@ static const struct session_ops ovpn_session_ops = {
 
 /* ---- timers ------------------------------------------------------------- */
 
+/* RADIUS limits and bookkeeping: Session-Timeout and Interim-Update. */
+static void radius_timers(struct ovpn_sess *os, double now)
+{
+	uint32_t every = os->srv->gw->conf->radius_acct_interval_sec;
+	if (os->session_timeout && now - os->up_at >= os->session_timeout) {
+		os->term_cause = RAD_TERM_SESSION_TIMEOUT;
+		sess_disconnect(os->s, "RADIUS Session-Timeout reached");
+		return;
+	}
+	if (every && now >= os->next_interim) {
+		os->next_interim = now + every;
+		ovpn_auth_account(os, 3, 0);
+	}
+}
+
 static void keepalive(struct ovpn_sess *os, double now)
 {
 	const struct gw_conf *c = os->srv->gw->conf;
+	if (os->radius_user) {
+		radius_timers(os, now);
+		if (os->closing)
+			return;
+	}
 	if (now - os->last_recv > 2.0 * c->ping_restart_sec) {
 		ovpn_sess_close(os, "ping timeout: nothing heard from the client");
 		return;
@@ -607,6 +597,7 @@ struct ovpn_sess *ovpn_sess_new(struct ovpn_server *srv, const union sockaddr_an
 		RAND_bytes((uint8_t *)&local_sid, sizeof(local_sid));
 	os->local_sid = local_sid;
 	os->ta_time = (uint32_t)time(NULL);
+	os->term_cause = RAD_TERM_LOST_CARRIER;
 	os->last_recv = os->last_send = ovpn_now(srv);
 	if (after_cookie) {
 		/* The stateless reset already went out as id 0; the client's id 0 was seen. */
@@ -635,6 +626,9 @@ void ovpn_sess_close(struct ovpn_sess *os, const char *reason)
 		"session closed: %s (user \"%s\", %ld s, in %llu B, out %llu B)", reason, s->user,
 		(long)(time(NULL) - s->started), (unsigned long long)s->ctr.bytes_in,
 		(unsigned long long)s->ctr.bytes_out);
+	if (os->pushed)
+		ovpn_auth_account(os, 2, os->term_cause);
+	ovpn_auth_free(os);
 	if (os->admitted)
 		gateway_session_release(os->srv->gw, s);
 	os->admitted = false;
@@ -653,6 +647,7 @@ static void sess_destroy(struct ovpn_sess *os)
 	ks_free(&os->ks[0]);
 	ks_free(&os->ks[1]);
 	ovpn_km2_free(&os->km2);
+	ovpn_auth_free(os);
 	session_free(&srv->gw->reg, os->s);
 	free(os);
 }

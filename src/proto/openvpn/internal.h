@@ -18,6 +18,7 @@
 struct gateway;
 struct session;
 struct tcp_conn;
+struct radius_req;
 
 #define OVPN_MAX_PEERS 16384
 #define OVPN_ADDR_BUCKETS 4096
@@ -28,6 +29,7 @@ enum ks_state {
 	KS_UNUSED,
 	KS_TLS,	    /* handshake in progress */
 	KS_KM2,	    /* TLS up, key-method 2 exchange */
+	KS_AUTH_WAIT, /* credentials with an authentication server */
 	KS_PUSH,    /* waiting to push (first key only) */
 	KS_ACTIVE,  /* data keys installed */
 };
@@ -62,6 +64,15 @@ struct ovpn_sess {
 	struct ovpn_km2 km2;   /* the client's, until keys are derived */
 	uint8_t srv_random1[32], srv_random2[32];
 	bool admitted;	       /* holds a pool address */
+	struct radius_req *rad_req; /* pending authentication */
+	bool radius_user;	    /* authenticated by RADIUS: accounted there */
+	char *auth_token;	    /* pushed; proves the user on renegotiation */
+	uint32_t session_timeout;   /* from RADIUS, seconds */
+	uint8_t rad_class[253];	    /* echoed in accounting */
+	size_t rad_class_len;
+	double up_at;
+	uint32_t term_cause; /* Acct-Terminate-Cause when it closes */
+	double next_interim;
 	bool pushed;
 	bool closing;
 	double close_at;
@@ -94,7 +105,16 @@ struct ovpn_server {
 	struct udp_out *udp_q;
 };
 
+/* auth.c: the client's key-method 2 message; decides, possibly later. */
+void ovpn_auth_km2(struct ovpn_sess *os, struct ovpn_ks *ks, const uint8_t *p, size_t n);
+void ovpn_auth_free(struct ovpn_sess *os);
+/* Accounting records for RADIUS users (Start, Interim-Update, Stop). */
+void ovpn_auth_account(struct ovpn_sess *os, uint32_t status, uint32_t cause);
+
 /* engine.c */
+void ovpn_auth_failed(struct ovpn_sess *os, struct ovpn_ks *ks, const char *why);
+/* Authentication succeeded: answer key-method 2, then push or rekey. */
+void ovpn_auth_done(struct ovpn_sess *os, struct ovpn_ks *ks, bool first);
 struct ovpn_sess *ovpn_sess_new(struct ovpn_server *srv, const union sockaddr_any *peer,
 				struct tcp_conn *conn, uint64_t local_sid, bool after_cookie);
 /* 0 when the packet authenticated (used for UDP float), else negative. */

@@ -103,6 +103,8 @@ static void collect_options(const struct ovpn_push_params *p, struct optlist *l)
 		opt_add(l, "key-derivation tls-ekm");
 	if (p->push_mtu)
 		opt_add(l, "tun-mtu 1500");
+	if (p->auth_token)
+		opt_add(l, "auth-token %s", p->auth_token);
 }
 
 int ovpn_push_reply_build(const struct ovpn_push_params *p, char msgs[][PUSH_MSG_MAX],

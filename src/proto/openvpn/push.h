@@ -27,6 +27,7 @@ struct ovpn_push_params {
 	unsigned iv_proto;
 	int iv_ncp;
 	bool push_mtu;
+	const char *auth_token; /* NULL: none */
 };
 
 #define PUSH_MSG_MAX 1024 /* each message stays within the client's read buffer */

@@ -1,0 +1,455 @@
+#define LOG_MODULE "radius"
+
+#include "radius.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/err.h"
+#include "lib/log.h"
+#include "lib/net.h"
+
+#define MAX_SERVERS 2
+#define DEAD_SECONDS 30.0
+#define RETRANSMIT_EVERY 3.0
+
+struct radius_server {
+	union sockaddr_any addr;
+	char name[64];
+	char *secret;
+	uint32_t score;
+	double dead_until;
+};
+
+struct radius_req {
+	struct radius_client *rc;
+	bool accounting;
+	bool cancelled;
+	uint8_t id;
+	uint8_t auth[RAD_AUTH_LEN];
+	uint8_t pkt[RAD_MAX_PACKET];
+	size_t len;
+	int server;	 /* index into rc->servers */
+	int servers_tried;
+	double server_started;
+	ev_timer timer;
+	radius_cb cb;
+	void *arg;
+	/* Kept to rebuild the request for another server (its own secret). */
+	struct radius_auth_req spec;
+	struct radius_acct acct;
+	char *strs[6];
+	uint8_t class_copy[253];
+};
+
+struct radius_client {
+	struct ev_loop *loop;
+	int fd;
+	ev_io io;
+	struct radius_server servers[MAX_SERVERS];
+	int n;
+	double timeout;
+	char nas_id[128];
+	struct radius_req *by_id[256];
+	uint8_t next_id;
+};
+
+static int parse_server(struct radius_server *s, const char *addr, const char *secret,
+			uint32_t score)
+{
+	char host[64];
+	snprintf(host, sizeof(host), "%s", addr);
+	unsigned port = 1812;
+	char *colon = strchr(host, ':');
+	if (colon) {
+		*colon = 0;
+		port = (unsigned)atoi(colon + 1);
+	}
+	memset(s, 0, sizeof(*s));
+	s->addr.in.sin_family = AF_INET;
+	s->addr.in.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &s->addr.in.sin_addr) != 1)
+		return -EINVAL;
+	snprintf(s->name, sizeof(s->name), "%s:%u", host, port);
+	s->secret = strdup(secret ? secret : "");
+	s->score = score;
+	return 0;
+}
+
+/* Higher radiusServerScore first. */
+static void order_servers(struct radius_client *rc)
+{
+	if (rc->n == 2 && rc->servers[1].score > rc->servers[0].score) {
+		struct radius_server t = rc->servers[0];
+		rc->servers[0] = rc->servers[1];
+		rc->servers[1] = t;
+	}
+}
+
+static void read_cb(struct ev_loop *loop, ev_io *w, int revents);
+
+struct radius_client *radius_client_new(struct ev_loop *loop, const struct gw_conf *c)
+{
+	struct radius_client *rc = calloc(1, sizeof(*rc));
+	if (!rc)
+		return NULL;
+	rc->loop = loop;
+	if (c->radius_address && parse_server(&rc->servers[rc->n], c->radius_address,
+					      c->radius_secret, 1) == 0)
+		rc->n++;
+	for (size_t i = 0; i < c->radius_servers.n && rc->n < MAX_SERVERS; i++)
+		if (parse_server(&rc->servers[rc->n], c->radius_servers.v[i].address,
+				 c->radius_servers.v[i].secret, c->radius_servers.v[i].score) == 0)
+			rc->n++;
+	order_servers(rc);
+	rc->timeout = c->radius_timeout_sec;
+	snprintf(rc->nas_id, sizeof(rc->nas_id), "%s", c->name);
+	rc->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (rc->n == 0 || rc->fd < 0) {
+		radius_client_free(rc);
+		return NULL;
+	}
+	ev_io_init(&rc->io, read_cb, rc->fd, EV_READ);
+	rc->io.data = rc;
+	ev_io_start(loop, &rc->io);
+	return rc;
+}
+
+static void req_free(struct radius_req *q)
+{
+	struct radius_client *rc = q->rc;
+	ev_timer_stop(rc->loop, &q->timer);
+	if (rc->by_id[q->id] == q)
+		rc->by_id[q->id] = NULL;
+	for (int i = 0; i < 6; i++) {
+		if (q->strs[i])
+			OPENSSL_cleanse(q->strs[i], strlen(q->strs[i]));
+		free(q->strs[i]);
+	}
+	OPENSSL_cleanse(q, sizeof(*q));
+	free(q);
+}
+
+void radius_client_free(struct radius_client *rc)
+{
+	if (!rc)
+		return;
+	for (int i = 0; i < 256; i++)
+		if (rc->by_id[i])
+			req_free(rc->by_id[i]);
+	if (rc->fd >= 0) {
+		ev_io_stop(rc->loop, &rc->io);
+		close(rc->fd);
+	}
+	for (int i = 0; i < rc->n; i++)
+		free(rc->servers[i].secret);
+	free(rc);
+}
+
+static int alloc_id(struct radius_client *rc, struct radius_req *q)
+{
+	for (int k = 0; k < 256; k++) {
+		uint8_t id = (uint8_t)(rc->next_id + k);
+		if (!rc->by_id[id]) {
+			rc->by_id[id] = q;
+			rc->next_id = (uint8_t)(id + 1);
+			q->id = id;
+			return 0;
+		}
+	}
+	return P2S_E_FULL;
+}
+
+static void add_common(struct rad_builder *b, struct radius_client *rc, const char *calling,
+		       const char *session_id)
+{
+	rad_add_str(b, RAD_NAS_IDENTIFIER, rc->nas_id);
+	rad_add_u32(b, RAD_NAS_IP_ADDRESS, 0x7f000001);
+	rad_add_u32(b, RAD_NAS_PORT_TYPE, 5); /* Virtual */
+	if (calling)
+		rad_add_str(b, RAD_CALLING_STATION_ID, calling);
+	if (session_id)
+		rad_add_str(b, RAD_ACCT_SESSION_ID, session_id);
+}
+
+static int build_auth(struct radius_req *q, const struct radius_server *s)
+{
+	struct rad_builder b;
+	RAND_bytes(q->auth, sizeof(q->auth));
+	rad_begin(&b, RAD_ACCESS_REQUEST, q->id, q->auth);
+	rad_add_message_authenticator(&b);
+	rad_add_str(&b, RAD_USER_NAME, q->spec.user);
+	if (q->spec.password && rad_add_password(&b, q->spec.password, s->secret) < 0)
+		return -EINVAL;
+	rad_add_u32(&b, RAD_SERVICE_TYPE, 2); /* Framed */
+	if (q->spec.called_station)
+		rad_add_str(&b, RAD_CALLED_STATION_ID, q->spec.called_station);
+	add_common(&b, q->rc, q->spec.calling_station, q->spec.session_id);
+	int n = rad_finish(&b, s->secret);
+	if (n > 0) {
+		memcpy(q->pkt, b.buf, (size_t)n);
+		q->len = (size_t)n;
+	}
+	OPENSSL_cleanse(&b, sizeof(b));
+	return n < 0 ? n : 0;
+}
+
+static void add_counter64(struct rad_builder *b, uint8_t low, uint8_t high, uint64_t v)
+{
+	rad_add_u32(b, low, (uint32_t)v);
+	if (v >> 32)
+		rad_add_u32(b, high, (uint32_t)(v >> 32));
+}
+
+static int build_acct(struct radius_req *q, const struct radius_server *s)
+{
+	const struct radius_acct *a = &q->acct;
+	struct rad_builder b;
+	rad_begin(&b, RAD_ACCOUNTING_REQUEST, q->id, NULL);
+	rad_add_u32(&b, RAD_ACCT_STATUS_TYPE, a->status_type);
+	rad_add_str(&b, RAD_USER_NAME, a->user);
+	rad_add_u32(&b, RAD_ACCT_AUTHENTIC, 1);
+	if (a->framed_ip)
+		rad_add_u32(&b, RAD_FRAMED_IP_ADDRESS, a->framed_ip);
+	if (a->class_len)
+		rad_add(&b, RAD_CLASS, a->class_, a->class_len);
+	rad_add_u32(&b, RAD_EVENT_TIMESTAMP, (uint32_t)time(NULL));
+	if (a->status_type != 1) {
+		rad_add_u32(&b, RAD_ACCT_SESSION_TIME, a->session_time);
+		add_counter64(&b, RAD_ACCT_INPUT_OCTETS, RAD_ACCT_INPUT_GIGAWORDS, a->in_octets);
+		add_counter64(&b, RAD_ACCT_OUTPUT_OCTETS, RAD_ACCT_OUTPUT_GIGAWORDS, a->out_octets);
+		rad_add_u32(&b, RAD_ACCT_INPUT_PACKETS, (uint32_t)a->in_packets);
+		rad_add_u32(&b, RAD_ACCT_OUTPUT_PACKETS, (uint32_t)a->out_packets);
+	}
+	if (a->status_type == 2)
+		rad_add_u32(&b, RAD_ACCT_TERMINATE_CAUSE, a->terminate_cause);
+	add_common(&b, q->rc, a->calling_station, a->session_id);
+	int n = rad_finish(&b, s->secret);
+	if (n > 0) {
+		memcpy(q->pkt, b.buf, (size_t)n);
+		memcpy(q->auth, b.buf + 4, 16);
+		q->len = (size_t)n;
+	}
+	return n < 0 ? n : 0;
+}
+
+static void transmit(struct radius_req *q)
+{
+	const struct radius_server *s = &q->rc->servers[q->server];
+	sendto(q->rc->fd, q->pkt, q->len, 0, &s->addr.sa, sizeof(s->addr.in));
+}
+
+/* The first live server at or after index from, or -1. */
+static int pick_server(struct radius_client *rc, int from, double now)
+{
+	for (int i = from; i < rc->n; i++)
+		if (rc->servers[i].dead_until <= now)
+			return i;
+	return from < rc->n ? from : -1; /* all marked dead: try anyway */
+}
+
+static int start_on_server(struct radius_req *q, int idx)
+{
+	struct radius_client *rc = q->rc;
+	q->server = idx;
+	q->servers_tried++;
+	q->server_started = ev_now(rc->loop);
+	int r = q->accounting ? build_acct(q, &rc->servers[idx]) : build_auth(q, &rc->servers[idx]);
+	if (r < 0)
+		return r;
+	transmit(q);
+	ev_timer_stop(rc->loop, &q->timer);
+	ev_timer_set(&q->timer, RETRANSMIT_EVERY, RETRANSMIT_EVERY);
+	ev_timer_start(rc->loop, &q->timer);
+	return 0;
+}
+
+static void finish(struct radius_req *q, struct radius_result *res)
+{
+	if (!q->accounting && !q->cancelled && q->cb)
+		q->cb(q->arg, res);
+	req_free(q);
+}
+
+static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	struct radius_req *q = w->data;
+	struct radius_client *rc = q->rc;
+	double now = ev_now(loop);
+	if (now - q->server_started < rc->timeout) {
+		transmit(q); /* identical bytes: the server spots the duplicate */
+		return;
+	}
+	struct radius_server *s = &rc->servers[q->server];
+	if (s->dead_until <= now)
+		log_warn("server %s did not answer within %.0f s; marked dead for %.0f s", s->name,
+			 rc->timeout, DEAD_SECONDS);
+	s->dead_until = now + DEAD_SECONDS;
+	int next = q->servers_tried < rc->n ? pick_server(rc, (q->server + 1) % rc->n, now) : -1;
+	if (next >= 0 && next != q->server && start_on_server(q, next) == 0)
+		return;
+	struct radius_result res = {.status = RADIUS_TIMEOUT};
+	finish(q, &res);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static struct radius_req *req_new(struct radius_client *rc)
+{
+	struct radius_req *q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	q->rc = rc;
+	if (alloc_id(rc, q) < 0) {
+		free(q);
+		return NULL;
+	}
+	ev_timer_init(&q->timer, timer_cb, RETRANSMIT_EVERY, RETRANSMIT_EVERY);
+	q->timer.data = q;
+	return q;
+}
+
+struct radius_req *radius_auth(struct radius_client *rc, const struct radius_auth_req *r,
+			       radius_cb cb, void *arg)
+{
+	struct radius_req *q = req_new(rc);
+	if (!q)
+		return NULL;
+	q->cb = cb;
+	q->arg = arg;
+	q->spec.user = q->strs[0] = dup_or_null(r->user);
+	q->spec.password = q->strs[1] = dup_or_null(r->password);
+	q->spec.calling_station = q->strs[2] = dup_or_null(r->calling_station);
+	q->spec.called_station = q->strs[3] = dup_or_null(r->called_station);
+	q->spec.session_id = q->strs[4] = dup_or_null(r->session_id);
+	int idx = pick_server(rc, 0, ev_now(rc->loop));
+	if (idx < 0 || start_on_server(q, idx) < 0) {
+		req_free(q);
+		return NULL;
+	}
+	return q;
+}
+
+void radius_cancel(struct radius_req *q)
+{
+	if (q)
+		q->cancelled = true; /* the reply, if any, is still consumed */
+}
+
+void radius_account(struct radius_client *rc, const struct radius_acct *a)
+{
+	if (!rc)
+		return;
+	struct radius_req *q = req_new(rc);
+	if (!q)
+		return;
+	q->accounting = true;
+	q->acct = *a;
+	q->acct.user = q->strs[0] = dup_or_null(a->user);
+	q->acct.session_id = q->strs[1] = dup_or_null(a->session_id);
+	q->acct.calling_station = q->strs[2] = dup_or_null(a->calling_station);
+	if (a->class_len) {
+		memcpy(q->class_copy, a->class_, a->class_len);
+		q->acct.class_ = q->class_copy;
+	}
+	int idx = pick_server(rc, 0, ev_now(rc->loop));
+	if (idx < 0 || start_on_server(q, idx) < 0)
+		req_free(q);
+}
+
+static void copy_text(char *dst, size_t cap, const struct rad_attr *a)
+{
+	size_t n = a->len < cap - 1 ? a->len : cap - 1;
+	memcpy(dst, a->val, n);
+	dst[n] = 0;
+}
+
+static uint32_t u32_of(const struct rad_attr *a)
+{
+	return a->len == 4 ? (uint32_t)a->val[0] << 24 | (uint32_t)a->val[1] << 16 |
+				     (uint32_t)a->val[2] << 8 | a->val[3]
+			   : 0;
+}
+
+static void read_attrs(const uint8_t *p, size_t n, struct radius_result *res)
+{
+	struct rad_iter it;
+	struct rad_attr a;
+	rad_iter_init(&it, p, n);
+	while (rad_iter_next(&it, &a)) {
+		if (a.type == RAD_FRAMED_IP_ADDRESS)
+			res->framed_ip = u32_of(&a);
+		else if (a.type == RAD_SESSION_TIMEOUT)
+			res->session_timeout = u32_of(&a);
+		else if (a.type == RAD_REPLY_MESSAGE)
+			copy_text(res->reply_message, sizeof(res->reply_message), &a);
+		else if (a.type == RAD_CLASS && a.len <= sizeof(res->class_)) {
+			memcpy(res->class_, a.val, a.len);
+			res->class_len = a.len;
+		} else if (a.type == RAD_STATE && a.len <= sizeof(res->state)) {
+			memcpy(res->state, a.val, a.len);
+			res->state_len = a.len;
+		} else if (a.vendor == RAD_VENDOR_MICROSOFT && a.vtype == RAD_MS_AZURE_POLICY_ID)
+			copy_text(res->policy_id, sizeof(res->policy_id), &a);
+	}
+}
+
+static void reply_in(struct radius_client *rc, const uint8_t *p, size_t n,
+		     const union sockaddr_any *from)
+{
+	struct radius_req *q = n >= 20 ? rc->by_id[p[1]] : NULL;
+	if (!q)
+		return;
+	struct radius_server *s = &rc->servers[q->server];
+	if (!sockaddr_equal(from, &s->addr))
+		return;
+	bool access = !q->accounting;
+	int r = rad_verify_reply(p, n, q->auth, s->secret, access);
+	if (r < 0) {
+		log_warn("dropped a reply from %s: %s", s->name,
+			 r == P2S_E_AUTH ? "authenticator or Message-Authenticator check failed"
+					 : "malformed packet");
+		return;
+	}
+	s->dead_until = 0;
+	struct radius_result res = {.server = s->name};
+	if (p[0] == RAD_ACCESS_ACCEPT)
+		res.status = RADIUS_ACCEPT;
+	else if (p[0] == RAD_ACCESS_CHALLENGE)
+		res.status = RADIUS_CHALLENGE;
+	else if (p[0] == RAD_ACCESS_REJECT || !access)
+		res.status = RADIUS_REJECT;
+	if (access != (p[0] != RAD_ACCOUNTING_RESPONSE))
+		return; /* a reply of the wrong kind for this id */
+	if (access)
+		read_attrs(p, n, &res);
+	finish(q, &res);
+}
+
+static void read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct radius_client *rc = w->data;
+	uint8_t buf[RAD_MAX_PACKET];
+	for (int i = 0; i < 64; i++) {
+		union sockaddr_any from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(rc->fd, buf, sizeof(buf), 0, &from.sa, &fl);
+		if (n < 0)
+			return;
+		reply_in(rc, buf, (size_t)n, &from);
+	}
+}

@@ -1,0 +1,77 @@
+/* A RADIUS client on the event loop: authentication (PAP, EAP pass-through
+ * attributes) and accounting, with retransmission of identical bytes,
+ * fail-over by score, dead-server marking, and checked replies. It never
+ * blocks: results arrive by callback. */
+#ifndef P2S_RADIUS_H
+#define P2S_RADIUS_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "radius_wire.h"
+
+struct radius_client;
+struct radius_req;
+
+enum radius_status { RADIUS_ACCEPT, RADIUS_REJECT, RADIUS_CHALLENGE, RADIUS_TIMEOUT };
+
+struct radius_result {
+	enum radius_status status;
+	uint32_t framed_ip;	   /* 0 = none, or the NAS chooses */
+	uint32_t session_timeout;  /* seconds, 0 = none */
+	uint8_t class_[253];
+	size_t class_len;
+	char reply_message[254];
+	char policy_id[254];	   /* MS-Azure-Policy-ID: the user's group */
+	uint8_t state[253];
+	size_t state_len;
+	const char *server;	   /* which server answered, for the log */
+};
+
+typedef void (*radius_cb)(void *arg, const struct radius_result *res);
+
+/* What describes one user's request, kept to rebuild it for another server. */
+struct radius_auth_req {
+	const char *user;
+	const char *password;	     /* PAP */
+	const char *calling_station; /* client public address */
+	const char *called_station;  /* gateway address */
+	const char *session_id;	     /* Acct-Session-Id */
+};
+
+struct radius_acct {
+	uint32_t status_type; /* 1 Start, 2 Stop, 3 Interim-Update */
+	const char *user;
+	const char *session_id;
+	const char *calling_station;
+	uint32_t framed_ip;
+	const uint8_t *class_;
+	size_t class_len;
+	uint64_t in_octets, out_octets, in_packets, out_packets;
+	uint32_t session_time;
+	uint32_t terminate_cause; /* Stop only */
+};
+
+/* Servers from conf (radiusServers or radiusServerAddress); NULL when none. */
+struct radius_client *radius_client_new(struct ev_loop *loop, const struct gw_conf *c);
+void radius_client_free(struct radius_client *rc);
+
+/* Starts an authentication; the callback runs exactly once unless cancelled. */
+struct radius_req *radius_auth(struct radius_client *rc, const struct radius_auth_req *r,
+			       radius_cb cb, void *arg);
+/* The session went away first: no callback will run. */
+void radius_cancel(struct radius_req *req);
+/* Sends an accounting record; retransmitted until answered or timed out. */
+void radius_account(struct radius_client *rc, const struct radius_acct *a);
+
+/* Acct-Terminate-Cause values. */
+#define RAD_TERM_USER_REQUEST 1
+#define RAD_TERM_LOST_CARRIER 2
+#define RAD_TERM_IDLE_TIMEOUT 4
+#define RAD_TERM_SESSION_TIMEOUT 5
+#define RAD_TERM_ADMIN_RESET 6
+#define RAD_TERM_NAS_REQUEST 10
+
+#endif
