@@ -23,6 +23,7 @@
 
 struct radius_server {
 	union sockaddr_any addr;
+	union sockaddr_any acct_addr; /* the authentication port + 1 */
 	char name[64];
 	char *secret;
 	uint32_t score;
@@ -78,6 +79,8 @@ static int parse_server(struct radius_server *s, const char *addr, const char *s
 	s->addr.in.sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, host, &s->addr.in.sin_addr) != 1)
 		return -EINVAL;
+	s->acct_addr = s->addr;
+	s->acct_addr.in.sin_port = htons((uint16_t)(port + 1));
 	snprintf(s->name, sizeof(s->name), "%s:%u", host, port);
 	s->secret = strdup(secret ? secret : "");
 	s->score = score;
@@ -244,7 +247,8 @@ static int build_acct(struct radius_req *q, const struct radius_server *s)
 static void transmit(struct radius_req *q)
 {
 	const struct radius_server *s = &q->rc->servers[q->server];
-	sendto(q->rc->fd, q->pkt, q->len, 0, &s->addr.sa, sizeof(s->addr.in));
+	const union sockaddr_any *to = q->accounting ? &s->acct_addr : &s->addr;
+	sendto(q->rc->fd, q->pkt, q->len, 0, &to->sa, sizeof(to->in));
 }
 
 /* The first live server at or after index from, or -1. */
@@ -413,7 +417,7 @@ static void reply_in(struct radius_client *rc, const uint8_t *p, size_t n,
 	if (!q)
 		return;
 	struct radius_server *s = &rc->servers[q->server];
-	if (!sockaddr_equal(from, &s->addr))
+	if (!sockaddr_equal(from, q->accounting ? &s->acct_addr : &s->addr))
 		return;
 	bool access = !q->accounting;
 	int r = rad_verify_reply(p, n, q->auth, s->secret, access);

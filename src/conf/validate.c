@@ -268,9 +268,8 @@ static void warn_unserved(const struct gw_conf *c, struct conf_errors *e)
 		conf_warn_add(e, PROTOS, "SSTP is not served by this build yet");
 	if (c->protocols & PROTO_IKEV2)
 		conf_warn_add(e, PROTOS, "IkeV2 is not served by this build yet");
-	if (c->auth_types & (AUTH_RADIUS | AUTH_AAD))
-		conf_warn_add(e, AUTHS, "only Certificate authentication is served by this build "
-					"so far");
+	if (c->auth_types & AUTH_AAD)
+		conf_warn_add(e, AUTHS, "AAD is not served by this build yet");
 }
 
 void conf_validate(const struct gw_conf *c, struct conf_errors *e)

@@ -182,15 +182,6 @@ static void ks_activate(struct ovpn_sess *os, struct ovpn_ks *ks)
 
 /* ---- after authentication (auth.c decides) ------------------------------- */
 
-void ovpn_auth_failed(struct ovpn_sess *os, struct ovpn_ks *ks, const char *why)
-{
-	slog_warn(os->label, "authentication refused: %s", why);
-	send_message(ks, "AUTH_FAILED");
-	ks_flush(os, ks);
-	ovpn_sess_close(os, why);
-	os->close_at = ovpn_now(os->srv) + 1.0; /* let AUTH_FAILED reach the client */
-}
-
 static void km2_send(struct ovpn_sess *os, struct ovpn_ks *ks)
 {
 	static const char occ[] = "V4,dev-type tun,link-mtu 1559,tun-mtu 1500,proto TCPv4_SERVER,"
@@ -202,6 +193,17 @@ static void km2_send(struct ovpn_sess *os, struct ovpn_ks *ks)
 	int n = ovpn_km2_write_server(buf, sizeof(buf), os->srv_random1, os->srv_random2, occ);
 	if (n > 0)
 		SSL_write(ks->ssl, buf, n);
+}
+
+void ovpn_auth_failed(struct ovpn_sess *os, struct ovpn_ks *ks, const char *why)
+{
+	slog_warn(os->label, "authentication refused: %s", why);
+	/* The client reads control messages only after the key-method 2 reply. */
+	km2_send(os, ks);
+	send_message(ks, "AUTH_FAILED");
+	ks_flush(os, ks);
+	ovpn_sess_close(os, why);
+	os->close_at = ovpn_now(os->srv) + 1.0; /* let AUTH_FAILED reach the client */
 }
 
 void ovpn_auth_done(struct ovpn_sess *os, struct ovpn_ks *ks, bool first)

@@ -55,21 +55,35 @@ const char *ovpn_ncp_select(const struct ovpn_peer_info *pi, const char *occ_opt
 	return NULL;
 }
 
-/* Every option, routes included: a config may list hundreds of routes. */
+/* Every option, routes included (a config may list hundreds of routes),
+ * each as long as it needs to be (an auth-token may be long). */
 struct optlist {
-	char (*opts)[96];
+	char **opts;
 	size_t n, cap;
+	bool failed;
 };
 
 static void opt_add(struct optlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void opt_add(struct optlist *l, const char *fmt, ...)
 {
-	if (l->n >= l->cap)
-		return; /* cannot happen: cap counts every option collect_options adds */
+	if (l->n >= l->cap) {
+		l->failed = true; /* cannot happen: cap counts every option collected */
+		return;
+	}
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(l->opts[l->n++], sizeof(l->opts[0]), fmt, ap);
+	if (vasprintf(&l->opts[l->n], fmt, ap) < 0)
+		l->failed = true;
+	else
+		l->n++;
 	va_end(ap);
+}
+
+static void opt_free(struct optlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->opts[i]);
+	free(l->opts);
 }
 
 static void mask_str(uint8_t len, char out[16])
@@ -107,10 +121,39 @@ static void collect_options(const struct ovpn_push_params *p, struct optlist *l)
 		opt_add(l, "auth-token %s", p->auth_token);
 }
 
+/* Appends the options to msgs from the first; 0 or a negative error. */
+static int pack(const struct optlist *l, char msgs[][PUSH_MSG_MAX], int max_msgs, int *count)
+{
+	static const char head[] = "PUSH_REPLY";
+	static const char cont[] = ",push-continuation 2"; /* same length as "... 1" */
+	int n = 0;
+	size_t len = sizeof(head) - 1;
+	memcpy(msgs[0], head, sizeof(head));
+	for (size_t i = 0; i < l->n; i++) {
+		size_t olen = strlen(l->opts[i]);
+		if (sizeof(head) + olen + sizeof(cont) > PUSH_MSG_MAX)
+			return P2S_E_PROTO; /* fits in no message */
+		/* Keep room for the continuation marker on every message. */
+		if (len + 1 + olen + sizeof(cont) > PUSH_MSG_MAX) {
+			if (n + 1 == max_msgs)
+				return P2S_E_FULL;
+			memcpy(msgs[n++] + len, cont, sizeof(cont));
+			len = sizeof(head) - 1;
+			memcpy(msgs[n], head, sizeof(head));
+		}
+		msgs[n][len++] = ',';
+		memcpy(msgs[n] + len, l->opts[i], olen + 1);
+		len += olen;
+	}
+	if (n > 0)
+		memcpy(msgs[n] + len, ",push-continuation 1", sizeof(cont));
+	*count = n + 1;
+	return 0;
+}
+
 int ovpn_push_reply_build(const struct ovpn_push_params *p, char msgs[][PUSH_MSG_MAX],
 			  int max_msgs)
 {
-	static const char cont[] = ",push-continuation 2"; /* same length as "... 1" */
 	if (max_msgs < 1)
 		return P2S_E_FULL;
 	struct optlist l = {.cap = p->n_routes + 16};
@@ -118,22 +161,8 @@ int ovpn_push_reply_build(const struct ovpn_push_params *p, char msgs[][PUSH_MSG
 	if (!l.opts)
 		return -ENOMEM;
 	collect_options(p, &l);
-	int n = 0;
-	size_t len = (size_t)snprintf(msgs[0], PUSH_MSG_MAX, "PUSH_REPLY");
-	for (size_t i = 0; i < l.n; i++) {
-		/* Keep room for the continuation marker on every message. */
-		if (len + 1 + strlen(l.opts[i]) + sizeof(cont) > PUSH_MSG_MAX) {
-			if (n + 1 == max_msgs) {
-				free(l.opts);
-				return P2S_E_FULL;
-			}
-			memcpy(msgs[n++] + len, cont, sizeof(cont));
-			len = (size_t)snprintf(msgs[n], PUSH_MSG_MAX, "PUSH_REPLY");
-		}
-		len += (size_t)snprintf(msgs[n] + len, PUSH_MSG_MAX - len, ",%s", l.opts[i]);
-	}
-	if (n > 0)
-		memcpy(msgs[n] + len, ",push-continuation 1", sizeof(cont));
-	free(l.opts);
-	return n + 1;
+	int count = 0;
+	int r = l.failed ? -ENOMEM : pack(&l, msgs, max_msgs, &count);
+	opt_free(&l);
+	return r < 0 ? r : count;
 }

@@ -34,7 +34,8 @@ struct ovpn_push_params {
 
 /* Builds one or more NUL-free PUSH_REPLY messages into msgs[] (each up to
  * PUSH_MSG_MAX); long lists use push-continuation. Returns the count, or
- * P2S_E_FULL when max_msgs messages cannot hold every option. */
+ * P2S_E_FULL when max_msgs messages cannot hold every option, P2S_E_PROTO
+ * when one option (an auth-token) is too long for any message. */
 int ovpn_push_reply_build(const struct ovpn_push_params *p, char msgs[][PUSH_MSG_MAX],
 			  int max_msgs);
 
