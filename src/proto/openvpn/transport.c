@@ -60,10 +60,12 @@ void ovpn_warn_drop(struct ovpn_server *srv, const union sockaddr_any *from, con
 	log_warn("dropped packet from %s: %s (%u dropped so far)", a, why, srv->hmac_drops);
 }
 
-static const char *ctl_error(int r)
+static const char *ctl_error(const struct ovpn_server *srv, int r)
 {
-	return r == P2S_E_AUTH ? "tls-auth HMAC check failed (client without the right tls-auth key?)"
-			       : "malformed control packet";
+	/* With tls-auth on, a packet too short for its HMAC is one sent without it. */
+	if (srv->ta.enabled && (r == P2S_E_AUTH || r == P2S_E_TRUNC))
+		return "tls-auth HMAC check failed (client without the right tls-auth key?)";
+	return "malformed control packet";
 }
 
 /* ---- TCP ---------------------------------------------------------------- */
@@ -176,7 +178,7 @@ static bool tcp_first_packet(struct tcp_conn *c, const uint8_t *pkt, size_t len)
 	struct ovpn_ctl ctl;
 	int r = ovpn_ctl_parse(pkt, len, &c->srv->ta, &ctl);
 	if (r < 0) {
-		ovpn_warn_drop(c->srv, &c->peer, ctl_error(r));
+		ovpn_warn_drop(c->srv, &c->peer, ctl_error(c->srv, r));
 		return false;
 	}
 	if (ctl.op != OVPN_HARD_RESET_CLIENT_V2 || ctl.key_id != 0) {
@@ -402,7 +404,7 @@ static void udp_unknown_peer(struct ovpn_server *srv, const union sockaddr_any *
 	struct ovpn_ctl c;
 	int r = ovpn_ctl_parse(pkt, len, &srv->ta, &c);
 	if (r < 0) {
-		ovpn_warn_drop(srv, from, ctl_error(r));
+		ovpn_warn_drop(srv, from, ctl_error(srv, r));
 		return;
 	}
 	if (c.key_id != 0)

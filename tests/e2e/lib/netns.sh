@@ -1,0 +1,108 @@
+# Network-namespace lab helpers, sourced by every lab.
+# Three hosts, as TESTBED.md draws them: cli (192.0.2.2) -- gw (192.0.2.1 |
+# 10.1.0.1) -- vnet (10.1.0.10), plus a second client host cli2 (198.51.100.2
+# -- 198.51.100.1 on gw) so two clients never share a routing table.
+# Names carry the PID so runs never collide.
+# Every command is echoed ("+ ns: cmd") so a CI log reads as a transcript;
+# waits poll with a bound instead of sleeping.
+
+LAB_ID=${LAB_ID:-p2s$$}
+NS_CLI=$LAB_ID-cli
+NS_CLI2=$LAB_ID-cli2
+NS_GW=$LAB_ID-gw
+NS_VNET=$LAB_ID-vnet
+LAB_DIR=$(mktemp -d /tmp/$LAB_ID.XXXX)
+LAB_PIDS=()
+LAB_FAILED=0
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1 ($2)"; LAB_FAILED=1; }
+skip() { echo "SKIP: $1 ($2)"; }
+
+# Runs a command inside a namespace, echoing it first.
+run() {
+	local ns=$1
+	shift
+	echo "+ $ns: $*" >&2
+	ip netns exec "$ns" "$@"
+}
+
+# Starts a background command in a namespace with output to a log file.
+spawn() {
+	local ns=$1 log=$2
+	shift 2
+	echo "+ $ns: $* &> $log" >&2
+	ip netns exec "$ns" "$@" >"$log" 2>&1 &
+	LAB_PIDS+=($!)
+	echo $!
+}
+
+stop_pid() {
+	local pid=$1
+	kill "$pid" 2>/dev/null || return 0
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	kill -9 "$pid" 2>/dev/null
+}
+
+lab_cleanup() {
+	local pid
+	for pid in "${LAB_PIDS[@]}"; do stop_pid "$pid"; done
+	for ns in $NS_CLI $NS_CLI2 $NS_GW $NS_VNET; do ip netns del "$ns" 2>/dev/null; done
+	[ -n "${LAB_KEEP:-}" ] || rm -rf "$LAB_DIR"
+}
+
+# SKIPs every named case and exits when the lab cannot run here.
+lab_require() {
+	local why=""
+	[ "$(id -u)" -eq 0 ] || why="needs root for network namespaces"
+	[ -z "$why" ] && ! ip netns add "$LAB_ID-probe" 2>/dev/null && why="cannot create network namespaces"
+	ip netns del "$LAB_ID-probe" 2>/dev/null
+	[ -z "$why" ] && [ ! -c /dev/net/tun ] && why="no /dev/net/tun"
+	for tool in "$@"; do
+		[ -z "$why" ] && ! command -v "$tool" >/dev/null && why="$tool is not installed"
+	done
+	if [ -n "$why" ]; then
+		for c in $LAB_CASES; do skip "$c" "$why"; done
+		exit 0
+	fi
+}
+
+veth() { # veth NS_A IF_A ADDR_A NS_B IF_B ADDR_B
+	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4"
+	ip -n "$1" addr add "$3" dev "$2"
+	ip -n "$4" addr add "$6" dev "$5"
+	ip -n "$1" link set "$2" up
+	ip -n "$4" link set "$5" up
+}
+
+lab_up() {
+	trap lab_cleanup EXIT
+	for ns in $NS_CLI $NS_CLI2 $NS_GW $NS_VNET; do
+		ip netns add "$ns"
+		ip -n "$ns" link set lo up
+	done
+	veth $NS_CLI c0 192.0.2.2/24 $NS_GW g0 192.0.2.1/24
+	veth $NS_CLI2 c2 198.51.100.2/24 $NS_GW g2 198.51.100.1/24
+	veth $NS_GW g1 10.1.0.1/24 $NS_VNET v0 10.1.0.10/24
+	ip netns exec $NS_GW sysctl -qw net.ipv4.ip_forward=1
+	ip -n $NS_VNET route add 172.16.0.0/12 via 10.1.0.1
+}
+
+# wait_until SECONDS COMMAND...: polls every 0.1 s.
+wait_until() {
+	local limit=$1
+	shift
+	local n=$((limit * 10))
+	while [ $n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+listening() { # listening NS tcp|udp PORT
+	ip netns exec "$1" ss -Hln --"$2" "sport = :$3" | grep -q .
+}
+
+log_has() { grep -Eq "$2" "$1" 2>/dev/null; }
