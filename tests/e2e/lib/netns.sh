@@ -12,7 +12,6 @@ NS_CLI2=$LAB_ID-cli2
 NS_GW=$LAB_ID-gw
 NS_VNET=$LAB_ID-vnet
 LAB_DIR=$(mktemp -d /tmp/$LAB_ID.XXXX)
-LAB_PIDS=()
 LAB_FAILED=0
 
 pass() { echo "PASS: $1"; }
@@ -27,13 +26,15 @@ run() {
 	ip netns exec "$ns" "$@"
 }
 
-# Starts a background command in a namespace with output to a log file.
+# Starts a background command in a namespace with output to a log file and
+# prints its PID. PIDs are kept in a file, not a variable, so that
+# PID=$(spawn ...) in a subshell still leaves them for the cleanup.
 spawn() {
 	local ns=$1 log=$2
 	shift 2
 	echo "+ $ns: $* &> $log" >&2
 	ip netns exec "$ns" "$@" >"$log" 2>&1 &
-	LAB_PIDS+=($!)
+	echo $! >>"$LAB_DIR/pids"
 	echo $!
 }
 
@@ -46,7 +47,7 @@ stop_pid() {
 
 lab_cleanup() {
 	local pid
-	for pid in "${LAB_PIDS[@]}"; do stop_pid "$pid"; done
+	for pid in $(tac "$LAB_DIR/pids" 2>/dev/null); do stop_pid "$pid"; done
 	for ns in $NS_CLI $NS_CLI2 $NS_GW $NS_VNET; do ip netns del "$ns" 2>/dev/null; done
 	[ -n "${LAB_KEEP:-}" ] || rm -rf "$LAB_DIR"
 }

@@ -1,0 +1,170 @@
+#!/bin/bash
+# RADIUS authentication and accounting with Debian's real openvpn client
+# (auth-user-pass) and a real FreeRADIUS 3.2, both servers in the gateway's
+# namespace on loopback.
+set -u
+BUILD=$(realpath "${1:-build}")
+cd "$(dirname "$0")"
+. lib/netns.sh
+. lib/pki.sh
+. lib/radius.sh
+LAB_CASES="slow-server-does-not-stall slow-server-answered radius-accept framed-ip
+radius-reject session-timeout accounting-start accounting-stop-octets failover
+both-down-refused established-survives"
+lab_require openvpn freeradius iperf3 openssl python3 ping
+CTL=$BUILD/p2sctl
+GW=$BUILD/p2sgw
+D=$LAB_DIR
+
+write_conf() { # write_conf TIMEOUT
+	cat >"$D/gw.json" <<J
+{
+  "name": "lab-radius", "gatewayFqdn": "gw.p2s.test",
+  "stateDirectory": "$D/state", "controlSocket": "$D/p2sgw.sock",
+  "serverCertificate": {"certFile": "$D/pki/server.crt", "keyFile": "$D/pki/server.key"},
+  "openvpn": {"tlsAuthKeyFile": "$D/pki/ta.key"},
+  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"]},
+  "vpnClientConfiguration": {
+    "vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
+    "vpnClientProtocols": ["OpenVPN"],
+    "vpnAuthenticationTypes": ["Radius"],
+    "radiusTimeoutSeconds": $1,
+    "radiusServers": [
+      {"radiusServerAddress": "127.0.0.1:1812", "radiusServerScore": 30, "radiusServerSecret": "primary-secret"},
+      {"radiusServerAddress": "127.0.0.1:1822", "radiusServerScore": 10, "radiusServerSecret": "second-secret"}
+    ]
+  }
+}
+J
+}
+
+start_gateway() {
+	write_conf "$1"
+	GW_PID=$(spawn $NS_GW "$D/gw-$2.log" "$GW" --config "$D/gw.json")
+	GWLOG=$D/gw-$2.log
+	wait_until 10 listening $NS_GW tcp 443
+}
+
+# login NAME USER PASSWORD: an openvpn client with the generated profile.
+login() {
+	printf '%s\n%s\n' "$2" "$3" >"$D/$1.pass"
+	CLIENT_PID[$1]=$(spawn $NS_CLI "$D/$1.log" openvpn --config "$D/client.ovpn" --remote 192.0.2.1 443 \
+		--auth-user-pass "$D/$1.pass" --dev "tun-$1" --connect-retry-max 1 --verb 3 \
+		--route-nopull)
+}
+
+declare -A CLIENT_PID
+stop_client() { stop_pid "${CLIENT_PID[$1]}"; }
+
+up() { wait_until "${2:-15}" log_has "$D/$1.log" "Initialization Sequence Completed"; }
+addr_of() { ip -n $NS_CLI -4 -o addr show dev "tun-$1" 2>/dev/null | awk '{print $4}' | cut -d/ -f1; }
+ping_via() { run $NS_CLI ping -c 2 -W 2 -I "tun-$1" 172.16.201.1 >/dev/null; }
+
+phase_slow() {
+	start_gateway 25 slow || { fail slow-server-does-not-stall "gateway did not start"; return; }
+	login slow slow slow-pw
+	sleep 1
+	local t0=$SECONDS
+	login quick carol carol-pw
+	if up quick 8 && [ $((SECONDS - t0)) -lt 8 ] && log_has "$D/slow.log" "" && ! log_has "$D/slow.log" "Initialization Sequence Completed"; then
+		pass slow-server-does-not-stall
+	else
+		fail slow-server-does-not-stall "carol's handshake waited for slow's RADIUS answer (took $((SECONDS - t0)) s)"
+	fi
+	if up slow 25; then pass slow-server-answered
+	else fail slow-server-answered "the 15 s RADIUS answer was not used within radiusTimeoutSeconds 25"; fi
+	stop_client slow
+	stop_client quick
+	stop_pid "$GW_PID"
+}
+
+accounting_checks() { # after alice ran iperf3 and disconnected
+	local sent=$1
+	wait_until 5 sh -c "grep -q 'Acct-Status-Type = Stop' $D/r1/log/radacct/*/detail-*"
+	local recs
+	recs=$(acct_records "$D/r1")
+	if grep -q '"Acct-Status-Type": "Start".*"User-Name": "alice"\|"User-Name": "alice".*"Acct-Status-Type": "Start"' <<<"$recs" ||
+		python3 -c 'import json,sys; sys.exit(0 if any(r.get("Acct-Status-Type")=="Start" and r.get("User-Name")=="alice" and r.get("Class")=="0x636c732d616c696365" for r in map(json.loads, sys.stdin)) else 1)' <<<"$recs"; then
+		pass accounting-start
+	else
+		fail accounting-start "no Start record for alice with her Class in the detail file"
+	fi
+	local got
+	got=$(python3 -c 'import json,sys
+for r in map(json.loads, sys.stdin):
+    if r.get("Acct-Status-Type")=="Stop" and r.get("User-Name")=="alice":
+        print(int(r.get("Acct-Input-Octets","0")) + (int(r.get("Acct-Input-Gigawords","0")) << 32))' <<<"$recs" | tail -n 1)
+	if [ -n "$got" ] && python3 -c "import sys; sys.exit(0 if abs($got - $sent) <= 0.05 * $sent else 1)"; then
+		pass accounting-stop-octets
+		echo "Acct-Input-Octets $got for $sent iperf3 bytes"
+	else
+		fail accounting-stop-octets "Stop Acct-Input-Octets '${got:-none}' not within 5% of iperf3's $sent bytes"
+	fi
+}
+
+phase_main() {
+	start_gateway 3 main || { fail radius-accept "gateway did not start"; return; }
+	login alice alice wonderland
+	if up alice && ping_via alice; then pass radius-accept
+	else fail radius-accept "alice did not get a working tunnel: $(tail -n 3 "$D/alice.log" | tr '\n' '|')"; fi
+	local a
+	a=$(addr_of alice)
+	if [ "$a" = 172.16.201.77 ]; then pass framed-ip; else fail framed-ip "expected 172.16.201.77 (Framed-IP-Address), got '$a'"; fi
+	login wrong alice not-her-password
+	if wait_until 8 log_has "$D/wrong.log" "AUTH_FAILED" &&
+		log_has "$GWLOG" 'authentication refused: RADIUS rejected user "alice"'; then pass radius-reject
+	else fail radius-reject "expected AUTH_FAILED and a logged RADIUS rejection"; fi
+	login bob bob builder
+	if up bob && wait_until 10 log_has "$GWLOG" 'session closed: RADIUS Session-Timeout reached \(user "bob", [5-7] s'; then
+		pass session-timeout
+	else
+		fail session-timeout "bob was not disconnected about 5 s after coming up"
+	fi
+	# Accounting: alice sends for 3 s, then leaves.
+	ip -n $NS_CLI route add 10.1.0.0/16 dev tun-alice
+	local sent
+	sent=$(ip netns exec $NS_CLI timeout 20 iperf3 -c 10.1.0.10 -t 3 -J 2>/dev/null |
+		python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_sent"]["bytes"]))' 2>/dev/null || echo 0)
+	login alice2 carol carol-pw # a session that must outlive the servers
+	up alice2 || fail established-survives "carol's session did not come up"
+	stop_client alice
+	sleep 1
+	accounting_checks "$sent"
+	# Fail-over: the primary stops; the secondary answers.
+	stop_pid "$R1_PID"
+	login dave dave dave-pw
+	if up dave 15 && log_has "$GWLOG" "server 127.0.0.1:1812 did not answer"; then pass failover
+	else fail failover "dave did not get in through the secondary server"; fi
+	# Both down: refused after the timeout, established sessions carry on.
+	stop_pid "$R2_PID"
+	login late carol carol-pw
+	if wait_until 15 log_has "$GWLOG" "authentication refused: no RADIUS server answered" &&
+		! log_has "$D/late.log" "Initialization Sequence Completed"; then pass both-down-refused
+	else fail both-down-refused "expected a refusal once both servers timed out"; fi
+	if ping_via alice2; then pass established-survives
+	else fail established-survives "carol's established session stopped passing traffic"; fi
+}
+
+main() {
+	lab_up
+	make_pki "$D/pki" "$CTL"
+	make_raddb "$D/r1" 1812 primary-secret
+	make_raddb "$D/r2" 1822 second-secret
+	# -f -xx, not -X: -X also means single-threaded, which would let one
+	# slow request hold up every other.
+	R1_PID=$(spawn $NS_GW "$D/r1.log" freeradius -f -xx -l stdout -d "$D/r1")
+	R2_PID=$(spawn $NS_GW "$D/r2.log" freeradius -f -xx -l stdout -d "$D/r2")
+	spawn $NS_VNET "$D/iperf.log" iperf3 -s >/dev/null
+	wait_until 10 log_has "$D/r1.log" "Ready to process requests"
+	wait_until 10 log_has "$D/r2.log" "Ready to process requests"
+	write_conf 3
+	"$CTL" --config "$D/gw.json" profile generate --output "$D/pkg.zip" >/dev/null
+	(cd "$D" && python3 -m zipfile -e pkg.zip pkg && cp pkg/OpenVPN/vpnconfig.ovpn client.ovpn)
+	phase_slow
+	phase_main
+	echo "--- gateway log (tail)"
+	tail -n 30 "$GWLOG"
+	exit $LAB_FAILED
+}
+
+main
