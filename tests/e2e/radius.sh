@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 . lib/pki.sh
 . lib/radius.sh
 LAB_CASES="slow-server-does-not-stall slow-server-answered radius-accept framed-ip
-radius-reject session-timeout accounting-start accounting-stop-octets failover
+radius-reject session-timeout accounting-start accounting-interim accounting-stop-octets failover
 both-down-refused established-survives"
 lab_require openvpn freeradius iperf3 openssl python3 ping
 CTL=$BUILD/p2sctl
@@ -28,7 +28,7 @@ write_conf() { # write_conf TIMEOUT
     "vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
     "vpnClientProtocols": ["OpenVPN"],
     "vpnAuthenticationTypes": ["Radius"],
-    "radiusTimeoutSeconds": $1,
+    "radiusTimeoutSeconds": $1, "radiusAccountingIntervalSeconds": 2,
     "radiusServers": [
       {"radiusServerAddress": "127.0.0.1:1812", "radiusServerScore": 30, "radiusServerSecret": "primary-secret"},
       {"radiusServerAddress": "127.0.0.1:1822", "radiusServerScore": 10, "radiusServerSecret": "second-secret"}
@@ -83,11 +83,15 @@ accounting_checks() { # after alice ran iperf3 and disconnected
 	wait_until 5 sh -c "grep -q 'Acct-Status-Type = Stop' $D/r1/log/radacct/*/detail-*"
 	local recs
 	recs=$(acct_records "$D/r1")
-	if grep -q '"Acct-Status-Type": "Start".*"User-Name": "alice"\|"User-Name": "alice".*"Acct-Status-Type": "Start"' <<<"$recs" ||
-		python3 -c 'import json,sys; sys.exit(0 if any(r.get("Acct-Status-Type")=="Start" and r.get("User-Name")=="alice" and r.get("Class")=="0x636c732d616c696365" for r in map(json.loads, sys.stdin)) else 1)' <<<"$recs"; then
+	if python3 -c 'import json,sys; sys.exit(0 if any(r.get("Acct-Status-Type")=="Start" and r.get("User-Name")=="alice" and r.get("Class")=="0x636c732d616c696365" for r in map(json.loads, sys.stdin)) else 1)' <<<"$recs"; then
 		pass accounting-start
 	else
 		fail accounting-start "no Start record for alice with her Class in the detail file"
+	fi
+	if python3 -c 'import json,sys; sys.exit(0 if any(r.get("Acct-Status-Type")=="Interim-Update" and r.get("User-Name")=="alice" for r in map(json.loads, sys.stdin)) else 1)' <<<"$recs"; then
+		pass accounting-interim
+	else
+		fail accounting-interim "no Interim-Update for alice with radiusAccountingIntervalSeconds 2"
 	fi
 	local got
 	got=$(python3 -c 'import json,sys

@@ -1,0 +1,34 @@
+/* conf_load_string on arbitrary text: a configuration or a non-empty list
+ * of "path: rule" errors, never both, never a crash or a leak. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size > 65536)
+		return 0;
+	char *s = malloc(size + 1);
+	FUZZ_CHECK(s);
+	memcpy(s, data, size);
+	s[size] = 0;
+	struct conf_errors e = {0};
+	struct gw_conf *c = conf_load_string(s, &e);
+	if (c) {
+		FUZZ_CHECK(e.n == 0);
+		FUZZ_CHECK(c->pools.n > 0);
+		FUZZ_CHECK(c->fqdn && c->fqdn[0]);
+		for (size_t i = 0; i < c->roots.n; i++)
+			FUZZ_CHECK(c->roots.v[i].der && c->roots.v[i].der_len > 0);
+		conf_free(c);
+	} else {
+		FUZZ_CHECK(e.n > 0);
+	}
+	for (size_t i = 0; i < e.n; i++)
+		FUZZ_CHECK(e.msg[i] && strstr(e.msg[i], ": "));
+	conf_errors_free(&e);
+	free(s);
+	return 0;
+}

@@ -1,0 +1,328 @@
+/* src/proto/openvpn/push: cipher negotiation and PUSH_REPLY. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/err.h"
+#include "proto/openvpn/push.h"
+
+static struct ovpn_peer_info pi_with(const char *ciphers, int ncp)
+{
+	struct ovpn_peer_info pi;
+	memset(&pi, 0, sizeof(pi));
+	snprintf(pi.ciphers, sizeof(pi.ciphers), "%s", ciphers);
+	pi.iv_ncp = ncp;
+	return pi;
+}
+
+static void test_ncp_server_order_wins(void **state)
+{
+	(void)state;
+	/* The client lists CHACHA20 first, but the server prefers AES-128-GCM. */
+	struct ovpn_peer_info pi = pi_with("CHACHA20-POLY1305:AES-128-GCM", 2);
+	assert_string_equal(ovpn_ncp_select(&pi, NULL), "AES-128-GCM");
+	pi = pi_with("AES-128-GCM:AES-256-GCM:CHACHA20-POLY1305", 2);
+	assert_string_equal(ovpn_ncp_select(&pi, NULL), "AES-256-GCM");
+	pi = pi_with("CHACHA20-POLY1305", 2);
+	assert_string_equal(ovpn_ncp_select(&pi, NULL), "CHACHA20-POLY1305");
+	/* The answer is the server's own spelling, case-insensitively matched. */
+	pi = pi_with("aes-256-gcm", 2);
+	const char *c = ovpn_ncp_select(&pi, NULL);
+	assert_string_equal(c, "AES-256-GCM");
+	assert_ptr_equal(c, ovpn_data_ciphers[0]);
+}
+
+static void test_ncp_whole_names_only(void **state)
+{
+	(void)state;
+	struct ovpn_peer_info pi = pi_with("AES-256-GCMX:XAES-128-GCM:AES-256-GC", 2);
+	assert_null(ovpn_ncp_select(&pi, NULL));
+	pi = pi_with("AES-256-CBC:AES-128-GCM", 2);
+	assert_string_equal(ovpn_ncp_select(&pi, NULL), "AES-128-GCM");
+}
+
+static void test_ncp_without_ciphers_list(void **state)
+{
+	(void)state;
+	/* IV_NCP=2 without IV_CIPHERS means AES-256-GCM:AES-128-GCM. */
+	struct ovpn_peer_info pi = pi_with("", 2);
+	assert_string_equal(ovpn_ncp_select(&pi, NULL), "AES-256-GCM");
+	pi = pi_with("", 3);
+	assert_string_equal(ovpn_ncp_select(&pi, NULL), "AES-256-GCM");
+	/* IV_NCP=1 is not enough and there is no OCC cipher either. */
+	pi = pi_with("", 1);
+	assert_null(ovpn_ncp_select(&pi, NULL));
+}
+
+static void test_ncp_occ_fallback(void **state)
+{
+	(void)state;
+	struct ovpn_peer_info pi = pi_with("", 0);
+	const char *occ = "V4,dev-type tun,link-mtu 1550,tun-mtu 1500,proto UDPv4,"
+			  "cipher AES-128-GCM,auth SHA256,keysize 128,key-method 2,tls-client";
+	assert_string_equal(ovpn_ncp_select(&pi, occ), "AES-128-GCM");
+	/* The cipher as the last option, without a trailing comma. */
+	assert_string_equal(ovpn_ncp_select(&pi, "V4,dev-type tun,cipher CHACHA20-POLY1305"),
+			    "CHACHA20-POLY1305");
+	/* A cipher the server does not run. */
+	assert_null(ovpn_ncp_select(&pi, "V4,dev-type tun,cipher BF-CBC,auth SHA1"));
+	/* "data-ciphers" is not "cipher". */
+	assert_null(ovpn_ncp_select(&pi, "V4,data-ciphers AES-256-GCM,auth SHA1"));
+	assert_null(ovpn_ncp_select(&pi, "V4"));
+	assert_null(ovpn_ncp_select(&pi, ""));
+}
+
+static void test_ncp_no_common_cipher(void **state)
+{
+	(void)state;
+	struct ovpn_peer_info pi = pi_with("AES-256-CBC:BF-CBC", 2);
+	assert_null(ovpn_ncp_select(&pi, "V4,cipher BF-CBC,auth SHA1"));
+	assert_null(ovpn_ncp_select(&pi, NULL));
+}
+
+static const struct prefix4 vnet_route[] = {{0x0a010000, 16}}; /* 10.1.0.0/16 */
+
+static struct ovpn_push_params typical(void)
+{
+	struct ovpn_push_params p = {
+	    .ifconfig_ip = 0xac10c902, /* 172.16.201.2 */
+	    .prefix_len = 24,
+	    .route_gateway = 0xac10c901, /* 172.16.201.1 */
+	    .routes = vnet_route,
+	    .n_routes = 1,
+	    .ping = 10,
+	    .ping_restart = 60,
+	    .peer_id = 0,
+	    .cipher = "AES-256-GCM",
+	    .iv_proto = 990,
+	    .iv_ncp = 2,
+	    .push_mtu = true,
+	};
+	return p;
+}
+
+static char msgs[64][PUSH_MSG_MAX];
+
+static const char *build_one(const struct ovpn_push_params *p)
+{
+	assert_int_equal(ovpn_push_reply_build(p, msgs, 8), 1);
+	return msgs[0];
+}
+
+static void test_typical_26_client(void **state)
+{
+	(void)state;
+	struct ovpn_push_params p = typical();
+	assert_string_equal(build_one(&p),
+			    "PUSH_REPLY,route-gateway 172.16.201.1,topology subnet,ping 10,"
+			    "ping-restart 60,route 10.1.0.0 255.255.0.0,"
+			    "ifconfig 172.16.201.2 255.255.255.0,peer-id 0,cipher AES-256-GCM,"
+			    "protocol-flags cc-exit tls-ekm,tun-mtu 1500");
+}
+
+static void test_ekm_without_cc_exit(void **state)
+{
+	(void)state;
+	struct ovpn_push_params p = typical();
+	p.iv_proto = IV_PROTO_DATA_V2 | IV_PROTO_REQUEST_PUSH | IV_PROTO_TLS_KEY_EXPORT;
+	p.peer_id = 77;
+	p.push_mtu = false;
+	p.n_routes = 0;
+	assert_string_equal(build_one(&p),
+			    "PUSH_REPLY,route-gateway 172.16.201.1,topology subnet,ping 10,"
+			    "ping-restart 60,ifconfig 172.16.201.2 255.255.255.0,peer-id 77,"
+			    "cipher AES-256-GCM,key-derivation tls-ekm");
+}
+
+static void test_cc_exit_without_ekm(void **state)
+{
+	(void)state;
+	struct ovpn_push_params p = typical();
+	p.iv_proto = IV_PROTO_DATA_V2 | IV_PROTO_CC_EXIT_NOTIFY;
+	p.cipher = "CHACHA20-POLY1305";
+	const char *m = build_one(&p);
+	assert_non_null(strstr(m, ",protocol-flags cc-exit,"));
+	assert_null(strstr(m, "tls-ekm"));
+	assert_null(strstr(m, "key-derivation"));
+	assert_non_null(strstr(m, ",cipher CHACHA20-POLY1305,"));
+}
+
+static void test_old_clients(void **state)
+{
+	(void)state;
+	/* NCP but none of the 2.6 flags: cipher, no EKM, no flags. */
+	struct ovpn_push_params p = typical();
+	p.iv_proto = IV_PROTO_DATA_V2;
+	p.push_mtu = false;
+	const char *m = build_one(&p);
+	assert_non_null(strstr(m, ",cipher AES-256-GCM"));
+	assert_null(strstr(m, "protocol-flags"));
+	assert_null(strstr(m, "key-derivation"));
+	assert_null(strstr(m, "tun-mtu"));
+	/* No NCP at all: the cipher came from its OCC string and is not pushed. */
+	p.iv_proto = 0;
+	p.iv_ncp = 0;
+	m = build_one(&p);
+	assert_null(strstr(m, "cipher"));
+	assert_string_equal(m, "PUSH_REPLY,route-gateway 172.16.201.1,topology subnet,ping 10,"
+			       "ping-restart 60,route 10.1.0.0 255.255.0.0,"
+			       "ifconfig 172.16.201.2 255.255.255.0,peer-id 0");
+}
+
+static void test_netmasks(void **state)
+{
+	(void)state;
+	static const struct prefix4 r[] = {
+	    {0, 1}, {0xc0a80000, 17}, {0x0a000000, 8}, {0x0a0a0a0a, 32}};
+	struct ovpn_push_params p = typical();
+	p.routes = r;
+	p.n_routes = 4;
+	p.prefix_len = 20;
+	const char *m = build_one(&p);
+	assert_non_null(strstr(m, ",route 0.0.0.0 128.0.0.0,"));
+	assert_non_null(strstr(m, ",route 192.168.0.0 255.255.128.0,"));
+	assert_non_null(strstr(m, ",route 10.0.0.0 255.0.0.0,"));
+	assert_non_null(strstr(m, ",route 10.10.10.10 255.255.255.255,"));
+	assert_non_null(strstr(m, ",ifconfig 172.16.201.2 255.255.240.0,"));
+}
+
+static int count_in(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void check_split(size_t n_routes, int max_msgs)
+{
+	struct prefix4 *r = calloc(n_routes, sizeof(*r));
+	assert_non_null(r);
+	for (size_t i = 0; i < n_routes; i++)
+		r[i] = (struct prefix4){0x0a000000 | (uint32_t)i << 8, 24};
+	struct ovpn_push_params p = typical();
+	p.routes = r;
+	p.n_routes = n_routes;
+	int n = ovpn_push_reply_build(&p, msgs, max_msgs);
+	assert_true(n > 1);
+	assert_true(n <= max_msgs);
+	for (int i = 0; i < n; i++) {
+		size_t len = strnlen(msgs[i], PUSH_MSG_MAX);
+		assert_true(len < PUSH_MSG_MAX);
+		assert_int_equal(strncmp(msgs[i], "PUSH_REPLY,", 11), 0);
+		const char *tail = i + 1 < n ? ",push-continuation 2" : ",push-continuation 1";
+		assert_true(len > strlen(tail));
+		assert_string_equal(msgs[i] + len - strlen(tail), tail);
+		assert_int_equal(count_in(msgs[i], "push-continuation"), 1);
+		assert_int_equal(count_in(msgs[i], ",,"), 0);
+	}
+	/* Every route exactly once over all messages, nothing else lost. */
+	for (size_t i = 0; i < n_routes; i++) {
+		char want[64];
+		snprintf(want, sizeof(want), ",route 10.%zu.%zu.0 255.255.255.0,", i >> 8 & 255,
+			 i & 255);
+		int seen = 0;
+		for (int k = 0; k < n; k++)
+			seen += count_in(msgs[k], want);
+		if (seen != 1)
+			fail_msg("%s seen %d times", want, seen);
+	}
+	int ifc = 0, pid = 0, ciph = 0, mtu = 0, gw = 0;
+	for (int k = 0; k < n; k++) {
+		ifc += count_in(msgs[k], ",ifconfig 172.16.201.2 255.255.255.0,");
+		pid += count_in(msgs[k], ",peer-id 0,");
+		ciph += count_in(msgs[k], ",cipher AES-256-GCM,");
+		mtu += count_in(msgs[k], ",tun-mtu 1500,");
+		gw += count_in(msgs[k], ",route-gateway 172.16.201.1,");
+	}
+	assert_int_equal(ifc, 1);
+	assert_int_equal(pid, 1);
+	assert_int_equal(ciph, 1);
+	assert_int_equal(mtu, 1);
+	assert_int_equal(gw, 1);
+	free(r);
+}
+
+static void test_continuation(void **state)
+{
+	(void)state;
+	check_split(60, 8);  /* just over one message */
+	check_split(100, 8); /* more options than a fixed list of 64 would hold */
+	check_split(250, 8);
+	check_split(1000, 64);
+}
+
+static void test_too_many_for_max(void **state)
+{
+	(void)state;
+	struct prefix4 *r = calloc(1000, sizeof(*r));
+	assert_non_null(r);
+	for (size_t i = 0; i < 1000; i++)
+		r[i] = (struct prefix4){0x0a000000 | (uint32_t)i << 8, 24};
+	struct ovpn_push_params p = typical();
+	p.routes = r;
+	p.n_routes = 1000;
+	assert_int_equal(ovpn_push_reply_build(&p, msgs, 8), P2S_E_FULL);
+	assert_int_equal(ovpn_push_reply_build(&p, msgs, 0), P2S_E_FULL);
+	p.n_routes = 1;
+	assert_int_equal(ovpn_push_reply_build(&p, msgs, 1), 1);
+	assert_null(strstr(msgs[0], "push-continuation"));
+	free(r);
+}
+
+static void test_auth_token(void **state)
+{
+	(void)state;
+	struct ovpn_push_params p = typical();
+	p.auth_token = "c2Vzc2lvbi10b2tlbi1mb3ItdGVzdHMtb25seS0wMTIz";
+	assert_string_equal(build_one(&p),
+			    "PUSH_REPLY,route-gateway 172.16.201.1,topology subnet,ping 10,"
+			    "ping-restart 60,route 10.1.0.0 255.255.0.0,"
+			    "ifconfig 172.16.201.2 255.255.255.0,peer-id 0,cipher AES-256-GCM,"
+			    "protocol-flags cc-exit tls-ekm,tun-mtu 1500,"
+			    "auth-token c2Vzc2lvbi10b2tlbi1mb3ItdGVzdHMtb25seS0wMTIz");
+	/* A long token is pushed whole, never cut to fit a buffer. */
+	char token[601];
+	for (size_t i = 0; i < sizeof(token) - 1; i++)
+		token[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[i % 36];
+	token[sizeof(token) - 1] = 0;
+	p.auth_token = token;
+	int n = ovpn_push_reply_build(&p, msgs, 8);
+	assert_true(n >= 1);
+	const char *at = strstr(msgs[n - 1], ",auth-token ");
+	assert_non_null(at);
+	assert_int_equal(strcspn(at + 12, ","), 600);
+	assert_memory_equal(at + 12, token, 600);
+	/* One that fits in no message is refused rather than truncated. */
+	char huge[1001];
+	memset(huge, 'T', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = 0;
+	p.auth_token = huge;
+	assert_int_equal(ovpn_push_reply_build(&p, msgs, 8), P2S_E_PROTO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_ncp_server_order_wins),
+	    cmocka_unit_test(test_ncp_whole_names_only),
+	    cmocka_unit_test(test_ncp_without_ciphers_list),
+	    cmocka_unit_test(test_ncp_occ_fallback),
+	    cmocka_unit_test(test_ncp_no_common_cipher),
+	    cmocka_unit_test(test_typical_26_client),
+	    cmocka_unit_test(test_ekm_without_cc_exit),
+	    cmocka_unit_test(test_cc_exit_without_ekm),
+	    cmocka_unit_test(test_old_clients),
+	    cmocka_unit_test(test_netmasks),
+	    cmocka_unit_test(test_continuation),
+	    cmocka_unit_test(test_too_many_for_max),
+	    cmocka_unit_test(test_auth_token),
+	};
+	return cmocka_run_group_tests_name("push", tests, NULL, NULL);
+}
