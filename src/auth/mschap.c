@@ -12,11 +12,10 @@
  * default one. */
 static OSSL_LIB_CTX *legacy_ctx(void)
 {
-	static int loaded;
-	if (!loaded) {
-		OSSL_PROVIDER_load(NULL, "legacy");
-		OSSL_PROVIDER_load(NULL, "default");
-		loaded = 1;
+	static OSSL_PROVIDER *loaded[2]; /* kept for the process's life */
+	if (!loaded[0]) {
+		loaded[0] = OSSL_PROVIDER_load(NULL, "legacy");
+		loaded[1] = OSSL_PROVIDER_load(NULL, "default");
 	}
 	return NULL;
 }

@@ -251,15 +251,15 @@ void conf_walk_object(json_t *obj, const struct conf_field *table, const char *p
 	json_object_foreach(obj, key, v) {
 		char p[512];
 		child_path(p, sizeof(p), path, key);
-		if (arm_metadata(key) || (props && strcmp(key, "properties") == 0))
-			continue;
 		const struct conf_field *f = table;
 		while (f->name && strcmp(f->name, key) != 0)
 			f++;
-		if (!f->name)
-			unknown_field(table, key, p, e);
-		else
+		if (f->name)
 			walk_field(v, f, p, base, e);
+		else if (strcmp(key, "properties") == 0 && !json_is_object(v))
+			conf_errors_add(e, p, "must be an object (the ARM form's fields)");
+		else if (strcmp(key, "properties") != 0 && !arm_metadata(key))
+			unknown_field(table, key, p, e);
 	}
 }
 

@@ -251,6 +251,11 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 	};
 	static char msgs[8][PUSH_MSG_MAX];
 	int n = ovpn_push_reply_build(&pp, msgs, 8);
+	if (n < 0) {
+		ovpn_sess_close(os, "the push reply does not fit the client's messages "
+				    "(too many routes?)");
+		return;
+	}
 	for (int i = 0; i < n; i++)
 		send_message(ks, msgs[i]);
 	os->pushed = true;
