@@ -175,9 +175,10 @@ static int cmd_gateway_reload(const struct opts *o, const struct args *a)
 
 static void session_row(json_t *s)
 {
-	printf("%-46s %-28s %-22s %-15s %12lld %12lld\n",
+	printf("%-46s %-28s %-16s %-22s %-15s %12lld %12lld\n",
 	       json_string_value(json_object_get(s, "id")),
 	       json_string_value(json_object_get(s, "userName")),
+	       json_string_value(json_object_get(s, "group")),
 	       json_string_value(json_object_get(s, "publicAddress")),
 	       json_string_value(json_object_get(s, "vpnClientAddress")),
 	       json_integer_value(json_object_get(s, "ingressBytes")),
@@ -193,8 +194,8 @@ static int cmd_session_list(const struct opts *o, const struct args *a)
 	if (strcmp(o->output, "json") == 0) {
 		cli_print_json(j);
 	} else {
-		printf("%-46s %-28s %-22s %-15s %12s %12s\n", "ID", "USER", "PUBLIC ADDRESS",
-		       "VPN ADDRESS", "IN BYTES", "OUT BYTES");
+		printf("%-46s %-28s %-16s %-22s %-15s %12s %12s\n", "ID", "USER", "GROUP",
+		       "PUBLIC ADDRESS", "VPN ADDRESS", "IN BYTES", "OUT BYTES");
 		size_t i;
 		json_t *s;
 		json_array_foreach(j, i, s) session_row(s);

@@ -150,6 +150,8 @@ static const struct conf_field client_conf_fields[] = {
 	 .doc = "https://login.microsoftonline.com/{tenant id}"},
 	{"aadAudience", F_STRING, G(aad_audience), .doc = "the application id tokens are for"},
 	{"aadIssuer", F_STRING, G(aad_issuer), .doc = "https://sts.windows.net/{tenant id}/"},
+	{"aadJwksFile", F_STRING, G(aad_jwks_file),
+	 .doc = "the tenant's signing keys (JWKS JSON), for hosts without internet"},
 	{"vngClientConnectionConfigurations", F_ARRAY, G(client_connections),
 	 .sub = client_conn_fields, .elem_size = sizeof(struct conf_client_connection),
 	 .doc = "address pools per user group"},

@@ -193,6 +193,9 @@ static void check_aad(const struct gw_conf *c, struct conf_errors *e)
 						   "with the trailing slash");
 	if (t && is && tl == il && is_guid(t, tl) && strncasecmp(t, is, tl) != 0)
 		conf_errors_add(e, CC "aadIssuer", "names another tenant than aadTenant");
+	if (!c->aad_jwks_file)
+		conf_errors_add(e, CC "aadJwksFile", "AAD authentication needs the tenant's signing "
+						     "keys (a JWKS file)");
 	if (!c->aad_audience || !c->aad_audience[0] || strpbrk(c->aad_audience, ", ;"))
 		conf_errors_add(e, CC "aadAudience", "exactly one audience (application id) is "
 						     "required");
@@ -268,8 +271,7 @@ static void warn_unserved(const struct gw_conf *c, struct conf_errors *e)
 		conf_warn_add(e, PROTOS, "SSTP is not served by this build yet");
 	if (c->protocols & PROTO_IKEV2)
 		conf_warn_add(e, PROTOS, "IkeV2 is not served by this build yet");
-	if (c->auth_types & AUTH_AAD)
-		conf_warn_add(e, AUTHS, "AAD is not served by this build yet");
+
 }
 
 void conf_validate(const struct gw_conf *c, struct conf_errors *e)

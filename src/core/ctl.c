@@ -27,8 +27,9 @@ static json_t *session_json(const struct session *s)
 	char peer[64], addr[16];
 	sockaddr_str(&s->peer, peer, sizeof(peer));
 	ip4_str(s->addr, addr);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "id", s->id,
-			 "protocol", s->ops->protocol, "userName", s->user, "publicAddress", peer,
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "id", s->id,
+			 "protocol", s->ops->protocol, "userName", s->user, "group", s->group,
+			 "publicAddress", peer,
 			 "vpnClientAddress", s->addr ? addr : "", "connectedSince",
 			 (json_int_t)s->started, "ingressBytes", (json_int_t)s->ctr.bytes_in,
 			 "egressBytes", (json_int_t)s->ctr.bytes_out, "ingressPackets",

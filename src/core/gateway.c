@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "auth/radius.h"
+#include "auth/token.h"
 #include "core/ctl.h"
 #include "lib/err.h"
 #include "lib/log.h"
@@ -23,13 +25,13 @@
 	"ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA256"
 #define TLS13_SUITES "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"
 
-/* Certificates alone: required. With RADIUS too: asked for, either may do.
- * RADIUS alone: not asked for. */
+/* Certificates alone: required. With RADIUS or AAD too: asked for, any one
+ * may do. Without Certificate: not asked for. */
 static enum cert_mode cert_mode(unsigned auth_types)
 {
 	if (!(auth_types & AUTH_CERTIFICATE))
 		return CERT_NONE;
-	return auth_types & AUTH_RADIUS ? CERT_OPTIONAL : CERT_REQUIRED;
+	return auth_types & (AUTH_RADIUS | AUTH_AAD) ? CERT_OPTIONAL : CERT_REQUIRED;
 }
 
 SSL_CTX *gateway_tls_ctx_new(const char *cert_file, const char *key_file, struct cert_auth *a,
@@ -66,7 +68,7 @@ unsigned gateway_connection_cap(const struct gateway *g)
 	return cap;
 }
 
-int gateway_session_admit(struct gateway *g, struct session *s, uint32_t want,
+int gateway_session_admit(struct gateway *g, struct session *s, uint32_t want, int conn,
 			  const char **why)
 {
 	if (g->admitted_ovpn >= gateway_connection_cap(g)) {
@@ -77,7 +79,9 @@ int gateway_session_admit(struct gateway *g, struct session *s, uint32_t want,
 		*why = "the address RADIUS assigned is in use";
 		return P2S_E_FULL;
 	}
-	if (pool_lease(&g->pool, s, want, &s->addr, &s->pool_range) < 0) {
+	size_t first = conn >= 0 && (size_t)conn < g->n_conn ? g->conn_first[conn] : 0;
+	size_t n = conn >= 0 && (size_t)conn < g->n_conn ? g->conn_n[conn] : g->conf->pools.n;
+	if (pool_lease_in(&g->pool, s, want, first, n, &s->addr, &s->pool_range) < 0) {
 		*why = "the client address pool is exhausted";
 		return P2S_E_FULL;
 	}
@@ -104,6 +108,68 @@ static void tun_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		fwd_from_tun(&g->fwd, pkt, (size_t)n);
 	}
+}
+
+/* One pool of ranges: the main pool, then each connection configuration's. */
+static int setup_pools(struct gateway *g)
+{
+	const struct gw_conf *c = g->conf;
+	size_t total = c->pools.n;
+	for (size_t k = 0; k < c->client_connections.n; k++)
+		total += c->client_connections.v[k].pool.n;
+	struct prefix4 *all = calloc(total + 1, sizeof(*all));
+	g->n_conn = c->client_connections.n;
+	g->conn_first = calloc(g->n_conn + 1, sizeof(size_t));
+	g->conn_n = calloc(g->n_conn + 1, sizeof(size_t));
+	if (!all || !g->conn_first || !g->conn_n) {
+		free(all);
+		return -ENOMEM;
+	}
+	size_t at = c->pools.n;
+	memcpy(all, c->pools.v, c->pools.n * sizeof(*all));
+	for (size_t k = 0; k < g->n_conn; k++) {
+		const struct prefix_list *pl = &c->client_connections.v[k].pool;
+		g->conn_first[k] = at;
+		g->conn_n[k] = pl->n;
+		memcpy(all + at, pl->v, pl->n * sizeof(*all));
+		at += pl->n;
+	}
+	int r = pool_init(&g->pool, all, total);
+	free(all);
+	return r;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, m);
+	fclose(f);
+	fclose(m);
+	return buf;
+}
+
+/* Entra ID signing keys from aadJwksFile; replaces the old set only on success. */
+static int load_token_keys(struct gateway *g, const struct gw_conf *c)
+{
+	const char *why = "cannot read it";
+	char *text = c->aad_jwks_file ? read_file(c->aad_jwks_file) : NULL;
+	struct token_keys *k = text ? token_keys_parse(text, &why) : NULL;
+	free(text);
+	if (!k) {
+		log_err("aadJwksFile %s: %s", c->aad_jwks_file ? c->aad_jwks_file : "(none)", why);
+		return P2S_E_CONFIG;
+	}
+	token_keys_free(g->token_keys);
+	g->token_keys = k;
+	return 0;
 }
 
 static int setup_tun(struct gateway *g)
@@ -217,7 +283,9 @@ int gateway_init(struct gateway *g, struct gw_conf *conf, const char *conf_path)
 	if (r == 0)
 		r = setup_trust(g, conf);
 	if (r == 0)
-		r = pool_init(&g->pool, conf->pools.v, conf->pools.n);
+		r = setup_pools(g);
+	if (r == 0 && (conf->auth_types & AUTH_AAD))
+		r = load_token_keys(g, conf);
 	if (r == 0)
 		r = setup_tun(g);
 	if (r == 0 && (conf->radius_address || conf->radius_servers.n))
@@ -297,6 +365,8 @@ int gateway_reload(struct gateway *g)
 		return P2S_E_CONFIG;
 	}
 	ovpn_server_set_tls(g->ovpn, g->tls_ctx);
+	if ((n->auth_types & AUTH_AAD) && load_token_keys(g, n) < 0)
+		log_err("reload: keeping the previous Entra ID signing keys");
 	/* Pools and listeners stay: keep their values so the running state and
 	 * the configuration describe the same gateway. */
 	free(n->pools.v);
@@ -316,6 +386,9 @@ void gateway_free(struct gateway *g)
 	ctl_stop(g->ctl);
 	ovpn_server_free(g->ovpn);
 	radius_client_free(g->radius);
+	token_keys_free(g->token_keys);
+	free(g->conn_first);
+	free(g->conn_n);
 	if (g->tun_fd >= 0)
 		close(g->tun_fd);
 	pool_free(&g->pool);

@@ -17,6 +17,7 @@
 struct ovpn_server;
 struct ctl;
 struct radius_client;
+struct token_keys;
 
 struct gateway {
 	struct ev_loop *loop;
@@ -38,6 +39,12 @@ struct gateway {
 	struct ctl *ctl;
 	ev_signal sig_hup, sig_int, sig_term;
 	unsigned admitted_ovpn;
+	/* Pool ranges: the main pool's first, then each client connection
+	 * configuration's (vngClientConnectionConfigurations[k]). */
+	size_t *conn_first;
+	size_t *conn_n;
+	size_t n_conn;
+	struct token_keys *token_keys; /* Entra ID signing keys (aadJwksFile) */
 };
 
 int gateway_init(struct gateway *g, struct gw_conf *conf, const char *conf_path);
@@ -48,11 +55,12 @@ void gateway_free(struct gateway *g);
 int gateway_reload(struct gateway *g);
 
 /* Leases a pool address for an authenticated session, within the SKU cap,
- * preferring want (RADIUS Framed-IP-Address) when it is free in a pool.
+ * from connection configuration conn's pool (-1: the main pool), preferring
+ * want (RADIUS Framed-IP-Address) when it is free in a pool.
  * 0, or P2S_E_FULL with *why set. */
 /* The IKEv2+OpenVPN cap: the SKU's, or maxClientConnections when lower. */
 unsigned gateway_connection_cap(const struct gateway *g);
-int gateway_session_admit(struct gateway *g, struct session *s, uint32_t want,
+int gateway_session_admit(struct gateway *g, struct session *s, uint32_t want, int conn,
 			  const char **why);
 void gateway_session_release(struct gateway *g, struct session *s);
 

@@ -87,3 +87,31 @@ char *b64_encode(const uint8_t *in, size_t n)
 		EVP_EncodeBlock((unsigned char *)s, in, (int)n);
 	return s;
 }
+
+int b64url_decode(const char *s, size_t len, uint8_t **out)
+{
+	if (len > (1u << 20) || len % 4 == 1)
+		return -1;
+	char *std = malloc(len + 4);
+	if (!std)
+		return -1;
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (c == '-')
+			c = '+';
+		else if (c == '_')
+			c = '/';
+		else if (!isalnum((unsigned char)c)) {
+			free(std);
+			return -1; /* padding, whitespace and '+/' are not base64url */
+		}
+		std[n++] = c;
+	}
+	while (n % 4)
+		std[n++] = '=';
+	std[n] = 0;
+	int r = n ? b64_decode(std, out) : -1;
+	free(std);
+	return r;
+}

@@ -68,13 +68,19 @@ static int take(struct pool_range *r, uint32_t i, void *owner, uint32_t *addr)
 
 int pool_lease(struct pool *p, void *owner, uint32_t want, uint32_t *addr, size_t *range)
 {
+	return pool_lease_in(p, owner, want, 0, p->n, addr, range);
+}
+
+int pool_lease_in(struct pool *p, void *owner, uint32_t want, size_t first, size_t n,
+		  uint32_t *addr, size_t *range)
+{
 	uint32_t idx;
 	struct pool_range *wr = want ? range_of(p, want, &idx) : NULL;
 	if (wr && !wr->owner[idx]) {
 		*range = (size_t)(wr - p->ranges);
 		return take(wr, idx, owner, addr);
 	}
-	for (size_t i = 0; i < p->n; i++) {
+	for (size_t i = first; i < first + n && i < p->n; i++) {
 		struct pool_range *r = &p->ranges[i];
 		if (r->used == r->count)
 			continue;

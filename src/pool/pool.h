@@ -34,6 +34,9 @@ uint32_t pool_gateway(const struct pool *p, size_t i);
 /* Leases a free address to owner, preferring `want` if non-zero and free.
  * 0 with *addr and *range set, or P2S_E_FULL. */
 int pool_lease(struct pool *p, void *owner, uint32_t want, uint32_t *addr, size_t *range);
+/* The same within ranges [first, first + n): one group's pool. */
+int pool_lease_in(struct pool *p, void *owner, uint32_t want, size_t first, size_t n,
+		  uint32_t *addr, size_t *range);
 /* Releases addr if owner holds it; anything else is ignored. */
 void pool_release(struct pool *p, uint32_t addr, const void *owner);
 /* The owner of addr, or NULL (free, gateway, or outside every pool). */

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/policy.h"
 #include "auth/radius.h"
+#include "auth/token.h"
 #include "core/gateway.h"
 #include "internal.h"
 #include "lib/codec.h"
@@ -31,10 +33,17 @@ static const char *select_cipher(struct ovpn_sess *os)
 			    "AES-128-GCM, CHACHA20-POLY1305)";
 }
 
-static const char *admit(struct ovpn_sess *os, uint32_t want_addr)
+/* The user's group decides the pool; want is RADIUS's Framed-IP-Address. */
+static const char *admit(struct ovpn_sess *os, const struct policy_subject *who,
+			 uint32_t want_addr)
 {
+	const struct gw_conf *c = os->srv->gw->conf;
+	int g = policy_group_for(c, who);
+	if (g >= 0)
+		snprintf(os->s->group, sizeof(os->s->group), "%s", c->policy_groups.v[g].name);
 	const char *why = NULL;
-	if (gateway_session_admit(os->srv->gw, os->s, want_addr, &why) < 0)
+	if (gateway_session_admit(os->srv->gw, os->s, want_addr, policy_connection_for(c, g),
+				  &why) < 0)
 		return why;
 	os->admitted = true;
 	return NULL;
@@ -48,7 +57,8 @@ static const char *cert_login(struct ovpn_sess *os, struct ovpn_ks *ks)
 	s->has_cert = true;
 	snprintf(s->user, sizeof(s->user), "%s", s->cert.cn);
 	const char *why = select_cipher(os);
-	return why ? why : admit(os, 0);
+	struct policy_subject who = {.cert_cn = s->cert.cn};
+	return why ? why : admit(os, &who, 0);
 }
 
 static void make_auth_token(struct ovpn_sess *os)
@@ -67,11 +77,11 @@ static void radius_accept(struct ovpn_sess *os, struct ovpn_ks *ks,
 	memcpy(os->rad_class, res->class_, res->class_len);
 	os->rad_class_len = res->class_len;
 	os->session_timeout = res->session_timeout;
-	snprintf(os->s->group, sizeof(os->s->group), "%s", res->policy_id);
 	os->radius_user = true;
 	const char *why = select_cipher(os);
+	struct policy_subject who = {.radius_policy_id = res->policy_id};
 	if (!why)
-		why = admit(os, res->framed_ip == 0xfffffffe ? 0 : res->framed_ip);
+		why = admit(os, &who, res->framed_ip == 0xfffffffe ? 0 : res->framed_ip);
 	if (why) {
 		ovpn_auth_failed(os, ks, why);
 		return;
@@ -122,6 +132,38 @@ static const char *radius_login(struct ovpn_sess *os, struct ovpn_ks *ks)
 	return NULL;
 }
 
+/* An Entra ID access token as the password; the username is not trusted. */
+static const char *token_login(struct ovpn_sess *os)
+{
+	struct gateway *gw = os->srv->gw;
+	const struct gw_conf *c = gw->conf;
+	char tenant[64];
+	static char why_buf[200];
+	if (!gw->token_keys || !token_tenant_of(c->aad_tenant, tenant))
+		return "Entra ID authentication is not set up";
+	struct token_policy pol = {c->aad_issuer, c->aad_audience, tenant};
+	struct token_claims *tc = calloc(1, sizeof(*tc));
+	const char *why = NULL;
+	if (!tc)
+		return "out of memory";
+	if (token_validate(os->km2.password, strlen(os->km2.password), gw->token_keys, &pol,
+			   time(NULL), tc, &why) < 0) {
+		snprintf(why_buf, sizeof(why_buf), "access token refused: %s", why);
+		free(tc);
+		return why_buf;
+	}
+	snprintf(os->s->user, sizeof(os->s->user), "%s", tc->user);
+	why = select_cipher(os);
+	struct policy_subject who = {.aad_groups = (const char(*)[64])tc->groups,
+				     .n_aad_groups = tc->n_groups};
+	if (!why)
+		why = admit(os, &who, 0);
+	free(tc);
+	if (!why)
+		make_auth_token(os);
+	return why;
+}
+
 static const char *renegotiation_check(struct ovpn_sess *os, struct ovpn_ks *ks)
 {
 	if (os->auth_token) {
@@ -158,8 +200,12 @@ void ovpn_auth_km2(struct ovpn_sess *os, struct ovpn_ks *ks, const uint8_t *p, s
 		/* A verified certificate suffices; otherwise RADIUS may vouch. */
 		if ((auth & AUTH_CERTIFICATE) && cert_verified(ks))
 			why = cert_login(os, ks);
+		else if ((auth & AUTH_AAD) && token_looks_like_jwt(os->km2.password))
+			why = token_login(os);
 		else if (auth & AUTH_RADIUS)
 			why = radius_login(os, ks);
+		else if (auth & AUTH_AAD)
+			why = "no client certificate and no access token";
 		else
 			why = cert_login(os, ks);
 		if (!why && ks->state == KS_AUTH_WAIT)
