@@ -29,7 +29,8 @@ static const char base_conf[] =
 static const char aad_fields[] =
 	",\"aadTenant\":\"https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555\""
 	",\"aadIssuer\":\"https://sts.windows.net/11111111-2222-3333-4444-555555555555/\""
-	",\"aadAudience\":\"c632b3df-fb67-4d84-bdcf-b95ad541b5c8\"";
+	",\"aadAudience\":\"c632b3df-fb67-4d84-bdcf-b95ad541b5c8\""
+	",\"aadJwksFile\":\"/etc/p2sgw/jwks.json\"";
 
 static const char ta_text[] = "-----BEGIN OpenVPN Static key V1-----\n"
 			      "00112233445566778899aabbccddeeff\n"

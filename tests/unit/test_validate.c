@@ -211,7 +211,8 @@ static bool has_error(const struct conf_errors *e, const char *prefix)
 	"{\"gatewayFqdn\":\"v\",\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"            \
 	"{\"addressPrefixes\":[\"172.16.0.0/24\"]},\"vpnClientProtocols\":[" protos "],"           \
 	"\"vpnAuthenticationTypes\":[\"AAD\"" aud "],\"aadTenant\":\"" tenant "\","                 \
-	"\"aadIssuer\":\"" issuer "\",\"aadAudience\":\"c632b3df-fb67-4d84-bdcf-b95ad541b5c8\"}}"
+	"\"aadIssuer\":\"" issuer "\",\"aadAudience\":\"c632b3df-fb67-4d84-bdcf-b95ad541b5c8\","  \
+	"\"aadJwksFile\":\"/etc/p2sgw/jwks.json\"}}"
 
 static void test_aad_rules(void **state)
 {
@@ -256,6 +257,21 @@ static void test_aad_rules(void **state)
 		warned |= strstr(e.warn[i], "AAD applies to OpenVPN only") != NULL;
 	assert_true(warned);
 	conf_free(c);
+	conf_errors_free(&e);
+}
+
+static void test_aad_needs_keys(void **state)
+{
+	(void)state;
+	struct conf_errors e;
+	struct gw_conf *c = load_text(
+		"{\"gatewayFqdn\":\"v\",\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
+		"{\"addressPrefixes\":[\"172.16.0.0/24\"]},\"vpnAuthenticationTypes\":[\"AAD\"],"
+		"\"aadTenant\":\"https://login.microsoftonline.com/" TENANT "\","
+		"\"aadIssuer\":\"https://sts.windows.net/" TENANT "/\",\"aadAudience\":\"a\"}}",
+		&e);
+	assert_null(c);
+	assert_true(has_error(&e, CC "aadJwksFile:"));
 	conf_errors_free(&e);
 }
 
@@ -316,6 +332,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_aad_rules),
+		cmocka_unit_test(test_aad_needs_keys),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_sku_caps),
 		cmocka_unit_test(test_man_page_lists_fields),
