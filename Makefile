@@ -36,7 +36,7 @@ bench: all
 	bench/openvpn-throughput $(BUILD)
 
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.[ch]')
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -38,7 +38,7 @@ static void resign(uint8_t *p, size_t size, const struct ovpn_tls_auth *cli)
 {
 	const size_t hdr = 1 + 8 + OVPN_HMAC_LEN + 8;
 	const struct hmac_part parts[] = {
-	    {p + 9 + OVPN_HMAC_LEN, 8}, {p, 9}, {p + hdr, size - hdr}};
+		{p + 9 + OVPN_HMAC_LEN, 8}, {p, 9}, {p + hdr, size - hdr}};
 	uint8_t mac[32];
 	FUZZ_CHECK(hmac_sha256(cli->send_key, OVPN_HMAC_LEN, parts, 3, mac) == 0);
 	memcpy(p + 9, mac, OVPN_HMAC_LEN);

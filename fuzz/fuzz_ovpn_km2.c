@@ -27,25 +27,25 @@ static void check_peer_info(const char *s, const char *occ, const char *token)
 	FUZZ_CHECK(known);
 	static const struct prefix4 routes[] = {{0x0a010000, 16}, {0xc0a80000, 24}};
 	struct ovpn_push_params pp = {
-	    .ifconfig_ip = 0xac10c902,
-	    .prefix_len = 24,
-	    .route_gateway = 0xac10c901,
-	    .routes = routes,
-	    .n_routes = 2,
-	    .ping = 10,
-	    .ping_restart = 60,
-	    .peer_id = 3,
-	    .cipher = cipher,
-	    .iv_proto = pi.iv_proto,
-	    .iv_ncp = pi.iv_ncp,
-	    .push_mtu = pi.has_mtu,
-	    .auth_token = token,
+		.ifconfig_ip = 0xac10c902,
+		.prefix_len = 24,
+		.route_gateway = 0xac10c901,
+		.routes = routes,
+		.n_routes = 2,
+		.ping = 10,
+		.ping_restart = 60,
+		.peer_id = 3,
+		.cipher = cipher,
+		.iv_proto = pi.iv_proto,
+		.iv_ncp = pi.iv_ncp,
+		.push_mtu = pi.has_mtu,
+		.auth_token = token,
 	};
 	int n = ovpn_push_reply_build(&pp, msgs, 8);
 	if (n == P2S_E_PROTO) { /* only a token too long for any message */
 		FUZZ_CHECK(token && strlen("PUSH_REPLY,auth-token ") + strlen(token) +
-					    strlen(",push-continuation 2") >=
-					PUSH_MSG_MAX);
+						    strlen(",push-continuation 2") >=
+					    PUSH_MSG_MAX);
 		return;
 	}
 	FUZZ_CHECK(n >= 1 && n <= 8);

@@ -14,9 +14,10 @@ static const char *fixed_jwks(void)
 		memset(n, 'x', 342);
 		n[0] = 'x';
 		n[342] = 0;
-		snprintf(doc, sizeof(doc),
-			 "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"k1\",\"n\":\"%s\",\"e\":\"AQAB\"}]}",
-			 n);
+		snprintf(
+			doc, sizeof(doc),
+			"{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"k1\",\"n\":\"%s\",\"e\":\"AQAB\"}]}",
+			n);
 	}
 	return doc;
 }

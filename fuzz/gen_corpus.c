@@ -201,12 +201,12 @@ static void km2(const char *name, const char *opts, const char *user, const char
 static void gen_km2(void)
 {
 	static const char opts[] =
-	    "V4,dev-type tun,link-mtu 1553,tun-mtu 1500,proto TCPv4_CLIENT,keydir 1,"
-	    "cipher AES-256-GCM,auth SHA256,keysize 256,tls-auth,key-method 2,tls-client";
+		"V4,dev-type tun,link-mtu 1553,tun-mtu 1500,proto TCPv4_CLIENT,keydir 1,"
+		"cipher AES-256-GCM,auth SHA256,keysize 256,tls-auth,key-method 2,tls-client";
 	static const char pi26[] =
-	    "IV_VER=2.6.14\nIV_PLAT=linux\nIV_TCPNL=1\nIV_MTU=1600\nIV_NCP=2\n"
-	    "IV_CIPHERS=AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305\nIV_PROTO=990\n"
-	    "IV_LZO_STUB=1\nIV_COMP_STUB=1\nIV_COMP_STUBv2=1\nIV_SSL=OpenSSL 3.0.17\n";
+		"IV_VER=2.6.14\nIV_PLAT=linux\nIV_TCPNL=1\nIV_MTU=1600\nIV_NCP=2\n"
+		"IV_CIPHERS=AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305\nIV_PROTO=990\n"
+		"IV_LZO_STUB=1\nIV_COMP_STUB=1\nIV_COMP_STUBv2=1\nIV_SSL=OpenSSL 3.0.17\n";
 	static const char pi_win[] = "IV_VER=2.6.12\nIV_PLAT=win\nIV_MTU=1600\nIV_NCP=2\n"
 				     "IV_CIPHERS=CHACHA20-POLY1305:AES-128-GCM\nIV_PROTO=30\n"
 				     "IV_GUI_VER=OpenVPN_GUI_11\nIV_SSO=webauth,openurl\n";
@@ -236,12 +236,12 @@ static void gen_static_key(void)
 	/* CRLF line ends, upper case, no comment header. */
 	char crlf[1200];
 	size_t n =
-	    (size_t)snprintf(crlf, sizeof(crlf), "-----BEGIN OpenVPN Static key V1-----\r\n");
+		(size_t)snprintf(crlf, sizeof(crlf), "-----BEGIN OpenVPN Static key V1-----\r\n");
 	for (int i = 0; i < OVPN_STATIC_KEY_LEN; i++)
 		n += (size_t)snprintf(crlf + n, sizeof(crlf) - n, "%02X%s", 255 - i,
 				      i % 16 == 15 ? "\r\n" : "");
-	n +=
-	    (size_t)snprintf(crlf + n, sizeof(crlf) - n, "-----END OpenVPN Static key V1-----\r\n");
+	n += (size_t)snprintf(crlf + n, sizeof(crlf) - n,
+			      "-----END OpenVPN Static key V1-----\r\n");
 	put("static_key", "crlf-upper", crlf, n);
 }
 
@@ -310,57 +310,61 @@ static void gen_conf(void)
 	if (!b64)
 		exit(1);
 	char *full = fmt(
-	    "{\"name\": \"gw-west\", \"sku\": \"VpnGw2\", \"vpnGatewayGeneration\": "
-	    "\"Generation2\", \"vpnType\": \"RouteBased\", \"activeActive\": false,\n"
-	    " \"gatewayFqdn\": \"gw-west.example.net\", \"stateDirectory\": \"/srv/p2s\",\n"
-	    " \"controlSocket\": \"/run/p2s.sock\", \"logLevel\": \"debug\", \"tunInterface\": "
-	    "\"vpn7\", \"clientToClient\": true,\n"
-	    " \"listen\": {\"address\": \"192.0.2.10\", \"tcpPort\": 8443, \"udpPort\": 11194},\n"
-	    " \"serverCertificate\": {\"certFile\": \"/etc/p2s/c.pem\", \"keyFile\": "
-	    "\"/etc/p2s/k.pem\"},\n"
-	    " \"openvpn\": {\"tlsAuthKeyFile\": \"/etc/p2s/ta.key\", \"renegotiateSeconds\": "
-	    "7200, \"pingSeconds\": 15, \"pingRestartSeconds\": 120},\n"
-	    " \"virtualNetwork\": {\"addressSpace\": [\"10.1.0.0/16\", \"10.2.0.0/24\"]},\n"
-	    " \"customRoutes\": {\"addressPrefixes\": [\"192.168.50.0/24\"]},\n"
-	    " \"vpnClientConfiguration\": {\n"
-	    "  \"vpnClientAddressPool\": {\"addressPrefixes\": [\"172.16.201.0/24\"]},\n"
-	    "  \"vpnClientProtocols\": [\"OpenVPN\", \"IkeV2\"],\n"
-	    "  \"vpnAuthenticationTypes\": [\"Certificate\"],\n"
-	    "  \"vpnClientRootCertificates\": [{\"name\": \"root-1\", \"publicCertData\": "
-	    "\"%s\"}],\n"
-	    "  \"vpnClientRevokedCertificates\": [{\"name\": \"lost\", \"thumbprint\": "
-	    "\"00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:01:23:45:67\"}]}}\n",
-	    b64);
+		"{\"name\": \"gw-west\", \"sku\": \"VpnGw2\", \"vpnGatewayGeneration\": "
+		"\"Generation2\", \"vpnType\": \"RouteBased\", \"activeActive\": false,\n"
+		" \"gatewayFqdn\": \"gw-west.example.net\", \"stateDirectory\": \"/srv/p2s\",\n"
+		" \"controlSocket\": \"/run/p2s.sock\", \"logLevel\": \"debug\", \"tunInterface\": "
+		"\"vpn7\", \"clientToClient\": true,\n"
+		" \"listen\": {\"address\": \"192.0.2.10\", \"tcpPort\": 8443, \"udpPort\": "
+		"11194},\n"
+		" \"serverCertificate\": {\"certFile\": \"/etc/p2s/c.pem\", \"keyFile\": "
+		"\"/etc/p2s/k.pem\"},\n"
+		" \"openvpn\": {\"tlsAuthKeyFile\": \"/etc/p2s/ta.key\", \"renegotiateSeconds\": "
+		"7200, \"pingSeconds\": 15, \"pingRestartSeconds\": 120},\n"
+		" \"virtualNetwork\": {\"addressSpace\": [\"10.1.0.0/16\", \"10.2.0.0/24\"]},\n"
+		" \"customRoutes\": {\"addressPrefixes\": [\"192.168.50.0/24\"]},\n"
+		" \"vpnClientConfiguration\": {\n"
+		"  \"vpnClientAddressPool\": {\"addressPrefixes\": [\"172.16.201.0/24\"]},\n"
+		"  \"vpnClientProtocols\": [\"OpenVPN\", \"IkeV2\"],\n"
+		"  \"vpnAuthenticationTypes\": [\"Certificate\"],\n"
+		"  \"vpnClientRootCertificates\": [{\"name\": \"root-1\", \"publicCertData\": "
+		"\"%s\"}],\n"
+		"  \"vpnClientRevokedCertificates\": [{\"name\": \"lost\", \"thumbprint\": "
+		"\"00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:01:23:45:67\"}]}}\n",
+		b64);
 	put_str("conf", "full", full);
 	char *arm = fmt(
-	    "{\"name\": \"gw-arm\", \"id\": \"/subscriptions/0/x\", \"type\": "
-	    "\"Microsoft.Network/virtualNetworkGateways\", \"location\": \"westeurope\",\n"
-	    " \"properties\": {\"gatewayFqdn\": \"gw.example.net\", \"vpnClientConfiguration\": "
-	    "{\"vpnClientAddressPool\": {\"addressPrefixes\": [\"10.9.0.0/24\"]},\n"
-	    "  \"vpnClientRootCertificates\": [{\"name\": \"r\", \"id\": \"/x/r\", \"etag\": "
-	    "\"W/1\", \"properties\": {\"publicCertData\": \"%s\"}}],\n"
-	    "  \"vpnClientRevokedCertificates\": [{\"name\": \"g\", \"properties\": "
-	    "{\"thumbprint\": \"0011223344556677889900112233445566778899\"}}]}}}\n",
-	    b64);
+		"{\"name\": \"gw-arm\", \"id\": \"/subscriptions/0/x\", \"type\": "
+		"\"Microsoft.Network/virtualNetworkGateways\", \"location\": \"westeurope\",\n"
+		" \"properties\": {\"gatewayFqdn\": \"gw.example.net\", "
+		"\"vpnClientConfiguration\": "
+		"{\"vpnClientAddressPool\": {\"addressPrefixes\": [\"10.9.0.0/24\"]},\n"
+		"  \"vpnClientRootCertificates\": [{\"name\": \"r\", \"id\": \"/x/r\", \"etag\": "
+		"\"W/1\", \"properties\": {\"publicCertData\": \"%s\"}}],\n"
+		"  \"vpnClientRevokedCertificates\": [{\"name\": \"g\", \"properties\": "
+		"{\"thumbprint\": \"0011223344556677889900112233445566778899\"}}]}}}\n",
+		b64);
 	put_str("conf", "arm-form", arm);
-	put_str(
-	    "conf", "policy-groups",
-	    "{\"gatewayFqdn\": \"g.example.net\", \"sku\": \"VpnGw3\",\n"
-	    " \"virtualNetworkGatewayPolicyGroups\": [{\"name\": \"eng\", \"isDefault\": true, "
-	    "\"priority\": 0, \"policyMembers\": [{\"name\": \"m\", \"attributeType\": "
-	    "\"CertificateGroupId\", \"attributeValue\": \"eng.example.com\"}]}],\n"
-	    " \"vpnClientConfiguration\": {\"vpnClientAddressPool\": {\"addressPrefixes\": "
-	    "[\"172.16.0.0/24\"]},\n"
-	    "  \"vpnAuthenticationTypes\": [\"Certificate\", \"Radius\"], \"radiusServers\": "
-	    "[{\"radiusServerAddress\": \"10.0.0.5\", \"radiusServerScore\": 5, "
-	    "\"radiusServerSecret\": \"s\"}],\n"
-	    "  \"vpnClientIpsecPolicies\": [{\"saLifeTimeSeconds\": 3600, "
-	    "\"saDataSizeKilobytes\": 102400000, \"ipsecEncryption\": \"GCMAES256\", "
-	    "\"ipsecIntegrity\": \"GCMAES256\", \"ikeEncryption\": \"AES256\", \"ikeIntegrity\": "
-	    "\"SHA256\", \"dhGroup\": \"DHGroup14\", \"pfsGroup\": \"PFS14\"}],\n"
-	    "  \"vngClientConnectionConfigurations\": [{\"name\": \"c\", \"vpnClientAddressPool\": "
-	    "{\"addressPrefixes\": [\"172.16.1.0/24\"]}, \"virtualNetworkGatewayPolicyGroups\": "
-	    "[{\"id\": \"eng\"}]}]}}\n");
+	put_str("conf", "policy-groups",
+		"{\"gatewayFqdn\": \"g.example.net\", \"sku\": \"VpnGw3\",\n"
+		" \"virtualNetworkGatewayPolicyGroups\": [{\"name\": \"eng\", \"isDefault\": true, "
+		"\"priority\": 0, \"policyMembers\": [{\"name\": \"m\", \"attributeType\": "
+		"\"CertificateGroupId\", \"attributeValue\": \"eng.example.com\"}]}],\n"
+		" \"vpnClientConfiguration\": {\"vpnClientAddressPool\": {\"addressPrefixes\": "
+		"[\"172.16.0.0/24\"]},\n"
+		"  \"vpnAuthenticationTypes\": [\"Certificate\", \"Radius\"], \"radiusServers\": "
+		"[{\"radiusServerAddress\": \"10.0.0.5\", \"radiusServerScore\": 5, "
+		"\"radiusServerSecret\": \"s\"}],\n"
+		"  \"vpnClientIpsecPolicies\": [{\"saLifeTimeSeconds\": 3600, "
+		"\"saDataSizeKilobytes\": 102400000, \"ipsecEncryption\": \"GCMAES256\", "
+		"\"ipsecIntegrity\": \"GCMAES256\", \"ikeEncryption\": \"AES256\", "
+		"\"ikeIntegrity\": "
+		"\"SHA256\", \"dhGroup\": \"DHGroup14\", \"pfsGroup\": \"PFS14\"}],\n"
+		"  \"vngClientConnectionConfigurations\": [{\"name\": \"c\", "
+		"\"vpnClientAddressPool\": "
+		"{\"addressPrefixes\": [\"172.16.1.0/24\"]}, "
+		"\"virtualNetworkGatewayPolicyGroups\": "
+		"[{\"id\": \"eng\"}]}]}}\n");
 	put_str("conf", "aad",
 		"{\"gatewayFqdn\": \"g.example.net\", \"vpnClientConfiguration\": {"
 		"\"vpnClientAddressPool\": {\"addressPrefixes\": [\"100.64.0.0/24\"]},"
@@ -368,12 +372,12 @@ static void gen_conf(void)
 		"\"https://login.microsoftonline.com/0a1b2c3d-0000-1111-2222-333344445555\", "
 		"\"aadIssuer\": \"https://sts.windows.net/0a1b2c3d-0000-1111-2222-333344445555/\", "
 		"\"aadAudience\": \"41b23e61-6c1e-4545-b367-cd054e0ed4b4\"}}\n");
-	put_str(
-	    "conf", "errors",
-	    "{\"gatewayFdqn\": \"x\", \"vpnType\": \"PolicyBased\", \"sku\": \"VpnGw4\", "
-	    "\"listen\": {\"tcpPort\": 0}, \"vpnClientConfiguration\": {\"vpnClientAddressPool\": "
-	    "{\"addressPrefixes\": [\"8.8.8.0/30\", \"10.0.0.1/8\"]}, "
-	    "\"vpnClientRevokedCertificates\": [{\"thumbprint\": \"xyz\"}]}}\n");
+	put_str("conf", "errors",
+		"{\"gatewayFdqn\": \"x\", \"vpnType\": \"PolicyBased\", \"sku\": \"VpnGw4\", "
+		"\"listen\": {\"tcpPort\": 0}, \"vpnClientConfiguration\": "
+		"{\"vpnClientAddressPool\": "
+		"{\"addressPrefixes\": [\"8.8.8.0/30\", \"10.0.0.1/8\"]}, "
+		"\"vpnClientRevokedCertificates\": [{\"thumbprint\": \"xyz\"}]}}\n");
 	free(full);
 	free(arm);
 	free(b64);

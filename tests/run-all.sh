@@ -17,6 +17,19 @@ rp=$(grep -ac '^replay: ok' "$log"); rf=$(grep -ac '^replay: FAIL' "$log")
 pass=$((pass + rp)); fail=$((fail + rf))
 if [ "$unit_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=$((fail + 1)); fi
 
+# Formatting is part of the build's contract (.clang-format at the root).
+srcs=$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.[ch]' 2>/dev/null)
+if ! command -v clang-format >/dev/null; then
+	echo "SKIP: clang-format (not installed)"; skip=$((skip + 1))
+elif [ -z "$srcs" ]; then
+	echo "SKIP: clang-format (not a git checkout)"; skip=$((skip + 1))
+elif clang-format --dry-run --Werror $srcs >"$build/format.log" 2>&1; then
+	echo "PASS: clang-format"; pass=$((pass + 1))
+else
+	echo "FAIL: clang-format (run 'make format'); first differences:"; head -n 20 "$build/format.log"
+	fail=$((fail + 1))
+fi
+
 for lab in tests/e2e/*.sh; do
 	[ -f "$lab" ] || continue
 	name=$(basename "$lab" .sh)

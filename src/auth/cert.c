@@ -107,8 +107,7 @@ static const char *error_reason(int err, int depth)
 	case X509_V_ERR_INVALID_PURPOSE:
 		return depth == 0 ? "missing clientAuth extended key usage"
 				  : "issuer not allowed to sign client certificates";
-	default:
-		return X509_verify_cert_error_string(err);
+	default: return X509_verify_cert_error_string(err);
 	}
 }
 
@@ -170,7 +169,7 @@ int cert_auth_attach(struct cert_auth *a, SSL_CTX *ctx, enum cert_mode mode)
 	SSL_CTX_set_cert_store(ctx, a->store);
 	a->refs++;
 	SSL_CTX_set_ex_data(ctx, ctx_idx, a);
-	int flags = mode == CERT_NONE	      ? SSL_VERIFY_NONE
+	int flags = mode == CERT_NONE	    ? SSL_VERIFY_NONE
 		    : mode == CERT_OPTIONAL ? SSL_VERIFY_PEER
 					    : SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
 	SSL_CTX_set_verify(ctx, flags, mode == CERT_NONE ? NULL : verify_cb);

@@ -103,8 +103,7 @@ int mschap_nt_response(const uint8_t auth_challenge[16], const uint8_t peer_chal
 
 int mschap_authenticator_response(const char *password, const uint8_t nt_response[24],
 				  const uint8_t peer_challenge[16],
-				  const uint8_t auth_challenge[16], const char *user,
-				  char out[43])
+				  const uint8_t auth_challenge[16], const char *user, char out[43])
 {
 	static const char magic1[] = "Magic server to client signing constant";
 	static const char magic2[] = "Pad to make it do more than one iteration";

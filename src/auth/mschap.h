@@ -15,8 +15,7 @@ int mschap_nt_response(const uint8_t auth_challenge[16], const uint8_t peer_chal
 /* "S=" followed by 40 upper-case hex digits, NUL-terminated (43 bytes). */
 int mschap_authenticator_response(const char *password, const uint8_t nt_response[24],
 				  const uint8_t peer_challenge[16],
-				  const uint8_t auth_challenge[16], const char *user,
-				  char out[43]);
+				  const uint8_t auth_challenge[16], const char *user, char out[43]);
 /* RFC 3079: the 16-byte master key from the password hash hash and the NT-Response. */
 int mschap_master_key(const uint8_t password_hash_hash[16], const uint8_t nt_response[24],
 		      uint8_t master[16]);

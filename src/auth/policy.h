@@ -10,9 +10,9 @@
 #include "conf/conf.h"
 
 struct policy_subject {
-	const char *cert_cn;	       /* user@domain or domain\user, or NULL */
-	const char *radius_policy_id;  /* MS-Azure-Policy-ID, or NULL */
-	const char (*aad_groups)[64];  /* token groups */
+	const char *cert_cn;	      /* user@domain or domain\user, or NULL */
+	const char *radius_policy_id; /* MS-Azure-Policy-ID, or NULL */
+	const char (*aad_groups)[64]; /* token groups */
 	size_t n_aad_groups;
 };
 

@@ -17,8 +17,8 @@
 #include "lib/log.h"
 #include "lib/net.h"
 
-#define MAX_SERVERS 2
-#define DEAD_SECONDS 30.0
+#define MAX_SERVERS	 2
+#define DEAD_SECONDS	 30.0
 #define RETRANSMIT_EVERY 3.0
 
 struct radius_server {
@@ -38,7 +38,7 @@ struct radius_req {
 	uint8_t auth[RAD_AUTH_LEN];
 	uint8_t pkt[RAD_MAX_PACKET];
 	size_t len;
-	int server;	 /* index into rc->servers */
+	int server; /* index into rc->servers */
 	int servers_tried;
 	double server_started;
 	ev_timer timer;
@@ -105,8 +105,8 @@ struct radius_client *radius_client_new(struct ev_loop *loop, const struct gw_co
 	if (!rc)
 		return NULL;
 	rc->loop = loop;
-	if (c->radius_address && parse_server(&rc->servers[rc->n], c->radius_address,
-					      c->radius_secret, 1) == 0)
+	if (c->radius_address &&
+	    parse_server(&rc->servers[rc->n], c->radius_address, c->radius_secret, 1) == 0)
 		rc->n++;
 	for (size_t i = 0; i < c->radius_servers.n && rc->n < MAX_SERVERS; i++)
 		if (parse_server(&rc->servers[rc->n], c->radius_servers.v[i].address,

@@ -19,15 +19,15 @@ enum radius_status { RADIUS_ACCEPT, RADIUS_REJECT, RADIUS_CHALLENGE, RADIUS_TIME
 
 struct radius_result {
 	enum radius_status status;
-	uint32_t framed_ip;	   /* 0 = none, or the NAS chooses */
-	uint32_t session_timeout;  /* seconds, 0 = none */
+	uint32_t framed_ip;	  /* 0 = none, or the NAS chooses */
+	uint32_t session_timeout; /* seconds, 0 = none */
 	uint8_t class_[253];
 	size_t class_len;
 	char reply_message[254];
-	char policy_id[254];	   /* MS-Azure-Policy-ID: the user's group */
+	char policy_id[254]; /* MS-Azure-Policy-ID: the user's group */
 	uint8_t state[253];
 	size_t state_len;
-	const char *server;	   /* which server answered, for the log */
+	const char *server; /* which server answered, for the log */
 };
 
 typedef void (*radius_cb)(void *arg, const struct radius_result *res);
@@ -67,11 +67,11 @@ void radius_cancel(struct radius_req *req);
 void radius_account(struct radius_client *rc, const struct radius_acct *a);
 
 /* Acct-Terminate-Cause values. */
-#define RAD_TERM_USER_REQUEST 1
-#define RAD_TERM_LOST_CARRIER 2
-#define RAD_TERM_IDLE_TIMEOUT 4
+#define RAD_TERM_USER_REQUEST	 1
+#define RAD_TERM_LOST_CARRIER	 2
+#define RAD_TERM_IDLE_TIMEOUT	 4
 #define RAD_TERM_SESSION_TIMEOUT 5
-#define RAD_TERM_ADMIN_RESET 6
-#define RAD_TERM_NAS_REQUEST 10
+#define RAD_TERM_ADMIN_RESET	 6
+#define RAD_TERM_NAS_REQUEST	 10
 
 #endif

@@ -72,8 +72,7 @@ void rad_add_u32(struct rad_builder *b, uint8_t type, uint32_t v)
 	rad_add(b, type, be, 4);
 }
 
-void rad_add_vsa(struct rad_builder *b, uint32_t vendor, uint8_t type, const void *val,
-		 size_t len)
+void rad_add_vsa(struct rad_builder *b, uint32_t vendor, uint8_t type, const void *val, size_t len)
 {
 	if (len > 247) {
 		b->w.err = true;

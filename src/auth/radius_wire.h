@@ -66,7 +66,7 @@ enum rad_ms_type {
 };
 
 #define RAD_MAX_PACKET 4096
-#define RAD_AUTH_LEN 16
+#define RAD_AUTH_LEN   16
 
 struct rad_builder {
 	uint8_t buf[RAD_MAX_PACKET];
@@ -82,8 +82,7 @@ void rad_add_message_authenticator(struct rad_builder *b);
 void rad_add(struct rad_builder *b, uint8_t type, const void *val, size_t len);
 void rad_add_str(struct rad_builder *b, uint8_t type, const char *s);
 void rad_add_u32(struct rad_builder *b, uint8_t type, uint32_t v);
-void rad_add_vsa(struct rad_builder *b, uint32_t vendor, uint8_t type, const void *val,
-		 size_t len);
+void rad_add_vsa(struct rad_builder *b, uint32_t vendor, uint8_t type, const void *val, size_t len);
 /* User-Password hidden with the secret and Request Authenticator (<= 128). */
 int rad_add_password(struct rad_builder *b, const char *pw, const char *secret);
 /* EAP-Message split into attributes of at most 253 bytes. */
@@ -109,7 +108,7 @@ struct rad_attr {
 };
 
 struct rad_iter {
-	struct cur c;   /* attributes */
+	struct cur c;	/* attributes */
 	struct cur vsa; /* sub-attributes of the current VSA */
 	uint32_t vendor;
 };

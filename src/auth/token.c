@@ -61,7 +61,8 @@ struct token_keys *token_keys_parse(const char *text, const char **why)
 	size_t i;
 	json_t *jwk;
 	if (k && k->v)
-		json_array_foreach(keys, i, jwk) {
+		json_array_foreach(keys, i, jwk)
+		{
 			const char *kty = json_string_value(json_object_get(jwk, "kty"));
 			const char *kid = json_string_value(json_object_get(jwk, "kid"));
 			if (!kty || strcmp(kty, "RSA") != 0 || !kid || strlen(kid) >= 128)
@@ -151,8 +152,8 @@ static bool aud_matches(json_t *aud, const char *want)
 		return strcmp(json_string_value(aud), want) == 0;
 	size_t i;
 	json_t *a;
-	json_array_foreach(aud, i, a) if (json_is_string(a) && !strcmp(json_string_value(a), want))
-		return true;
+	json_array_foreach(aud, i, a) if (json_is_string(a) &&
+					  !strcmp(json_string_value(a), want)) return true;
 	return false;
 }
 
@@ -191,7 +192,8 @@ static const char *check_claims(json_t *p, const struct token_policy *pol, time_
 		return "token has no object id (oid)";
 	size_t i;
 	json_t *g;
-	json_array_foreach(json_object_get(p, "groups"), i, g) {
+	json_array_foreach(json_object_get(p, "groups"), i, g)
+	{
 		if (json_is_string(g) && out->n_groups < TOKEN_MAX_GROUPS)
 			snprintf(out->groups[out->n_groups++], 64, "%s", json_string_value(g));
 	}

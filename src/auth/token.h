@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#define TOKEN_MAX_LEN 16384
+#define TOKEN_MAX_LEN	 16384
 #define TOKEN_MAX_GROUPS 64
-#define TOKEN_SKEW 300
+#define TOKEN_SKEW	 300
 
 struct token_keys; /* parsed JWKS: RSA public keys by kid */
 
@@ -20,13 +20,13 @@ struct token_keys *token_keys_parse(const char *json, const char **why);
 void token_keys_free(struct token_keys *k);
 
 struct token_policy {
-	const char *issuer;   /* exact, trailing slash included */
+	const char *issuer; /* exact, trailing slash included */
 	const char *audience;
-	const char *tenant;   /* the tenant id (a GUID) */
+	const char *tenant; /* the tenant id (a GUID) */
 };
 
 struct token_claims {
-	char user[256];	      /* upn, unique_name or preferred_username */
+	char user[256]; /* upn, unique_name or preferred_username */
 	char oid[64];
 	char tid[64];
 	char groups[TOKEN_MAX_GROUPS][64];

@@ -7,9 +7,9 @@
 #include <stdbool.h>
 
 struct opts {
-	const char *config;  /* configuration file edited or read */
-	const char *socket;  /* NULL: derived from the configuration */
-	const char *output;  /* "table" or "json" */
+	const char *config; /* configuration file edited or read */
+	const char *socket; /* NULL: derived from the configuration */
+	const char *output; /* "table" or "json" */
 };
 
 struct args {

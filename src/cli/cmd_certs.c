@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "lib/codec.h"
 
-#define ROOTS "vpnClientRootCertificates"
+#define ROOTS	"vpnClientRootCertificates"
 #define REVOKED "vpnClientRevokedCertificates"
 
 /* The index of the element named name, or -1. */
@@ -16,7 +16,8 @@ static int find_named(json_t *arr, const char *name)
 {
 	size_t i;
 	json_t *it;
-	json_array_foreach(arr, i, it) {
+	json_array_foreach(arr, i, it)
+	{
 		json_t *n = json_object_get(it, "name");
 		if (json_is_string(n) && strcmp(json_string_value(n), name) == 0)
 			return (int)i;
@@ -82,9 +83,11 @@ static int list_named(const struct opts *o, const char *key, const char *field, 
 		printf("%-32s %s\n", "NAME", title);
 		size_t i;
 		json_t *it;
-		json_array_foreach(arr, i, it) {
+		json_array_foreach(arr, i, it)
+		{
 			const char *v = member(it, field);
-			printf("%-32s %.60s%s\n", member(it, "name"), v, strlen(v) > 60 ? "..." : "");
+			printf("%-32s %.60s%s\n", member(it, "name"), v,
+			       strlen(v) > 60 ? "..." : "");
 		}
 	}
 	json_decref(root);

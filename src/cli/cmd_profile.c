@@ -42,9 +42,8 @@ int cmd_profile_generate(const struct opts *o, const struct args *a)
 		return 2;
 	}
 	struct conf_errors errs = {0};
-	struct gw_conf *c = conf_load_file(arg_get(a, "--config") ? arg_get(a, "--config")
-								   : o->config,
-					   &errs);
+	struct gw_conf *c =
+		conf_load_file(arg_get(a, "--config") ? arg_get(a, "--config") : o->config, &errs);
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "p2sctl: error: %s\n", errs.msg[i]);
 	conf_errors_free(&errs);

@@ -9,8 +9,8 @@
 #include "lib/codec.h"
 #include "schema.h"
 
-#define ROOTS "vpnClientConfiguration.vpnClientRootCertificates"
-#define REVOKED "vpnClientConfiguration.vpnClientRevokedCertificates"
+#define ROOTS	  "vpnClientConfiguration.vpnClientRootCertificates"
+#define REVOKED	  "vpnClientConfiguration.vpnClientRevokedCertificates"
 #define MAX_ROOTS 20
 
 /* NULL when der is one X.509 CA certificate, else what is wrong. */

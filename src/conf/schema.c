@@ -13,8 +13,8 @@ static const char *const ipsec_enc[] = {"GCMAES256", "GCMAES128", "AES256", "AES
 static const char *const ipsec_int[] = {"GCMAES256", "GCMAES128", "SHA256", NULL};
 static const char *const ike_enc[] = {"GCMAES256", "GCMAES128", "AES256", "AES128", NULL};
 static const char *const ike_int[] = {"SHA384", "SHA256", NULL};
-static const char *const dh_groups[] = {"DHGroup24", "ECP384", "ECP256", "DHGroup14", "DHGroup2",
-					NULL};
+static const char *const dh_groups[] = {"DHGroup24", "ECP384",	 "ECP256",
+					"DHGroup14", "DHGroup2", NULL};
 static const char *const pfs_groups[] = {"PFS24", "PFSMM", "ECP384", "ECP256",
 					 "PFS14", "PFS2",  "None",   NULL};
 static const char *const attr_types[] = {"CertificateGroupId", "AADGroupId", "RadiusAzureGroupId",
@@ -89,8 +89,8 @@ static const struct conf_field ipsec_fields[] = {
 static const struct conf_field radius_server_fields[] = {
 	{"radiusServerAddress", F_STRING, E(conf_radius_server, address),
 	 .doc = "IPv4 address (port 1812 unless given as a.b.c.d:port)"},
-	{"radiusServerScore", F_UINT, E(conf_radius_server, score), .min = 1, .max = 30,
-	 .def = "1", .doc = "priority: the higher score is asked first"},
+	{"radiusServerScore", F_UINT, E(conf_radius_server, score), .min = 1, .max = 30, .def = "1",
+	 .doc = "priority: the higher score is asked first"},
 	{"radiusServerSecret", F_SECRET, E(conf_radius_server, secret), .doc = "shared secret"},
 	{NULL}};
 
@@ -142,8 +142,8 @@ static const struct conf_field client_conf_fields[] = {
 	{"radiusServerSecret", F_SECRET, G(radius_secret), .doc = "its shared secret"},
 	{"radiusServers", F_ARRAY, G(radius_servers), .sub = radius_server_fields,
 	 .elem_size = sizeof(struct conf_radius_server), .doc = "at most two RADIUS servers"},
-	{"radiusTimeoutSeconds", F_UINT, G(radius_timeout_sec), .min = 1, .max = 120,
-	 .def = "30", .doc = "per-request timeout (long enough for MFA approvals)"},
+	{"radiusTimeoutSeconds", F_UINT, G(radius_timeout_sec), .min = 1, .max = 120, .def = "30",
+	 .doc = "per-request timeout (long enough for MFA approvals)"},
 	{"radiusAccountingIntervalSeconds", F_UINT, G(radius_acct_interval_sec), .min = 0,
 	 .max = 86400, .def = "300", .doc = "Interim-Update interval; 0 = off"},
 	{"aadTenant", F_STRING, G(aad_tenant),
@@ -161,8 +161,8 @@ const struct conf_field conf_schema_root[] = {
 	{"name", F_STRING, G(name), .def = "p2sgw", .doc = "gateway name"},
 	{"sku", F_ENUM, G(sku), .values = skus, .def = "VpnGw1",
 	 .doc = "sets the P2S connection caps (SSTP 128; IKEv2+OpenVPN 250 to 10000)"},
-	{"vpnGatewayGeneration", F_ENUM, G(generation), .values = generations,
-	 .def = "Generation1", .doc = "generation the SKU is offered in"},
+	{"vpnGatewayGeneration", F_ENUM, G(generation), .values = generations, .def = "Generation1",
+	 .doc = "generation the SKU is offered in"},
 	{"vpnType", F_ENUM, G(vpn_type), .values = vpn_types, .def = "RouteBased",
 	 .doc = "point-to-site needs RouteBased"},
 	{"activeActive", F_BOOL, G(active_active), .def = "false",

@@ -10,15 +10,15 @@
 
 enum field_type {
 	F_STRING,
-	F_SECRET,  /* a string never echoed back */
+	F_SECRET, /* a string never echoed back */
 	F_PORT,
 	F_UINT,
 	F_BOOL,
-	F_ENUM,	   /* a string from .values */
-	F_OBJECT,  /* nested table on the same base */
-	F_ARRAY,   /* array of objects: CONF_ARRAY of .elem_size elements */
-	F_CIDRS,   /* array of IPv4 CIDR strings -> struct prefix_list */
-	F_FLAGS,   /* array of names from .flags -> bitmask */
+	F_ENUM,	  /* a string from .values */
+	F_OBJECT, /* nested table on the same base */
+	F_ARRAY,  /* array of objects: CONF_ARRAY of .elem_size elements */
+	F_CIDRS,  /* array of IPv4 CIDR strings -> struct prefix_list */
+	F_FLAGS,  /* array of names from .flags -> bitmask */
 };
 
 struct field_flag {

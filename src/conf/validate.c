@@ -6,10 +6,10 @@
 
 #include "conf.h"
 
-#define CC "vpnClientConfiguration."
+#define CC	  "vpnClientConfiguration."
 #define POOL_PATH CC "vpnClientAddressPool.addressPrefixes"
-#define PROTOS CC "vpnClientProtocols"
-#define AUTHS CC "vpnAuthenticationTypes"
+#define PROTOS	  CC "vpnClientProtocols"
+#define AUTHS	  CC "vpnAuthenticationTypes"
 
 static void check_gateway(const struct gw_conf *c, struct conf_errors *e)
 {
@@ -21,7 +21,8 @@ static void check_gateway(const struct gw_conf *c, struct conf_errors *e)
 		conf_errors_add(e, "sku", "%s is not offered in %s", c->sku, c->generation);
 	if (s && strcmp(s->name, "Basic") == 0) {
 		if (c->protocols & (PROTO_OPENVPN | PROTO_IKEV2))
-			conf_errors_add(e, PROTOS, "the Basic SKU supports neither OpenVPN nor IkeV2");
+			conf_errors_add(e, PROTOS,
+					"the Basic SKU supports neither OpenVPN nor IkeV2");
 		if (c->auth_types & AUTH_RADIUS)
 			conf_errors_add(e, AUTHS, "the Basic SKU does not support RADIUS");
 	}
@@ -30,12 +31,14 @@ static void check_gateway(const struct gw_conf *c, struct conf_errors *e)
 	if (!c->tun_name[0] || strlen(c->tun_name) >= 16)
 		conf_errors_add(e, "tunInterface", "must be 1 to 15 characters");
 	if (c->ping_restart_sec <= c->ping_sec)
-		conf_errors_add(e, "openvpn.pingRestartSeconds", "must be greater than pingSeconds");
+		conf_errors_add(e, "openvpn.pingRestartSeconds",
+				"must be greater than pingSeconds");
 	if (c->reneg_sec != 0 && c->reneg_sec < 10)
 		conf_errors_add(e, "openvpn.renegotiateSeconds", "must be 0 (off) or at least 10");
 	if (!c->cert_file != !c->key_file)
-		conf_errors_add(e, c->cert_file ? "serverCertificate.keyFile"
-						: "serverCertificate.certFile",
+		conf_errors_add(e,
+				c->cert_file ? "serverCertificate.keyFile"
+					     : "serverCertificate.certFile",
 				"certFile and keyFile go together");
 }
 
@@ -48,11 +51,13 @@ static void check_one_pool(const struct gw_conf *c, const struct pool_ref *r, ui
 			   struct conf_errors *e)
 {
 	if (!ip4_is_private(r->p))
-		conf_errors_add(e, r->path, "must be a private range (10/8, 172.16/12, 192.168/16 "
-					    "or 100.64/10)");
+		conf_errors_add(e, r->path,
+				"must be a private range (10/8, 172.16/12, 192.168/16 "
+				"or 100.64/10)");
 	if (r->p->len > max_len)
 		conf_errors_add(e, r->path, "is smaller than the smallest pool allowed here, /%u%s",
-				max_len, c->active_active && max_len == 28 ? " (activeActive)" : "");
+				max_len,
+				c->active_active && max_len == 28 ? " (activeActive)" : "");
 	const struct prefix_list *other[] = {&c->vnet, &c->routes};
 	const char *names[] = {"virtualNetwork.addressSpace", "customRoutes.addressPrefixes"};
 	for (int k = 0; k < 2; k++)
@@ -109,11 +114,13 @@ static void check_matrix(const struct gw_conf *c, struct conf_errors *e)
 	if (aad && !(c->protocols & PROTO_OPENVPN))
 		conf_errors_add(e, AUTHS, "AAD authentication needs the OpenVPN tunnel type");
 	else if (aad && other_proto && !other_auth)
-		conf_errors_add(e, AUTHS, "IkeV2 and SSTP need Certificate or Radius: AAD serves "
-					  "only OpenVPN");
+		conf_errors_add(e, AUTHS,
+				"IkeV2 and SSTP need Certificate or Radius: AAD serves "
+				"only OpenVPN");
 	else if (aad && other_proto)
-		conf_warn_add(e, AUTHS, "AAD applies to OpenVPN only; IkeV2/SSTP clients use "
-					"Certificate or Radius");
+		conf_warn_add(e, AUTHS,
+			      "AAD applies to OpenVPN only; IkeV2/SSTP clients use "
+			      "Certificate or Radius");
 	if ((c->auth_types & AUTH_CERTIFICATE) && c->roots.n == 0 && c->cert_file)
 		conf_errors_add(e, CC "vpnClientRootCertificates",
 				"Certificate authentication needs at least one root certificate");
@@ -133,17 +140,19 @@ static void check_ipsec(const struct gw_conf *c, struct conf_errors *e)
 			if (!need[k])
 				conf_errors_add(e, path, "every field of the policy is required");
 		if (!p->sa_lifetime_seconds || !p->sa_data_size_kb)
-			conf_errors_add(e, path, "saLifeTimeSeconds and saDataSizeKilobytes are "
-						 "required");
+			conf_errors_add(e, path,
+					"saLifeTimeSeconds and saDataSizeKilobytes are "
+					"required");
 		bool enc_gcm = p->ipsec_encryption && strncmp(p->ipsec_encryption, "GCM", 3) == 0;
 		bool int_gcm = p->ipsec_integrity && strncmp(p->ipsec_integrity, "GCM", 3) == 0;
 		if ((enc_gcm || int_gcm) && p->ipsec_encryption && p->ipsec_integrity &&
 		    strcmp(p->ipsec_encryption, p->ipsec_integrity) != 0) {
 			char ip[200];
 			snprintf(ip, sizeof(ip), "%s.ipsecIntegrity", path);
-			conf_errors_add(e, ip, "a GCM cipher pairs only with its own GCM integrity "
-					       "(%s with %s)", p->ipsec_encryption,
-					p->ipsec_integrity);
+			conf_errors_add(e, ip,
+					"a GCM cipher pairs only with its own GCM integrity "
+					"(%s with %s)",
+					p->ipsec_encryption, p->ipsec_integrity);
 		}
 	}
 }
@@ -185,31 +194,37 @@ static void check_aad(const struct gw_conf *c, struct conf_errors *e)
 	const char *t = tenant_after(c->aad_tenant, tenants, &tl);
 	const char *is = tenant_after(c->aad_issuer, issuers, &il);
 	if (!t || !is_guid(t, tl) || t[tl] != 0)
-		conf_errors_add(e, CC "aadTenant", "must be https://login.microsoftonline.com/"
-						   "{tenant id} (or a sovereign cloud's login host), "
-						   "with no trailing slash");
+		conf_errors_add(e, CC "aadTenant",
+				"must be https://login.microsoftonline.com/"
+				"{tenant id} (or a sovereign cloud's login host), "
+				"with no trailing slash");
 	if (!is || !is_guid(is, il) || strcmp(is + il, "/") != 0)
-		conf_errors_add(e, CC "aadIssuer", "must be https://sts.windows.net/{tenant id}/ "
-						   "with the trailing slash");
+		conf_errors_add(e, CC "aadIssuer",
+				"must be https://sts.windows.net/{tenant id}/ "
+				"with the trailing slash");
 	if (t && is && tl == il && is_guid(t, tl) && strncasecmp(t, is, tl) != 0)
 		conf_errors_add(e, CC "aadIssuer", "names another tenant than aadTenant");
 	if (!c->aad_jwks_file)
-		conf_errors_add(e, CC "aadJwksFile", "AAD authentication needs the tenant's signing "
-						     "keys (a JWKS file)");
+		conf_errors_add(e, CC "aadJwksFile",
+				"AAD authentication needs the tenant's signing "
+				"keys (a JWKS file)");
 	if (!c->aad_audience || !c->aad_audience[0] || strpbrk(c->aad_audience, ", ;"))
-		conf_errors_add(e, CC "aadAudience", "exactly one audience (application id) is "
-						     "required");
+		conf_errors_add(e, CC "aadAudience",
+				"exactly one audience (application id) is "
+				"required");
 }
 
 static void check_radius(const struct gw_conf *c, struct conf_errors *e)
 {
 	bool single = c->radius_address != NULL, multi = c->radius_servers.n > 0;
 	if ((c->auth_types & AUTH_RADIUS) && !single && !multi)
-		conf_errors_add(e, CC "radiusServers", "RADIUS authentication needs a server "
-						       "(radiusServers or radiusServerAddress)");
+		conf_errors_add(e, CC "radiusServers",
+				"RADIUS authentication needs a server "
+				"(radiusServers or radiusServerAddress)");
 	if (single && multi)
-		conf_errors_add(e, CC "radiusServerAddress", "use radiusServers or "
-							     "radiusServerAddress, not both");
+		conf_errors_add(e, CC "radiusServerAddress",
+				"use radiusServers or "
+				"radiusServerAddress, not both");
 	if (single && !c->radius_secret)
 		conf_errors_add(e, CC "radiusServerSecret", "is required with radiusServerAddress");
 	if (c->radius_servers.n > 2)
@@ -228,9 +243,9 @@ static bool group_exists(const struct gw_conf *c, const char *id)
 {
 	const char *tail = id ? strrchr(id, '/') : NULL; /* a resource id ends in the name */
 	for (size_t i = 0; id && i < c->policy_groups.n; i++)
-		if (c->policy_groups.v[i].name && (strcmp(c->policy_groups.v[i].name, id) == 0 ||
-						   (tail && strcmp(c->policy_groups.v[i].name,
-								   tail + 1) == 0)))
+		if (c->policy_groups.v[i].name &&
+		    (strcmp(c->policy_groups.v[i].name, id) == 0 ||
+		     (tail && strcmp(c->policy_groups.v[i].name, tail + 1) == 0)))
 			return true;
 	return false;
 }
@@ -259,8 +274,9 @@ static void check_groups(const struct gw_conf *c, struct conf_errors *e)
 					 CC "vngClientConnectionConfigurations[%zu]."
 					    "virtualNetworkGatewayPolicyGroups[%zu].id",
 					 k, j);
-				conf_errors_add(e, p, "names no group in "
-						      "virtualNetworkGatewayPolicyGroups");
+				conf_errors_add(e, p,
+						"names no group in "
+						"virtualNetworkGatewayPolicyGroups");
 			}
 }
 
@@ -271,7 +287,6 @@ static void warn_unserved(const struct gw_conf *c, struct conf_errors *e)
 		conf_warn_add(e, PROTOS, "SSTP is not served by this build yet");
 	if (c->protocols & PROTO_IKEV2)
 		conf_warn_add(e, PROTOS, "IkeV2 is not served by this build yet");
-
 }
 
 void conf_validate(const struct gw_conf *c, struct conf_errors *e)

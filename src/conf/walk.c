@@ -10,8 +10,8 @@
 /* ARM resources carry metadata beside a field's value; it is not config. */
 static bool arm_metadata(const char *key)
 {
-	static const char *const keys[] = {"id", "etag", "type", "location", "tags",
-					   "provisioningState", NULL};
+	static const char *const keys[] = {
+		"id", "etag", "type", "location", "tags", "provisioningState", NULL};
 	for (const char *const *k = keys; *k; k++)
 		if (strcmp(*k, key) == 0)
 			return true;
@@ -83,12 +83,14 @@ static void set_cidrs(json_t *v, const char *path, const struct conf_field *f, v
 	pl->v = calloc(json_array_size(v) + 1, sizeof(*pl->v));
 	size_t i;
 	json_t *it;
-	json_array_foreach(v, i, it) {
+	json_array_foreach(v, i, it)
+	{
 		char p[512];
 		snprintf(p, sizeof(p), "%s[%zu]", path, i);
 		if (!json_is_string(it) || prefix4_parse(json_string_value(it), &pl->v[pl->n]) < 0)
-			conf_errors_add(e, p, "must be an IPv4 CIDR such as 10.1.0.0/16 "
-					      "with no host bits set");
+			conf_errors_add(e, p,
+					"must be an IPv4 CIDR such as 10.1.0.0/16 "
+					"with no host bits set");
 		else
 			pl->n++;
 	}
@@ -115,7 +117,8 @@ static void set_flags(json_t *v, const char *path, const struct conf_field *f, v
 	*dst = 0;
 	size_t i;
 	json_t *it;
-	json_array_foreach(v, i, it) {
+	json_array_foreach(v, i, it)
+	{
 		char p[512], known[256] = "";
 		unsigned bit;
 		snprintf(p, sizeof(p), "%s[%zu]", path, i);
@@ -157,7 +160,8 @@ static void set_array(json_t *v, const char *path, const struct conf_field *f, v
 	arr->n = json_array_size(v);
 	size_t i;
 	json_t *it;
-	json_array_foreach(v, i, it) {
+	json_array_foreach(v, i, it)
+	{
 		char p[512];
 		snprintf(p, sizeof(p), "%s[%zu]", path, i);
 		void *elem = (char *)arr->v + i * f->elem_size;
@@ -210,28 +214,14 @@ static void walk_field(json_t *v, const struct conf_field *f, const char *path, 
 	switch (f->type) {
 	case F_STRING:
 	case F_SECRET:
-	case F_ENUM:
-		set_string(v, path, f, base, e);
-		break;
+	case F_ENUM: set_string(v, path, f, base, e); break;
 	case F_PORT:
-	case F_UINT:
-		set_uint(v, path, f, base, e);
-		break;
-	case F_BOOL:
-		set_bool(v, path, f, base, e);
-		break;
-	case F_OBJECT:
-		conf_walk_object(v, f->sub, path, AT(base, f->off), e);
-		break;
-	case F_ARRAY:
-		set_array(v, path, f, base, e);
-		break;
-	case F_CIDRS:
-		set_cidrs(v, path, f, base, e);
-		break;
-	case F_FLAGS:
-		set_flags(v, path, f, base, e);
-		break;
+	case F_UINT: set_uint(v, path, f, base, e); break;
+	case F_BOOL: set_bool(v, path, f, base, e); break;
+	case F_OBJECT: conf_walk_object(v, f->sub, path, AT(base, f->off), e); break;
+	case F_ARRAY: set_array(v, path, f, base, e); break;
+	case F_CIDRS: set_cidrs(v, path, f, base, e); break;
+	case F_FLAGS: set_flags(v, path, f, base, e); break;
 	}
 }
 
@@ -248,7 +238,8 @@ void conf_walk_object(json_t *obj, const struct conf_field *table, const char *p
 		conf_walk_object(props, table, path, base, e);
 	const char *key;
 	json_t *v;
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		char p[512];
 		child_path(p, sizeof(p), path, key);
 		const struct conf_field *f = table;
@@ -318,28 +309,24 @@ void conf_free_fields(const struct conf_field *table, void *base)
 			free(*(char **)AT(base, f->off));
 			*(char **)AT(base, f->off) = NULL;
 			break;
-		case F_OBJECT:
-			conf_free_fields(f->sub, AT(base, f->off));
-			break;
-		case F_ARRAY:
-			conf_free_array(f, base);
-			break;
+		case F_OBJECT: conf_free_fields(f->sub, AT(base, f->off)); break;
+		case F_ARRAY: conf_free_array(f, base); break;
 		case F_CIDRS:
 			free(((struct prefix_list *)AT(base, f->off))->v);
 			((struct prefix_list *)AT(base, f->off))->v = NULL;
 			((struct prefix_list *)AT(base, f->off))->n = 0;
 			break;
-		default:
-			break;
+		default: break;
 		}
 	}
 }
 
 const char *conf_type_name(const struct conf_field *f)
 {
-	static const char *const names[] = {"string",	"string (secret)", "port", "integer",
-					    "boolean",	"string",	   "object",
-					    "array of objects", "array of CIDR strings",
-					    "array of names"};
+	static const char *const names[] = {
+		"string",	 "string (secret)",  "port",
+		"integer",	 "boolean",	     "string",
+		"object",	 "array of objects", "array of CIDR strings",
+		"array of names"};
 	return names[f->type];
 }

@@ -29,11 +29,11 @@ static json_t *session_json(const struct session *s)
 	ip4_str(s->addr, addr);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "id", s->id,
 			 "protocol", s->ops->protocol, "userName", s->user, "group", s->group,
-			 "publicAddress", peer,
-			 "vpnClientAddress", s->addr ? addr : "", "connectedSince",
-			 (json_int_t)s->started, "ingressBytes", (json_int_t)s->ctr.bytes_in,
-			 "egressBytes", (json_int_t)s->ctr.bytes_out, "ingressPackets",
-			 (json_int_t)s->ctr.pkts_in, "egressPackets", (json_int_t)s->ctr.pkts_out);
+			 "publicAddress", peer, "vpnClientAddress", s->addr ? addr : "",
+			 "connectedSince", (json_int_t)s->started, "ingressBytes",
+			 (json_int_t)s->ctr.bytes_in, "egressBytes", (json_int_t)s->ctr.bytes_out,
+			 "ingressPackets", (json_int_t)s->ctr.pkts_in, "egressPackets",
+			 (json_int_t)s->ctr.pkts_out);
 }
 
 static json_t *cmd_sessions(struct gateway *g)
@@ -48,13 +48,13 @@ static json_t *cmd_sessions(struct gateway *g)
 static json_t *cmd_show(struct gateway *g)
 {
 	const struct sku_info *sku = sku_lookup(g->conf->sku);
-	return json_pack("{s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:{s:i, s:i}, s:i}", "name",
-			 g->conf->name, "sku", g->conf->sku, "vpnGatewayGeneration",
-			 g->conf->generation, "gatewayFqdn", g->conf->fqdn, "connectionLimits",
-			 "SSTP", sku ? (int)sku->sstp_max : 0, "IkeV2AndOpenVPN",
-			 (int)gateway_connection_cap(g), "connections", "OpenVPN",
-			 (int)g->admitted_ovpn, "handshaking", (int)(g->reg.count - g->admitted_ovpn),
-			 "freePoolAddresses", (int)pool_free_count(&g->pool));
+	return json_pack(
+		"{s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:{s:i, s:i}, s:i}", "name", g->conf->name,
+		"sku", g->conf->sku, "vpnGatewayGeneration", g->conf->generation, "gatewayFqdn",
+		g->conf->fqdn, "connectionLimits", "SSTP", sku ? (int)sku->sstp_max : 0,
+		"IkeV2AndOpenVPN", (int)gateway_connection_cap(g), "connections", "OpenVPN",
+		(int)g->admitted_ovpn, "handshaking", (int)(g->reg.count - g->admitted_ovpn),
+		"freePoolAddresses", (int)pool_free_count(&g->pool));
 }
 
 static json_t *cmd_disconnect(struct gateway *g, const char *id)
@@ -75,8 +75,9 @@ char *ctl_execute(struct gateway *g, const char *line)
 		r = cmd_show(g);
 	else if (strcmp(line, "reload") == 0)
 		r = gateway_reload(g) == 0 ? json_pack("{s:b}", "reloaded", 1)
-					   : json_pack("{s:s}", "error", "configuration rejected; "
-									"see the gateway log");
+					   : json_pack("{s:s}", "error",
+						       "configuration rejected; "
+						       "see the gateway log");
 	else if (strncmp(line, "disconnect ", 11) == 0)
 		r = cmd_disconnect(g, line + 11);
 	else

@@ -191,7 +191,8 @@ static int setup_tun(struct gateway *g)
 	ev_io_init(&g->tun_io, tun_read_cb, g->tun_fd, EV_READ);
 	g->tun_io.data = g;
 	ev_io_start(g->loop, &g->tun_io);
-	g->fwd = (struct fwd){.tun_fd = g->tun_fd, .pool = &g->pool,
+	g->fwd = (struct fwd){.tun_fd = g->tun_fd,
+			      .pool = &g->pool,
 			      .client_to_client = g->conf->client_to_client};
 	return 0;
 }
@@ -315,8 +316,8 @@ int gateway_run(struct gateway *g)
 {
 	char a[16];
 	ip4_str(pool_gateway(&g->pool, 0), a);
-	log_info("gateway \"%s\" (%s) ready: %s is %s, client pool has %u addresses",
-		 g->conf->name, g->conf->sku, g->conf->tun_name, a, pool_free_count(&g->pool));
+	log_info("gateway \"%s\" (%s) ready: %s is %s, client pool has %u addresses", g->conf->name,
+		 g->conf->sku, g->conf->tun_name, a, pool_free_count(&g->pool));
 	print_how_to_connect(g);
 	ev_run(g->loop, 0);
 	return 0;

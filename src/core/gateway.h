@@ -25,7 +25,7 @@ struct gateway {
 	const char *conf_path; /* NULL: the embedded default */
 	bool auto_pki;	       /* no serverCertificate: PKI made in stateDirectory */
 	struct statedir_paths state;
-	X509 *demo_root;       /* trusted in addition to the configured roots */
+	X509 *demo_root; /* trusted in addition to the configured roots */
 	struct pool pool;
 	struct session_registry reg;
 	struct fwd fwd;

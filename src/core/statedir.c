@@ -34,8 +34,9 @@ static int make_leaf(X509 *ca, EVP_PKEY *cakey, const char *crt, const char *key
 {
 	EVP_PKEY *k = pki_key_new(PKI_RSA2048);
 	X509 *x = k ? pki_issue(ca, cakey, k, cn, usage, san, 825) : NULL;
-	int r = x && pki_write_cert(crt, x, false) == 0 && pki_write_key(key, k) == 0 ? 0
-										: P2S_E_CRYPTO;
+	int r = x && pki_write_cert(crt, x, false) == 0 && pki_write_key(key, k) == 0
+			? 0
+			: P2S_E_CRYPTO;
 	/* The server presents its chain: leaf then issuing root. */
 	if (r == 0 && usage == PKI_SERVER)
 		r = pki_write_cert(crt, ca, true);
@@ -81,10 +82,11 @@ static int write_demo_ovpn(const struct gw_conf *c, const struct statedir_paths 
 	if (!f)
 		return -errno;
 	fchmod(fileno(f), 0600);
-	fprintf(f, "client\nremote %s %u\nproto tcp\ndev tun\nnobind\nresolv-retry infinite\n"
-		   "verify-x509-name %s name\nremote-cert-tls server\ncipher AES-256-GCM\n"
-		   "auth SHA256\ntls-version-min 1.2\nkey-direction 1\npersist-key\npersist-tun\n"
-		   "verb 3\n",
+	fprintf(f,
+		"client\nremote %s %u\nproto tcp\ndev tun\nnobind\nresolv-retry infinite\n"
+		"verify-x509-name %s name\nremote-cert-tls server\ncipher AES-256-GCM\n"
+		"auth SHA256\ntls-version-min 1.2\nkey-direction 1\npersist-key\npersist-tun\n"
+		"verb 3\n",
 		c->fqdn, c->tcp_port, c->fqdn);
 	int r = 0;
 	const char *tags[] = {"ca", "cert", "key", "tls-auth"};

@@ -21,8 +21,8 @@ static void usage(FILE *f)
 static struct gw_conf *load(const char *path)
 {
 	struct conf_errors errs = {0};
-	struct gw_conf *c = path ? conf_load_file(path, &errs)
-				 : conf_load_string(conf_embedded_default, &errs);
+	struct gw_conf *c =
+		path ? conf_load_file(path, &errs) : conf_load_string(conf_embedded_default, &errs);
 	for (size_t i = 0; i < errs.n_warn; i++)
 		fprintf(stderr, "%s: warning: %s\n", path ? path : "(embedded)", errs.warn[i]);
 	for (size_t i = 0; i < errs.n; i++)

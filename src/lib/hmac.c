@@ -12,9 +12,8 @@ int hmac_sha256(const uint8_t *key, size_t key_len, const struct hmac_part *part
 	if (!mac)
 		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
-		OSSL_PARAM_construct_end()};
+	OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+			       OSSL_PARAM_construct_end()};
 	int ok = ctx && EVP_MAC_init(ctx, key, key_len, params);
 	for (size_t i = 0; ok && i < n_parts; i++)
 		ok = EVP_MAC_update(ctx, parts[i].p, parts[i].n);

@@ -11,8 +11,8 @@ void log_msg(enum log_level lvl, const char *mod, const char *sid, const char *f
 	__attribute__((format(printf, 4, 5)));
 int log_level_parse(const char *s, enum log_level *out);
 
-#define LOG_ON(lvl) ((lvl) <= log_threshold)
-#define log_err(...) log_msg(LOG_ERR, LOG_MODULE, NULL, __VA_ARGS__)
+#define LOG_ON(lvl)   ((lvl) <= log_threshold)
+#define log_err(...)  log_msg(LOG_ERR, LOG_MODULE, NULL, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, LOG_MODULE, NULL, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, LOG_MODULE, NULL, __VA_ARGS__)
 #define log_debug(...)                                                                             \
@@ -21,7 +21,7 @@ int log_level_parse(const char *s, enum log_level *out);
 			log_msg(LOG_DEBUG, LOG_MODULE, NULL, __VA_ARGS__);                         \
 	} while (0)
 /* Session-scoped variants: sid is the session's Azure-style id. */
-#define slog_err(sid, ...) log_msg(LOG_ERR, LOG_MODULE, sid, __VA_ARGS__)
+#define slog_err(sid, ...)  log_msg(LOG_ERR, LOG_MODULE, sid, __VA_ARGS__)
 #define slog_warn(sid, ...) log_msg(LOG_WARN, LOG_MODULE, sid, __VA_ARGS__)
 #define slog_info(sid, ...) log_msg(LOG_INFO, LOG_MODULE, sid, __VA_ARGS__)
 #define slog_debug(sid, ...)                                                                       \

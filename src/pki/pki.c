@@ -68,7 +68,8 @@ X509 *pki_issue(X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *key, const char *c
 	BIGNUM *bn = BN_new();
 	int ok = x && serial && bn && BN_rand(bn, 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) &&
 		 BN_to_ASN1_INTEGER(bn, serial) && X509_set_version(x, 2) &&
-		 X509_set_serialNumber(x, serial) && X509_gmtime_adj(X509_getm_notBefore(x), -3600) &&
+		 X509_set_serialNumber(x, serial) &&
+		 X509_gmtime_adj(X509_getm_notBefore(x), -3600) &&
 		 X509_gmtime_adj(X509_getm_notAfter(x), (long)days * 86400) &&
 		 X509_set_pubkey(x, key);
 	X509_NAME *name = X509_get_subject_name(x);

@@ -12,11 +12,11 @@
 
 struct pool_range {
 	struct prefix4 prefix;
-	uint32_t first;	  /* first leasable address (gateway + 1) */
-	uint32_t count;	  /* leasable addresses */
+	uint32_t first; /* first leasable address (gateway + 1) */
+	uint32_t count; /* leasable addresses */
 	uint32_t used;
-	uint32_t hint;	  /* where the next search starts */
-	void **owner;	  /* owner[i] for first + i; NULL = free */
+	uint32_t hint; /* where the next search starts */
+	void **owner;  /* owner[i] for first + i; NULL = free */
 };
 
 struct pool {

@@ -52,8 +52,10 @@ static int load_chain(struct profile_input *in, const char *cert_file, char *err
 	fclose(f);
 	fclose(m);
 	if (!last) {
-		snprintf(err, errlen, "%s holds no CA certificate after the server certificate; "
-				      "append the chain up to the root", cert_file);
+		snprintf(err, errlen,
+			 "%s holds no CA certificate after the server certificate; "
+			 "append the chain up to the root",
+			 cert_file);
 		free(pem);
 		return -EINVAL;
 	}

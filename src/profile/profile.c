@@ -33,8 +33,7 @@ static size_t route_at(const struct gw_conf *c, size_t i, struct prefix4 *out)
 
 static void inline_block(FILE *f, const char *tag, const char *body)
 {
-	fprintf(f, "<%s>\n%s%s</%s>\n", tag, body, body[strlen(body) - 1] == '\n' ? "" : "\n",
-		tag);
+	fprintf(f, "<%s>\n%s%s</%s>\n", tag, body, body[strlen(body) - 1] == '\n' ? "" : "\n", tag);
 }
 
 char *profile_ovpn(const struct profile_input *in)
@@ -45,10 +44,11 @@ char *profile_ovpn(const struct profile_input *in)
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
-	fprintf(f, "client\nremote %s %u\nverify-x509-name %s name\nremote-cert-tls server\n"
-		   "dev tun\nproto tcp\nresolv-retry infinite\nnobind\nauth SHA256\n"
-		   "cipher AES-256-GCM\npersist-key\npersist-tun\ntls-timeout 30\n"
-		   "tls-version-min 1.2\nkey-direction 1\nverb 3\n",
+	fprintf(f,
+		"client\nremote %s %u\nverify-x509-name %s name\nremote-cert-tls server\n"
+		"dev tun\nproto tcp\nresolv-retry infinite\nnobind\nauth SHA256\n"
+		"cipher AES-256-GCM\npersist-key\npersist-tun\ntls-timeout 30\n"
+		"tls-version-min 1.2\nkey-direction 1\nverb 3\n",
 		c->fqdn, c->tcp_port, c->fqdn);
 	bool cert = has_auth(in, AUTH_CERTIFICATE);
 	if (!cert)
@@ -57,8 +57,8 @@ char *profile_ovpn(const struct profile_input *in)
 	if (in->tls_auth_text)
 		inline_block(f, "tls-auth", in->tls_auth_text);
 	if (cert) {
-		inline_block(f, "cert", in->client_cert_pem ? in->client_cert_pem
-							    : "$CLIENTCERTIFICATE\n");
+		inline_block(f, "cert",
+			     in->client_cert_pem ? in->client_cert_pem : "$CLIENTCERTIFICATE\n");
 		inline_block(f, "key", in->client_key_pem ? in->client_key_pem : "$PRIVATEKEY\n");
 	}
 	fclose(f);
@@ -108,9 +108,10 @@ static void azvpn_clientauth(FILE *f, const struct profile_input *in)
 	if (has_auth(in, AUTH_AAD)) {
 		char *aud = xml_escaped(c->aad_audience), *iss = xml_escaped(c->aad_issuer),
 		     *ten = xml_escaped(c->aad_tenant);
-		fprintf(f, "    <aad>\n      <audience>%s</audience>\n"
-			   "      <cachesigninuser>true</cachesigninuser>\n"
-			   "      <issuer>%s</issuer>\n      <tenant>%s</tenant>\n    </aad>\n",
+		fprintf(f,
+			"    <aad>\n      <audience>%s</audience>\n"
+			"      <cachesigninuser>true</cachesigninuser>\n"
+			"      <issuer>%s</issuer>\n      <tenant>%s</tenant>\n    </aad>\n",
 			aud, iss, ten);
 		free(aud);
 		free(iss);
@@ -135,8 +136,9 @@ static void azvpn_routes(FILE *f, const struct gw_conf *c)
 	for (size_t i = 0; i < c->routes.n; i++) {
 		char a[16];
 		ip4_str(c->routes.v[i].addr, a);
-		fprintf(f, "      <route>\n        <destination>%s</destination>\n"
-			   "        <mask>%u</mask>\n      </route>\n",
+		fprintf(f,
+			"      <route>\n        <destination>%s</destination>\n"
+			"        <mask>%u</mask>\n      </route>\n",
 			a, c->routes.v[i].len);
 	}
 	fputs("    </includeroutes>\n  </clientconfig>\n", f);
@@ -163,14 +165,15 @@ char *profile_azurevpn_xml(const struct profile_input *in)
 	      f);
 	azvpn_clientauth(f, in);
 	azvpn_routes(f, c);
-	fprintf(f, "  <name>%s</name>\n  <protocolconfig>\n    <sslprotocolConfig>\n"
-		   "      <transportprotocol>tcp</transportprotocol>\n    </sslprotocolConfig>\n"
-		   "  </protocolconfig>\n  <serverlist>\n    <ServerEntry>\n"
-		   "      <displayname i:nil=\"true\" />\n      <fqdn>%s</fqdn>\n"
-		   "    </ServerEntry>\n  </serverlist>\n  <servervalidation>\n    <Cert>\n"
-		   "      <hash>%s</hash>\n      <issuer i:nil=\"true\" />\n    </Cert>\n"
-		   "    <serversecret>%s</serversecret>\n    <type>cert</type>\n"
-		   "  </servervalidation>\n  <version>1</version>\n</AzVpnProfile>\n",
+	fprintf(f,
+		"  <name>%s</name>\n  <protocolconfig>\n    <sslprotocolConfig>\n"
+		"      <transportprotocol>tcp</transportprotocol>\n    </sslprotocolConfig>\n"
+		"  </protocolconfig>\n  <serverlist>\n    <ServerEntry>\n"
+		"      <displayname i:nil=\"true\" />\n      <fqdn>%s</fqdn>\n"
+		"    </ServerEntry>\n  </serverlist>\n  <servervalidation>\n    <Cert>\n"
+		"      <hash>%s</hash>\n      <issuer i:nil=\"true\" />\n    </Cert>\n"
+		"    <serversecret>%s</serversecret>\n    <type>cert</type>\n"
+		"  </servervalidation>\n  <version>1</version>\n</AzVpnProfile>\n",
 		name, fqdn, hash, secret);
 	fclose(f);
 	free(name);
@@ -187,9 +190,10 @@ char *profile_vpnsettings_xml(const struct profile_input *in)
 	char *fqdn = xml_escaped(c->fqdn);
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
-	fprintf(f, "<?xml version=\"1.0\"?>\n<VpnProfile xmlns:xsi=\"http://www.w3.org/2001/"
-		   "XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\">\n"
-		   "  <VpnServer>%s</VpnServer>\n  <VpnType>%s%s%s</VpnType>\n  <Routes>",
+	fprintf(f,
+		"<?xml version=\"1.0\"?>\n<VpnProfile xmlns:xsi=\"http://www.w3.org/2001/"
+		"XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\">\n"
+		"  <VpnServer>%s</VpnServer>\n  <VpnType>%s%s%s</VpnType>\n  <Routes>",
 		fqdn, has_proto(in, PROTO_IKEV2) ? "IkeV2" : "",
 		has_proto(in, PROTO_IKEV2) && has_proto(in, PROTO_SSTP) ? ", " : "",
 		has_proto(in, PROTO_SSTP) ? "Sstp" : "");
@@ -215,16 +219,17 @@ char *profile_swanctl_conf(const struct profile_input *in)
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
-	fprintf(f, "# strongSwan client for %s: put the client certificate in\n"
-		   "# /etc/swanctl/x509/client.crt, its key in /etc/swanctl/private/client.key\n"
-		   "# and VpnServerRoot.cer (DER) in /etc/swanctl/x509ca/, then\n"
-		   "# swanctl --load-all && swanctl --initiate --child %s\n"
-		   "connections {\n  %s {\n    version = 2\n    remote_addrs = %s\n"
-		   "    vips = 0.0.0.0\n    proposals = aes256gcm16-prfsha384-ecp384,"
-		   "aes256gcm16-prfsha256-modp2048,aes256-sha256-modp2048\n"
-		   "    local {\n      auth = pubkey\n      certs = client.crt\n    }\n"
-		   "    remote {\n      auth = pubkey\n      id = %s\n    }\n"
-		   "    children {\n      %s {\n        remote_ts = ",
+	fprintf(f,
+		"# strongSwan client for %s: put the client certificate in\n"
+		"# /etc/swanctl/x509/client.crt, its key in /etc/swanctl/private/client.key\n"
+		"# and VpnServerRoot.cer (DER) in /etc/swanctl/x509ca/, then\n"
+		"# swanctl --load-all && swanctl --initiate --child %s\n"
+		"connections {\n  %s {\n    version = 2\n    remote_addrs = %s\n"
+		"    vips = 0.0.0.0\n    proposals = aes256gcm16-prfsha384-ecp384,"
+		"aes256gcm16-prfsha256-modp2048,aes256-sha256-modp2048\n"
+		"    local {\n      auth = pubkey\n      certs = client.crt\n    }\n"
+		"    remote {\n      auth = pubkey\n      id = %s\n    }\n"
+		"    children {\n      %s {\n        remote_ts = ",
 		c->fqdn, c->name, c->name, c->fqdn, c->fqdn, c->name);
 	struct prefix4 r;
 	for (size_t i = 0, n = route_at(c, 0, &r); i < n; i++) {

@@ -10,10 +10,10 @@
 
 struct profile_input {
 	const struct gw_conf *conf;
-	const char *ca_pem;	    /* CA certificate(s) of the server's chain, PEM */
-	const uint8_t *root_der;    /* the root that signs the server certificate */
+	const char *ca_pem;	 /* CA certificate(s) of the server's chain, PEM */
+	const uint8_t *root_der; /* the root that signs the server certificate */
 	size_t root_der_len;
-	const char *tls_auth_text;  /* the static key file, or NULL */
+	const char *tls_auth_text;   /* the static key file, or NULL */
 	const char *client_cert_pem; /* embedded instead of the placeholder, or NULL */
 	const char *client_key_pem;
 };

@@ -30,7 +30,7 @@ struct session {
 	char user[256];
 	char group[256]; /* policy group: RADIUS MS-Azure-Policy-ID, later token groups */
 	union sockaddr_any peer;
-	uint32_t addr;	      /* pool address, 0 before it is leased */
+	uint32_t addr; /* pool address, 0 before it is leased */
 	size_t pool_range;
 	time_t started;
 	struct cert_identity cert;
@@ -48,8 +48,7 @@ struct session_registry {
 };
 
 /* Allocates and links a session with a fresh id for ops->protocol. */
-struct session *session_new(struct session_registry *r, const struct session_ops *ops,
-			    void *proto);
+struct session *session_new(struct session_registry *r, const struct session_ops *ops, void *proto);
 /* Unlinks and frees (the caller releases the pool lease first). */
 void session_free(struct session_registry *r, struct session *s);
 struct session *session_find(struct session_registry *r, const char *id);

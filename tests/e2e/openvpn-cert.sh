@@ -10,8 +10,8 @@ cd "$(dirname "$0")"
 LAB_CASES="check-config tcp-address tcp-route tcp-ping tcp-iperf-up tcp-iperf-down udp-address
 udp-ping udp-iperf-up udp-iperf-down refuse-other-root refuse-revoked refuse-expired
 refuse-no-clientauth refuse-no-tls-auth good-session-survives sstp-hello-closed
-revoke-live renegotiation connection-cap"
-lab_require openvpn iperf3 openssl python3 ping
+revoke-live renegotiation connection-cap profile-xml"
+lab_require openvpn iperf3 openssl python3 ping xmllint
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
 D=$LAB_DIR
@@ -199,6 +199,8 @@ main() {
 	"$CTL" --config "$D/gw.json" profile generate --output "$D/pkg.zip" >/dev/null
 	mkdir -p "$D/pkg" && (cd "$D/pkg" && python3 -m zipfile -e ../pkg.zip .)
 	profile_for alice "$D/alice.ovpn"
+	if out=$(xmllint --noout "$D/pkg/AzureVPN/azurevpnconfig.xml" 2>&1); then pass profile-xml
+	else fail profile-xml "xmllint rejects AzureVPN/azurevpnconfig.xml: $out"; fi
 	"$CTL" --config "$D/gw.json" profile generate --output "$D/pkg2.zip" \
 		--client-cert "$D/pki/clients/alice2@contoso.com.crt" \
 		--client-key "$D/pki/clients/alice2@contoso.com.key" >/dev/null

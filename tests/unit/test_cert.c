@@ -36,8 +36,8 @@ static int group_setup(void **state)
 	cli_no_eku = tc_cert("carol", cli_key, ca, ca_key, false, NULL, 5);
 	cli_foreign = tc_cert("mallory", cli_key, other_ca, other_ca_key, false, "clientAuth", 6);
 	return ca && other_ca && srv_cert && cli_good && cli_server_eku && cli_no_eku && cli_foreign
-		   ? 0
-		   : -1;
+		       ? 0
+		       : -1;
 }
 
 static int group_teardown(void **state)
@@ -341,10 +341,10 @@ static void test_handshake_modes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_thumbprint),	    cmocka_unit_test(test_revocation_list),
-	    cmocka_unit_test(test_leaf_problem),    cmocka_unit_test(test_still_valid),
-	    cmocka_unit_test(test_bad_root_der),    cmocka_unit_test(test_handshake_verdicts),
-	    cmocka_unit_test(test_handshake_modes),
+		cmocka_unit_test(test_thumbprint),	cmocka_unit_test(test_revocation_list),
+		cmocka_unit_test(test_leaf_problem),	cmocka_unit_test(test_still_valid),
+		cmocka_unit_test(test_bad_root_der),	cmocka_unit_test(test_handshake_verdicts),
+		cmocka_unit_test(test_handshake_modes),
 	};
 	return cmocka_run_group_tests_name("cert", tests, group_setup, group_teardown);
 }

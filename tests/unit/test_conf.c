@@ -12,8 +12,8 @@
 #include "conf/conf.h"
 #include "test_certgen.h"
 
-#define POOL "vpnClientConfiguration.vpnClientAddressPool.addressPrefixes"
-#define ROOTS "vpnClientConfiguration.vpnClientRootCertificates"
+#define POOL	"vpnClientConfiguration.vpnClientAddressPool.addressPrefixes"
+#define ROOTS	"vpnClientConfiguration.vpnClientRootCertificates"
 #define REVOKED "vpnClientConfiguration.vpnClientRevokedCertificates"
 
 static char *ca_b64;   /* a self-signed CA */
@@ -64,7 +64,7 @@ static char *fmt(const char *f, ...)
 /* A minimal valid document: root_extra (members ending in a comma, or
  * empty) and a vpnClientConfiguration body given printf-style. */
 static char *minimal(const char *root_extra, const char *client_fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 static char *minimal(const char *root_extra, const char *client_fmt, ...)
 {
 	va_list ap;
@@ -134,36 +134,38 @@ static void test_full_config(void **state)
 {
 	(void)state;
 	char *json = fmt(
-	    "{\n"
-	    "  \"name\": \"gw-west\",\n"
-	    "  \"sku\": \"VpnGw2\",\n"
-	    "  \"vpnGatewayGeneration\": \"Generation2\",\n"
-	    "  \"vpnType\": \"RouteBased\",\n"
-	    "  \"gatewayFqdn\": \"gw-west.example.net\",\n"
-	    "  \"stateDirectory\": \"/srv/p2s\",\n"
-	    "  \"controlSocket\": \"/run/p2s.sock\",\n"
-	    "  \"logLevel\": \"debug\",\n"
-	    "  \"tunInterface\": \"vpn7\",\n"
-	    "  \"clientToClient\": true,\n"
-	    "  \"listen\": {\"address\": \"192.0.2.10\", \"tcpPort\": 8443, \"udpPort\": 11194},\n"
-	    "  \"serverCertificate\": {\"certFile\": \"/etc/p2s/c.pem\", \"keyFile\": "
-	    "\"/etc/p2s/k.pem\"},\n"
-	    "  \"openvpn\": {\"tlsAuthKeyFile\": \"/etc/p2s/ta.key\", \"renegotiateSeconds\": "
-	    "7200, \"pingSeconds\": 15, \"pingRestartSeconds\": 120},\n"
-	    "  \"virtualNetwork\": {\"addressSpace\": [\"10.1.0.0/16\", \"10.2.0.0/24\"]},\n"
-	    "  \"customRoutes\": {\"addressPrefixes\": [\"192.168.50.0/24\"]},\n"
-	    "  \"vpnClientConfiguration\": {\n"
-	    "    \"vpnClientAddressPool\": {\"addressPrefixes\": [\"172.16.201.0/24\", "
-	    "\"100.64.8.0/22\"]},\n"
-	    "    \"vpnClientProtocols\": [\"OpenVPN\"],\n"
-	    "    \"vpnAuthenticationTypes\": [\"Certificate\"],\n"
-	    "    \"vpnClientRootCertificates\": [{\"name\": \"root-1\", \"publicCertData\": "
-	    "\"%s\"}],\n"
-	    "    \"vpnClientRevokedCertificates\": [{\"name\": \"lost-laptop\", \"thumbprint\": "
-	    "\"00112233445566778899AABBCCDDEEFF01234567\"}]\n"
-	    "  }\n"
-	    "}\n",
-	    ca_b64);
+		"{\n"
+		"  \"name\": \"gw-west\",\n"
+		"  \"sku\": \"VpnGw2\",\n"
+		"  \"vpnGatewayGeneration\": \"Generation2\",\n"
+		"  \"vpnType\": \"RouteBased\",\n"
+		"  \"gatewayFqdn\": \"gw-west.example.net\",\n"
+		"  \"stateDirectory\": \"/srv/p2s\",\n"
+		"  \"controlSocket\": \"/run/p2s.sock\",\n"
+		"  \"logLevel\": \"debug\",\n"
+		"  \"tunInterface\": \"vpn7\",\n"
+		"  \"clientToClient\": true,\n"
+		"  \"listen\": {\"address\": \"192.0.2.10\", \"tcpPort\": 8443, \"udpPort\": "
+		"11194},\n"
+		"  \"serverCertificate\": {\"certFile\": \"/etc/p2s/c.pem\", \"keyFile\": "
+		"\"/etc/p2s/k.pem\"},\n"
+		"  \"openvpn\": {\"tlsAuthKeyFile\": \"/etc/p2s/ta.key\", \"renegotiateSeconds\": "
+		"7200, \"pingSeconds\": 15, \"pingRestartSeconds\": 120},\n"
+		"  \"virtualNetwork\": {\"addressSpace\": [\"10.1.0.0/16\", \"10.2.0.0/24\"]},\n"
+		"  \"customRoutes\": {\"addressPrefixes\": [\"192.168.50.0/24\"]},\n"
+		"  \"vpnClientConfiguration\": {\n"
+		"    \"vpnClientAddressPool\": {\"addressPrefixes\": [\"172.16.201.0/24\", "
+		"\"100.64.8.0/22\"]},\n"
+		"    \"vpnClientProtocols\": [\"OpenVPN\"],\n"
+		"    \"vpnAuthenticationTypes\": [\"Certificate\"],\n"
+		"    \"vpnClientRootCertificates\": [{\"name\": \"root-1\", \"publicCertData\": "
+		"\"%s\"}],\n"
+		"    \"vpnClientRevokedCertificates\": [{\"name\": \"lost-laptop\", "
+		"\"thumbprint\": "
+		"\"00112233445566778899AABBCCDDEEFF01234567\"}]\n"
+		"  }\n"
+		"}\n",
+		ca_b64);
 	struct gw_conf *c = expect_ok(json);
 	assert_string_equal(c->name, "gw-west");
 	assert_string_equal(c->sku, "VpnGw2");
@@ -286,8 +288,8 @@ static void test_bad_cidrs(void **state)
 {
 	(void)state;
 	const char *bad[] = {
-	    "172.16.201.1/24", "172.16.201.0/33", "172.16.201.0",     "172.16.0/24",
-	    "not-a-prefix",    "172.16.201.0/-1", "172.16.201.0/24x", ""};
+		"172.16.201.1/24", "172.16.201.0/33", "172.16.201.0",	  "172.16.0/24",
+		"not-a-prefix",	   "172.16.201.0/-1", "172.16.201.0/24x", ""};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_error(minimal("",
 				     "\"vpnClientAddressPool\": {\"addressPrefixes\": [\"%s\"]}",
@@ -328,15 +330,15 @@ static void test_pool_overlaps(void **state)
 			     "\"10.1.2.0/24\"]},",
 			     "\"vpnClientAddressPool\": {\"addressPrefixes\": [\"10.0.0.0/8\"]}"),
 		     POOL "[0]", "virtualNetwork.addressSpace[1]");
-	expect_error(
-	    minimal("\"customRoutes\": {\"addressPrefixes\": [\"172.16.201.128/25\"]},", POOL_OK),
-	    POOL "[0]", "customRoutes.addressPrefixes[0]");
+	expect_error(minimal("\"customRoutes\": {\"addressPrefixes\": [\"172.16.201.128/25\"]},",
+			     POOL_OK),
+		     POOL "[0]", "customRoutes.addressPrefixes[0]");
 	expect_error(minimal("", "\"vpnClientAddressPool\": {\"addressPrefixes\": "
 				 "[\"172.16.0.0/16\", \"172.16.9.0/24\"]}"),
 		     POOL "[1]", POOL "[0]");
 	/* Adjacent is fine. */
 	struct gw_conf *c = expect_ok(
-	    minimal("\"virtualNetwork\": {\"addressSpace\": [\"172.16.200.0/24\"]},", POOL_OK));
+		minimal("\"virtualNetwork\": {\"addressSpace\": [\"172.16.200.0/24\"]},", POOL_OK));
 	conf_free(c);
 }
 
@@ -423,11 +425,11 @@ static void test_revoked_thumbprint(void **state)
 {
 	(void)state;
 	const char *bad[] = {
-	    "00112233445566778899AABBCCDDEEFF0123456",	  /* 39 digits */
-	    "00112233445566778899AABBCCDDEEFF012345",	  /* 38 */
-	    "00112233445566778899AABBCCDDEEFF0123456789", /* 42 */
-	    "00112233445566778899AABBCCDDEEFF012345ZZ",	  /* not hex */
-	    "",
+		"00112233445566778899AABBCCDDEEFF0123456",    /* 39 digits */
+		"00112233445566778899AABBCCDDEEFF012345",     /* 38 */
+		"00112233445566778899AABBCCDDEEFF0123456789", /* 42 */
+		"00112233445566778899AABBCCDDEEFF012345ZZ",   /* not hex */
+		"",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_error(with_revoked(bad[i]), REVOKED "[0].thumbprint", "40 hex");
@@ -447,10 +449,10 @@ static void test_revoked_thumbprint_forms(void **state)
 	(void)state;
 	/* As copied from certmgr (spaces), openssl (colons) or lowercase. */
 	const char *forms[] = {
-	    "00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff 01 23 45 67",
-	    "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:01:23:45:67",
-	    "00112233445566778899aabbccddeeff01234567",
-	    "00112233445566778899AaBbCcDdEeFf01234567",
+		"00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff 01 23 45 67",
+		"00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:01:23:45:67",
+		"00112233445566778899aabbccddeeff01234567",
+		"00112233445566778899AaBbCcDdEeFf01234567",
 	};
 	static const uint8_t tp[20] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99,
 				       0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01, 0x23, 0x45, 0x67};
@@ -467,8 +469,8 @@ static void test_sku_generation(void **state)
 {
 	(void)state;
 	expect_error(
-	    minimal("\"sku\": \"VpnGw4\", \"vpnGatewayGeneration\": \"Generation1\",", POOL_OK),
-	    "sku", "Generation1");
+		minimal("\"sku\": \"VpnGw4\", \"vpnGatewayGeneration\": \"Generation1\",", POOL_OK),
+		"sku", "Generation1");
 	expect_error(minimal("\"sku\": \"VpnGw9\",", POOL_OK), "sku", "is not one of");
 	expect_error(minimal("\"sku\": \"vpngw1\",", POOL_OK), "sku", "is not one of");
 	expect_error(minimal("\"sku\": 2,", POOL_OK), "sku", "string");
@@ -477,12 +479,12 @@ static void test_sku_generation(void **state)
 	/* Basic offers neither OpenVPN nor IKEv2. */
 	expect_error(minimal("\"sku\": \"Basic\",", POOL_OK),
 		     "vpnClientConfiguration.vpnClientProtocols", "Basic");
-	struct gw_conf *c = expect_ok(
-	    minimal("\"sku\": \"VpnGw4\", \"vpnGatewayGeneration\": \"Generation2\",", POOL_OK));
+	struct gw_conf *c = expect_ok(minimal(
+		"\"sku\": \"VpnGw4\", \"vpnGatewayGeneration\": \"Generation2\",", POOL_OK));
 	assert_string_equal(c->sku, "VpnGw4");
 	conf_free(c);
-	c = expect_ok(
-	    minimal("\"sku\": \"VpnGw3AZ\", \"vpnGatewayGeneration\": \"Generation1\",", POOL_OK));
+	c = expect_ok(minimal("\"sku\": \"VpnGw3AZ\", \"vpnGatewayGeneration\": \"Generation1\",",
+			      POOL_OK));
 	conf_free(c);
 	assert_null(sku_lookup("VpnGw6"));
 	assert_int_equal(sku_lookup("VpnGw5")->ikev2_openvpn_max, 10000);
@@ -493,10 +495,10 @@ static void test_multiple_errors(void **state)
 	(void)state;
 	/* Semantic errors: all of them, not just the first. */
 	size_t n = expect_error(
-	    minimal("\"vpnType\": \"PolicyBased\", \"sku\": \"Nope\", "
-		    "\"tunInterface\": \"a-name-that-is-far-too-long\",",
-		    "\"vpnClientAddressPool\": {\"addressPrefixes\": [\"8.8.8.0/30\"]}"),
-	    "vpnType", NULL);
+		minimal("\"vpnType\": \"PolicyBased\", \"sku\": \"Nope\", "
+			"\"tunInterface\": \"a-name-that-is-far-too-long\",",
+			"\"vpnClientAddressPool\": {\"addressPrefixes\": [\"8.8.8.0/30\"]}"),
+		"vpnType", NULL);
 	assert_true(n >= 5);
 	/* Schema errors in several places. */
 	struct conf_errors e = {0};
@@ -570,9 +572,9 @@ static void test_server_cert_rules(void **state)
 {
 	(void)state;
 	/* With its own server certificate the gateway needs an uploaded root. */
-	expect_error(
-	    minimal("\"serverCertificate\": {\"certFile\": \"/c\", \"keyFile\": \"/k\"},", POOL_OK),
-	    ROOTS, "root");
+	expect_error(minimal("\"serverCertificate\": {\"certFile\": \"/c\", \"keyFile\": \"/k\"},",
+			     POOL_OK),
+		     ROOTS, "root");
 	expect_error(minimal("\"serverCertificate\": {\"certFile\": \"/c\"},",
 			     POOL_OK ", \"vpnClientRootCertificates\": []"),
 		     "serverCertificate.keyFile", NULL);
@@ -603,16 +605,16 @@ static void test_arm_form(void **state)
 {
 	(void)state;
 	char *json =
-	    fmt("{\"name\": \"gw-arm\", \"id\": \"/subscriptions/0/resourceGroups/rg/providers/"
-		"Microsoft.Network/virtualNetworkGateways/gw-arm\", \"type\": "
-		"\"Microsoft.Network/virtualNetworkGateways\", \"location\": \"westeurope\", "
-		"\"properties\": {\"gatewayFqdn\": \"gw-arm.example.net\", \"vpnType\": "
-		"\"RouteBased\", \"vpnClientConfiguration\": {" POOL_OK ", "
-		"\"vpnClientRootCertificates\": [{\"name\": \"root-arm\", \"id\": \"/x\", "
-		"\"etag\": \"W/1\", \"properties\": {\"publicCertData\": \"%s\"}}], "
-		"\"vpnClientRevokedCertificates\": [{\"name\": \"gone\", \"properties\": "
-		"{\"thumbprint\": \"0011223344556677889900112233445566778899\"}}]}}}",
-		ca_b64);
+		fmt("{\"name\": \"gw-arm\", \"id\": \"/subscriptions/0/resourceGroups/rg/providers/"
+		    "Microsoft.Network/virtualNetworkGateways/gw-arm\", \"type\": "
+		    "\"Microsoft.Network/virtualNetworkGateways\", \"location\": \"westeurope\", "
+		    "\"properties\": {\"gatewayFqdn\": \"gw-arm.example.net\", \"vpnType\": "
+		    "\"RouteBased\", \"vpnClientConfiguration\": {" POOL_OK ", "
+		    "\"vpnClientRootCertificates\": [{\"name\": \"root-arm\", \"id\": \"/x\", "
+		    "\"etag\": \"W/1\", \"properties\": {\"publicCertData\": \"%s\"}}], "
+		    "\"vpnClientRevokedCertificates\": [{\"name\": \"gone\", \"properties\": "
+		    "{\"thumbprint\": \"0011223344556677889900112233445566778899\"}}]}}}",
+		    ca_b64);
 	struct gw_conf *c = expect_ok(json);
 	assert_string_equal(c->name, "gw-arm");
 	assert_string_equal(c->fqdn, "gw-arm.example.net");
@@ -628,25 +630,25 @@ static void test_arm_form(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_full_config),
-	    cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_embedded_default),
-	    cmocka_unit_test(test_wrong_vpn_type),
-	    cmocka_unit_test(test_unknown_field_did_you_mean),
-	    cmocka_unit_test(test_bad_cidrs),
-	    cmocka_unit_test(test_public_pool),
-	    cmocka_unit_test(test_pool_overlaps),
-	    cmocka_unit_test(test_pool_too_small),
-	    cmocka_unit_test(test_root_cert_errors),
-	    cmocka_unit_test(test_root_cert_with_newlines),
-	    cmocka_unit_test(test_revoked_thumbprint),
-	    cmocka_unit_test(test_revoked_thumbprint_forms),
-	    cmocka_unit_test(test_sku_generation),
-	    cmocka_unit_test(test_multiple_errors),
-	    cmocka_unit_test(test_protocols_and_auth),
-	    cmocka_unit_test(test_server_cert_rules),
-	    cmocka_unit_test(test_syntax_errors),
-	    cmocka_unit_test(test_arm_form),
+		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_embedded_default),
+		cmocka_unit_test(test_wrong_vpn_type),
+		cmocka_unit_test(test_unknown_field_did_you_mean),
+		cmocka_unit_test(test_bad_cidrs),
+		cmocka_unit_test(test_public_pool),
+		cmocka_unit_test(test_pool_overlaps),
+		cmocka_unit_test(test_pool_too_small),
+		cmocka_unit_test(test_root_cert_errors),
+		cmocka_unit_test(test_root_cert_with_newlines),
+		cmocka_unit_test(test_revoked_thumbprint),
+		cmocka_unit_test(test_revoked_thumbprint_forms),
+		cmocka_unit_test(test_sku_generation),
+		cmocka_unit_test(test_multiple_errors),
+		cmocka_unit_test(test_protocols_and_auth),
+		cmocka_unit_test(test_server_cert_rules),
+		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_arm_form),
 	};
 	return cmocka_run_group_tests_name("conf", tests, group_setup, group_teardown);
 }

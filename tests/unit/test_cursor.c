@@ -217,18 +217,18 @@ static void test_writer_exact_fit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_reads_big_endian),
-	    cmocka_unit_test(test_u64),
-	    cmocka_unit_test(test_exact_size_reads),
-	    cmocka_unit_test(test_sticky_error),
-	    cmocka_unit_test(test_huge_length_no_wrap),
-	    cmocka_unit_test(test_copy),
-	    cmocka_unit_test(test_sub_cursor),
-	    cmocka_unit_test(test_sub_cursor_overrun),
-	    cmocka_unit_test(test_rest),
-	    cmocka_unit_test(test_writer),
-	    cmocka_unit_test(test_writer_overflow),
-	    cmocka_unit_test(test_writer_exact_fit),
+		cmocka_unit_test(test_reads_big_endian),
+		cmocka_unit_test(test_u64),
+		cmocka_unit_test(test_exact_size_reads),
+		cmocka_unit_test(test_sticky_error),
+		cmocka_unit_test(test_huge_length_no_wrap),
+		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_sub_cursor),
+		cmocka_unit_test(test_sub_cursor_overrun),
+		cmocka_unit_test(test_rest),
+		cmocka_unit_test(test_writer),
+		cmocka_unit_test(test_writer_overflow),
+		cmocka_unit_test(test_writer_exact_fit),
 	};
 	return cmocka_run_group_tests_name("cursor", tests, NULL, NULL);
 }

@@ -227,8 +227,8 @@ static void test_known_answer_aes256gcm(void **state)
 	pair_init(&p, "AES-256-GCM");
 	uint8_t pkt[256];
 	p.srv.send_pid = 0x01020303; /* next id 0x01020304 */
-	int n =
-	    ovpn_dc_encrypt(&p.srv, 3, 0x0a0b0c, ip_packet, sizeof(ip_packet), pkt, sizeof(pkt));
+	int n = ovpn_dc_encrypt(&p.srv, 3, 0x0a0b0c, ip_packet, sizeof(ip_packet), pkt,
+				sizeof(pkt));
 	assert_int_equal(n, (int)sizeof(ip_packet) + 24);
 	/* The server sends with slot 1 of key2: cipher[] at 128, hmac[] at 192. */
 	const uint8_t *key = key2 + 128, *implicit = key2 + 192;
@@ -389,18 +389,18 @@ static void test_prf_deterministic_and_sid_bound(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_roundtrip_all_ciphers),
-	    cmocka_unit_test(test_header_bytes),
-	    cmocka_unit_test(test_tampering),
-	    cmocka_unit_test(test_replay),
-	    cmocka_unit_test(test_decrypt_errors),
-	    cmocka_unit_test(test_encrypt_limits),
-	    cmocka_unit_test(test_init_errors),
-	    cmocka_unit_test(test_known_answer_aes256gcm),
-	    cmocka_unit_test(test_decrypt_data_v1),
-	    cmocka_unit_test(test_ping_and_occ),
-	    cmocka_unit_test(test_prf_known_answer),
-	    cmocka_unit_test(test_prf_deterministic_and_sid_bound),
+		cmocka_unit_test(test_roundtrip_all_ciphers),
+		cmocka_unit_test(test_header_bytes),
+		cmocka_unit_test(test_tampering),
+		cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_decrypt_errors),
+		cmocka_unit_test(test_encrypt_limits),
+		cmocka_unit_test(test_init_errors),
+		cmocka_unit_test(test_known_answer_aes256gcm),
+		cmocka_unit_test(test_decrypt_data_v1),
+		cmocka_unit_test(test_ping_and_occ),
+		cmocka_unit_test(test_prf_known_answer),
+		cmocka_unit_test(test_prf_deterministic_and_sid_bound),
 	};
 	return cmocka_run_group_tests_name("data", tests, setup, NULL);
 }

@@ -12,14 +12,14 @@
 #include "proto/openvpn/kmethod.h"
 
 static const char client_options[] =
-    "V4,dev-type tun,link-mtu 1553,tun-mtu 1500,proto TCPv4_CLIENT,keydir 1,"
-    "cipher AES-256-GCM,auth SHA256,keysize 256,tls-auth,key-method 2,tls-client";
+	"V4,dev-type tun,link-mtu 1553,tun-mtu 1500,proto TCPv4_CLIENT,keydir 1,"
+	"cipher AES-256-GCM,auth SHA256,keysize 256,tls-auth,key-method 2,tls-client";
 
 /* What a stock OpenVPN 2.6 client sends as peer-info. */
 static const char client_peer_info[] =
-    "IV_VER=2.6.14\nIV_PLAT=linux\nIV_TCPNL=1\nIV_MTU=1600\nIV_NCP=2\n"
-    "IV_CIPHERS=AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305\nIV_PROTO=990\n"
-    "IV_LZO_STUB=1\nIV_COMP_STUB=1\nIV_COMP_STUBv2=1\nIV_SSL=OpenSSL 3.0.17 1 Jul 2025\n";
+	"IV_VER=2.6.14\nIV_PLAT=linux\nIV_TCPNL=1\nIV_MTU=1600\nIV_NCP=2\n"
+	"IV_CIPHERS=AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305\nIV_PROTO=990\n"
+	"IV_LZO_STUB=1\nIV_COMP_STUB=1\nIV_COMP_STUBv2=1\nIV_SSL=OpenSSL 3.0.17 1 Jul 2025\n";
 
 struct msg {
 	uint8_t b[4096];
@@ -380,22 +380,22 @@ static void test_peer_info_odd_lines(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_full_client),
-	    cmocka_unit_test(test_parse_empty_credentials),
-	    cmocka_unit_test(test_parse_options_only),
-	    cmocka_unit_test(test_missing_options),
-	    cmocka_unit_test(test_string_without_nul),
-	    cmocka_unit_test(test_length_past_end),
-	    cmocka_unit_test(test_trailing_bytes),
-	    cmocka_unit_test(test_bad_header),
-	    cmocka_unit_test(test_too_long),
-	    cmocka_unit_test(test_long_password_token),
-	    cmocka_unit_test(test_truncation_everywhere),
-	    cmocka_unit_test(test_write_server_layout),
-	    cmocka_unit_test(test_write_server_small_buffer),
-	    cmocka_unit_test(test_peer_info_26_client),
-	    cmocka_unit_test(test_peer_info_sparse),
-	    cmocka_unit_test(test_peer_info_odd_lines),
+		cmocka_unit_test(test_parse_full_client),
+		cmocka_unit_test(test_parse_empty_credentials),
+		cmocka_unit_test(test_parse_options_only),
+		cmocka_unit_test(test_missing_options),
+		cmocka_unit_test(test_string_without_nul),
+		cmocka_unit_test(test_length_past_end),
+		cmocka_unit_test(test_trailing_bytes),
+		cmocka_unit_test(test_bad_header),
+		cmocka_unit_test(test_too_long),
+		cmocka_unit_test(test_long_password_token),
+		cmocka_unit_test(test_truncation_everywhere),
+		cmocka_unit_test(test_write_server_layout),
+		cmocka_unit_test(test_write_server_small_buffer),
+		cmocka_unit_test(test_peer_info_26_client),
+		cmocka_unit_test(test_peer_info_sparse),
+		cmocka_unit_test(test_peer_info_odd_lines),
 	};
 	return cmocka_run_group_tests_name("kmethod", tests, NULL, NULL);
 }

@@ -236,15 +236,15 @@ static void test_outside(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_gateway_not_leasable),
-	    cmocka_unit_test(test_full_24),
-	    cmocka_unit_test(test_release_and_release),
-	    cmocka_unit_test(test_released_address_rests),
-	    cmocka_unit_test(test_preferred_address),
-	    cmocka_unit_test(test_owner_lookup),
-	    cmocka_unit_test(test_two_ranges),
-	    cmocka_unit_test(test_too_small_rejected),
-	    cmocka_unit_test(test_outside),
+		cmocka_unit_test(test_gateway_not_leasable),
+		cmocka_unit_test(test_full_24),
+		cmocka_unit_test(test_release_and_release),
+		cmocka_unit_test(test_released_address_rests),
+		cmocka_unit_test(test_preferred_address),
+		cmocka_unit_test(test_owner_lookup),
+		cmocka_unit_test(test_two_ranges),
+		cmocka_unit_test(test_too_small_rejected),
+		cmocka_unit_test(test_outside),
 	};
 	return cmocka_run_group_tests_name("pool", tests, NULL, NULL);
 }

@@ -91,18 +91,18 @@ static const struct prefix4 vnet_route[] = {{0x0a010000, 16}}; /* 10.1.0.0/16 */
 static struct ovpn_push_params typical(void)
 {
 	struct ovpn_push_params p = {
-	    .ifconfig_ip = 0xac10c902, /* 172.16.201.2 */
-	    .prefix_len = 24,
-	    .route_gateway = 0xac10c901, /* 172.16.201.1 */
-	    .routes = vnet_route,
-	    .n_routes = 1,
-	    .ping = 10,
-	    .ping_restart = 60,
-	    .peer_id = 0,
-	    .cipher = "AES-256-GCM",
-	    .iv_proto = 990,
-	    .iv_ncp = 2,
-	    .push_mtu = true,
+		.ifconfig_ip = 0xac10c902, /* 172.16.201.2 */
+		.prefix_len = 24,
+		.route_gateway = 0xac10c901, /* 172.16.201.1 */
+		.routes = vnet_route,
+		.n_routes = 1,
+		.ping = 10,
+		.ping_restart = 60,
+		.peer_id = 0,
+		.cipher = "AES-256-GCM",
+		.iv_proto = 990,
+		.iv_ncp = 2,
+		.push_mtu = true,
 	};
 	return p;
 }
@@ -179,7 +179,7 @@ static void test_netmasks(void **state)
 {
 	(void)state;
 	static const struct prefix4 r[] = {
-	    {0, 1}, {0xc0a80000, 17}, {0x0a000000, 8}, {0x0a0a0a0a, 32}};
+		{0, 1}, {0xc0a80000, 17}, {0x0a000000, 8}, {0x0a0a0a0a, 32}};
 	struct ovpn_push_params p = typical();
 	p.routes = r;
 	p.n_routes = 4;
@@ -310,19 +310,19 @@ static void test_auth_token(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ncp_server_order_wins),
-	    cmocka_unit_test(test_ncp_whole_names_only),
-	    cmocka_unit_test(test_ncp_without_ciphers_list),
-	    cmocka_unit_test(test_ncp_occ_fallback),
-	    cmocka_unit_test(test_ncp_no_common_cipher),
-	    cmocka_unit_test(test_typical_26_client),
-	    cmocka_unit_test(test_ekm_without_cc_exit),
-	    cmocka_unit_test(test_cc_exit_without_ekm),
-	    cmocka_unit_test(test_old_clients),
-	    cmocka_unit_test(test_netmasks),
-	    cmocka_unit_test(test_continuation),
-	    cmocka_unit_test(test_too_many_for_max),
-	    cmocka_unit_test(test_auth_token),
+		cmocka_unit_test(test_ncp_server_order_wins),
+		cmocka_unit_test(test_ncp_whole_names_only),
+		cmocka_unit_test(test_ncp_without_ciphers_list),
+		cmocka_unit_test(test_ncp_occ_fallback),
+		cmocka_unit_test(test_ncp_no_common_cipher),
+		cmocka_unit_test(test_typical_26_client),
+		cmocka_unit_test(test_ekm_without_cc_exit),
+		cmocka_unit_test(test_cc_exit_without_ekm),
+		cmocka_unit_test(test_old_clients),
+		cmocka_unit_test(test_netmasks),
+		cmocka_unit_test(test_continuation),
+		cmocka_unit_test(test_too_many_for_max),
+		cmocka_unit_test(test_auth_token),
 	};
 	return cmocka_run_group_tests_name("push", tests, NULL, NULL);
 }

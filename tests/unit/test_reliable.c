@@ -327,21 +327,21 @@ static void test_fast_resend(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup(test_in_order, setup),
-	    cmocka_unit_test_setup(test_reordering, setup),
-	    cmocka_unit_test_setup(test_empty_payload, setup),
-	    cmocka_unit_test_setup(test_duplicates, setup),
-	    cmocka_unit_test_setup(test_beyond_window, setup),
-	    cmocka_unit_test_setup(test_below_window, setup),
-	    cmocka_unit_test_setup(test_recv_too_large, setup),
-	    cmocka_unit_test_setup(test_acks_take_order_and_limit, setup),
-	    cmocka_unit_test_setup(test_ack_queue_overflow_keeps_newest, setup),
-	    cmocka_unit_test_setup(test_send_window, setup),
-	    cmocka_unit_test_setup(test_send_too_large, setup),
-	    cmocka_unit_test_setup(test_unknown_and_duplicate_acks, setup),
-	    cmocka_unit_test_setup(test_retransmit_backoff, setup),
-	    cmocka_unit_test_setup(test_due_oldest_first, setup),
-	    cmocka_unit_test_setup(test_fast_resend, setup),
+		cmocka_unit_test_setup(test_in_order, setup),
+		cmocka_unit_test_setup(test_reordering, setup),
+		cmocka_unit_test_setup(test_empty_payload, setup),
+		cmocka_unit_test_setup(test_duplicates, setup),
+		cmocka_unit_test_setup(test_beyond_window, setup),
+		cmocka_unit_test_setup(test_below_window, setup),
+		cmocka_unit_test_setup(test_recv_too_large, setup),
+		cmocka_unit_test_setup(test_acks_take_order_and_limit, setup),
+		cmocka_unit_test_setup(test_ack_queue_overflow_keeps_newest, setup),
+		cmocka_unit_test_setup(test_send_window, setup),
+		cmocka_unit_test_setup(test_send_too_large, setup),
+		cmocka_unit_test_setup(test_unknown_and_duplicate_acks, setup),
+		cmocka_unit_test_setup(test_retransmit_backoff, setup),
+		cmocka_unit_test_setup(test_due_oldest_first, setup),
+		cmocka_unit_test_setup(test_fast_resend, setup),
 	};
 	return cmocka_run_group_tests_name("reliable", tests, NULL, NULL);
 }

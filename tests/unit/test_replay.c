@@ -162,15 +162,15 @@ static void test_high_values(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_increasing),
-	    cmocka_unit_test(test_duplicates),
-	    cmocka_unit_test(test_check_does_not_record),
-	    cmocka_unit_test(test_out_of_order_within_window),
-	    cmocka_unit_test(test_too_old),
-	    cmocka_unit_test(test_zero_rejected),
-	    cmocka_unit_test(test_big_jump_resets),
-	    cmocka_unit_test(test_time_semantics),
-	    cmocka_unit_test(test_high_values),
+		cmocka_unit_test(test_increasing),
+		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_check_does_not_record),
+		cmocka_unit_test(test_out_of_order_within_window),
+		cmocka_unit_test(test_too_old),
+		cmocka_unit_test(test_zero_rejected),
+		cmocka_unit_test(test_big_jump_resets),
+		cmocka_unit_test(test_time_semantics),
+		cmocka_unit_test(test_high_values),
 	};
 	return cmocka_run_group_tests_name("replay", tests, NULL, NULL);
 }

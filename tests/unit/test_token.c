@@ -99,8 +99,8 @@ static char *make(const char *header, const char *payload, const char *sig)
 
 #define HDR "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"k1\"}"
 #define GOOD_BODY(extra)                                                                           \
-	"{\"aud\":\"" AUD "\",\"iss\":\"" ISS "\",\"tid\":\"" TID "\",\"exp\":1800003600,"            \
-	"\"nbf\":1799999000,\"oid\":\"o-1\",\"upn\":\"erin@contoso.com\","                          \
+	"{\"aud\":\"" AUD "\",\"iss\":\"" ISS "\",\"tid\":\"" TID "\",\"exp\":1800003600,"         \
+	"\"nbf\":1799999000,\"oid\":\"o-1\",\"upn\":\"erin@contoso.com\","                         \
 	"\"groups\":[\"g-eng\",\"g-x\"]" extra "}"
 
 static const char *check(const char *header, const char *payload, const char *sig,
@@ -137,25 +137,41 @@ static void test_claim_rules(void **state)
 	(void)state;
 	struct token_claims tc;
 	char body[1024];
-	snprintf(body, sizeof(body), "{\"aud\":\"" AUD "\",\"iss\":\"" ISS "\",\"tid\":\"" TID
-				     "\",\"exp\":%d,\"oid\":\"o\"}", NOW - 301);
+	snprintf(body, sizeof(body),
+		 "{\"aud\":\"" AUD "\",\"iss\":\"" ISS "\",\"tid\":\"" TID
+		 "\",\"exp\":%d,\"oid\":\"o\"}",
+		 NOW - 301);
 	assert_string_equal(check(HDR, body, NULL, &tc), "token expired");
-	snprintf(body, sizeof(body), "{\"aud\":\"" AUD "\",\"iss\":\"" ISS "\",\"tid\":\"" TID
-				     "\",\"exp\":%d,\"nbf\":%d,\"oid\":\"o\"}", NOW + 999, NOW + 301);
+	snprintf(body, sizeof(body),
+		 "{\"aud\":\"" AUD "\",\"iss\":\"" ISS "\",\"tid\":\"" TID
+		 "\",\"exp\":%d,\"nbf\":%d,\"oid\":\"o\"}",
+		 NOW + 999, NOW + 301);
 	assert_string_equal(check(HDR, body, NULL, &tc), "token not yet valid (nbf)");
-	assert_non_null(strstr(check(HDR, "{\"aud\":\"" AUD "\",\"iss\":\"https://sts.windows.net/"
-					   TID "\",\"tid\":\"" TID "\",\"exp\":1800003600,\"oid\":\"o\"}",
-				     NULL, &tc), "wrong issuer"));
-	assert_non_null(strstr(check(HDR, "{\"aud\":\"41b23e61\",\"iss\":\"" ISS "\",\"tid\":\"" TID
-					   "\",\"exp\":1800003600,\"oid\":\"o\"}", NULL, &tc),
+	assert_non_null(strstr(check(HDR,
+				     "{\"aud\":\"" AUD "\",\"iss\":\"https://sts.windows.net/" TID
+				     "\",\"tid\":\"" TID "\",\"exp\":1800003600,\"oid\":\"o\"}",
+				     NULL, &tc),
+			       "wrong issuer"));
+	assert_non_null(strstr(check(HDR,
+				     "{\"aud\":\"41b23e61\",\"iss\":\"" ISS "\",\"tid\":\"" TID
+				     "\",\"exp\":1800003600,\"oid\":\"o\"}",
+				     NULL, &tc),
 			       "wrong audience"));
-	assert_non_null(strstr(check(HDR, "{\"aud\":\"" AUD "\",\"iss\":\"" ISS "\",\"tid\":\"other\","
-					   "\"exp\":1800003600,\"oid\":\"o\"}", NULL, &tc),
+	assert_non_null(strstr(check(HDR,
+				     "{\"aud\":\"" AUD "\",\"iss\":\"" ISS "\",\"tid\":\"other\","
+				     "\"exp\":1800003600,\"oid\":\"o\"}",
+				     NULL, &tc),
 			       "wrong tenant"));
-	assert_non_null(strstr(check(HDR, "{\"aud\":\"" AUD "\",\"iss\":\"" ISS "\",\"tid\":\"" TID
-					   "\",\"oid\":\"o\"}", NULL, &tc), "no expiry"));
-	assert_non_null(strstr(check(HDR, "{\"aud\":\"" AUD "\",\"iss\":\"" ISS "\",\"tid\":\"" TID
-					   "\",\"exp\":1800003600}", NULL, &tc), "no object id"));
+	assert_non_null(strstr(check(HDR,
+				     "{\"aud\":\"" AUD "\",\"iss\":\"" ISS "\",\"tid\":\"" TID
+				     "\",\"oid\":\"o\"}",
+				     NULL, &tc),
+			       "no expiry"));
+	assert_non_null(strstr(check(HDR,
+				     "{\"aud\":\"" AUD "\",\"iss\":\"" ISS "\",\"tid\":\"" TID
+				     "\",\"exp\":1800003600}",
+				     NULL, &tc),
+			       "no object id"));
 }
 
 static void test_algorithm_and_key(void **state)
@@ -206,9 +222,10 @@ static void test_group_policy(void **state)
 	struct conf_policy_member eng_m = {"m", "AADGroupId", "G-ENG"};
 	struct conf_policy_member cert_m = {"c", "CertificateGroupId", "contoso.com"};
 	struct conf_policy_member rad_m = {"r", "RadiusAzureGroupId", "6ad1bd01"};
-	struct conf_policy_group groups[] = {
-		{"eng", false, 20, {&eng_m, 1}}, {"contoso", false, 10, {&cert_m, 1}},
-		{"radius", false, 30, {&rad_m, 1}}, {"all", true, 99, {NULL, 0}}};
+	struct conf_policy_group groups[] = {{"eng", false, 20, {&eng_m, 1}},
+					     {"contoso", false, 10, {&cert_m, 1}},
+					     {"radius", false, 30, {&rad_m, 1}},
+					     {"all", true, 99, {NULL, 0}}};
 	struct conf_id_ref ref = {"/subscriptions/x/virtualNetworkGatewayPolicyGroups/contoso"};
 	struct conf_client_connection cc = {"cp", {NULL, 0}, {&ref, 1}};
 	struct gw_conf c = {0};
@@ -219,7 +236,7 @@ static void test_group_policy(void **state)
 	const char g[][64] = {"g-eng"};
 	struct policy_subject s = {.aad_groups = g, .n_aad_groups = 1};
 	assert_int_equal(policy_group_for(&c, &s), 0); /* case-insensitive group id */
-	s.cert_cn = "erin@contoso.com"; /* both match: the lower priority wins */
+	s.cert_cn = "erin@contoso.com";		       /* both match: the lower priority wins */
 	assert_int_equal(policy_group_for(&c, &s), 1);
 	assert_int_equal(policy_connection_for(&c, 1), 0);
 	assert_int_equal(policy_connection_for(&c, 0), -1);
@@ -236,7 +253,7 @@ static void test_group_policy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_token),   cmocka_unit_test(test_claim_rules),
+		cmocka_unit_test(test_good_token),	  cmocka_unit_test(test_claim_rules),
 		cmocka_unit_test(test_algorithm_and_key), cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_group_policy),
 	};

@@ -103,7 +103,8 @@ static const struct rule_case cases[] = {
 	 "vpnGatewayGeneration", "\"Generation1\""},
 	{"Basic refuses RADIUS", "sku", "\"Basic\"", CC "vpnAuthenticationTypes:", NULL,
 	 "cc.vpnAuthenticationTypes", "[\"Radius\"]"},
-	{"unknown field suggests", "gatewayFdqn", "\"x\"", "gatewayFdqn: unknown field; did you mean"},
+	{"unknown field suggests", "gatewayFdqn", "\"x\"",
+	 "gatewayFdqn: unknown field; did you mean"},
 	{"pool private ok", "cc.vpnClientAddressPool.addressPrefixes", "[\"10.9.0.0/24\"]", NULL},
 	{"pool public refused", "cc.vpnClientAddressPool.addressPrefixes", "[\"8.8.8.0/24\"]",
 	 CC "vpnClientAddressPool.addressPrefixes[0]:"},
@@ -123,14 +124,17 @@ static const struct rule_case cases[] = {
 	 CC "vpnClientAddressPool.addressPrefixes[0]: overlaps customRoutes"},
 	{"pools overlap each other", "cc.vpnClientAddressPool.addressPrefixes",
 	 "[\"172.16.0.0/16\",\"172.16.5.0/24\"]", CC "vpnClientAddressPool.addressPrefixes[1]:"},
-	{"too many roots", "cc.vpnClientRootCertificates", "[{},{},{},{},{},{},{},{},{},{},{},{},"
-	 "{},{},{},{},{},{},{},{},{}]", CC "vpnClientRootCertificates: at most 20"},
+	{"too many roots", "cc.vpnClientRootCertificates",
+	 "[{},{},{},{},{},{},{},{},{},{},{},{},"
+	 "{},{},{},{},{},{},{},{},{}]",
+	 CC "vpnClientRootCertificates: at most 20"},
 	{"root not base64", "cc.vpnClientRootCertificates",
 	 "[{\"name\":\"r\",\"publicCertData\":\"@@@\"}]",
 	 CC "vpnClientRootCertificates[0].publicCertData:"},
 	{"revoked thumbprint ok", "cc.vpnClientRevokedCertificates",
 	 "[{\"name\":\"b\",\"thumbprint\":\"3a f1 00 11 22 33 44 55 66 77 88 99 AA BB CC DD "
-	 "EE FF 00 11\"}]", NULL},
+	 "EE FF 00 11\"}]",
+	 NULL},
 	{"revoked thumbprint short", "cc.vpnClientRevokedCertificates",
 	 "[{\"name\":\"b\",\"thumbprint\":\"3af1\"}]",
 	 CC "vpnClientRevokedCertificates[0].thumbprint:"},
@@ -145,7 +149,8 @@ static const struct rule_case cases[] = {
 	{"ipsec accepted set", "cc.vpnClientIpsecPolicies",
 	 "[{\"saLifeTimeSeconds\":28800,\"saDataSizeKilobytes\":102400000,\"ipsecEncryption\":"
 	 "\"GCMAES256\",\"ipsecIntegrity\":\"GCMAES256\",\"ikeEncryption\":\"AES256\","
-	 "\"ikeIntegrity\":\"SHA384\",\"dhGroup\":\"DHGroup24\",\"pfsGroup\":\"PFS24\"}]", NULL},
+	 "\"ikeIntegrity\":\"SHA384\",\"dhGroup\":\"DHGroup24\",\"pfsGroup\":\"PFS24\"}]",
+	 NULL},
 	{"ipsec GCM mismatch", "cc.vpnClientIpsecPolicies",
 	 "[{\"saLifeTimeSeconds\":28800,\"saDataSizeKilobytes\":102400000,\"ipsecEncryption\":"
 	 "\"GCMAES256\",\"ipsecIntegrity\":\"SHA256\",\"ikeEncryption\":\"AES256\","
@@ -157,7 +162,8 @@ static const struct rule_case cases[] = {
 	 "[{\"ipsecIntegrity\":\"SHA1\"}]", CC "vpnClientIpsecPolicies[0].ipsecIntegrity:"},
 	{"RADIUS server ok", "cc.radiusServers",
 	 "[{\"radiusServerAddress\":\"10.1.0.5\",\"radiusServerScore\":30,"
-	 "\"radiusServerSecret\":\"s\"}]", NULL},
+	 "\"radiusServerSecret\":\"s\"}]",
+	 NULL},
 	{"RADIUS three servers", "cc.radiusServers",
 	 "[{\"radiusServerAddress\":\"a\",\"radiusServerSecret\":\"s\"},"
 	 "{\"radiusServerAddress\":\"b\",\"radiusServerSecret\":\"s\"},"
@@ -169,7 +175,8 @@ static const struct rule_case cases[] = {
 	 CC "radiusServerSecret:"},
 	{"groups one default ok", "virtualNetworkGatewayPolicyGroups",
 	 "[{\"name\":\"g\",\"isDefault\":true,\"priority\":0,\"policyMembers\":[{\"name\":\"m\","
-	 "\"attributeType\":\"AADGroupId\",\"attributeValue\":\"x\"}]}]", NULL},
+	 "\"attributeType\":\"AADGroupId\",\"attributeValue\":\"x\"}]}]",
+	 NULL},
 	{"groups without default", "virtualNetworkGatewayPolicyGroups",
 	 "[{\"name\":\"g\",\"priority\":0}]", "virtualNetworkGatewayPolicyGroups: exactly one"},
 	{"group member type", "virtualNetworkGatewayPolicyGroups",
@@ -208,49 +215,55 @@ static bool has_error(const struct conf_errors *e, const char *prefix)
 }
 
 #define AAD_CONF(tenant, issuer, aud, protos)                                                      \
-	"{\"gatewayFqdn\":\"v\",\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"            \
+	"{\"gatewayFqdn\":\"v\",\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"             \
 	"{\"addressPrefixes\":[\"172.16.0.0/24\"]},\"vpnClientProtocols\":[" protos "],"           \
-	"\"vpnAuthenticationTypes\":[\"AAD\"" aud "],\"aadTenant\":\"" tenant "\","                 \
-	"\"aadIssuer\":\"" issuer "\",\"aadAudience\":\"c632b3df-fb67-4d84-bdcf-b95ad541b5c8\","  \
+	"\"vpnAuthenticationTypes\":[\"AAD\"" aud "],\"aadTenant\":\"" tenant "\","                \
+	"\"aadIssuer\":\"" issuer "\",\"aadAudience\":\"c632b3df-fb67-4d84-bdcf-b95ad541b5c8\","   \
 	"\"aadJwksFile\":\"/etc/p2sgw/jwks.json\"}}"
 
 static void test_aad_rules(void **state)
 {
 	(void)state;
 	struct conf_errors e;
-	struct gw_conf *c = load_text(
-		AAD_CONF("https://login.microsoftonline.com/" TENANT, "https://sts.windows.net/" TENANT "/",
-			 "", "\"OpenVPN\""),
-		&e);
+	struct gw_conf *c =
+		load_text(AAD_CONF("https://login.microsoftonline.com/" TENANT,
+				   "https://sts.windows.net/" TENANT "/", "", "\"OpenVPN\""),
+			  &e);
 	assert_non_null(c);
 	conf_free(c);
 	conf_errors_free(&e);
 	c = load_text(AAD_CONF("https://login.microsoftonline.com/" TENANT,
-			       "https://sts.windows.net/" TENANT, "", "\"OpenVPN\""), &e);
+			       "https://sts.windows.net/" TENANT, "", "\"OpenVPN\""),
+		      &e);
 	assert_null(c);
 	assert_true(has_error(&e, CC "aadIssuer:"));
 	conf_errors_free(&e);
 	c = load_text(AAD_CONF("https://login.microsoftonline.com/" TENANT "/",
-			       "https://sts.windows.net/" TENANT "/", "", "\"OpenVPN\""), &e);
+			       "https://sts.windows.net/" TENANT "/", "", "\"OpenVPN\""),
+		      &e);
 	assert_true(has_error(&e, CC "aadTenant:"));
 	conf_errors_free(&e);
 	c = load_text(AAD_CONF("https://login.microsoftonline.com/" TENANT,
 			       "https://sts.windows.net/99999999-2222-3333-4444-555555555555/", "",
-			       "\"OpenVPN\""), &e);
+			       "\"OpenVPN\""),
+		      &e);
 	assert_true(has_error(&e, CC "aadIssuer: names another tenant"));
 	conf_errors_free(&e);
 	/* The matrix: AAD alone needs OpenVPN; with IkeV2 another type is needed. */
 	c = load_text(AAD_CONF("https://login.microsoftonline.com/" TENANT,
-			       "https://sts.windows.net/" TENANT "/", "", "\"IkeV2\""), &e);
+			       "https://sts.windows.net/" TENANT "/", "", "\"IkeV2\""),
+		      &e);
 	assert_true(has_error(&e, CC "vpnAuthenticationTypes: AAD authentication needs"));
 	conf_errors_free(&e);
 	c = load_text(AAD_CONF("https://login.microsoftonline.com/" TENANT,
-			       "https://sts.windows.net/" TENANT "/", "", "\"IkeV2\",\"OpenVPN\""), &e);
+			       "https://sts.windows.net/" TENANT "/", "", "\"IkeV2\",\"OpenVPN\""),
+		      &e);
 	assert_true(has_error(&e, CC "vpnAuthenticationTypes: IkeV2 and SSTP need"));
 	conf_errors_free(&e);
 	c = load_text(AAD_CONF("https://login.microsoftonline.com/" TENANT,
 			       "https://sts.windows.net/" TENANT "/", ",\"Certificate\"",
-			       "\"IkeV2\",\"OpenVPN\""), &e);
+			       "\"IkeV2\",\"OpenVPN\""),
+		      &e);
 	assert_non_null(c);
 	bool warned = false;
 	for (size_t i = 0; i < e.n_warn; i++)
@@ -280,7 +293,8 @@ static void test_all_errors_reported(void **state)
 	(void)state;
 	struct conf_errors e;
 	struct gw_conf *c = load_text("{\"vpnType\":\"PolicyBased\",\"sku\":\"Nope\","
-				      "\"listen\":{\"udpPort\":0}}", &e);
+				      "\"listen\":{\"udpPort\":0}}",
+				      &e);
 	assert_null(c);
 	assert_true(has_error(&e, "vpnType:"));
 	assert_true(has_error(&e, "sku:"));
@@ -330,12 +344,9 @@ static void test_man_page_lists_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rules),
-		cmocka_unit_test(test_aad_rules),
-		cmocka_unit_test(test_aad_needs_keys),
-		cmocka_unit_test(test_all_errors_reported),
-		cmocka_unit_test(test_sku_caps),
-		cmocka_unit_test(test_man_page_lists_fields),
+		cmocka_unit_test(test_rules),	       cmocka_unit_test(test_aad_rules),
+		cmocka_unit_test(test_aad_needs_keys), cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_sku_caps),       cmocka_unit_test(test_man_page_lists_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

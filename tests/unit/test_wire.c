@@ -135,12 +135,12 @@ static void test_plain_layout(void **state)
 	uint8_t buf[OVPN_CTL_MAX];
 	int n = ovpn_ctl_write(buf, sizeof(buf), &p, NULL);
 	static const uint8_t head[] = {
-	    4 << 3 | 5,						  /* op | key id */
-	    0x11,	0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, /* own sid */
-	    1,							  /* ack count */
-	    0x00,	0x00, 0x00, 0x00,			  /* ack[0] */
-	    0x88,	0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, /* peer sid */
-	    0x0a,	0x0b, 0x0c, 0x0d,			  /* msg id */
+		4 << 3 | 5,					      /* op | key id */
+		0x11,	    0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, /* own sid */
+		1,						      /* ack count */
+		0x00,	    0x00, 0x00, 0x00,			      /* ack[0] */
+		0x88,	    0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, /* peer sid */
+		0x0a,	    0x0b, 0x0c, 0x0d,			      /* msg id */
 	};
 	assert_int_equal(n, (int)(sizeof(head) + p.payload_len));
 	assert_memory_equal(buf, head, sizeof(head));
@@ -531,24 +531,24 @@ static void test_op_helpers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_roundtrip_plain),
-	    cmocka_unit_test(test_roundtrip_tls_auth),
-	    cmocka_unit_test(test_ack_counts),
-	    cmocka_unit_test(test_plain_layout),
-	    cmocka_unit_test(test_no_ack_no_peer_sid),
-	    cmocka_unit_test(test_ack_has_no_msg_id),
-	    cmocka_unit_test(test_hmac_mismatch),
-	    cmocka_unit_test(test_flipped_bytes_rejected),
-	    cmocka_unit_test(test_truncation),
-	    cmocka_unit_test(test_too_many_acks),
-	    cmocka_unit_test(test_non_control_opcodes),
-	    cmocka_unit_test(test_write_small_buffer),
-	    cmocka_unit_test(test_hmac_known_answer),
-	    cmocka_unit_test(test_static_key_valid),
-	    cmocka_unit_test(test_static_key_roundtrip),
-	    cmocka_unit_test(test_static_key_errors),
-	    cmocka_unit_test(test_tls_auth_direction),
-	    cmocka_unit_test(test_op_helpers),
+		cmocka_unit_test(test_roundtrip_plain),
+		cmocka_unit_test(test_roundtrip_tls_auth),
+		cmocka_unit_test(test_ack_counts),
+		cmocka_unit_test(test_plain_layout),
+		cmocka_unit_test(test_no_ack_no_peer_sid),
+		cmocka_unit_test(test_ack_has_no_msg_id),
+		cmocka_unit_test(test_hmac_mismatch),
+		cmocka_unit_test(test_flipped_bytes_rejected),
+		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_too_many_acks),
+		cmocka_unit_test(test_non_control_opcodes),
+		cmocka_unit_test(test_write_small_buffer),
+		cmocka_unit_test(test_hmac_known_answer),
+		cmocka_unit_test(test_static_key_valid),
+		cmocka_unit_test(test_static_key_roundtrip),
+		cmocka_unit_test(test_static_key_errors),
+		cmocka_unit_test(test_tls_auth_direction),
+		cmocka_unit_test(test_op_helpers),
 	};
 	return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
 }

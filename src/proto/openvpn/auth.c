@@ -34,8 +34,7 @@ static const char *select_cipher(struct ovpn_sess *os)
 }
 
 /* The user's group decides the pool; want is RADIUS's Framed-IP-Address. */
-static const char *admit(struct ovpn_sess *os, const struct policy_subject *who,
-			 uint32_t want_addr)
+static const char *admit(struct ovpn_sess *os, const struct policy_subject *who, uint32_t want_addr)
 {
 	const struct gw_conf *c = os->srv->gw->conf;
 	int g = policy_group_for(c, who);
@@ -69,8 +68,7 @@ static void make_auth_token(struct ovpn_sess *os)
 	OPENSSL_cleanse(raw, sizeof(raw));
 }
 
-static void radius_accept(struct ovpn_sess *os, struct ovpn_ks *ks,
-			  const struct radius_result *res)
+static void radius_accept(struct ovpn_sess *os, struct ovpn_ks *ks, const struct radius_result *res)
 {
 	if (res->reply_message[0])
 		slog_info(os->label, "RADIUS says: %s", res->reply_message);

@@ -10,7 +10,7 @@
 
 #include "replay.h"
 
-#define OVPN_KEY2_LEN 256
+#define OVPN_KEY2_LEN	   256
 #define OVPN_DATA_OVERHEAD (4 + 4 + 16)
 
 struct evp_cipher_ctx_st;

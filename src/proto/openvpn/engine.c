@@ -18,7 +18,7 @@
 #include "auth/radius.h"
 #include "push.h"
 
-#define TICK 0.5
+#define TICK	  0.5
 #define EKM_LABEL "EXPORTER-OpenVPN-datakeys"
 
 static uint8_t msg_buf[65536]; /* one loop per process: plaintext scratch */
@@ -156,8 +156,8 @@ static int derive_keys(struct ovpn_sess *os, struct ovpn_ks *ks)
 			    : P2S_E_CRYPTO;
 	else
 		r = ovpn_prf_key2(os->km2.pre_master, os->km2.random1, os->srv_random1,
-				  os->km2.random2, os->srv_random2, os->remote_sid,
-				  os->local_sid, key2);
+				  os->km2.random2, os->srv_random2, os->remote_sid, os->local_sid,
+				  key2);
 	if (r == 0)
 		r = ovpn_dc_init(&ks->dc, os->cipher, key2, true);
 	OPENSSL_cleanse(key2, sizeof(key2));
@@ -177,7 +177,8 @@ static void ks_activate(struct ovpn_sess *os, struct ovpn_ks *ks)
 	}
 	uint32_t reneg = os->srv->gw->conf->reneg_sec;
 	if (reneg)
-		os->reneg_at = ovpn_now(os->srv) + reneg * (0.9 + 0.1 * (rand() / (double)RAND_MAX));
+		os->reneg_at =
+			ovpn_now(os->srv) + reneg * (0.9 + 0.1 * (rand() / (double)RAND_MAX));
 }
 
 /* ---- after authentication (auth.c decides) ------------------------------- */
@@ -550,8 +551,8 @@ static void sess_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (os->closing) {
 		if (now >= os->close_at)
 			sess_destroy(os);
-		else
-			flush_all(os); /* a last message (AUTH_FAILED, RESTART) may need resending */
+		else /* a last AUTH_FAILED or RESTART may need resending */
+			flush_all(os);
 		return;
 	}
 	for (int i = 0; i < 2 && !os->closing; i++)

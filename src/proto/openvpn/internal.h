@@ -20,18 +20,18 @@ struct session;
 struct tcp_conn;
 struct radius_req;
 
-#define OVPN_MAX_PEERS 16384
+#define OVPN_MAX_PEERS	  16384
 #define OVPN_ADDR_BUCKETS 4096
-#define OVPN_HAND_WINDOW 60.0
-#define OVPN_LAME_DUCK 60.0
+#define OVPN_HAND_WINDOW  60.0
+#define OVPN_LAME_DUCK	  60.0
 
 enum ks_state {
 	KS_UNUSED,
-	KS_TLS,	    /* handshake in progress */
-	KS_KM2,	    /* TLS up, key-method 2 exchange */
+	KS_TLS,	      /* handshake in progress */
+	KS_KM2,	      /* TLS up, key-method 2 exchange */
 	KS_AUTH_WAIT, /* credentials with an authentication server */
-	KS_PUSH,    /* waiting to push (first key only) */
-	KS_ACTIVE,  /* data keys installed */
+	KS_PUSH,      /* waiting to push (first key only) */
+	KS_ACTIVE,    /* data keys installed */
 };
 
 struct ovpn_ks {
@@ -54,16 +54,16 @@ struct ovpn_sess {
 	uint64_t local_sid;
 	uint64_t remote_sid;
 	uint32_t peer_id;
-	uint32_t ta_pid;       /* tls-auth replay id we send */
+	uint32_t ta_pid; /* tls-auth replay id we send */
 	uint32_t ta_time;
 	struct replay_win ta_replay;
 	struct ovpn_ks ks[2];
-	int primary;	       /* index of the current key in ks[] */
+	int primary; /* index of the current key in ks[] */
 	struct ovpn_peer_info pi;
 	const char *cipher;
-	struct ovpn_km2 km2;   /* the client's, until keys are derived */
+	struct ovpn_km2 km2; /* the client's, until keys are derived */
 	uint8_t srv_random1[32], srv_random2[32];
-	bool admitted;	       /* holds a pool address */
+	bool admitted;		    /* holds a pool address */
 	struct radius_req *rad_req; /* pending authentication */
 	bool radius_user;	    /* authenticated by RADIUS: accounted there */
 	char *auth_token;	    /* pushed; proves the user on renegotiation */
@@ -101,7 +101,7 @@ struct ovpn_server {
 	/* Writes are gathered during a loop iteration and flushed before it
 	 * sleeps: one writev/sendmmsg instead of a syscall per packet. */
 	ev_prepare flush_w;
-	struct tcp_conn *dirty;	/* TCP connections with queued bytes */
+	struct tcp_conn *dirty; /* TCP connections with queued bytes */
 	struct udp_out *udp_q;
 };
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define KM2_OPTIONS_MAX 512
-#define KM2_STRING_MAX 16384 /* room for an access token as password */
+#define KM2_STRING_MAX	16384 /* room for an access token as password */
 
 struct ovpn_km2 {
 	uint8_t pre_master[48]; /* client only */
@@ -27,11 +27,11 @@ int ovpn_km2_write_server(uint8_t *out, size_t cap, const uint8_t random1[32],
 			  const uint8_t random2[32], const char *options);
 void ovpn_km2_free(struct ovpn_km2 *k);
 
-#define IV_PROTO_DATA_V2 (1u << 1)
-#define IV_PROTO_REQUEST_PUSH (1u << 2)
-#define IV_PROTO_TLS_KEY_EXPORT (1u << 3)
+#define IV_PROTO_DATA_V2	 (1u << 1)
+#define IV_PROTO_REQUEST_PUSH	 (1u << 2)
+#define IV_PROTO_TLS_KEY_EXPORT	 (1u << 3)
 #define IV_PROTO_AUTH_PENDING_KW (1u << 4)
-#define IV_PROTO_CC_EXIT_NOTIFY (1u << 7)
+#define IV_PROTO_CC_EXIT_NOTIFY	 (1u << 7)
 
 struct ovpn_peer_info {
 	unsigned iv_proto;

@@ -8,8 +8,7 @@
 
 #include "lib/err.h"
 
-const char *const ovpn_data_ciphers[] = {"AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305",
-					 NULL};
+const char *const ovpn_data_ciphers[] = {"AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305", NULL};
 
 static bool list_has(const char *list, const char *name)
 {
@@ -151,8 +150,7 @@ static int pack(const struct optlist *l, char msgs[][PUSH_MSG_MAX], int max_msgs
 	return 0;
 }
 
-int ovpn_push_reply_build(const struct ovpn_push_params *p, char msgs[][PUSH_MSG_MAX],
-			  int max_msgs)
+int ovpn_push_reply_build(const struct ovpn_push_params *p, char msgs[][PUSH_MSG_MAX], int max_msgs)
 {
 	if (max_msgs < 1)
 		return P2S_E_FULL;

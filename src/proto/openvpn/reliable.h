@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define REL_SEND_WIN 6
-#define REL_RECV_WIN 12
-#define REL_ACK_QUEUE 32
+#define REL_SEND_WIN	6
+#define REL_RECV_WIN	12
+#define REL_ACK_QUEUE	32
 #define REL_MAX_PAYLOAD 1400 /* client tls-mtu is 1250 */
 
 struct rel_slot {
@@ -21,9 +21,9 @@ struct rel_slot {
 	uint32_t id;
 	size_t len;
 	uint8_t data[REL_MAX_PAYLOAD];
-	double next_tx;	    /* when to (re)send; 0 = now */
-	double timeout;	    /* current backoff */
-	int later_acked;    /* later ids acked while this one was not */
+	double next_tx;	 /* when to (re)send; 0 = now */
+	double timeout;	 /* current backoff */
+	int later_acked; /* later ids acked while this one was not */
 };
 
 struct ovpn_reliable {

@@ -19,10 +19,10 @@
 #include "lib/hmac.h"
 #include "lib/log.h"
 
-#define TCP_IN_MAX (2 + 65535)
+#define TCP_IN_MAX	   (2 + 65535)
 #define TCP_OUT_DATA_LIMIT (4u << 20) /* beyond this, data packets are dropped */
-#define UDP_BATCH 32
-#define COOKIE_SLOT 30 /* seconds: (hand-window + 1) / 2 */
+#define UDP_BATCH	   32
+#define COOKIE_SLOT	   30 /* seconds: (hand-window + 1) / 2 */
 
 struct udp_out {
 	int n;
@@ -288,7 +288,7 @@ static unsigned addr_hash(const union sockaddr_any *a)
 {
 	uint32_t h = 2166136261u;
 	const uint8_t *p = a->sa.sa_family == AF_INET6 ? a->in6.sin6_addr.s6_addr
-						      : (const uint8_t *)&a->in.sin_addr;
+						       : (const uint8_t *)&a->in.sin_addr;
 	size_t n = a->sa.sa_family == AF_INET6 ? 16 : 4;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ p[i]) * 16777619u;
@@ -327,8 +327,7 @@ static uint64_t cookie(struct ovpn_server *srv, uint32_t slot, const union socka
 	const void *ap = a->sa.sa_family == AF_INET6 ? (const void *)&a->in6.sin6_addr
 						     : (const void *)&a->in.sin_addr;
 	size_t an = a->sa.sa_family == AF_INET6 ? 16 : 4;
-	const struct hmac_part parts[] = {
-		{s, 4}, {ap, an}, {&a->in.sin_port, 2}, {&client_sid, 8}};
+	const struct hmac_part parts[] = {{s, 4}, {ap, an}, {&a->in.sin_port, 2}, {&client_sid, 8}};
 	hmac_sha256(srv->cookie_key, sizeof(srv->cookie_key), parts, 4, mac);
 	uint64_t v;
 	memcpy(&v, mac, 8);
@@ -425,8 +424,7 @@ static void udp_unknown_peer(struct ovpn_server *srv, const union sockaddr_any *
 
 /* A client that moved (NAT rebinding) keeps its session: its data packet
  * authenticated under the session's keys, found by peer-id. */
-static void udp_float(struct ovpn_server *srv, struct ovpn_sess *os,
-		      const union sockaddr_any *from)
+static void udp_float(struct ovpn_server *srv, struct ovpn_sess *os, const union sockaddr_any *from)
 {
 	char a[64], b[64];
 	sockaddr_str(&os->peer, a, sizeof(a));

@@ -32,8 +32,8 @@ static int parse_body(struct cur *c, struct ovpn_ctl *out)
 }
 
 static int tls_auth_hmac(const uint8_t key[OVPN_HMAC_LEN], const uint8_t *replay,
-			  const uint8_t *head, const uint8_t *body, size_t body_len,
-			  uint8_t mac[OVPN_HMAC_LEN])
+			 const uint8_t *head, const uint8_t *body, size_t body_len,
+			 uint8_t mac[OVPN_HMAC_LEN])
 {
 	/* The HMAC covers replay-id | op | sid | body: the wire order with the
 	 * HMAC and replay id moved to the front. */
@@ -69,7 +69,8 @@ int ovpn_ctl_parse(const uint8_t *pkt, size_t len, const struct ovpn_tls_auth *t
 		if (!replay)
 			return P2S_E_TRUNC;
 		uint8_t want[OVPN_HMAC_LEN];
-		if (tls_auth_hmac(ta->recv_key, replay, head, c.p + c.off, cur_left(&c), want) < 0 ||
+		if (tls_auth_hmac(ta->recv_key, replay, head, c.p + c.off, cur_left(&c), want) <
+			    0 ||
 		    CRYPTO_memcmp(want, mac, OVPN_HMAC_LEN) != 0)
 			return P2S_E_AUTH;
 		struct cur rc;
@@ -157,8 +158,9 @@ int ovpn_static_key_parse(const char *text, size_t len, uint8_t key[OVPN_STATIC_
 
 void ovpn_static_key_format(const uint8_t key[OVPN_STATIC_KEY_LEN], char *out, size_t cap)
 {
-	size_t n = (size_t)snprintf(out, cap, "#\n# 2048 bit OpenVPN static key\n#\n"
-					      "-----BEGIN OpenVPN Static key V1-----\n");
+	size_t n = (size_t)snprintf(out, cap,
+				    "#\n# 2048 bit OpenVPN static key\n#\n"
+				    "-----BEGIN OpenVPN Static key V1-----\n");
 	for (size_t i = 0; i < OVPN_STATIC_KEY_LEN && n + 40 < cap; i++)
 		n += (size_t)snprintf(out + n, cap - n, "%02x%s", key[i], i % 16 == 15 ? "\n" : "");
 	if (n < cap)

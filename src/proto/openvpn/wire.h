@@ -19,11 +19,11 @@ enum ovpn_op {
 	OVPN_CONTROL_WKC_V1 = 11,
 };
 
-#define OVPN_MAX_ACKS 8		 /* in one P_ACK_V1 */
+#define OVPN_MAX_ACKS	    8	 /* in one P_ACK_V1 */
 #define OVPN_MAX_PIGGY_ACKS 4	 /* riding on a control packet */
-#define OVPN_HMAC_LEN 32	 /* tls-auth with auth SHA256 */
-#define OVPN_CTL_MAX 1600	 /* largest control packet we build */
-#define OVPN_TLS_CHUNK 1100	 /* TLS bytes per control packet, fits tls-mtu 1250 */
+#define OVPN_HMAC_LEN	    32	 /* tls-auth with auth SHA256 */
+#define OVPN_CTL_MAX	    1600 /* largest control packet we build */
+#define OVPN_TLS_CHUNK	    1100 /* TLS bytes per control packet, fits tls-mtu 1250 */
 
 static inline uint8_t ovpn_op_of(uint8_t b)
 {
@@ -51,11 +51,11 @@ struct ovpn_tls_auth {
 struct ovpn_ctl {
 	uint8_t op;
 	uint8_t key_id;
-	uint64_t sid;	     /* sender's session id */
-	uint64_t replay_id;  /* tls-auth packet_id(32) | time(32) as (time<<32|id) */
+	uint64_t sid;	    /* sender's session id */
+	uint64_t replay_id; /* tls-auth packet_id(32) | time(32) as (time<<32|id) */
 	uint8_t n_acks;
 	uint32_t acks[OVPN_MAX_ACKS];
-	uint64_t ack_sid;    /* peer's session id, present when n_acks > 0 */
+	uint64_t ack_sid; /* peer's session id, present when n_acks > 0 */
 	bool has_msg_id;
 	uint32_t msg_id;
 	const uint8_t *payload;
