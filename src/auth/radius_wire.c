@@ -1,11 +1,11 @@
 #include "radius_wire.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <string.h>
 
 #include "lib/err.h"
+#include "lib/hmac.h"
 
 static void md5_parts(const void *const *p, const size_t *n, int k, uint8_t out[16])
 {
@@ -19,17 +19,8 @@ static void md5_parts(const void *const *p, const size_t *n, int k, uint8_t out[
 
 static int hmac_md5(const char *secret, const uint8_t *p, size_t n, uint8_t out[16])
 {
-	static EVP_MAC *mac;
-	if (!mac)
-		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-	OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "MD5", 0),
-			       OSSL_PARAM_construct_end()};
-	size_t outl = 0;
-	int ok = ctx && EVP_MAC_init(ctx, (const uint8_t *)secret, strlen(secret), params) &&
-		 EVP_MAC_update(ctx, p, n) && EVP_MAC_final(ctx, out, &outl, 16);
-	EVP_MAC_CTX_free(ctx);
-	return ok ? 0 : P2S_E_CRYPTO;
+	const struct hmac_part part = {p, n};
+	return hmac_compute("MD5", (const uint8_t *)secret, strlen(secret), &part, 1, out, 16);
 }
 
 void rad_begin(struct rad_builder *b, uint8_t code, uint8_t id, const uint8_t auth[RAD_AUTH_LEN])

@@ -7,23 +7,8 @@
 
 #include "cli.h"
 #include "conf/conf.h"
+#include "lib/file.h"
 #include "profile/profile.h"
-
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	int ch;
-	while ((ch = fgetc(f)) != EOF)
-		fputc(ch, m);
-	fclose(f);
-	fclose(m);
-	return buf;
-}
 
 /* Where the gateway's own PKI lives when the configuration names none. */
 static void state_path(const struct gw_conf *c, const char *name, char *out, size_t cap)
@@ -61,7 +46,7 @@ int cmd_profile_generate(const struct opts *o, const struct args *a)
 	struct profile_input in;
 	int r = profile_input_load(&in, c, cert, access(ta, R_OK) == 0 ? ta : NULL, err,
 				   sizeof(err));
-	char *cpem = ccert ? read_all(ccert) : NULL, *kpem = ckey ? read_all(ckey) : NULL;
+	char *cpem = ccert ? file_read_all(ccert) : NULL, *kpem = ckey ? file_read_all(ckey) : NULL;
 	if (r == 0 && ccert && (!cpem || !kpem)) {
 		snprintf(err, sizeof(err), "cannot read %s or %s", ccert, ckey);
 		r = -1;

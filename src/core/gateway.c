@@ -13,6 +13,7 @@
 #include "auth/token.h"
 #include "core/ctl.h"
 #include "lib/err.h"
+#include "lib/file.h"
 #include "lib/log.h"
 #include "pki/pki.h"
 #include "proto/openvpn/engine.h"
@@ -139,28 +140,11 @@ static int setup_pools(struct gateway *g)
 	return r;
 }
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	fclose(f);
-	fclose(m);
-	return buf;
-}
-
 /* Entra ID signing keys from aadJwksFile; replaces the old set only on success. */
 static int load_token_keys(struct gateway *g, const struct gw_conf *c)
 {
 	const char *why = "cannot read it";
-	char *text = c->aad_jwks_file ? read_file(c->aad_jwks_file) : NULL;
+	char *text = c->aad_jwks_file ? file_read_all(c->aad_jwks_file) : NULL;
 	struct token_keys *k = text ? token_keys_parse(text, &why) : NULL;
 	free(text);
 	if (!k) {

@@ -5,20 +5,27 @@
 
 #include "err.h"
 
-int hmac_sha256(const uint8_t *key, size_t key_len, const struct hmac_part *parts, size_t n_parts,
-		uint8_t out[32])
+int hmac_compute(const char *digest, const uint8_t *key, size_t key_len,
+		 const struct hmac_part *parts, size_t n_parts, uint8_t *out, size_t out_len)
 {
 	static EVP_MAC *mac;
 	if (!mac)
 		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-	OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
-			       OSSL_PARAM_construct_end()};
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0),
+		OSSL_PARAM_construct_end()};
 	int ok = ctx && EVP_MAC_init(ctx, key, key_len, params);
 	for (size_t i = 0; ok && i < n_parts; i++)
 		ok = EVP_MAC_update(ctx, parts[i].p, parts[i].n);
 	size_t outl = 0;
-	ok = ok && EVP_MAC_final(ctx, out, &outl, 32);
+	ok = ok && EVP_MAC_final(ctx, out, &outl, out_len) && outl == out_len;
 	EVP_MAC_CTX_free(ctx);
 	return ok ? 0 : P2S_E_CRYPTO;
+}
+
+int hmac_sha256(const uint8_t *key, size_t key_len, const struct hmac_part *parts, size_t n_parts,
+		uint8_t out[32])
+{
+	return hmac_compute("SHA256", key, key_len, parts, n_parts, out, 32);
 }

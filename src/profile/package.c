@@ -7,24 +7,8 @@
 #include <string.h>
 #include <zip.h>
 
+#include "lib/file.h"
 #include "profile.h"
-
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	fclose(f);
-	fclose(m);
-	return buf;
-}
 
 /* The CA certificates after the leaf in the server's chain file, as PEM,
  * and the DER of the last one (the root clients must trust). */
@@ -74,7 +58,7 @@ int profile_input_load(struct profile_input *in, const struct gw_conf *c, const 
 	memset(in, 0, sizeof(*in));
 	in->conf = c;
 	int r = load_chain(in, cert_file, err, errlen);
-	if (r == 0 && tls_auth_file && !(in->tls_auth_text = read_text(tls_auth_file))) {
+	if (r == 0 && tls_auth_file && !(in->tls_auth_text = file_read_all(tls_auth_file))) {
 		snprintf(err, errlen, "cannot read %s: %s", tls_auth_file, strerror(errno));
 		r = -errno;
 	}

@@ -20,15 +20,19 @@ static bool has_auth(const struct profile_input *in, unsigned a)
 	return in->conf->auth_types & a;
 }
 
-/* The pushed routes, in order: the virtual network, then custom routes. */
-static size_t route_at(const struct gw_conf *c, size_t i, struct prefix4 *out)
+/* The pushed routes as a.b.c.d/n, comma-separated: the virtual network,
+ * then custom routes. */
+static void write_routes(FILE *f, const struct gw_conf *c)
 {
-	size_t n = c->vnet.n + c->routes.n;
-	if (i < c->vnet.n)
-		*out = c->vnet.v[i];
-	else if (i < n)
-		*out = c->routes.v[i - c->vnet.n];
-	return n;
+	const struct prefix_list *lists[] = {&c->vnet, &c->routes};
+	const char *sep = "";
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < lists[k]->n; i++) {
+			char a[16];
+			ip4_str(lists[k]->v[i].addr, a);
+			fprintf(f, "%s%s/%u", sep, a, lists[k]->v[i].len);
+			sep = ",";
+		}
 }
 
 static void inline_block(FILE *f, const char *tag, const char *body)
@@ -197,13 +201,7 @@ char *profile_vpnsettings_xml(const struct profile_input *in)
 		fqdn, has_proto(in, PROTO_IKEV2) ? "IkeV2" : "",
 		has_proto(in, PROTO_IKEV2) && has_proto(in, PROTO_SSTP) ? ", " : "",
 		has_proto(in, PROTO_SSTP) ? "Sstp" : "");
-	struct prefix4 r;
-	for (size_t i = 0, n = route_at(c, 0, &r); i < n; i++) {
-		route_at(c, i, &r);
-		char a[16];
-		ip4_str(r.addr, a);
-		fprintf(f, "%s%s/%u", i ? "," : "", a, r.len);
-	}
+	write_routes(f, c);
 	fprintf(f, "</Routes>\n  <CaCert>%s</CaCert>\n</VpnProfile>\n", root64 ? root64 : "");
 	fclose(f);
 	free(root64);
@@ -231,13 +229,7 @@ char *profile_swanctl_conf(const struct profile_input *in)
 		"    remote {\n      auth = pubkey\n      id = %s\n    }\n"
 		"    children {\n      %s {\n        remote_ts = ",
 		c->fqdn, c->name, c->name, c->fqdn, c->fqdn, c->name);
-	struct prefix4 r;
-	for (size_t i = 0, n = route_at(c, 0, &r); i < n; i++) {
-		route_at(c, i, &r);
-		char a[16];
-		ip4_str(r.addr, a);
-		fprintf(f, "%s%s/%u", i ? "," : "", a, r.len);
-	}
+	write_routes(f, c);
 	fputs("\n        esp_proposals = aes256gcm16,aes256-sha256\n      }\n    }\n  }\n}\n", f);
 	fclose(f);
 	return out;

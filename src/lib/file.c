@@ -1,0 +1,22 @@
+#include "file.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+char *file_read_all(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	char chunk[4096];
+	size_t n;
+	while (m && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, m);
+	fclose(f);
+	if (m)
+		fclose(m);
+	return buf;
+}
