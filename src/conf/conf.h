@@ -119,6 +119,7 @@ struct gw_conf {
 	char *aad_audience;
 	char *aad_issuer;
 	char *aad_jwks_file;
+	char *aad_jwks_uri;
 	CONF_ARRAY(struct conf_client_connection) client_connections;
 	CONF_ARRAY(struct conf_policy_group) policy_groups;
 };

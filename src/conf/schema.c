@@ -152,6 +152,8 @@ static const struct conf_field client_conf_fields[] = {
 	{"aadIssuer", F_STRING, G(aad_issuer), .doc = "https://sts.windows.net/{tenant id}/"},
 	{"aadJwksFile", F_STRING, G(aad_jwks_file),
 	 .doc = "the tenant's signing keys (JWKS JSON), for hosts without internet"},
+	{"aadJwksUri", F_STRING, G(aad_jwks_uri),
+	 .doc = "where to fetch the signing keys: daily, and on an unknown kid (rate-limited)"},
 	{"vngClientConnectionConfigurations", F_ARRAY, G(client_connections),
 	 .sub = client_conn_fields, .elem_size = sizeof(struct conf_client_connection),
 	 .doc = "address pools per user group"},

@@ -204,10 +204,16 @@ static void check_aad(const struct gw_conf *c, struct conf_errors *e)
 				"with the trailing slash");
 	if (t && is && tl == il && is_guid(t, tl) && strncasecmp(t, is, tl) != 0)
 		conf_errors_add(e, CC "aadIssuer", "names another tenant than aadTenant");
-	if (!c->aad_jwks_file)
+	if (!c->aad_jwks_file && !c->aad_jwks_uri)
 		conf_errors_add(e, CC "aadJwksFile",
 				"AAD authentication needs the tenant's signing "
-				"keys (a JWKS file)");
+				"keys: aadJwksFile or aadJwksUri");
+	if (c->aad_jwks_uri && strncmp(c->aad_jwks_uri, "https://", 8) != 0 &&
+	    strncmp(c->aad_jwks_uri, "http://127.", 11) != 0 &&
+	    strncmp(c->aad_jwks_uri, "http://localhost", 16) != 0)
+		conf_errors_add(e, CC "aadJwksUri",
+				"must be an https:// URL (plain http only on "
+				"loopback)");
 	if (!c->aad_audience || !c->aad_audience[0] || strpbrk(c->aad_audience, ", ;"))
 		conf_errors_add(e, CC "aadAudience",
 				"exactly one audience (application id) is "

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "auth/radius.h"
+#include "auth/jwks_fetch.h"
 #include "auth/token.h"
 #include "core/ctl.h"
 #include "lib/err.h"
@@ -156,6 +157,24 @@ static int load_token_keys(struct gateway *g, const struct gw_conf *c)
 	return 0;
 }
 
+static void keys_fetched(void *arg, struct token_keys *k)
+{
+	struct gateway *g = arg;
+	token_keys_free(g->token_keys);
+	g->token_keys = k;
+}
+
+/* From the file now, and from the URI in the background when one is set. */
+static int setup_token_keys(struct gateway *g, const struct gw_conf *c)
+{
+	if (c->aad_jwks_file && load_token_keys(g, c) < 0)
+		return P2S_E_CONFIG;
+	if (c->aad_jwks_uri &&
+	    !(g->jwks = jwks_fetch_start(g->loop, c->aad_jwks_uri, keys_fetched, g)))
+		return -ENOMEM;
+	return 0;
+}
+
 static int setup_tun(struct gateway *g)
 {
 	g->tun_fd = tun_open(g->conf->tun_name, &g->tun_ifindex);
@@ -270,7 +289,7 @@ int gateway_init(struct gateway *g, struct gw_conf *conf, const char *conf_path)
 	if (r == 0)
 		r = setup_pools(g);
 	if (r == 0 && (conf->auth_types & AUTH_AAD))
-		r = load_token_keys(g, conf);
+		r = setup_token_keys(g, conf);
 	if (r == 0)
 		r = setup_tun(g);
 	if (r == 0 && (conf->radius_address || conf->radius_servers.n))
@@ -350,7 +369,7 @@ int gateway_reload(struct gateway *g)
 		return P2S_E_CONFIG;
 	}
 	ovpn_server_set_tls(g->ovpn, g->tls_ctx);
-	if ((n->auth_types & AUTH_AAD) && load_token_keys(g, n) < 0)
+	if ((n->auth_types & AUTH_AAD) && n->aad_jwks_file && load_token_keys(g, n) < 0)
 		log_err("reload: keeping the previous Entra ID signing keys");
 	/* Pools and listeners stay: keep their values so the running state and
 	 * the configuration describe the same gateway. */
@@ -371,6 +390,7 @@ void gateway_free(struct gateway *g)
 	ctl_stop(g->ctl);
 	ovpn_server_free(g->ovpn);
 	radius_client_free(g->radius);
+	jwks_fetch_stop(g->jwks);
 	token_keys_free(g->token_keys);
 	free(g->conn_first);
 	free(g->conn_n);

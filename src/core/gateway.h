@@ -18,6 +18,7 @@ struct ovpn_server;
 struct ctl;
 struct radius_client;
 struct token_keys;
+struct jwks_fetch;
 
 struct gateway {
 	struct ev_loop *loop;
@@ -44,7 +45,8 @@ struct gateway {
 	size_t *conn_first;
 	size_t *conn_n;
 	size_t n_conn;
-	struct token_keys *token_keys; /* Entra ID signing keys (aadJwksFile) */
+	struct token_keys *token_keys; /* Entra ID signing keys */
+	struct jwks_fetch *jwks;       /* keeps them fresh from aadJwksUri */
 };
 
 int gateway_init(struct gateway *g, struct gw_conf *conf, const char *conf_path);

@@ -9,7 +9,8 @@ cd "$(dirname "$0")"
 . lib/pki.sh
 LAB_CASES="token-accepted refuse-expired refuse-audience refuse-issuer refuse-tenant
 refuse-alg-none refuse-hs256 refuse-tampered refuse-unknown-kid good-session-survives
-group-eng-pool group-sales-pool group-cert-domain-pool group-default-pool groups-listed"
+group-eng-pool group-sales-pool group-cert-domain-pool group-default-pool groups-listed
+key-rollover"
 lab_require openvpn openssl python3 ping
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
@@ -39,7 +40,7 @@ write_conf() {
     "aadTenant": "https://login.microsoftonline.com/$TENANT",
     "aadIssuer": "https://sts.windows.net/$TENANT/",
     "aadAudience": "c632b3df-fb67-4d84-bdcf-b95ad541b5c8",
-    "aadJwksFile": "$D/issuer/jwks.json",
+    "aadJwksUri": "http://127.0.0.1:8080/jwks.json",
     "vngClientConnectionConfigurations": [
       {"name": "engPool", "vpnClientAddressPool": {"addressPrefixes": ["10.50.0.0/24"]}, "virtualNetworkGatewayPolicyGroups": [{"id": "eng"}]},
       {"name": "salesPool", "vpnClientAddressPool": {"addressPrefixes": ["10.51.0.0/24"]}, "virtualNetworkGatewayPolicyGroups": [{"id": "sales"}]},
@@ -121,11 +122,41 @@ sys.exit(0 if s.get("erin@contoso.com")=="eng" and s.get("sam@contoso.com")=="sa
 	fi
 }
 
+# The tenant rolls a new signing key: a token signed with it is refused until
+# the gateway refetches the JWKS, which the unknown kid itself triggers.
+rollover() {
+	$ISS init "$D/issuer2" --kid lab-key-2
+	token_client rolled1 --kid lab-key-2 --claims '{"upn": "roll@contoso.com"}'
+	sed -i "s|$D/issuer\b|$D/issuer2|" /dev/null
+	wait_until 10 log_has "$D/rolled1.log" "AUTH_FAILED"
+	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]))
+json.dump({"keys": a["keys"] + b["keys"]}, open(sys.argv[3], "w"))' \
+		"$D/issuer/jwks.json" "$D/issuer2/jwks.json" "$D/www/jwks.json.new"
+	mv "$D/www/jwks.json.new" "$D/www/jwks.json"
+	local t
+	for t in 1 2 3 4 5 6 7 8; do
+		printf 'AzureAD\n%s\n' "$(python3 lib/issuer.py token "$D/issuer2" --kid lab-key-2 --claims '{"upn": "roll@contoso.com"}')" >"$D/roll.pass"
+		spawn $NS_CLI "$D/roll$t.log" openvpn --config "$D/token.ovpn" --remote 192.0.2.1 443 \
+			--auth-user-pass "$D/roll.pass" --dev "tun-roll$t" --connect-retry-max 1 \
+			--route-nopull --verb 3 >/dev/null
+		if wait_until 8 log_has "$D/roll$t.log" "Initialization Sequence Completed|AUTH_FAILED" &&
+			log_has "$D/roll$t.log" "Initialization Sequence Completed"; then
+			pass key-rollover
+			return
+		fi
+		sleep 1
+	done
+	fail key-rollover "a token signed with the new key was still refused after the JWKS gained it"
+}
+
 main() {
 	lab_up
 	ip -n $NS_VNET route add 10.48.0.0/12 via 10.1.0.1
 	make_pki "$D/pki" "$CTL"
 	$ISS init "$D/issuer"
+	mkdir -p "$D/www" && cp "$D/issuer/jwks.json" "$D/www/"
+	spawn $NS_GW "$D/www.log" python3 -m http.server 8080 --bind 127.0.0.1 --directory "$D/www" >/dev/null
+	wait_until 10 listening $NS_GW tcp 8080
 	write_conf
 	spawn $NS_GW "$D/gw.log" "$GW" --config "$D/gw.json" >/dev/null
 	wait_until 10 listening $NS_GW tcp 443 || { fail token-accepted "gateway did not start: $(tail -n 5 "$D/gw.log")"; exit 1; }
@@ -133,6 +164,7 @@ main() {
 	(cd "$D" && python3 -m zipfile -e pkg.zip pkg)
 	# A token user's profile: the gateway's CA and tls-auth, a password, no certificate.
 	sed -e "/<cert>/,/<\/cert>/d" -e "/<key>/,/<\/key>/d" "$D/pkg/OpenVPN/vpnconfig.ovpn" >"$D/token.ovpn"
+	wait_until 10 log_has "$D/gw.log" "signing keys refreshed"
 	token_client good
 	if up good && run $NS_CLI ping -c 2 -W 2 -I tun-good 172.16.201.1 >/dev/null; then pass token-accepted
 	else fail token-accepted "the good token did not give a working tunnel: $(tail -n 4 "$D/good.log" | tr '\n' '|')"; fi
@@ -140,6 +172,7 @@ main() {
 	if run $NS_CLI ping -c 2 -W 2 -I tun-good 172.16.201.1 >/dev/null; then pass good-session-survives
 	else fail good-session-survives "the good session stopped passing traffic"; fi
 	groups
+	rollover
 	echo "--- gateway log (tail)"
 	tail -n 20 "$D/gw.log"
 	exit $LAB_FAILED

@@ -12,6 +12,7 @@
 
 #include "auth/policy.h"
 #include "auth/radius.h"
+#include "auth/jwks_fetch.h"
 #include "auth/token.h"
 #include "core/gateway.h"
 #include "internal.h"
@@ -137,8 +138,10 @@ static const char *token_login(struct ovpn_sess *os)
 	const struct gw_conf *c = gw->conf;
 	char tenant[64];
 	static char why_buf[200];
-	if (!gw->token_keys || !token_tenant_of(c->aad_tenant, tenant))
+	if (!token_tenant_of(c->aad_tenant, tenant))
 		return "Entra ID authentication is not set up";
+	if (!gw->token_keys)
+		return "the tenant's signing keys have not been fetched yet";
 	struct token_policy pol = {c->aad_issuer, c->aad_audience, tenant};
 	struct token_claims *tc = calloc(1, sizeof(*tc));
 	const char *why = NULL;
@@ -148,6 +151,8 @@ static const char *token_login(struct ovpn_sess *os)
 			   time(NULL), tc, &why) < 0) {
 		snprintf(why_buf, sizeof(why_buf), "access token refused: %s", why);
 		free(tc);
+		if (strncmp(why, "unknown signing key", 19) == 0)
+			jwks_fetch_unknown_kid(gw->jwks); /* keys may have rolled over */
 		return why_buf;
 	}
 	snprintf(os->s->user, sizeof(os->s->user), "%s", tc->user);

@@ -2,7 +2,7 @@
 """A test token issuer for the labs: an RSA key (made with the openssl CLI), its
 JWKS, and signed access tokens shaped like Entra ID's, good or deliberately bad.
 
-  issuer.py init DIR
+  issuer.py init DIR [--kid KID]
   issuer.py token DIR [--kid KID] [--alg RS256|HS256|none] [--tamper]
                       [--claims JSON]   (merged over good defaults)
 """
@@ -17,7 +17,7 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def init(d):
+def init(d, kid):
     os.makedirs(d, exist_ok=True)
     key = os.path.join(d, "key.pem")
     subprocess.run(["openssl", "genrsa", "-out", key, "2048"], check=True,
@@ -27,7 +27,7 @@ def init(d):
     out = subprocess.run(["openssl", "rsa", "-in", key, "-noout", "-modulus"],
                          check=True, capture_output=True, text=True).stdout
     n = bytes.fromhex(out.strip().split("=", 1)[1])
-    jwks = {"keys": [{"kty": "RSA", "use": "sig", "kid": "lab-key-1",
+    jwks = {"keys": [{"kty": "RSA", "use": "sig", "kid": kid,
                       "n": b64url(n), "e": b64url((65537).to_bytes(3, "big"))}]}
     with open(os.path.join(d, "jwks.json"), "w") as f:
         json.dump(jwks, f)
@@ -71,7 +71,7 @@ def main():
     p.add_argument("--tamper", action="store_true")
     a = p.parse_args()
     if a.cmd == "init":
-        init(a.dir)
+        init(a.dir, a.kid)
     else:
         print(token(a.dir, a.kid, a.alg, json.loads(a.claims), a.tamper))
 

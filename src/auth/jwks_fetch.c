@@ -1,0 +1,209 @@
+#define LOG_MODULE "jwks"
+
+#include "jwks_fetch.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/token.h"
+#include "lib/log.h"
+
+#define JWKS_MAX_BYTES (1 << 20)
+
+struct jwks_fetch {
+	struct ev_loop *loop;
+	char *uri;
+	jwks_keys_cb cb;
+	void *arg;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool want; /* a fetch is asked for */
+	bool stop;
+	char *body; /* the last fetched document, handed to the loop */
+	char error[256];
+	ev_async done;
+	ev_timer timer; /* the daily refresh and deferred unknown-kid refetches */
+	double last_fetch;
+};
+
+struct sink {
+	char *buf;
+	size_t len;
+};
+
+static size_t sink_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct sink *s = arg;
+	size_t add = size * n;
+	if (s->len + add > JWKS_MAX_BYTES)
+		return 0; /* too large: abort the transfer */
+	char *grown = realloc(s->buf, s->len + add + 1);
+	if (!grown)
+		return 0;
+	memcpy(grown + s->len, p, add);
+	s->buf = grown;
+	s->len += add;
+	s->buf[s->len] = 0;
+	return add;
+}
+
+static char *fetch_once(const char *uri, char *err, size_t errlen)
+{
+	struct sink s = {0};
+	CURL *c = curl_easy_init();
+	long status = 0;
+	CURLcode rc = CURLE_FAILED_INIT;
+	if (c) {
+		curl_easy_setopt(c, CURLOPT_URL, uri);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT, 15L);
+		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
+		rc = curl_easy_perform(c);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_cleanup(c);
+	}
+	if (rc != CURLE_OK || status != 200) {
+		snprintf(err, errlen, "%s",
+			 rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP status");
+		if (rc == CURLE_OK)
+			snprintf(err, errlen, "HTTP status %ld", status);
+		free(s.buf);
+		return NULL;
+	}
+	return s.buf;
+}
+
+static void *worker(void *arg)
+{
+	struct jwks_fetch *f = arg;
+	pthread_mutex_lock(&f->mu);
+	while (!f->stop) {
+		if (!f->want) {
+			pthread_cond_wait(&f->cv, &f->mu);
+			continue;
+		}
+		f->want = false;
+		pthread_mutex_unlock(&f->mu);
+		char err[256] = "";
+		char *body = fetch_once(f->uri, err, sizeof(err));
+		pthread_mutex_lock(&f->mu);
+		free(f->body);
+		f->body = body;
+		snprintf(f->error, sizeof(f->error), "%s", err);
+		ev_async_send(f->loop, &f->done);
+	}
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+static void ask(struct jwks_fetch *f)
+{
+	f->last_fetch = ev_now(f->loop);
+	pthread_mutex_lock(&f->mu);
+	f->want = true;
+	pthread_cond_signal(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+static void done_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct jwks_fetch *f = w->data;
+	pthread_mutex_lock(&f->mu);
+	char *body = f->body;
+	f->body = NULL;
+	char err[256];
+	snprintf(err, sizeof(err), "%s", f->error);
+	pthread_mutex_unlock(&f->mu);
+	const char *why = err;
+	struct token_keys *k = body ? token_keys_parse(body, &why) : NULL;
+	free(body);
+	if (!k) {
+		log_warn("fetching %s failed: %s; keeping the keys we have", f->uri, why);
+		return;
+	}
+	log_info("signing keys refreshed from %s", f->uri);
+	f->cb(f->arg, k);
+}
+
+static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	struct jwks_fetch *f = w->data;
+	ask(f);
+	ev_timer_set(w, JWKS_REFRESH_INTERVAL, 0);
+	ev_timer_start(loop, w);
+}
+
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+struct jwks_fetch *jwks_fetch_start(struct ev_loop *loop, const char *uri, jwks_keys_cb cb,
+				    void *arg)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, curl_init_once);
+	struct jwks_fetch *f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->loop = loop;
+	f->uri = strdup(uri);
+	f->cb = cb;
+	f->arg = arg;
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
+	ev_async_init(&f->done, done_cb);
+	f->done.data = f;
+	ev_async_start(loop, &f->done);
+	ev_timer_init(&f->timer, timer_cb, 0.0, 0);
+	f->timer.data = f;
+	ev_timer_start(loop, &f->timer); /* the first fetch at once */
+	if (pthread_create(&f->thread, NULL, worker, f) != 0) {
+		ev_timer_stop(loop, &f->timer);
+		ev_async_stop(loop, &f->done);
+		free(f->uri);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void jwks_fetch_unknown_kid(struct jwks_fetch *f)
+{
+	if (!f)
+		return;
+	double now = ev_now(f->loop), next = f->last_fetch + JWKS_MIN_INTERVAL;
+	double wait = next > now ? next - now : 0.0;
+	/* Never sooner than the rate limit, and never later than already planned. */
+	if (ev_timer_remaining(f->loop, &f->timer) > wait) {
+		ev_timer_stop(f->loop, &f->timer);
+		ev_timer_set(&f->timer, wait, 0);
+		ev_timer_start(f->loop, &f->timer);
+	}
+}
+
+void jwks_fetch_stop(struct jwks_fetch *f)
+{
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->mu);
+	f->stop = true;
+	pthread_cond_signal(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	pthread_join(f->thread, NULL);
+	ev_timer_stop(f->loop, &f->timer);
+	ev_async_stop(f->loop, &f->done);
+	free(f->body);
+	free(f->uri);
+	free(f);
+}
