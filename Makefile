@@ -24,8 +24,10 @@ asan: deps
 	@test -f $(ASAN_BUILD)/build.ninja || meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 	ninja -C $(ASAN_BUILD)
 
+# Unit tests, replays and every lab with the sanitizer build of the daemon:
+# a report in any log fails the run.
 check-asan: asan
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 meson test -C $(ASAN_BUILD) --print-errorlogs
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run-all.sh $(ASAN_BUILD)
 
 # libFuzzer harnesses, for running fuzz campaigns (clang).
 fuzzers: deps
