@@ -219,6 +219,13 @@ static int setup_trust(struct gateway *g, const struct gw_conf *c)
 	return 0;
 }
 
+static void stop_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	ev_break(loop, EVBREAK_ALL);
+}
+
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	(void)revents;
@@ -227,8 +234,20 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 		gateway_reload(g);
 		return;
 	}
-	log_info("signal %d: shutting down", w->signum);
-	ev_break(loop, EVBREAK_ALL);
+	if (g->stopping) {
+		ev_break(loop, EVBREAK_ALL); /* a second signal: now */
+		return;
+	}
+	log_info("signal %d: shutting down; telling %u client(s) to reconnect later", w->signum,
+		 g->reg.count);
+	g->stopping = true;
+	/* Clients get RESTART (they reconnect to whatever answers next) and RADIUS
+	 * users an accounting Stop; a second later the loop ends. */
+	for (struct session *s = g->reg.head; s; s = s->next)
+		s->ops->disconnect(s, "the gateway is shutting down");
+	ev_timer_init(&g->stop_timer, stop_cb, g->reg.count ? 1.2 : 0.0, 0);
+	g->stop_timer.data = g;
+	ev_timer_start(loop, &g->stop_timer);
 }
 
 static void setup_signals(struct gateway *g)

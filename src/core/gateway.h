@@ -40,6 +40,8 @@ struct gateway {
 	struct ctl *ctl;
 	ev_signal sig_hup, sig_int, sig_term;
 	unsigned admitted_ovpn;
+	bool stopping;
+	ev_timer stop_timer;
 	/* Pool ranges: the main pool's first, then each client connection
 	 * configuration's (vngClientConnectionConfigurations[k]). */
 	size_t *conn_first;

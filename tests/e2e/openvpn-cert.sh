@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 LAB_CASES="check-config tcp-address tcp-route tcp-ping tcp-iperf-up tcp-iperf-down udp-address
 udp-ping udp-iperf-up udp-iperf-down refuse-other-root refuse-revoked refuse-expired
 refuse-no-clientauth refuse-no-tls-auth good-session-survives sstp-hello-closed
-revoke-live renegotiation connection-cap profile-xml"
+revoke-live renegotiation connection-cap profile-xml graceful-shutdown"
 lab_require openvpn iperf3 openssl python3 ping xmllint
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
@@ -191,7 +191,7 @@ main() {
 	write_conf "$D/gw.json"
 	check_config
 	spawn $NS_VNET "$D/iperf.log" iperf3 -s >/dev/null
-	spawn $NS_GW "$D/gw.log" "$GW" --config "$D/gw.json" >/dev/null
+	GW_PID=$(spawn $NS_GW "$D/gw.log" "$GW" --config "$D/gw.json")
 	if ! wait_until 10 listening $NS_GW tcp 443 || ! wait_until 5 listening $NS_GW udp 1194; then
 		fail tcp-address "the gateway did not listen: $(tail -n 5 "$D/gw.log")"
 		exit 1
@@ -217,6 +217,10 @@ main() {
 	revoke_live
 	renegotiation
 	connection_cap
+	# Stopping the gateway tells connected clients to reconnect (RESTART).
+	kill "$GW_PID"
+	if wait_until 5 log_has "$D/alice.log" "server-pushed-connection-reset"; then pass graceful-shutdown
+	else fail graceful-shutdown "alice was not told to reconnect when the gateway stopped"; fi
 	echo "--- gateway log (tail)"
 	tail -n 25 "$D/gw.log"
 	exit $LAB_FAILED

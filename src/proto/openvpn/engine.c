@@ -474,7 +474,8 @@ static void sess_disconnect(struct session *s, const char *reason)
 		ks_flush(os, ks);
 	}
 	if (os->term_cause == RAD_TERM_LOST_CARRIER)
-		os->term_cause = RAD_TERM_ADMIN_RESET;
+		os->term_cause =
+			os->srv->gw->stopping ? RAD_TERM_NAS_REQUEST : RAD_TERM_ADMIN_RESET;
 	ovpn_sess_close(os, reason);
 	os->close_at = ovpn_now(os->srv) + 1.0;
 }
