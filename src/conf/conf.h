@@ -40,6 +40,11 @@ struct prefix_list {
 	size_t n;
 };
 
+struct ip_list {
+	uint32_t *v; /* host byte order */
+	size_t n;
+};
+
 struct conf_ipsec_policy {
 	uint32_t sa_lifetime_seconds;
 	uint32_t sa_data_size_kb;
@@ -103,6 +108,7 @@ struct gw_conf {
 	bool active_active;
 	uint32_t max_connections;
 	struct prefix_list vnet;
+	struct ip_list dns_servers;
 	struct prefix_list routes;
 	struct prefix_list pools;
 	unsigned protocols;

@@ -50,7 +50,9 @@ static const struct conf_field openvpn_fields[] = {
 	{NULL}};
 
 static const struct conf_field vnet_fields[] = {
-	{"addressSpace", F_CIDRS, G(vnet), .doc = "prefixes of the virtual network"}, {NULL}};
+	{"addressSpace", F_CIDRS, G(vnet), .doc = "prefixes of the virtual network"},
+	{"dnsServers", F_IPS, G(dns_servers), .doc = "DNS servers pushed to clients"},
+	{NULL}};
 
 static const struct conf_field routes_fields[] = {
 	{"addressPrefixes", F_CIDRS, G(routes), .doc = "further prefixes pushed to clients"},

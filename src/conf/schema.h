@@ -19,6 +19,7 @@ enum field_type {
 	F_ARRAY,  /* array of objects: CONF_ARRAY of .elem_size elements */
 	F_CIDRS,  /* array of IPv4 CIDR strings -> struct prefix_list */
 	F_FLAGS,  /* array of names from .flags -> bitmask */
+	F_IPS,	  /* array of IPv4 address strings -> struct ip_list */
 };
 
 struct field_flag {

@@ -1,4 +1,5 @@
 /* Loads JSON into configuration structures by walking the schema tables. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,31 @@ static void set_cidrs(json_t *v, const char *path, const struct conf_field *f, v
 					"with no host bits set");
 		else
 			pl->n++;
+	}
+}
+
+static void set_ips(json_t *v, const char *path, const struct conf_field *f, void *base,
+		    struct conf_errors *e)
+{
+	struct ip_list *l = AT(base, f->off);
+	if (!json_is_array(v)) {
+		conf_errors_add(e, path, "must be an array of IPv4 addresses");
+		return;
+	}
+	free(l->v);
+	l->n = 0;
+	l->v = calloc(json_array_size(v) + 1, sizeof(*l->v));
+	size_t i;
+	json_t *it;
+	json_array_foreach(v, i, it)
+	{
+		char p[512];
+		struct in_addr a;
+		snprintf(p, sizeof(p), "%s[%zu]", path, i);
+		if (!json_is_string(it) || inet_pton(AF_INET, json_string_value(it), &a) != 1)
+			conf_errors_add(e, p, "must be an IPv4 address such as 10.1.0.4");
+		else
+			l->v[l->n++] = ntohl(a.s_addr);
 	}
 }
 
@@ -222,6 +248,7 @@ static void walk_field(json_t *v, const struct conf_field *f, const char *path, 
 	case F_ARRAY: set_array(v, path, f, base, e); break;
 	case F_CIDRS: set_cidrs(v, path, f, base, e); break;
 	case F_FLAGS: set_flags(v, path, f, base, e); break;
+	case F_IPS: set_ips(v, path, f, base, e); break;
 	}
 }
 
@@ -311,6 +338,11 @@ void conf_free_fields(const struct conf_field *table, void *base)
 			break;
 		case F_OBJECT: conf_free_fields(f->sub, AT(base, f->off)); break;
 		case F_ARRAY: conf_free_array(f, base); break;
+		case F_IPS:
+			free(((struct ip_list *)AT(base, f->off))->v);
+			((struct ip_list *)AT(base, f->off))->v = NULL;
+			((struct ip_list *)AT(base, f->off))->n = 0;
+			break;
 		case F_CIDRS:
 			free(((struct prefix_list *)AT(base, f->off))->v);
 			((struct prefix_list *)AT(base, f->off))->v = NULL;
@@ -323,10 +355,16 @@ void conf_free_fields(const struct conf_field *table, void *base)
 
 const char *conf_type_name(const struct conf_field *f)
 {
-	static const char *const names[] = {
-		"string",	 "string (secret)",  "port",
-		"integer",	 "boolean",	     "string",
-		"object",	 "array of objects", "array of CIDR strings",
-		"array of names"};
+	static const char *const names[] = {"string",
+					    "string (secret)",
+					    "port",
+					    "integer",
+					    "boolean",
+					    "string",
+					    "object",
+					    "array of objects",
+					    "array of CIDR strings",
+					    "array of names",
+					    "array of IPv4 addresses"};
 	return names[f->type];
 }

@@ -7,7 +7,7 @@ BUILD=$(realpath "${1:-build}")
 cd "$(dirname "$0")"
 . lib/netns.sh
 . lib/pki.sh
-LAB_CASES="check-config tcp-address tcp-route tcp-ping tcp-iperf-up tcp-iperf-down udp-address
+LAB_CASES="check-config tcp-address tcp-route tcp-dns tcp-ping tcp-iperf-up tcp-iperf-down udp-address
 udp-ping udp-iperf-up udp-iperf-down refuse-other-root refuse-revoked refuse-expired
 refuse-no-clientauth refuse-no-tls-auth good-session-survives sstp-hello-closed
 revoke-live renegotiation connection-cap profile-xml graceful-shutdown"
@@ -26,7 +26,7 @@ write_conf() { # write_conf FILE [extra JSON members at the root]
   "listen": {"address": "0.0.0.0", "tcpPort": 443, "udpPort": 1194},
   "serverCertificate": {"certFile": "$D/pki/server.crt", "keyFile": "$D/pki/server.key"},
   "openvpn": {"tlsAuthKeyFile": "$D/pki/ta.key", "renegotiateSeconds": 10},
-  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"]},
+  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"], "dnsServers": ["10.1.0.4"]},
   "customRoutes": {"addressPrefixes": []},
   "vpnClientConfiguration": {
     "vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
@@ -108,6 +108,8 @@ positive() { # positive PREFIX NAME: address, route, ping, iperf3 both ways
 	if [ "$p" = tcp ]; then
 		if ip -n "$(ns_of "$n")" route show 10.1.0.0/16 | grep -q "tun-$n"; then pass tcp-route
 		else fail tcp-route "expected a route to 10.1.0.0/16 via tun-$n, got: $(ip -n $NS_CLI route | tr '\n' ';')"; fi
+		if log_has "$D/$n.log" "PUSH_REPLY.*dhcp-option DNS 10.1.0.4"; then pass tcp-dns
+		else fail tcp-dns "the push reply carries no 'dhcp-option DNS 10.1.0.4'"; fi
 	fi
 	if run "$(ns_of "$n")" ping -c 3 -W 2 10.1.0.10 >/dev/null; then pass "$p-ping"
 	else fail "$p-ping" "no reply from 10.1.0.10 through tun-$n"; fi

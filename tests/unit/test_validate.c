@@ -190,6 +190,9 @@ static const struct rule_case cases[] = {
 	 "\"virtualNetworkGatewayPolicyGroups\":[{\"id\":\"nope\"}]}]",
 	 CC "vngClientConnectionConfigurations[0].virtualNetworkGatewayPolicyGroups[0].id:"},
 	{"port range", "listen.tcpPort", "70000", "listen.tcpPort:"},
+	{"DNS servers ok", "virtualNetwork.dnsServers", "[\"10.1.0.4\", \"168.63.129.16\"]", NULL},
+	{"DNS server not an address", "virtualNetwork.dnsServers", "[\"10.1.0\"]",
+	 "virtualNetwork.dnsServers[0]:"},
 	{"ARM properties form", "properties", "{\"activeActive\":false}", NULL},
 };
 

@@ -249,6 +249,8 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 		.iv_ncp = os->pi.iv_ncp,
 		.push_mtu = os->pi.has_mtu,
 		.auth_token = os->auth_token,
+		.dns = c->dns_servers.v,
+		.n_dns = c->dns_servers.n,
 	};
 	static char msgs[8][PUSH_MSG_MAX];
 	int n = ovpn_push_reply_build(&pp, msgs, 8);

@@ -116,6 +116,10 @@ static void collect_options(const struct ovpn_push_params *p, struct optlist *l)
 		opt_add(l, "key-derivation tls-ekm");
 	if (p->push_mtu)
 		opt_add(l, "tun-mtu 1500");
+	for (size_t i = 0; i < p->n_dns; i++) {
+		ip4_str(p->dns[i], a);
+		opt_add(l, "dhcp-option DNS %s", a);
+	}
 	if (p->auth_token)
 		opt_add(l, "auth-token %s", p->auth_token);
 }

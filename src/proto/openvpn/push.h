@@ -28,6 +28,8 @@ struct ovpn_push_params {
 	int iv_ncp;
 	bool push_mtu;
 	const char *auth_token; /* NULL: none */
+	const uint32_t *dns;
+	size_t n_dns;
 };
 
 #define PUSH_MSG_MAX 1024 /* each message stays within the client's read buffer */
