@@ -11,11 +11,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: p2sgw [--config FILE] [--check-config] [--log-level LEVEL]\n"
+	fprintf(f, "usage: p2sgw [--config FILE] [--check-config] [--log-level LEVEL] "
+		   "[--state-dir DIR]\n"
 		   "  Runs the point-to-site VPN gateway in the foreground, logging to stderr.\n"
 		   "  Without --config it runs the embedded default configuration.\n"
 		   "  --check-config  validate the configuration and exit (0 = valid)\n"
-		   "  --log-level     error, warn, info or debug (overrides logLevel)\n");
+		   "  --log-level     error, warn, info or debug (overrides logLevel)\n"
+		   "  --state-dir     overrides stateDirectory (and the control socket in it)\n");
 }
 
 static struct gw_conf *load(const char *path)
@@ -36,15 +38,17 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
 					     {"check-config", no_argument, NULL, 'n'},
 					     {"log-level", required_argument, NULL, 'l'},
+					     {"state-dir", required_argument, NULL, 's'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	const char *path = NULL, *level = NULL;
+	const char *path = NULL, *level = NULL, *state = NULL;
 	int check = 0, o;
-	while ((o = getopt_long(argc, argv, "c:nl:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "c:nl:s:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': path = optarg; break;
 		case 'n': check = 1; break;
 		case 'l': level = optarg; break;
+		case 's': state = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -60,6 +64,10 @@ int main(int argc, char **argv)
 	if (level) {
 		free(conf->log_level);
 		conf->log_level = strdup(level);
+	}
+	if (state) {
+		free(conf->state_dir);
+		conf->state_dir = strdup(state);
 	}
 	struct gateway g;
 	int r = gateway_init(&g, conf, path);

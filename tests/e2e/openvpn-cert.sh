@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 LAB_CASES="check-config tcp-address tcp-route tcp-dns tcp-ping tcp-iperf-up tcp-iperf-down udp-address
 udp-ping udp-iperf-up udp-iperf-down refuse-other-root refuse-revoked refuse-expired
 refuse-no-clientauth refuse-no-tls-auth good-session-survives sstp-hello-closed
-revoke-live renegotiation connection-cap profile-xml graceful-shutdown"
+revoke-live renegotiation connection-cap profile-xml graceful-shutdown embedded-default"
 lab_require openvpn iperf3 openssl python3 ping xmllint
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
@@ -187,6 +187,26 @@ connection_cap() {
 	fi
 }
 
+# What make run does: no configuration, the gateway's own PKI and a demo
+# client profile, which the real client then uses as printed.
+embedded_default() {
+	local pid prof
+	pid=$(spawn $NS_GW "$D/demo.log" "$GW" --state-dir "$D/demo")
+	if ! wait_until 15 log_has "$D/demo.log" "demo client profile: "; then
+		fail embedded-default "no demo profile announced: $(tail -n 3 "$D/demo.log" | tr '\n' '|')"
+		return
+	fi
+	prof=$(sed -n 's/.*demo client profile: //p' "$D/demo.log")
+	spawn $NS_CLI "$D/democli.log" openvpn --config "$prof" --remote 192.0.2.1 443 \
+		--dev tun-demo --route-nopull --verb 3 >/dev/null
+	if up democli && run $NS_CLI ping -c 2 -W 2 -I tun-demo 172.16.201.1 >/dev/null; then
+		pass embedded-default
+	else
+		fail embedded-default "the demo client did not get a working tunnel"
+	fi
+	stop_pid "$pid"
+}
+
 main() {
 	lab_up
 	make_pki "$D/pki" "$CTL"
@@ -223,6 +243,8 @@ main() {
 	kill "$GW_PID"
 	if wait_until 5 log_has "$D/alice.log" "server-pushed-connection-reset"; then pass graceful-shutdown
 	else fail graceful-shutdown "alice was not told to reconnect when the gateway stopped"; fi
+	wait_until 5 sh -c "! kill -0 $GW_PID"
+	embedded_default
 	echo "--- gateway log (tail)"
 	tail -n 25 "$D/gw.log"
 	exit $LAB_FAILED
