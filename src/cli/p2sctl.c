@@ -148,29 +148,34 @@ static void show_table(json_t *j)
 	       json_integer_value(json_object_get(j, "freePoolAddresses")));
 }
 
-static int cmd_gateway_show(const struct opts *o, const struct args *a)
+/* Asks the gateway; prints its reply as JSON with --output json, else with
+ * table(), or the line done when the reply carries nothing to show. */
+static int ask_render(const struct opts *o, const char *req, void (*table)(json_t *),
+		      const char *done)
 {
-	(void)a;
 	json_t *j;
-	if (cli_ask(o, "show", &j, false))
+	if (cli_ask(o, req, &j, false))
 		return 1;
 	if (strcmp(o->output, "json") == 0)
 		cli_print_json(j);
+	else if (table)
+		table(j);
 	else
-		show_table(j);
+		printf("%s\n", done);
 	json_decref(j);
 	return 0;
+}
+
+static int cmd_gateway_show(const struct opts *o, const struct args *a)
+{
+	(void)a;
+	return ask_render(o, "show", show_table, NULL);
 }
 
 static int cmd_gateway_reload(const struct opts *o, const struct args *a)
 {
 	(void)a;
-	json_t *j;
-	if (cli_ask(o, "reload", &j, false))
-		return 1;
-	printf("configuration reloaded\n");
-	json_decref(j);
-	return 0;
+	return ask_render(o, "reload", NULL, "configuration reloaded");
 }
 
 static void session_row(json_t *s)
@@ -185,23 +190,19 @@ static void session_row(json_t *s)
 	       json_integer_value(json_object_get(s, "egressBytes")));
 }
 
+static void sessions_table(json_t *j)
+{
+	printf("%-46s %-28s %-16s %-22s %-15s %12s %12s\n", "ID", "USER", "GROUP", "PUBLIC ADDRESS",
+	       "VPN ADDRESS", "IN BYTES", "OUT BYTES");
+	size_t i;
+	json_t *s;
+	json_array_foreach(j, i, s) session_row(s);
+}
+
 static int cmd_session_list(const struct opts *o, const struct args *a)
 {
 	(void)a;
-	json_t *j;
-	if (cli_ask(o, "sessions", &j, false))
-		return 1;
-	if (strcmp(o->output, "json") == 0) {
-		cli_print_json(j);
-	} else {
-		printf("%-46s %-28s %-16s %-22s %-15s %12s %12s\n", "ID", "USER", "GROUP",
-		       "PUBLIC ADDRESS", "VPN ADDRESS", "IN BYTES", "OUT BYTES");
-		size_t i;
-		json_t *s;
-		json_array_foreach(j, i, s) session_row(s);
-	}
-	json_decref(j);
-	return 0;
+	return ask_render(o, "sessions", sessions_table, NULL);
 }
 
 static int cmd_session_disconnect(const struct opts *o, const struct args *a)
@@ -209,14 +210,10 @@ static int cmd_session_disconnect(const struct opts *o, const struct args *a)
 	const char *id = arg_need(a, "--id");
 	if (!id)
 		return 2;
-	char req[300];
+	char req[300], done[320];
 	snprintf(req, sizeof(req), "disconnect %s", id);
-	json_t *j;
-	if (cli_ask(o, req, &j, false))
-		return 1;
-	printf("disconnected %s\n", id);
-	json_decref(j);
-	return 0;
+	snprintf(done, sizeof(done), "disconnected %s", id);
+	return ask_render(o, req, NULL, done);
 }
 
 static const struct command commands[] = {
