@@ -27,13 +27,19 @@ static const char *ca_der_problem(const uint8_t *der, size_t len)
 	return ca < 1 ? "is not a CA certificate (basicConstraints CA:TRUE is required)" : NULL;
 }
 
+static void require_name(const char *list, size_t i, const char *name, struct conf_errors *e)
+{
+	char p[160];
+	if (name && name[0])
+		return;
+	snprintf(p, sizeof(p), "%s[%zu].name", list, i);
+	conf_errors_add(e, p, "is required and must be a non-empty string");
+}
+
 static void decode_root(struct conf_root_cert *r, size_t i, struct conf_errors *e)
 {
 	char p[160];
-	if (!r->name || !r->name[0]) {
-		snprintf(p, sizeof(p), ROOTS "[%zu].name", i);
-		conf_errors_add(e, p, "is required and must be a non-empty string");
-	}
+	require_name(ROOTS, i, r->name, e);
 	snprintf(p, sizeof(p), ROOTS "[%zu].publicCertData", i);
 	if (!r->public_cert_data) {
 		conf_errors_add(e, p, "is required: base64 of the root's DER certificate");
@@ -54,10 +60,7 @@ static void decode_root(struct conf_root_cert *r, size_t i, struct conf_errors *
 static void decode_revoked(struct conf_revoked *r, size_t i, struct conf_errors *e)
 {
 	char p[160];
-	if (!r->name || !r->name[0]) {
-		snprintf(p, sizeof(p), REVOKED "[%zu].name", i);
-		conf_errors_add(e, p, "is required and must be a non-empty string");
-	}
+	require_name(REVOKED, i, r->name, e);
 	snprintf(p, sizeof(p), REVOKED "[%zu].thumbprint", i);
 	if (!r->thumbprint || hex_decode(r->thumbprint, r->sha1, sizeof(r->sha1)) != 20)
 		conf_errors_add(e, p, "must be the certificate's SHA-1 thumbprint: 40 hex digits");
