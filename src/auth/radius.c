@@ -49,6 +49,8 @@ struct radius_req {
 	struct radius_acct acct;
 	char *strs[6];
 	uint8_t class_copy[253];
+	uint8_t eap_copy[RADIUS_EAP_MAX];
+	uint8_t state_copy[253];
 };
 
 struct radius_client {
@@ -192,6 +194,10 @@ static int build_auth(struct radius_req *q, const struct radius_server *s)
 	rad_add_str(&b, RAD_USER_NAME, q->spec.user);
 	if (q->spec.password && rad_add_password(&b, q->spec.password, s->secret) < 0)
 		return -EINVAL;
+	if (q->spec.eap_len)
+		rad_add_eap(&b, q->spec.eap, q->spec.eap_len);
+	if (q->spec.state_len)
+		rad_add(&b, RAD_STATE, q->spec.state, q->spec.state_len);
 	rad_add_u32(&b, RAD_SERVICE_TYPE, 2); /* Framed */
 	if (q->spec.called_station)
 		rad_add_str(&b, RAD_CALLED_STATION_ID, q->spec.called_station);
@@ -338,6 +344,18 @@ struct radius_req *radius_auth(struct radius_client *rc, const struct radius_aut
 	q->spec.calling_station = q->strs[2] = dup_or_null(r->calling_station);
 	q->spec.called_station = q->strs[3] = dup_or_null(r->called_station);
 	q->spec.session_id = q->strs[4] = dup_or_null(r->session_id);
+	if (r->eap_len > sizeof(q->eap_copy) || r->state_len > sizeof(q->state_copy)) {
+		req_free(q);
+		return NULL;
+	}
+	if (r->eap_len)
+		memcpy(q->eap_copy, r->eap, r->eap_len);
+	if (r->state_len)
+		memcpy(q->state_copy, r->state, r->state_len);
+	q->spec.eap = q->eap_copy;
+	q->spec.eap_len = r->eap_len;
+	q->spec.state = q->state_copy;
+	q->spec.state_len = r->state_len;
 	int idx = pick_server(rc, 0, ev_now(rc->loop));
 	if (idx < 0 || start_on_server(q, idx) < 0) {
 		req_free(q);
@@ -387,7 +405,20 @@ static uint32_t u32_of(const struct rad_attr *a)
 			   : 0;
 }
 
-static void read_attrs(const uint8_t *p, size_t n, struct radius_result *res)
+/* MS-MPPE-Send/Recv-Key, decrypted with the request's authenticator. */
+static void read_mppe(const struct rad_attr *a, const struct radius_req *q,
+		      struct radius_result *res)
+{
+	bool send = a->vtype == RAD_MS_MPPE_SEND_KEY;
+	uint8_t *key = send ? res->mppe_send : res->mppe_recv;
+	size_t len = sizeof(res->mppe_send);
+	const char *secret = q->rc->servers[q->server].secret;
+	if (rad_mppe_decrypt(a->val, a->len, secret, q->auth, key, &len) == 0)
+		*(send ? &res->mppe_send_len : &res->mppe_recv_len) = len;
+}
+
+static void read_attrs(const uint8_t *p, size_t n, const struct radius_req *q,
+		       struct radius_result *res)
 {
 	struct rad_iter it;
 	struct rad_attr a;
@@ -405,6 +436,12 @@ static void read_attrs(const uint8_t *p, size_t n, struct radius_result *res)
 		} else if (a.type == RAD_STATE && a.len <= sizeof(res->state)) {
 			memcpy(res->state, a.val, a.len);
 			res->state_len = a.len;
+		} else if (a.type == RAD_EAP_MESSAGE && res->eap_len + a.len <= sizeof(res->eap)) {
+			memcpy(res->eap + res->eap_len, a.val, a.len); /* fragments, in order */
+			res->eap_len += a.len;
+		} else if (a.vendor == RAD_VENDOR_MICROSOFT &&
+			   (a.vtype == RAD_MS_MPPE_SEND_KEY || a.vtype == RAD_MS_MPPE_RECV_KEY)) {
+			read_mppe(&a, q, res);
 		} else if (a.vendor == RAD_VENDOR_MICROSOFT && a.vtype == RAD_MS_AZURE_POLICY_ID)
 			copy_text(res->policy_id, sizeof(res->policy_id), &a);
 	}
@@ -438,8 +475,9 @@ static void reply_in(struct radius_client *rc, const uint8_t *p, size_t n,
 	if (access != (p[0] != RAD_ACCOUNTING_RESPONSE))
 		return; /* a reply of the wrong kind for this id */
 	if (access)
-		read_attrs(p, n, &res);
+		read_attrs(p, n, q, &res);
 	finish(q, &res);
+	OPENSSL_cleanse(&res, sizeof(res)); /* MPPE keys */
 }
 
 static void read_cb(struct ev_loop *loop, ev_io *w, int revents)

@@ -17,6 +17,8 @@ struct radius_req;
 
 enum radius_status { RADIUS_ACCEPT, RADIUS_REJECT, RADIUS_CHALLENGE, RADIUS_TIMEOUT };
 
+#define RADIUS_EAP_MAX 4096
+
 struct radius_result {
 	enum radius_status status;
 	uint32_t framed_ip;	  /* 0 = none, or the NAS chooses */
@@ -27,6 +29,11 @@ struct radius_result {
 	char policy_id[254]; /* MS-Azure-Policy-ID: the user's group */
 	uint8_t state[253];
 	size_t state_len;
+	uint8_t eap[RADIUS_EAP_MAX]; /* EAP-Message attributes, joined */
+	size_t eap_len;
+	uint8_t mppe_send[64]; /* MS-MPPE keys, decrypted (EAP: the MSK halves) */
+	uint8_t mppe_recv[64];
+	size_t mppe_send_len, mppe_recv_len;
 	const char *server; /* which server answered, for the log */
 };
 
@@ -35,7 +42,11 @@ typedef void (*radius_cb)(void *arg, const struct radius_result *res);
 /* What describes one user's request, kept to rebuild it for another server. */
 struct radius_auth_req {
 	const char *user;
-	const char *password;	     /* PAP */
+	const char *password; /* PAP, or NULL */
+	const uint8_t *eap;   /* an EAP packet to pass through, or NULL */
+	size_t eap_len;
+	const uint8_t *state; /* State from the Access-Challenge answered */
+	size_t state_len;
 	const char *calling_station; /* client public address */
 	const char *called_station;  /* gateway address */
 	const char *session_id;	     /* Acct-Session-Id */
