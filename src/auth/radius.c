@@ -20,6 +20,7 @@
 #define MAX_SERVERS	 2
 #define DEAD_SECONDS	 30.0
 #define RETRANSMIT_EVERY 3.0
+#define PROBE_EVERY	 5.0 /* Status-Server to a dead server (RFC 5997) */
 
 struct radius_server {
 	union sockaddr_any addr;
@@ -28,11 +29,15 @@ struct radius_server {
 	char *secret;
 	uint32_t score;
 	double dead_until;
+	double last_answer; /* a request lost before then does not make it dead */
+	ev_timer probe;
+	struct radius_client *rc;
 };
 
 struct radius_req {
 	struct radius_client *rc;
 	bool accounting;
+	bool probe; /* a Status-Server: answers revive the server, silence is fine */
 	bool cancelled;
 	uint8_t id;
 	uint8_t auth[RAD_AUTH_LEN];
@@ -100,6 +105,7 @@ static void order_servers(struct radius_client *rc)
 }
 
 static void read_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void probe_cb(struct ev_loop *loop, ev_timer *w, int revents);
 
 struct radius_client *radius_client_new(struct ev_loop *loop, const struct gw_conf *c)
 {
@@ -115,6 +121,11 @@ struct radius_client *radius_client_new(struct ev_loop *loop, const struct gw_co
 				 c->radius_servers.v[i].secret, c->radius_servers.v[i].score) == 0)
 			rc->n++;
 	order_servers(rc);
+	for (int i = 0; i < rc->n; i++) {
+		rc->servers[i].rc = rc;
+		ev_timer_init(&rc->servers[i].probe, probe_cb, PROBE_EVERY, PROBE_EVERY);
+		rc->servers[i].probe.data = &rc->servers[i];
+	}
 	rc->timeout = c->radius_timeout_sec;
 	snprintf(rc->nas_id, sizeof(rc->nas_id), "%s", c->name);
 	rc->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -154,8 +165,10 @@ void radius_client_free(struct radius_client *rc)
 		ev_io_stop(rc->loop, &rc->io);
 		close(rc->fd);
 	}
-	for (int i = 0; i < rc->n; i++)
+	for (int i = 0; i < rc->n; i++) {
+		ev_timer_stop(rc->loop, &rc->servers[i].probe);
 		free(rc->servers[i].secret);
+	}
 	free(rc);
 }
 
@@ -183,6 +196,21 @@ static void add_common(struct rad_builder *b, struct radius_client *rc, const ch
 		rad_add_str(b, RAD_CALLING_STATION_ID, calling);
 	if (session_id)
 		rad_add_str(b, RAD_ACCT_SESSION_ID, session_id);
+}
+
+static int build_probe(struct radius_req *q, const struct radius_server *s)
+{
+	struct rad_builder b;
+	RAND_bytes(q->auth, sizeof(q->auth));
+	rad_begin(&b, RAD_STATUS_SERVER, q->id, q->auth);
+	rad_add_message_authenticator(&b);
+	rad_add_str(&b, RAD_NAS_IDENTIFIER, q->rc->nas_id);
+	int n = rad_finish(&b, s->secret);
+	if (n > 0) {
+		memcpy(q->pkt, b.buf, (size_t)n);
+		q->len = (size_t)n;
+	}
+	return n < 0 ? n : 0;
 }
 
 static int build_auth(struct radius_req *q, const struct radius_server *s)
@@ -272,7 +300,9 @@ static int start_on_server(struct radius_req *q, int idx)
 	q->server = idx;
 	q->servers_tried++;
 	q->server_started = ev_now(rc->loop);
-	int r = q->accounting ? build_acct(q, &rc->servers[idx]) : build_auth(q, &rc->servers[idx]);
+	int r = q->probe	? build_probe(q, &rc->servers[idx])
+		: q->accounting ? build_acct(q, &rc->servers[idx])
+				: build_auth(q, &rc->servers[idx]);
 	if (r < 0)
 		return r;
 	transmit(q);
@@ -289,6 +319,26 @@ static void finish(struct radius_req *q, struct radius_result *res)
 	req_free(q);
 }
 
+static void mark_dead(struct radius_client *rc, struct radius_server *s, double now)
+{
+	if (s->dead_until <= now) {
+		log_warn("server %s did not answer within %.0f s; marked dead, probing it every "
+			 "%.0f s",
+			 s->name, rc->timeout, PROBE_EVERY);
+		ev_timer_start(rc->loop, &s->probe);
+	}
+	s->dead_until = now + DEAD_SECONDS;
+}
+
+static void mark_alive(struct radius_client *rc, struct radius_server *s)
+{
+	if (ev_is_active(&s->probe)) {
+		log_info("server %s answers again", s->name);
+		ev_timer_stop(rc->loop, &s->probe);
+	}
+	s->dead_until = 0;
+}
+
 static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)revents;
@@ -299,11 +349,13 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		transmit(q); /* identical bytes: the server spots the duplicate */
 		return;
 	}
+	if (q->probe) {
+		req_free(q); /* still silent; the next probe comes from the server's timer */
+		return;
+	}
 	struct radius_server *s = &rc->servers[q->server];
-	if (s->dead_until <= now)
-		log_warn("server %s did not answer within %.0f s; marked dead for %.0f s", s->name,
-			 rc->timeout, DEAD_SECONDS);
-	s->dead_until = now + DEAD_SECONDS;
+	if (s->last_answer < q->server_started)
+		mark_dead(rc, s, now);
 	int next = q->servers_tried < rc->n ? pick_server(rc, (q->server + 1) % rc->n, now) : -1;
 	if (next >= 0 && next != q->server && start_on_server(q, next) == 0)
 		return;
@@ -362,6 +414,19 @@ struct radius_req *radius_auth(struct radius_client *rc, const struct radius_aut
 		return NULL;
 	}
 	return q;
+}
+
+static void probe_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct radius_server *s = w->data;
+	struct radius_req *q = req_new(s->rc);
+	if (!q)
+		return;
+	q->probe = true;
+	if (start_on_server(q, (int)(s - s->rc->servers)) < 0)
+		req_free(q);
 }
 
 void radius_cancel(struct radius_req *q)
@@ -457,14 +522,19 @@ static void reply_in(struct radius_client *rc, const uint8_t *p, size_t n,
 	if (!sockaddr_equal(from, q->accounting ? &s->acct_addr : &s->addr))
 		return;
 	bool access = !q->accounting;
-	int r = rad_verify_reply(p, n, q->auth, s->secret, access);
+	int r = rad_verify_reply(p, n, q->auth, s->secret, access && !q->probe);
 	if (r < 0) {
 		log_warn("dropped a reply from %s: %s", s->name,
 			 r == P2S_E_AUTH ? "authenticator or Message-Authenticator check failed"
 					 : "malformed packet");
 		return;
 	}
-	s->dead_until = 0;
+	s->last_answer = ev_now(rc->loop);
+	mark_alive(rc, s);
+	if (q->probe) {
+		req_free(q);
+		return;
+	}
 	struct radius_result res = {.server = s->name};
 	if (p[0] == RAD_ACCESS_ACCEPT)
 		res.status = RADIUS_ACCEPT;

@@ -17,6 +17,7 @@ enum rad_code {
 	RAD_ACCOUNTING_REQUEST = 4,
 	RAD_ACCOUNTING_RESPONSE = 5,
 	RAD_ACCESS_CHALLENGE = 11,
+	RAD_STATUS_SERVER = 12,
 };
 
 enum rad_attr_type {

@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 . lib/radius.sh
 LAB_CASES="slow-server-does-not-stall slow-server-answered radius-accept framed-ip
 radius-reject session-timeout accounting-start accounting-interim accounting-stop-octets failover
-both-down-refused established-survives"
+both-down-refused established-survives probe-revives"
 lab_require openvpn freeradius iperf3 openssl python3 ping
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
@@ -147,6 +147,15 @@ phase_main() {
 	else fail both-down-refused "expected a refusal once both servers timed out"; fi
 	if ping_via alice2; then pass established-survives
 	else fail established-survives "carol's established session stopped passing traffic"; fi
+	# The primary comes back: a Status-Server probe notices, and users get in again.
+	R1_PID=$(spawn $NS_GW "$D/r1b.log" freeradius -f -xx -l stdout -d "$D/r1")
+	if wait_until 15 log_has "$GWLOG" "server 127.0.0.1:1812 answers again"; then
+		login back carol carol-pw
+		if up back 10; then pass probe-revives
+		else fail probe-revives "the revived server was probed but carol still could not log in"; fi
+	else
+		fail probe-revives "no Status-Server answer noticed within 15 s of the primary's return"
+	fi
 }
 
 main() {
