@@ -1,22 +1,32 @@
-# Network-namespace lab helpers, sourced by every lab.
+# Network-namespace lab helpers, sourced by every lab and by the benchmark.
 # Three hosts, as TESTBED.md draws them: cli (192.0.2.2) -- gw (192.0.2.1 |
-# 10.1.0.1) -- vnet (10.1.0.10), plus a second client host cli2 (198.51.100.2
-# -- 198.51.100.1 on gw) so two clients never share a routing table.
-# Names carry the PID so runs never collide.
+# 10.1.0.1, ip_forward on) -- vnet (10.1.0.10, route to 172.16.0.0/12 via
+# 10.1.0.1), plus a second client host cli2 (198.51.100.2 -- 198.51.100.1 on
+# gw) so two clients never share a routing table.
+# Names carry the PID so parallel runs never collide; the EXIT trap kills
+# what the lab started (by PID) and deletes the namespaces.
 # Every command is echoed ("+ ns: cmd") so a CI log reads as a transcript;
 # waits poll with a bound instead of sleeping.
+#
+# Reporting: pass NAME / fail NAME "expected X, got Y" / skip NAME "reason"
+# print PASS:/FAIL:/SKIP: lines that tests/run-all.sh counts; a lab ends with
+# `exit $LAB_FAILED`. lab_require SKIPs every case in $LAB_CASES and exits 0
+# when the lab cannot run here.
 
 LAB_ID=${LAB_ID:-p2s$$}
 NS_CLI=$LAB_ID-cli
 NS_CLI2=$LAB_ID-cli2
 NS_GW=$LAB_ID-gw
 NS_VNET=$LAB_ID-vnet
-LAB_DIR=$(mktemp -d /tmp/$LAB_ID.XXXX)
+LAB_DIR=$(mktemp -d "/tmp/$LAB_ID.XXXX")
 LAB_FAILED=0
+# Until lab_up installs the full cleanup, an early exit (a SKIP) only has
+# the scratch directory to remove.
+trap 'rm -rf "$LAB_DIR"' EXIT
 
 pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1 ($2)"; LAB_FAILED=1; }
-skip() { echo "SKIP: $1 ($2)"; }
+fail() { echo "FAIL: $1 (${2:-})"; LAB_FAILED=1; }
+skip() { echo "SKIP: $1 (${2:-})"; }
 
 # Runs a command inside a namespace, echoing it first.
 run() {
@@ -29,6 +39,7 @@ run() {
 # Starts a background command in a namespace with output to a log file and
 # prints its PID. PIDs are kept in a file, not a variable, so that
 # PID=$(spawn ...) in a subshell still leaves them for the cleanup.
+# `ip netns exec` execs the command, so the PID is the command's own.
 spawn() {
 	local ns=$1 log=$2
 	shift 2
@@ -38,15 +49,17 @@ spawn() {
 	echo $!
 }
 
+# Asks a process to stop, then kills it if it is still there after 5 s.
 stop_pid() {
 	local pid=$1
+	[ -n "$pid" ] || return 0
 	kill "$pid" 2>/dev/null || return 0
 	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
 	kill -9 "$pid" 2>/dev/null
 }
 
 lab_cleanup() {
-	local pid
+	local pid ns
 	for pid in $(tac "$LAB_DIR/pids" 2>/dev/null); do stop_pid "$pid"; done
 	# Under an ASan/UBSan build, a report in any log fails the lab.
 	local hit
@@ -59,9 +72,10 @@ lab_cleanup() {
 	[ -n "${LAB_KEEP:-}" ] || rm -rf "$LAB_DIR"
 }
 
-# SKIPs every named case and exits when the lab cannot run here.
+# SKIPs every case named in $LAB_CASES and exits 0 when the lab cannot run
+# here: not root, no namespaces, no TUN, or one of the named tools missing.
 lab_require() {
-	local why=""
+	local why="" tool
 	[ "$(id -u)" -eq 0 ] || why="needs root for network namespaces"
 	[ -z "$why" ] && ! ip netns add "$LAB_ID-probe" 2>/dev/null && why="cannot create network namespaces"
 	ip netns del "$LAB_ID-probe" 2>/dev/null
@@ -70,7 +84,7 @@ lab_require() {
 		[ -z "$why" ] && ! command -v "$tool" >/dev/null && why="$tool is not installed"
 	done
 	if [ -n "$why" ]; then
-		for c in $LAB_CASES; do skip "$c" "$why"; done
+		for tool in $LAB_CASES; do skip "$tool" "$why"; done
 		exit 0
 	fi
 }
@@ -84,7 +98,10 @@ veth() { # veth NS_A IF_A ADDR_A NS_B IF_B ADDR_B
 }
 
 lab_up() {
+	local ns
 	trap lab_cleanup EXIT
+	# An interrupted lab still cleans up (the EXIT trap runs on exit).
+	trap 'exit 130' INT TERM
 	for ns in $NS_CLI $NS_CLI2 $NS_GW $NS_VNET; do
 		ip netns add "$ns"
 		ip -n "$ns" link set lo up
@@ -96,7 +113,7 @@ lab_up() {
 	ip -n $NS_VNET route add 172.16.0.0/12 via 10.1.0.1
 }
 
-# wait_until SECONDS COMMAND...: polls every 0.1 s.
+# wait_until SECONDS COMMAND...: polls every 0.1 s; true once COMMAND is.
 wait_until() {
 	local limit=$1
 	shift
@@ -113,4 +130,29 @@ listening() { # listening NS tcp|udp PORT
 	ip netns exec "$1" ss -Hln --"$2" "sport = :$3" | grep -q .
 }
 
-log_has() { grep -Eq "$2" "$1" 2>/dev/null; }
+# wait_listen NS tcp|udp PORT [SECONDS [PID]]: a listener appears (default
+# 10 s); with a PID, gives up as soon as that process has exited.
+wait_listen() {
+	wait_until "${4:-10}" listening_or_gone "$@"
+	listening "$1" "$2" "$3"
+}
+listening_or_gone() { # listening_or_gone NS PROTO PORT SECONDS [PID]
+	listening "$1" "$2" "$3" || { [ -n "${5:-}" ] && ! kill -0 "$5" 2>/dev/null; }
+}
+
+log_has() { grep -Eq "$2" "$1" 2>/dev/null; }         # log_has FILE ERE
+log_has_i() { grep -Eiq "$2" "$1" 2>/dev/null; }      # the same, any case
+
+# wait_log FILE ERE [SECONDS]: the line appears in FILE (default 10 s).
+wait_log() { wait_until "${3:-10}" log_has "$1" "$2"; }
+
+# One line: the last N lines of a log, for a FAIL reason.
+log_tail() { tail -n "${2:-3}" "$1" 2>/dev/null | tr '\n' '|'; }
+
+# Seconds of CPU (user + system) a process has used so far: /proc/PID/stat
+# fields 14 and 15, in clock ticks. The command name (field 2) may hold
+# spaces, so count from the ")" that ends it: utime is then field 12.
+cpu_seconds() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null |
+		awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f\n", ($12 + $13) / hz}'
+}
