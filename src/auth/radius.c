@@ -30,6 +30,7 @@ struct radius_server {
 	uint32_t score;
 	double dead_until;
 	double last_answer; /* a request lost before then does not make it dead */
+	uint32_t nas_ip;    /* our address as this server sees it (NAS-IP-Address) */
 	ev_timer probe;
 	struct radius_client *rc;
 };
@@ -70,6 +71,22 @@ struct radius_client {
 	uint8_t next_id;
 };
 
+/* The source address the kernel would use to reach to: a connected UDP
+ * socket sends nothing but knows its route. 127.0.0.1 if there is none. */
+static uint32_t local_address_towards(const union sockaddr_any *to)
+{
+	uint32_t ip = 0x7f000001;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	union sockaddr_any local;
+	socklen_t len = sizeof(local);
+	if (fd >= 0 && connect(fd, &to->sa, sizeof(to->in)) == 0 &&
+	    getsockname(fd, &local.sa, &len) == 0 && local.sa.sa_family == AF_INET)
+		ip = ntohl(local.in.sin_addr.s_addr);
+	if (fd >= 0)
+		close(fd);
+	return ip;
+}
+
 static int parse_server(struct radius_server *s, const char *addr, const char *secret,
 			uint32_t score)
 {
@@ -86,6 +103,7 @@ static int parse_server(struct radius_server *s, const char *addr, const char *s
 	s->addr.in.sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, host, &s->addr.in.sin_addr) != 1)
 		return -EINVAL;
+	s->nas_ip = local_address_towards(&s->addr);
 	s->acct_addr = s->addr;
 	s->acct_addr.in.sin_port = htons((uint16_t)(port + 1));
 	snprintf(s->name, sizeof(s->name), "%s:%u", host, port);
@@ -186,11 +204,11 @@ static int alloc_id(struct radius_client *rc, struct radius_req *q)
 	return P2S_E_FULL;
 }
 
-static void add_common(struct rad_builder *b, struct radius_client *rc, const char *calling,
-		       const char *session_id)
+static void add_common(struct rad_builder *b, const struct radius_server *s,
+		       struct radius_client *rc, const char *calling, const char *session_id)
 {
 	rad_add_str(b, RAD_NAS_IDENTIFIER, rc->nas_id);
-	rad_add_u32(b, RAD_NAS_IP_ADDRESS, 0x7f000001);
+	rad_add_u32(b, RAD_NAS_IP_ADDRESS, s->nas_ip);
 	rad_add_u32(b, RAD_NAS_PORT_TYPE, 5); /* Virtual */
 	if (calling)
 		rad_add_str(b, RAD_CALLING_STATION_ID, calling);
@@ -229,7 +247,7 @@ static int build_auth(struct radius_req *q, const struct radius_server *s)
 	rad_add_u32(&b, RAD_SERVICE_TYPE, 2); /* Framed */
 	if (q->spec.called_station)
 		rad_add_str(&b, RAD_CALLED_STATION_ID, q->spec.called_station);
-	add_common(&b, q->rc, q->spec.calling_station, q->spec.session_id);
+	add_common(&b, s, q->rc, q->spec.calling_station, q->spec.session_id);
 	int n = rad_finish(&b, s->secret);
 	if (n > 0) {
 		memcpy(q->pkt, b.buf, (size_t)n);
@@ -268,7 +286,7 @@ static int build_acct(struct radius_req *q, const struct radius_server *s)
 	}
 	if (a->status_type == 2)
 		rad_add_u32(&b, RAD_ACCT_TERMINATE_CAUSE, a->terminate_cause);
-	add_common(&b, q->rc, a->calling_station, a->session_id);
+	add_common(&b, s, q->rc, a->calling_station, a->session_id);
 	int n = rad_finish(&b, s->secret);
 	if (n > 0) {
 		memcpy(q->pkt, b.buf, (size_t)n);
