@@ -15,6 +15,7 @@
 
 #include "core/gateway.h"
 #include "internal.h"
+#include "lib/cursor.h"
 #include "lib/err.h"
 #include "lib/hmac.h"
 #include "lib/log.h"
@@ -192,15 +193,17 @@ static bool tcp_first_packet(struct tcp_conn *c, const uint8_t *pkt, size_t len)
 /* Splits the stream into packets; false when the connection must close. */
 static bool tcp_frames(struct tcp_conn *c)
 {
-	size_t off = 0;
-	while (c->in_len - off >= 2) {
-		size_t plen = (size_t)c->in[off] << 8 | c->in[off + 1];
+	struct cur in;
+	cur_init(&in, c->in, c->in_len);
+	size_t off = 0; /* where the first incomplete frame starts */
+	while (cur_left(&in) >= 2) {
+		size_t plen = cur_u16(&in);
+		const uint8_t *pkt = plen ? cur_bytes(&in, plen) : NULL;
 		if (plen == 0)
 			return false;
-		if (c->in_len - off < 2 + plen)
-			break;
-		const uint8_t *pkt = c->in + off + 2;
-		off += 2 + plen;
+		if (!pkt)
+			break; /* the rest of this frame is still on its way */
+		off = in.off;
 		if (!c->os && !tcp_first_packet(c, pkt, plen))
 			return false;
 		if (c->os->closing)
@@ -439,24 +442,25 @@ static void udp_float(struct ovpn_server *srv, struct ovpn_sess *os, const union
 static void udp_datagram(struct ovpn_server *srv, const union sockaddr_any *from,
 			 const uint8_t *pkt, size_t len)
 {
-	if (len < 1)
-		return;
-	uint8_t op = ovpn_op_of(pkt[0]);
-	if (op == OVPN_DATA_V2 && len >= 4) {
-		uint32_t pid = (uint32_t)pkt[1] << 16 | (uint32_t)pkt[2] << 8 | pkt[3];
-		struct ovpn_sess *os = pid < OVPN_MAX_PEERS ? srv->by_peer_id[pid] : NULL;
+	struct cur c;
+	cur_init(&c, pkt, len);
+	uint8_t op = ovpn_op_of(cur_u8(&c));
+	if (op == OVPN_DATA_V2) {
+		uint32_t pid = cur_u24(&c);
+		struct ovpn_sess *os =
+			cur_ok(&c) && pid < OVPN_MAX_PEERS ? srv->by_peer_id[pid] : NULL;
 		if (os && !os->conn && ovpn_sess_input(os, pkt, len) == 0 &&
 		    !sockaddr_equal(&os->peer, from) && !os->closing)
 			udp_float(srv, os, from);
 		return;
 	}
+	if (!cur_ok(&c))
+		return;
 	struct ovpn_sess *os = ovpn_addr_lookup(srv, from);
-	if (os && op == OVPN_HARD_RESET_CLIENT_V2 && len >= 9) {
+	if (os && op == OVPN_HARD_RESET_CLIENT_V2) {
 		/* A new client instance from the same address replaces the old session. */
-		uint64_t sid = 0;
-		for (int i = 1; i < 9; i++)
-			sid = sid << 8 | pkt[i];
-		if (sid != os->remote_sid) {
+		uint64_t sid = cur_u64(&c);
+		if (cur_ok(&c) && sid != os->remote_sid) {
 			ovpn_sess_close(os, "client restarted from the same address");
 			ovpn_addr_remove(srv, os);
 			os = NULL;
