@@ -79,7 +79,8 @@ static bool radius_conf_equal(const struct gw_conf *a, const struct gw_conf *b)
 	    a->radius_servers.n != b->radius_servers.n)
 		return false;
 	for (size_t i = 0; i < a->radius_servers.n; i++) {
-		const struct conf_radius_server *x = &a->radius_servers.v[i], *y = &b->radius_servers.v[i];
+		const struct conf_radius_server *x = &a->radius_servers.v[i],
+						*y = &b->radius_servers.v[i];
 		if (!str_eq(x->address, y->address) || !str_eq(x->secret, y->secret) ||
 		    x->score != y->score)
 			return false;
@@ -127,7 +128,8 @@ static void keep_restart_fields(struct gw_conf *o, struct gw_conf *n, char *note
 		*fields[i][0] = *fields[i][1];
 		*fields[i][1] = t;
 		if (note && at < cap)
-			at += (size_t)snprintf(note + at, cap - at, "%s%s", at ? ", " : "", names[i]);
+			at += (size_t)snprintf(note + at, cap - at, "%s%s", at ? ", " : "",
+					       names[i]);
 	}
 	if (note && at && at < cap)
 		snprintf(note + at, cap - at, " change only on restart");
@@ -166,7 +168,8 @@ static size_t pools_transfer(struct core *g, const struct gw_conf *n, struct poo
 		size_t cnt = in_conn ? g->conn_n[conn] : n->pools.n;
 		uint32_t got = 0;
 		size_t range = 0;
-		if (pool_lease_in(np, s, s->addr, first, cnt, &got, &range) == 0 && got == s->addr) {
+		if (pool_lease_in(np, s, s->addr, first, cnt, &got, &range) == 0 &&
+		    got == s->addr) {
 			s->pool_range = range;
 			continue;
 		}
