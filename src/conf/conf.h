@@ -152,6 +152,11 @@ void conf_free(struct gw_conf *c);
 /* Semantic rules that span fields (validate.c). */
 void conf_validate(const struct gw_conf *c, struct conf_errors *errs);
 
+/* For a reload: fields only a restart applies (the schema marks them) keep
+ * their running values in n; note lists the JSON paths that differed.
+ * Returns how many did. */
+int conf_keep_restart_fields(struct gw_conf *o, struct gw_conf *n, char *note, size_t cap);
+
 /* Writes the p2sgw.json(5) man page from the schema (man.c). */
 void conf_schema_man(FILE *out);
 

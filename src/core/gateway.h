@@ -33,6 +33,7 @@ struct trust {
 /* The shared TCP port: the core accepts and peeks, an engine adopts. */
 struct listener {
 	int fd;
+	uint16_t port;
 	ev_io io;
 	double last_warn;
 	unsigned dropped;

@@ -151,6 +151,8 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 int listener_open(struct core *g)
 {
 	const struct gw_conf *c = g->conf;
+	if (g->tcp.fd >= 0 && g->tcp.port != c->tcp_port)
+		listener_close(g); /* tcpPort changed: new connections go to the new port */
 	if (g->tcp.fd >= 0 || !(c->protocols & (PROTO_OPENVPN | PROTO_SSTP)))
 		return 0;
 	union sockaddr_any a = {0};
@@ -171,6 +173,7 @@ int listener_open(struct core *g)
 		return e;
 	}
 	g->tcp.fd = fd;
+	g->tcp.port = c->tcp_port;
 	ev_io_init(&g->tcp.io, accept_cb, fd, EV_READ);
 	g->tcp.io.data = g;
 	ev_io_start(g->loop, &g->tcp.io);

@@ -1,6 +1,7 @@
 /* OpenVPN sessions: the control channel state machine (reliability, TLS on
- * memory BIOs, key-method 2, push), key rotation and keepalive. The data
- * channel's per-packet path is in data_path.c; sockets are in transport.c. */
+ * memory BIOs, key-method 2, push), key rotation, keepalive and the data
+ * channel's per-packet path (the codec is data.c); sockets are in
+ * transport.c, who the client is in auth.c. */
 #define LOG_MODULE "openvpn"
 
 #include <openssl/err.h>
