@@ -98,9 +98,10 @@ static void accept_identity(struct session *s, unsigned type, const struct polic
 static void cert_identity_accept(struct session *s, const struct cert_identity *id,
 				 const struct auth_request *req, auth_cb cb)
 {
-	if (req->no_admit && s->has_cert && memcmp(id->leaf_sha1, s->cert.leaf_sha1, 20) != 0 &&
-	    strcmp(id->cn, s->cert.cn) != 0) {
-		refuse(s, cb, "client certificate identity changed on renegotiation");
+	/* The same certificate, not merely the same name: another one with this
+	 * CN would otherwise take the session over. */
+	if (req->no_admit && s->has_cert && memcmp(id->leaf_sha1, s->cert.leaf_sha1, 20) != 0) {
+		refuse(s, cb, "client certificate changed on renegotiation");
 		return;
 	}
 	s->cert = *id;
@@ -119,6 +120,10 @@ static void cert_step(struct session *s, const struct auth_request *req, auth_cb
 			: (req->leaf ? cert_auth_verify_chain(s->auth_ctx->certs, req->leaf,
 							      req->chain, &id, &why)
 				     : -1);
+	/* TLS verified under the trust of its start; a reload since may have
+	 * revoked the certificate or removed its root. */
+	if (r == 0 && !cert_auth_still_valid(s->auth_ctx->certs, &id, &why))
+		r = -1;
 	if (r < 0) {
 		refuse(s, cb, why);
 		return;

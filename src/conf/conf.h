@@ -107,6 +107,8 @@ struct gw_conf {
 	bool client_to_client;
 	bool active_active;
 	uint32_t max_connections;
+	uint32_t preauth_max;	     /* unauthenticated connections, in all */
+	uint32_t preauth_per_source; /* ... and from one address */
 	struct prefix_list vnet;
 	struct ip_list dns_servers;
 	struct prefix_list routes;

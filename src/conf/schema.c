@@ -36,6 +36,15 @@ static const struct conf_field listen_fields[] = {
 	{"udpPort", F_PORT, G(udp_port), .def = "1194", .doc = "OpenVPN UDP port"},
 	{NULL}};
 
+static const struct conf_field limits_fields[] = {
+	{"unauthenticatedConnections", F_UINT, G(preauth_max), .min = 16, .max = 1000000,
+	 .def = "1024",
+	 .doc = "TCP connections and half-open sessions not yet authenticated, in all; "
+		"more are refused at once (apart from maxClientConnections)"},
+	{"unauthenticatedPerSource", F_UINT, G(preauth_per_source), .min = 1, .max = 1000000,
+	 .def = "32", .doc = "the same, from one client address"},
+	{NULL}};
+
 static const struct conf_field server_cert_fields[] = {
 	{"certFile", F_STRING, G(cert_file),
 	 .doc = "PEM server certificate (RSA, serverAuth EKU), its chain may follow"},
@@ -189,6 +198,7 @@ const struct conf_field conf_schema_root[] = {
 	{"maxClientConnections", F_UINT, G(max_connections), .max = 100000, .def = "0",
 	 .doc = "a lower IKEv2+OpenVPN connection cap than the SKU's; 0 = the SKU's"},
 	{"listen", F_OBJECT, .sub = listen_fields},
+	{"limits", F_OBJECT, .sub = limits_fields},
 	{"serverCertificate", F_OBJECT, .sub = server_cert_fields},
 	{"openvpn", F_OBJECT, .sub = openvpn_fields},
 	{"virtualNetwork", F_OBJECT, .sub = vnet_fields},

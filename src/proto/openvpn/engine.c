@@ -267,6 +267,7 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 	snprintf(detail, sizeof(detail), "cipher %s%s", os->cipher,
 		 os->pi.iv_proto & IV_PROTO_TLS_KEY_EXPORT ? " (tls-ekm)" : "");
 	core_session_up(os->s, detail);
+	ovpn_transport_preauth_done(os); /* admitted: no longer counted as unauthenticated */
 }
 
 /* ---- control messages and TLS ------------------------------------------- */
@@ -513,8 +514,9 @@ static void ks_tick(struct ovpn_sess *os, struct ovpn_ks *ks, double now)
 			ovpn_sess_close(os, "TLS handshake did not complete within 60 s");
 			return;
 		}
-		slog_warn(os->label, "renegotiation timed out");
-		ks_free(ks);
+		/* Keys, certificates and tokens must be renewed: a client that
+		 * does not renegotiate in time does not keep the old key. */
+		ovpn_sess_close(os, "the client did not renegotiate its data keys within 60 s");
 		return;
 	}
 	ks_flush(os, ks);

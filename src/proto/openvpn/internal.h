@@ -66,6 +66,7 @@ struct ovpn_sess {
 	char *auth_token;    /* pushed; proves the user on renegotiation */
 	uint32_t term_cause; /* Acct-Terminate-Cause when it closes */
 	bool pushed;
+	bool preauth; /* holds an unauthenticated slot (UDP; TCP: its connection) */
 	bool closing;
 	double close_at;
 	double last_recv;
@@ -118,6 +119,8 @@ double ovpn_now(struct ovpn_server *srv);
 /* transport.c */
 void ovpn_transport_send(struct ovpn_sess *os, const uint8_t *pkt, size_t len, bool data);
 void ovpn_transport_detach(struct ovpn_sess *os); /* session is going away */
+/* The session is admitted (or ends): its unauthenticated slot goes back. */
+void ovpn_transport_preauth_done(struct ovpn_sess *os);
 void ovpn_addr_insert(struct ovpn_server *srv, struct ovpn_sess *os);
 void ovpn_addr_remove(struct ovpn_server *srv, struct ovpn_sess *os);
 struct ovpn_sess *ovpn_addr_lookup(struct ovpn_server *srv, const union sockaddr_any *a);

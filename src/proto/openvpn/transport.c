@@ -41,6 +41,7 @@ struct tcp_conn {
 	struct ovpn_server *srv;
 	struct tcp_conn *dirty_next, *dirty_prev;
 	bool dirty;
+	bool preauth; /* the core's unauthenticated slot, taken over at adopt */
 	int fd;
 	ev_io rio;
 	ev_io wio;
@@ -103,6 +104,8 @@ static void dirty_link(struct tcp_conn *c)
 static void tcp_conn_free(struct tcp_conn *c)
 {
 	struct ev_loop *loop = core_loop(c->srv->core);
+	if (c->preauth)
+		core_preauth_put(c->srv->core, &c->peer);
 	dirty_unlink(c);
 	ev_io_stop(loop, &c->rio);
 	ev_io_stop(loop, &c->wio);
@@ -245,12 +248,14 @@ void ovpn_transport_adopt(struct ovpn_server *srv, int fd, const union sockaddr_
 	struct tcp_conn *c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
+		core_preauth_put(srv->core, peer);
 		return;
 	}
 	struct ev_loop *loop = core_loop(srv->core);
 	c->srv = srv;
 	c->fd = fd;
 	c->peer = *peer;
+	c->preauth = true;
 	ev_io_init(&c->rio, tcp_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, tcp_write_cb, fd, EV_WRITE);
 	c->rio.data = c->wio.data = c;
@@ -402,9 +407,14 @@ static void udp_unknown_peer(struct ovpn_server *srv, const union sockaddr_any *
 	}
 	if ((c.op != OVPN_CONTROL_V1 && c.op != OVPN_ACK_V1) || !cookie_valid(srv, from, &c))
 		return;
+	if (!core_preauth_get(srv->core, from))
+		return; /* too many half-open sessions, from here or in all */
 	struct ovpn_sess *os = ovpn_sess_new(srv, from, NULL, c.ack_sid, true);
-	if (!os)
+	if (!os) {
+		core_preauth_put(srv->core, from);
 		return;
+	}
+	os->preauth = true;
 	os->remote_sid = c.sid;
 	ovpn_addr_insert(srv, os);
 	ovpn_sess_input(os, pkt, len);
@@ -422,6 +432,18 @@ static void udp_float(struct ovpn_server *srv, struct ovpn_sess *os, const union
 	os->peer = *from;
 	os->s->peer = *from;
 	ovpn_addr_insert(srv, os);
+}
+
+/* A new client instance from a session's address replaces the session only
+ * with a reset that authenticates (tls-auth) and is newer than anything the
+ * session saw: one spoofed or replayed packet must not end it. */
+static bool client_restarted(struct ovpn_server *srv, struct ovpn_sess *os, const uint8_t *pkt,
+			     size_t len)
+{
+	struct ovpn_ctl c;
+	if (ovpn_ctl_parse(pkt, len, &srv->ta, &c) < 0 || c.sid == os->remote_sid)
+		return false;
+	return !srv->ta.enabled || (c.replay_id >> 32) > (os->ta_replay.top >> 32);
 }
 
 static void udp_datagram(struct ovpn_server *srv, const union sockaddr_any *from,
@@ -442,14 +464,10 @@ static void udp_datagram(struct ovpn_server *srv, const union sockaddr_any *from
 	if (!cur_ok(&c))
 		return;
 	struct ovpn_sess *os = ovpn_addr_lookup(srv, from);
-	if (os && op == OVPN_HARD_RESET_CLIENT_V2) {
-		/* A new client instance from the same address replaces the old session. */
-		uint64_t sid = cur_u64(&c);
-		if (cur_ok(&c) && sid != os->remote_sid) {
-			ovpn_sess_close(os, "client restarted from the same address");
-			ovpn_addr_remove(srv, os);
-			os = NULL;
-		}
+	if (os && op == OVPN_HARD_RESET_CLIENT_V2 && client_restarted(srv, os, pkt, len)) {
+		ovpn_sess_close(os, "client restarted from the same address");
+		ovpn_addr_remove(srv, os);
+		os = NULL;
 	}
 	if (os)
 		ovpn_sess_input(os, pkt, len);
@@ -515,8 +533,21 @@ static void flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 		udp_flush(srv);
 }
 
+void ovpn_transport_preauth_done(struct ovpn_sess *os)
+{
+	if (os->conn && os->conn->preauth) {
+		os->conn->preauth = false;
+		core_preauth_put(os->srv->core, &os->conn->peer);
+	}
+	if (os->preauth) {
+		os->preauth = false;
+		core_preauth_put(os->srv->core, &os->peer);
+	}
+}
+
 void ovpn_transport_detach(struct ovpn_sess *os)
 {
+	ovpn_transport_preauth_done(os);
 	if (os->conn) {
 		struct tcp_conn *c = os->conn;
 		os->conn = NULL;
