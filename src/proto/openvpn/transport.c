@@ -434,16 +434,31 @@ static void udp_float(struct ovpn_server *srv, struct ovpn_sess *os, const union
 	ovpn_addr_insert(srv, os);
 }
 
-/* A new client instance from a session's address replaces the session only
- * with a reset that authenticates (tls-auth) and is newer than anything the
- * session saw: one spoofed or replayed packet must not end it. */
-static bool client_restarted(struct ovpn_server *srv, struct ovpn_sess *os, const uint8_t *pkt,
-			     size_t len)
+/* A packet from a session's address under another client session id: a new
+ * client instance, or somebody spoofing that address. Its reset is answered
+ * statelessly like any other; the old session goes only when the cookie
+ * comes back, which a blind spoofer never sees. True: the packet is handled. */
+static bool other_instance(struct ovpn_server *srv, struct ovpn_sess *os,
+			   const union sockaddr_any *from, const uint8_t *pkt, size_t len)
 {
+	struct cur h;
+	cur_init(&h, pkt, len);
+	cur_u8(&h);
+	uint64_t sid = cur_u64(&h); /* checked cheaply first: the session's own packets */
 	struct ovpn_ctl c;
-	if (ovpn_ctl_parse(pkt, len, &srv->ta, &c) < 0 || c.sid == os->remote_sid)
+	if (os->remote_sid == 0 || !cur_ok(&h) || sid == os->remote_sid ||
+	    ovpn_ctl_parse(pkt, len, &srv->ta, &c) < 0)
 		return false;
-	return !srv->ta.enabled || (c.replay_id >> 32) > (os->ta_replay.top >> 32);
+	if (c.op == OVPN_HARD_RESET_CLIENT_V2 && c.key_id == 0) {
+		udp_stateless_reset(srv, from, &c);
+		return true;
+	}
+	if (!cookie_valid(srv, from, &c))
+		return true; /* dropped: not for this session, not a new one */
+	ovpn_sess_close(os, "client restarted from the same address");
+	ovpn_addr_remove(srv, os);
+	udp_unknown_peer(srv, from, pkt, len);
+	return true;
 }
 
 static void udp_datagram(struct ovpn_server *srv, const union sockaddr_any *from,
@@ -464,11 +479,8 @@ static void udp_datagram(struct ovpn_server *srv, const union sockaddr_any *from
 	if (!cur_ok(&c))
 		return;
 	struct ovpn_sess *os = ovpn_addr_lookup(srv, from);
-	if (os && op == OVPN_HARD_RESET_CLIENT_V2 && client_restarted(srv, os, pkt, len)) {
-		ovpn_sess_close(os, "client restarted from the same address");
-		ovpn_addr_remove(srv, os);
-		os = NULL;
-	}
+	if (os && other_instance(srv, os, from, pkt, len))
+		return;
 	if (os)
 		ovpn_sess_input(os, pkt, len);
 	else
