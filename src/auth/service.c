@@ -18,6 +18,7 @@
 #include "auth/radius.h"
 #include "auth/token.h"
 #include "lib/log.h"
+#include "lib/text.h"
 
 struct auth_pending {
 	struct session *s;
@@ -106,7 +107,7 @@ static void cert_identity_accept(struct session *s, const struct cert_identity *
 	}
 	s->cert = *id;
 	s->has_cert = true;
-	snprintf(s->user, sizeof(s->user), "%s", id->cn);
+	text_clean(s->user, sizeof(s->user), id->cn);
 	struct policy_subject who = {.cert_cn = id->cn};
 	accept_identity(s, AUTH_CERTIFICATE, &who, req, cb);
 }
@@ -158,7 +159,7 @@ static void token_step(struct session *s, const struct auth_request *req, auth_c
 		refuse(s, cb, p ? p->why : why);
 		return;
 	}
-	snprintf(s->user, sizeof(s->user), "%s", tc->user);
+	text_clean(s->user, sizeof(s->user), tc->user);
 	struct policy_subject who = {.aad_groups = (const char(*)[64])tc->groups,
 				     .n_aad_groups = tc->n_groups};
 	accept_identity(s, AUTH_AAD, &who, req, cb);
@@ -251,7 +252,7 @@ static void radius_step(struct session *s, const struct auth_request *req, auth_
 		return;
 	}
 	if (req->user != s->user)
-		snprintf(s->user, sizeof(s->user), "%s", req->user);
+		text_clean(s->user, sizeof(s->user), req->user);
 	char peer[64];
 	sockaddr_str(&s->peer, peer, sizeof(peer));
 	struct radius_auth_req r = {.user = req->user,

@@ -5,13 +5,13 @@
  * refused cheaply while admitted users and new real clients go on. */
 #define LOG_MODULE "limits"
 
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/gateway.h"
 #include "lib/log.h"
 #include "lib/siphash.h"
+#include "lib/random.h"
 
 struct preauth_src {
 	union sockaddr_any addr; /* port zero: counted per address */
@@ -54,7 +54,7 @@ static struct preauth_src **find(struct preauth *p, const union sockaddr_any *a)
 void preauth_init(struct preauth *p)
 {
 	memset(p, 0, sizeof(*p));
-	RAND_bytes(p->key, sizeof(p->key));
+	p2s_random(p->key, sizeof(p->key));
 }
 
 void preauth_free(struct preauth *p)

@@ -48,7 +48,8 @@ struct ovpn_ks {
 struct ovpn_sess {
 	struct ovpn_server *srv;
 	struct session *s;
-	struct tcp_conn *conn; /* NULL on UDP */
+	struct tcp_conn *conn; /* NULL on UDP, or once the TCP connection is gone */
+	bool tcp;
 	union sockaddr_any peer;
 	uint64_t local_sid;
 	uint64_t remote_sid;
@@ -81,6 +82,7 @@ struct ovpn_server {
 	struct core *core;
 	struct ovpn_tls_auth ta;
 	uint8_t cookie_key[32];
+	uint8_t hash_key[16]; /* the address table's bucket hash */
 	int udp_fd;
 	uint16_t udp_port; /* the port udp_fd is bound to */
 	ev_io udp_io;

@@ -18,9 +18,11 @@
 #include "lib/err.h"
 #include "lib/hmac.h"
 #include "lib/log.h"
+#include "lib/siphash.h"
 
 #define TCP_IN_MAX	   (2 + 65535)
 #define TCP_OUT_DATA_LIMIT (4u << 20) /* beyond this, data packets are dropped */
+#define TCP_OUT_LIMIT	   (8u << 20) /* beyond this, everything is */
 #define UDP_BATCH	   32
 #define COOKIE_SLOT	   30 /* seconds: (hand-window + 1) / 2 */
 
@@ -148,7 +150,8 @@ static void tcp_flush(struct tcp_conn *c)
 
 static int tcp_queue(struct tcp_conn *c, const uint8_t *pkt, size_t len, bool data)
 {
-	if (data && c->out_len > TCP_OUT_DATA_LIMIT)
+	/* Data yields first; control too once a client stops reading entirely. */
+	if ((data && c->out_len > TCP_OUT_DATA_LIMIT) || c->out_len > TCP_OUT_LIMIT)
 		return P2S_E_FULL;
 	if (c->out_off && c->out_off + c->out_len + len + 2 > c->out_cap) {
 		memmove(c->out, c->out + c->out_off, c->out_len);
@@ -277,28 +280,27 @@ static void tcp_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- UDP ---------------------------------------------------------------- */
 
-static unsigned addr_hash(const union sockaddr_any *a)
+/* Keyed: clients choose their ports, so they must not choose our buckets. */
+static unsigned addr_hash(const struct ovpn_server *srv, const union sockaddr_any *a)
 {
-	uint32_t h = 2166136261u;
-	const uint8_t *p = a->sa.sa_family == AF_INET6 ? a->in6.sin6_addr.s6_addr
-						       : (const uint8_t *)&a->in.sin_addr;
-	size_t n = a->sa.sa_family == AF_INET6 ? 16 : 4;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	h = (h ^ a->in.sin_port) * 16777619u;
-	return h % OVPN_ADDR_BUCKETS;
+	uint8_t k[18];
+	bool v6 = a->sa.sa_family == AF_INET6;
+	size_t n = v6 ? 16 : 4;
+	memcpy(k, v6 ? (const void *)&a->in6.sin6_addr : (const void *)&a->in.sin_addr, n);
+	memcpy(k + n, v6 ? &a->in6.sin6_port : &a->in.sin_port, 2);
+	return (unsigned)(siphash24(srv->hash_key, k, n + 2) % OVPN_ADDR_BUCKETS);
 }
 
 void ovpn_addr_insert(struct ovpn_server *srv, struct ovpn_sess *os)
 {
-	unsigned h = addr_hash(&os->peer);
+	unsigned h = addr_hash(srv, &os->peer);
 	os->hnext = srv->by_addr[h];
 	srv->by_addr[h] = os;
 }
 
 void ovpn_addr_remove(struct ovpn_server *srv, struct ovpn_sess *os)
 {
-	for (struct ovpn_sess **p = &srv->by_addr[addr_hash(&os->peer)]; *p; p = &(*p)->hnext)
+	for (struct ovpn_sess **p = &srv->by_addr[addr_hash(srv, &os->peer)]; *p; p = &(*p)->hnext)
 		if (*p == os) {
 			*p = os->hnext;
 			return;
@@ -307,7 +309,7 @@ void ovpn_addr_remove(struct ovpn_server *srv, struct ovpn_sess *os)
 
 struct ovpn_sess *ovpn_addr_lookup(struct ovpn_server *srv, const union sockaddr_any *a)
 {
-	for (struct ovpn_sess *os = srv->by_addr[addr_hash(a)]; os; os = os->hnext)
+	for (struct ovpn_sess *os = srv->by_addr[addr_hash(srv, a)]; os; os = os->hnext)
 		if (sockaddr_equal(&os->peer, a))
 			return os;
 	return NULL;
@@ -518,6 +520,8 @@ static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 void ovpn_transport_send(struct ovpn_sess *os, const uint8_t *pkt, size_t len, bool data)
 {
+	if (os->tcp && !os->conn)
+		return; /* its connection is gone: nothing goes out by UDP instead */
 	if (!os->conn) {
 		if (os->srv->udp_fd >= 0)
 			udp_send(os->srv, &os->peer, pkt, len);
