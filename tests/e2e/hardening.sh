@@ -10,8 +10,8 @@ cd "$(dirname "$0")"
 . lib/netns.sh
 . lib/pki.sh
 . lib/openvpn.sh
-LAB_CASES="reneg-ignored-disconnected reneg-honoured-stays"
-lab_require openvpn openssl nft ping
+LAB_CASES="reneg-ignored-disconnected reneg-honoured-stays token-expiry-ends-session"
+lab_require openvpn openssl nft ping python3
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
 D=$LAB_DIR
@@ -33,6 +33,47 @@ write_conf() {
   }
 }
 J
+}
+
+TENANT=11111111-2222-3333-4444-555555555555
+
+# The same gateway with Entra ID: a token accepted at login within the clock
+# skew, expired by the first renegotiation.
+write_aad_conf() {
+	python3 - "$D/gw.json" "$D/issuer/jwks.json" "$TENANT" <<'P'
+import json, sys
+c = json.load(open(sys.argv[1]))
+v = c["vpnClientConfiguration"]
+v["vpnAuthenticationTypes"] = ["Certificate", "AAD"]
+v["aadTenant"] = "https://login.microsoftonline.com/%s" % sys.argv[3]
+v["aadIssuer"] = "https://sts.windows.net/%s/" % sys.argv[3]
+v["aadAudience"] = "c632b3df-fb67-4d84-bdcf-b95ad541b5c8"
+v["aadJwksFile"] = sys.argv[2]
+json.dump(c, open(sys.argv[1], "w"))
+P
+}
+
+token_expiry() {
+	python3 lib/issuer.py init "$D/issuer"
+	write_aad_conf
+	kill -HUP "$GW_PID"
+	wait_log "$D/gw.log" "reload: configuration applied" 5
+	local now=$(date +%s)
+	printf 'AzureAD\n%s\n' "$(python3 lib/issuer.py token "$D/issuer" --claims "{\"exp\": $((now - 290)), \"nbf\": $((now - 1000)), \"upn\": \"tok@contoso.com\"}")" >"$D/tok.pass"
+	azure_profile "$D/tok.ovpn" "$PKI" alice udp
+	sed -i '/^cert \|^key /d' "$D/tok.ovpn"
+	ovpn_client $NS_CLI2 "$D" tok "$D/tok.ovpn" udp 198.51.100.1 1194 --route-nopull \
+		--auth-user-pass "$D/tok.pass" >/dev/null
+	if ! up tok; then
+		fail token-expiry-ends-session "the token was refused at login: $(log_tail "$D/gw.log" 3)"
+		return
+	fi
+	if wait_log "$D/gw.log" "access token of this session has expired" 25 &&
+		wait_log "$D/gw.log" "session closed: .*user \"tok@contoso.com\"" 5; then
+		pass token-expiry-ends-session
+	else
+		fail token-expiry-ends-session "expected tok's session to end at the renegotiation after its token expired: $(log_tail "$D/gw.log" 4)"
+	fi
 }
 
 up() { wait_log "$D/$1.log" "Initialization Sequence Completed" "${2:-15}"; }
@@ -67,6 +108,7 @@ main() {
 	else
 		fail reneg-honoured-stays "expected alice2 renegotiated and still up: $(log_tail "$D/gw.log" 4)"
 	fi
+	token_expiry
 	echo "--- gateway log (tail)"
 	tail -n 20 "$D/gw.log"
 	exit $LAB_FAILED
