@@ -60,6 +60,7 @@ struct conf_radius_server {
 	char *address;
 	uint32_t score;
 	char *secret;
+	char *require_ma; /* auto, require, never */
 };
 
 struct conf_policy_member {
@@ -118,6 +119,7 @@ struct gw_conf {
 	CONF_ARRAY(struct conf_ipsec_policy) ipsec_policies;
 	char *radius_address;
 	char *radius_secret;
+	char *radius_require_ma; /* radiusServerAddress's; NULL = auto */
 	CONF_ARRAY(struct conf_radius_server) radius_servers;
 	uint32_t radius_timeout_sec;
 	uint32_t radius_acct_interval_sec;

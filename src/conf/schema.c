@@ -17,6 +17,7 @@ static const char *const dh_groups[] = {"DHGroup24", "ECP384",	 "ECP256",
 					"DHGroup14", "DHGroup2", NULL};
 static const char *const pfs_groups[] = {"PFS24", "PFSMM", "ECP384", "ECP256",
 					 "PFS14", "PFS2",  "None",   NULL};
+static const char *const ma_modes[] = {"auto", "require", "never", NULL};
 static const char *const attr_types[] = {"CertificateGroupId", "AADGroupId", "RadiusAzureGroupId",
 					 NULL};
 
@@ -88,12 +89,20 @@ static const struct conf_field ipsec_fields[] = {
 	{"pfsGroup", F_ENUM, E(conf_ipsec_policy, pfs_group), .values = pfs_groups},
 	{NULL}};
 
+#define MA_DOC                                                                                     \
+	"whether this server's Access-Accept/Reject/Challenge must carry a "                       \
+	"Message-Authenticator (BlastRADIUS, CVE-2024-3596): require; never (only with "           \
+	"EAP-Message, as RFC 3579 asks); auto, required once the server has sent one. "            \
+	"An unsigned server is named once in the log"
+
 static const struct conf_field radius_server_fields[] = {
 	{"radiusServerAddress", F_STRING, E(conf_radius_server, address),
 	 .doc = "IPv4 address (port 1812 unless given as a.b.c.d:port)"},
 	{"radiusServerScore", F_UINT, E(conf_radius_server, score), .min = 1, .max = 30, .def = "1",
 	 .doc = "priority: the higher score is asked first"},
 	{"radiusServerSecret", F_SECRET, E(conf_radius_server, secret), .doc = "shared secret"},
+	{"radiusServerRequireMessageAuthenticator", F_ENUM, E(conf_radius_server, require_ma),
+	 .values = ma_modes, .def = "auto", .doc = MA_DOC},
 	{NULL}};
 
 static const struct conf_field id_ref_fields[] = {
@@ -142,6 +151,10 @@ static const struct conf_field client_conf_fields[] = {
 	 .elem_size = sizeof(struct conf_ipsec_policy), .doc = "custom IKE/IPsec policy"},
 	{"radiusServerAddress", F_STRING, G(radius_address), .doc = "single RADIUS server"},
 	{"radiusServerSecret", F_SECRET, G(radius_secret), .doc = "its shared secret"},
+	{"radiusServerRequireMessageAuthenticator", F_ENUM, G(radius_require_ma),
+	 .values = ma_modes,
+	 .doc = "radiusServerAddress's Message-Authenticator policy, as in radiusServers[] "
+		"(default auto)"},
 	{"radiusServers", F_ARRAY, G(radius_servers), .sub = radius_server_fields,
 	 .elem_size = sizeof(struct conf_radius_server), .doc = "at most two RADIUS servers"},
 	{"radiusTimeoutSeconds", F_UINT, G(radius_timeout_sec), .min = 1, .max = 120, .def = "30",

@@ -231,6 +231,10 @@ static void check_radius(const struct gw_conf *c, struct conf_errors *e)
 		conf_errors_add(e, CC "radiusServerAddress",
 				"use radiusServers or "
 				"radiusServerAddress, not both");
+	if (c->radius_require_ma && !single)
+		conf_errors_add(e, CC "radiusServerRequireMessageAuthenticator",
+				"applies to radiusServerAddress, which is not set (put it in "
+				"each radiusServers[] entry)");
 	if (single && !c->radius_secret)
 		conf_errors_add(e, CC "radiusServerSecret", "is required with radiusServerAddress");
 	if (c->radius_servers.n > 2)
