@@ -128,6 +128,7 @@ struct gw_conf {
 	char *aad_issuer;
 	char *aad_jwks_file;
 	char *aad_jwks_uri;
+	char *aad_ca_file; /* CA bundle for the key and discovery fetches */
 	CONF_ARRAY(struct conf_client_connection) client_connections;
 	CONF_ARRAY(struct conf_policy_group) policy_groups;
 };

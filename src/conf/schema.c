@@ -168,7 +168,12 @@ static const struct conf_field client_conf_fields[] = {
 	{"aadJwksFile", F_STRING, G(aad_jwks_file),
 	 .doc = "the tenant's signing keys (JWKS JSON), for hosts without internet"},
 	{"aadJwksUri", F_STRING, G(aad_jwks_uri),
-	 .doc = "where to fetch the signing keys: daily, and on an unknown kid (rate-limited)"},
+	 .doc = "where to fetch the signing keys: daily, and on an unknown kid (rate-limited). "
+		"Without it or aadJwksFile, the keys are found by OpenID Connect discovery: "
+		"aadTenant/v2.0/.well-known/openid-configuration names the jwks_uri"},
+	{"aadCaFile", F_STRING, G(aad_ca_file),
+	 .doc = "PEM CA bundle trusted for the HTTPS key and discovery fetches "
+		"(default: the system's CAs)"},
 	{"vngClientConnectionConfigurations", F_ARRAY, G(client_connections),
 	 .sub = client_conn_fields, .elem_size = sizeof(struct conf_client_connection),
 	 .doc = "address pools per user group"},

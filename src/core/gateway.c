@@ -164,13 +164,12 @@ static void keys_fetched(void *arg, struct token_keys *k)
 	g->token_keys = k;
 }
 
-/* From the file now, and from the URI in the background when one is set. */
+/* From the file now, and in the background from the URI or by discovery. */
 static int setup_token_keys(struct gateway *g, const struct gw_conf *c)
 {
 	if (c->aad_jwks_file && load_token_keys(g, c) < 0)
 		return P2S_E_CONFIG;
-	if (c->aad_jwks_uri &&
-	    !(g->jwks = jwks_fetch_start(g->loop, c->aad_jwks_uri, keys_fetched, g)))
+	if (jwks_fetch_wanted(c) && !(g->jwks = jwks_fetch_start(g->loop, c, keys_fetched, g)))
 		return -ENOMEM;
 	return 0;
 }

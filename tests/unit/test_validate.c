@@ -313,7 +313,8 @@ static void test_aad_rules(void **state)
 	conf_errors_free(&e);
 }
 
-static void test_aad_needs_keys(void **state)
+/* Azure's three AAD fields alone are valid: the keys are found by discovery. */
+static void test_aad_azure_fields_only(void **state)
 {
 	(void)state;
 	struct conf_errors e;
@@ -321,10 +322,25 @@ static void test_aad_needs_keys(void **state)
 		"{\"gatewayFqdn\":\"v\",\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
 		"{\"addressPrefixes\":[\"172.16.0.0/24\"]},\"vpnAuthenticationTypes\":[\"AAD\"],"
 		"\"aadTenant\":\"https://login.microsoftonline.com/" TENANT "\","
-		"\"aadIssuer\":\"https://sts.windows.net/" TENANT "/\",\"aadAudience\":\"a\"}}",
+		"\"aadIssuer\":\"https://sts.windows.net/" TENANT "/\",\"aadAudience\":\"a\","
+		"\"aadCaFile\":\"/dev/null\"}}",
+		&e);
+	assert_non_null(c);
+	assert_null(c->aad_jwks_file);
+	assert_null(c->aad_jwks_uri);
+	assert_string_equal(c->aad_ca_file, "/dev/null");
+	conf_free(c);
+	conf_errors_free(&e);
+	/* ...but a CA file that cannot be read is named. */
+	c = load_text(
+		"{\"gatewayFqdn\":\"v\",\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
+		"{\"addressPrefixes\":[\"172.16.0.0/24\"]},\"vpnAuthenticationTypes\":[\"AAD\"],"
+		"\"aadTenant\":\"https://login.microsoftonline.com/" TENANT "\","
+		"\"aadIssuer\":\"https://sts.windows.net/" TENANT "/\",\"aadAudience\":\"a\","
+		"\"aadCaFile\":\"/nonexistent/lab-ca.pem\"}}",
 		&e);
 	assert_null(c);
-	assert_true(has_error(&e, CC "aadJwksFile:"));
+	assert_true(has_error(&e, CC "aadCaFile: cannot read /nonexistent/lab-ca.pem"));
 	conf_errors_free(&e);
 }
 
@@ -387,7 +403,7 @@ int main(void)
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_radius_single_policy),
 		cmocka_unit_test(test_aad_rules),
-		cmocka_unit_test(test_aad_needs_keys),
+		cmocka_unit_test(test_aad_azure_fields_only),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_sku_caps),
 		cmocka_unit_test(test_man_page_lists_fields),
