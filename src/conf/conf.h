@@ -139,6 +139,8 @@ struct conf_errors {
 	size_t n;
 	char **warn;
 	size_t n_warn;
+	char **ignored; /* Azure fields accepted but unused, for one warning */
+	size_t n_ignored;
 };
 
 void conf_errors_add(struct conf_errors *e, const char *path, const char *fmt, ...)
@@ -154,6 +156,10 @@ void conf_free(struct gw_conf *c);
 
 /* Semantic rules that span fields (validate.c). */
 void conf_validate(const struct gw_conf *c, struct conf_errors *errs);
+
+/* The p2sgw form of a loaded configuration (Azure's export included), as
+ * JSON text with every defaulted field written out; free() it (dump.c). */
+char *conf_dump(const struct gw_conf *c);
 
 /* Writes the p2sgw.json(5) man page from the schema (man.c). */
 void conf_schema_man(FILE *out);

@@ -135,6 +135,7 @@ static const struct conf_field group_fields[] = {
 	 .doc = "lowest wins when a user matches several"},
 	{"policyMembers", F_ARRAY, E(conf_policy_group, members), .sub = member_fields,
 	 .elem_size = sizeof(struct conf_policy_member)},
+	{"vngClientConnectionConfigurations", F_IGNORED}, /* Azure's back-references */
 	{NULL}};
 
 static const struct conf_field client_conf_fields[] = {
@@ -179,10 +180,19 @@ static const struct conf_field client_conf_fields[] = {
 	 .doc = "address pools per user group"},
 	{NULL}};
 
+/* Azure's export writes the SKU as an object; its tier and capacity (scale
+ * units) mean nothing here. */
+static const struct conf_field sku_fields[] = {
+	{"name", F_ENUM, G(sku), .values = skus, .doc = "the SKU"},
+	{"tier", F_IGNORED},
+	{"capacity", F_IGNORED},
+	{NULL}};
+
 const struct conf_field conf_schema_root[] = {
 	{"name", F_STRING, G(name), .def = "p2sgw", .doc = "gateway name"},
-	{"sku", F_ENUM, G(sku), .values = skus, .def = "VpnGw1",
-	 .doc = "sets the P2S connection caps (SSTP 128; IKEv2+OpenVPN 250 to 10000)"},
+	{"sku", F_ENUM, G(sku), .values = skus, .def = "VpnGw1", .sub = sku_fields,
+	 .doc = "sets the P2S connection caps (SSTP 128; IKEv2+OpenVPN 250 to 10000); "
+		"Azure's {name, tier, capacity} form is read for its name"},
 	{"vpnGatewayGeneration", F_ENUM, G(generation), .values = generations, .def = "Generation1",
 	 .doc = "generation the SKU is offered in"},
 	{"vpnType", F_ENUM, G(vpn_type), .values = vpn_types, .def = "RouteBased",
@@ -210,4 +220,26 @@ const struct conf_field conf_schema_root[] = {
 	 .elem_size = sizeof(struct conf_policy_group),
 	 .doc = "user groups: at most 90 groups and 390 members, exactly one default"},
 	{"vpnClientConfiguration", F_OBJECT, .sub = client_conf_fields},
+	/* What `az network vnet-gateway show` prints beside the point-to-site
+	 * resource: site-to-site, BGP, the public side Azure runs. */
+	{"adminState", F_IGNORED},
+	{"allowRemoteVnetTraffic", F_IGNORED},
+	{"allowVirtualWanTraffic", F_IGNORED},
+	{"autoScaleConfiguration", F_IGNORED},
+	{"bgpSettings", F_IGNORED},
+	{"disableIPSecReplayProtection", F_IGNORED},
+	{"enableBgp", F_IGNORED},
+	{"enableBgpRouteTranslationForNat", F_IGNORED},
+	{"enableDnsForwarding", F_IGNORED},
+	{"enablePrivateIpAddress", F_IGNORED},
+	{"extendedLocation", F_IGNORED},
+	{"gatewayDefaultSite", F_IGNORED},
+	{"gatewayType", F_IGNORED},
+	{"identity", F_IGNORED},
+	{"inboundDnsForwardingEndpoint", F_IGNORED},
+	{"ipConfigurations", F_IGNORED},
+	{"natRules", F_IGNORED},
+	{"resiliencyModel", F_IGNORED},
+	{"vNetExtendedLocationResourceId", F_IGNORED},
+	{"virtualNetworkGatewayMigrationStatus", F_IGNORED},
 	{NULL}};
