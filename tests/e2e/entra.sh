@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 . lib/pki.sh
 LAB_CASES="token-accepted refuse-expired refuse-audience refuse-issuer refuse-tenant
 refuse-alg-none refuse-hs256 refuse-tampered refuse-forged-key refuse-unknown-kid
-keys-by-discovery good-session-survives
+keys-by-discovery good-session-survives discovery-untrusted-ca
 group-eng-pool group-sales-pool group-cert-domain-pool group-default-pool groups-listed
 key-rollover"
 lab_require openvpn openssl python3 ping
@@ -156,6 +156,27 @@ json.dump({"keys": a["keys"] + b["keys"]}, open(sys.argv[3], "w"))' \
 	fail key-rollover "a token signed with the new key was still refused after the JWKS gained it"
 }
 
+# A gateway told to trust another CA (the gateway PKI's root) gets no keys
+# from the lab's login host, and so accepts no token.
+untrusted_ca() {
+	stop_pid "$GW_PID"
+	sed -i "s|\"aadCaFile\": \"[^\"]*\"|\"aadCaFile\": \"$D/pki/gwroot/root.crt\"|" "$D/gw.json"
+	GW_PID=$(spawn $NS_GW "$D/gw2.log" "$GW" --config "$D/gw.json")
+	wait_until 10 listening $NS_GW tcp 443
+	wait_until 10 log_has "$D/gw2.log" "fetching the signing keys failed"
+	printf 'AzureAD\n%s\n' "$($ISS token "$D/issuer")" >"$D/untrusted.pass"
+	spawn $NS_CLI "$D/untrusted.log" openvpn --config "$D/token.ovpn" --remote 192.0.2.1 443 \
+		--auth-user-pass "$D/untrusted.pass" --dev tun-untr --connect-retry-max 1 \
+		--route-nopull --verb 3 >/dev/null
+	if wait_until 10 log_has "$D/untrusted.log" "AUTH_FAILED" &&
+		log_has "$D/gw2.log" "fetching the signing keys failed: https://login.microsoftonline.com/$TENANT/v2.0/.well-known/openid-configuration: .*(SSL|certificate)" &&
+		! log_has "$D/gw2.log" "signing keys refreshed"; then
+		pass discovery-untrusted-ca
+	else
+		fail discovery-untrusted-ca "expected the discovery fetch refused for its certificate and the token refused: $(grep -E 'jwks|token' "$D/gw2.log" | tail -n 3 | tr '\n' '|')"
+	fi
+}
+
 # The tenant's login host, as the gateway sees it: a lab CA, a certificate for
 # login.microsoftonline.com, its metadata and keys served over HTTPS from the
 # vnet host, and the gateway namespace's /etc/hosts pointing the name there.
@@ -194,7 +215,7 @@ main() {
 	$ISS init "$D/forger" # another key under the same kid: a forgery
 	discovery_host
 	write_conf
-	spawn $NS_GW "$D/gw.log" "$GW" --config "$D/gw.json" >/dev/null
+	GW_PID=$(spawn $NS_GW "$D/gw.log" "$GW" --config "$D/gw.json")
 	wait_until 10 listening $NS_GW tcp 443 || { fail token-accepted "gateway did not start: $(tail -n 5 "$D/gw.log")"; exit 1; }
 	"$CTL" --config "$D/gw.json" profile generate --output "$D/pkg.zip" >/dev/null
 	(cd "$D" && python3 -m zipfile -e pkg.zip pkg)
@@ -213,6 +234,7 @@ main() {
 	else fail good-session-survives "the good session stopped passing traffic"; fi
 	groups
 	rollover
+	untrusted_ca
 	echo "--- gateway log (tail)"
 	tail -n 20 "$D/gw.log"
 	exit $LAB_FAILED
