@@ -51,7 +51,8 @@ static json_t *dump_array(const struct conf_field *f, const void *base)
 	} *arr = AT(base, f->off);
 	json_t *a = json_array();
 	for (size_t i = 0; i < arr->n; i++)
-		json_array_append_new(a, dump_table(f->sub, (const char *)arr->v + i * f->elem_size));
+		json_array_append_new(a,
+				      dump_table(f->sub, (const char *)arr->v + i * f->elem_size));
 	return a;
 }
 
