@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 LAB_CASES="slow-server-does-not-stall slow-server-answered radius-accept framed-ip
 radius-reject unsigned-server-named session-timeout accounting-start accounting-interim
 accounting-stop-octets failover both-down-refused established-survives probe-revives
-require-refuses-stock forged-reply-dropped require-accepts-signing"
+require-refuses-stock forged-reply-dropped require-accepts-signing auto-refuses-downgrade"
 lab_require openvpn freeradius iperf3 openssl python3 ping
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
@@ -205,6 +205,31 @@ phase_require() {
 	fi
 	stop_client signed
 	stop_pid "$GW_PID"
+	phase_auto_downgrade
+}
+
+# auto: once a server has signed, an unsigned reply from it is refused (the
+# shape of a BlastRADIUS forgery). The same server is restarted unsigned.
+phase_auto_downgrade() {
+	local srv='{"radiusServerAddress": "127.0.0.1:1832", "radiusServerSecret": "signing-secret"}'
+	start_gateway 2 auto "$srv" || { fail auto-refuses-downgrade "gateway did not start"; return; }
+	login autook alice wonderland
+	up autook || { fail auto-refuses-downgrade "alice did not get in through the signing server"; return; }
+	stop_pid "$R3_PID"
+	make_raddb "$D/r3" 1832 signing-secret # the same server, now unsigned
+	R3_PID=$(spawn $NS_GW "$D/r3b.log" freeradius -f -xx -l stdout -d "$D/r3")
+	wait_until 10 log_has "$D/r3b.log" "Ready to process requests"
+	login autodown carol carol-pw
+	if wait_until 15 log_has "$D/autodown.log" "AUTH_FAILED" &&
+		log_has "$GWLOG" "dropped a reply from 127.0.0.1:1832: missing Message-Authenticator \(this server signed earlier replies" &&
+		! log_has "$GWLOG" "does not sign"; then
+		pass auto-refuses-downgrade
+	else
+		fail auto-refuses-downgrade "expected carol refused and the unsigned reply dropped: $(grep radius "$GWLOG" | tail -n 2 | tr '\n' '|')"
+	fi
+	stop_client autook
+	stop_client autodown
+	stop_pid "$GW_PID"
 }
 
 main() {
@@ -219,7 +244,7 @@ main() {
 	# slow request hold up every other.
 	R1_PID=$(spawn $NS_GW "$D/r1.log" freeradius -f -xx -l stdout -d "$D/r1")
 	R2_PID=$(spawn $NS_GW "$D/r2.log" freeradius -f -xx -l stdout -d "$D/r2")
-	spawn $NS_GW "$D/r3.log" freeradius -f -xx -l stdout -d "$D/r3" >/dev/null
+	R3_PID=$(spawn $NS_GW "$D/r3.log" freeradius -f -xx -l stdout -d "$D/r3")
 	spawn $NS_GW "$D/forger.log" python3 lib/radius-forger.py 1842 not-the-gateways-secret >/dev/null
 	spawn $NS_VNET "$D/iperf.log" iperf3 -s >/dev/null
 	wait_until 10 log_has "$D/r1.log" "Ready to process requests"
