@@ -40,6 +40,14 @@ struct prefix_list {
 	size_t n;
 };
 
+/* IPv6 prefixes from the same JSON arrays as a prefix_list's IPv4 ones;
+ * at[i] is v[i]'s index in that array, for error paths. */
+struct prefix6_list {
+	struct prefix6 *v;
+	size_t *at;
+	size_t n;
+};
+
 struct ip_list {
 	uint32_t *v; /* host byte order */
 	size_t n;
@@ -83,6 +91,7 @@ struct conf_client_connection {
 	char *name;
 	struct prefix_list pool;
 	CONF_ARRAY(struct conf_id_ref) groups;
+	struct prefix6_list pool6; /* IPv6 beside pool */
 };
 
 struct gw_conf {
@@ -111,6 +120,9 @@ struct gw_conf {
 	struct ip_list dns_servers;
 	struct prefix_list routes;
 	struct prefix_list pools;
+	struct prefix6_list vnet6; /* IPv6 beside vnet, routes, pools */
+	struct prefix6_list routes6;
+	struct prefix6_list pools6;
 	unsigned protocols;
 	unsigned auth_types;
 	CONF_ARRAY(struct conf_root_cert) roots;
@@ -151,6 +163,8 @@ void conf_free(struct gw_conf *c);
 
 /* Semantic rules that span fields (validate.c). */
 void conf_validate(const struct gw_conf *c, struct conf_errors *errs);
+/* The IPv6 rules (validate6.c): SKU, pool sizes, overlaps. */
+void conf_validate6(const struct gw_conf *c, struct conf_errors *errs);
 
 /* Writes the p2sgw.json(5) man page from the schema (man.c). */
 void conf_schema_man(FILE *out);

@@ -17,7 +17,7 @@ enum field_type {
 	F_ENUM,	  /* a string from .values */
 	F_OBJECT, /* nested table on the same base */
 	F_ARRAY,  /* array of objects: CONF_ARRAY of .elem_size elements */
-	F_CIDRS,  /* array of IPv4 CIDR strings -> struct prefix_list */
+	F_CIDRS,  /* array of CIDR strings -> struct prefix_list, IPv6 ones at .off6 */
 	F_FLAGS,  /* array of names from .flags -> bitmask */
 	F_IPS,	  /* array of IPv4 address strings -> struct ip_list */
 };
@@ -38,6 +38,7 @@ struct conf_field {
 	uint32_t min, max; /* F_UINT range; max 0 = unbounded */
 	const char *def;   /* default, as JSON text would say it */
 	const char *doc;
+	size_t off6; /* F_CIDRS: the struct prefix6_list for IPv6 ones; 0 = IPv4 only */
 };
 
 extern const struct conf_field conf_schema_root[];
