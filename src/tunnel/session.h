@@ -4,6 +4,7 @@
 #ifndef P2S_SESSION_H
 #define P2S_SESSION_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -23,6 +24,7 @@ struct session_ops {
 
 struct session_counters {
 	uint64_t bytes_in, bytes_out, pkts_in, pkts_out, dropped;
+	uint64_t spoofed; /* inner source address not the client's own */
 };
 
 struct session {
@@ -32,6 +34,8 @@ struct session {
 	union sockaddr_any peer;
 	uint32_t addr; /* pool address, 0 before it is leased */
 	size_t pool_range;
+	struct in6_addr addr6; /* all zero: none */
+	size_t pool6_range;
 	time_t started;
 	struct cert_identity cert;
 	bool has_cert;

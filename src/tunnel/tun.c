@@ -62,7 +62,8 @@ static void add_attr(struct nlmsghdr *nh, unsigned short type, const void *data,
 	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(rta->rta_len);
 }
 
-int tun_addr_add(int ifindex, uint32_t addr, uint8_t len)
+/* One RTM_NEWADDR: alen bytes of addr (network order) with prefix len. */
+static int addr_add(int ifindex, unsigned char family, const void *addr, size_t alen, uint8_t len)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -72,12 +73,13 @@ int tun_addr_add(int ifindex, uint32_t addr, uint8_t len)
 	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
 	req.nh.nlmsg_type = RTM_NEWADDR;
 	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK;
-	req.ifa.ifa_family = AF_INET;
+	req.ifa.ifa_family = family;
 	req.ifa.ifa_prefixlen = len;
 	req.ifa.ifa_index = (unsigned)ifindex;
-	uint32_t a = htonl(addr);
-	add_attr(&req.nh, IFA_LOCAL, &a, 4);
-	add_attr(&req.nh, IFA_ADDRESS, &a, 4);
+	/* A TUN has no neighbours to ask: the address is usable at once. */
+	req.ifa.ifa_flags = family == AF_INET6 ? IFA_F_NODAD : 0;
+	add_attr(&req.nh, IFA_LOCAL, addr, alen);
+	add_attr(&req.nh, IFA_ADDRESS, addr, alen);
 	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (s < 0)
 		return -errno;
@@ -94,4 +96,15 @@ int tun_addr_add(int ifindex, uint32_t addr, uint8_t len)
 	}
 	close(s);
 	return r;
+}
+
+int tun_addr_add(int ifindex, uint32_t addr, uint8_t len)
+{
+	uint32_t a = htonl(addr);
+	return addr_add(ifindex, AF_INET, &a, 4, len);
+}
+
+int tun_addr6_add(int ifindex, const struct in6_addr *addr, uint8_t len)
+{
+	return addr_add(ifindex, AF_INET6, addr, 16, len);
 }
