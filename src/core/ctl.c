@@ -2,6 +2,7 @@
 
 #include "ctl.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -22,18 +23,33 @@ struct ctl {
 	char path[108];
 };
 
+/* The IPv6 address ("" for none) and the inner-source check's counters. */
+static json_t *session_json6(json_t *j, const struct session *s)
+{
+	static const struct in6_addr none;
+	char a6[INET6_ADDRSTRLEN] = "";
+	if (memcmp(&s->addr6, &none, sizeof(none)) != 0)
+		inet_ntop(AF_INET6, &s->addr6, a6, sizeof(a6));
+	json_object_set_new(j, "vpnClientIpv6Address", json_string(a6));
+	json_object_set_new(j, "droppedPackets", json_integer((json_int_t)s->ctr.dropped));
+	json_object_set_new(j, "spoofedPackets", json_integer((json_int_t)s->ctr.spoofed));
+	return j;
+}
+
 static json_t *session_json(const struct session *s)
 {
 	char peer[64], addr[16];
 	sockaddr_str(&s->peer, peer, sizeof(peer));
 	ip4_str(s->addr, addr);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "id", s->id,
-			 "protocol", s->ops->protocol, "userName", s->user, "group", s->group,
-			 "publicAddress", peer, "vpnClientAddress", s->addr ? addr : "",
-			 "connectedSince", (json_int_t)s->started, "ingressBytes",
-			 (json_int_t)s->ctr.bytes_in, "egressBytes", (json_int_t)s->ctr.bytes_out,
-			 "ingressPackets", (json_int_t)s->ctr.pkts_in, "egressPackets",
-			 (json_int_t)s->ctr.pkts_out);
+	return session_json6(
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "id", s->id,
+			  "protocol", s->ops->protocol, "userName", s->user, "group", s->group,
+			  "publicAddress", peer, "vpnClientAddress", s->addr ? addr : "",
+			  "connectedSince", (json_int_t)s->started, "ingressBytes",
+			  (json_int_t)s->ctr.bytes_in, "egressBytes", (json_int_t)s->ctr.bytes_out,
+			  "ingressPackets", (json_int_t)s->ctr.pkts_in, "egressPackets",
+			  (json_int_t)s->ctr.pkts_out),
+		s);
 }
 
 static json_t *cmd_sessions(struct gateway *g)
@@ -45,16 +61,27 @@ static json_t *cmd_sessions(struct gateway *g)
 	return arr;
 }
 
+/* Gateway-wide: IPv6 pool room and every spoofed packet dropped so far. */
+static json_t *show_json6(json_t *j, const struct gateway *g)
+{
+	json_object_set_new(j, "freePoolIpv6Addresses",
+			    json_integer((json_int_t)pool6_free_count(&g->pool6)));
+	json_object_set_new(j, "spoofedPackets", json_integer((json_int_t)g->fwd.spoofed));
+	return j;
+}
+
 static json_t *cmd_show(struct gateway *g)
 {
 	const struct sku_info *sku = sku_lookup(g->conf->sku);
-	return json_pack(
-		"{s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:{s:i, s:i}, s:i}", "name", g->conf->name,
-		"sku", g->conf->sku, "vpnGatewayGeneration", g->conf->generation, "gatewayFqdn",
-		g->conf->fqdn, "connectionLimits", "SSTP", sku ? (int)sku->sstp_max : 0,
-		"IkeV2AndOpenVPN", (int)gateway_connection_cap(g), "connections", "OpenVPN",
-		(int)g->admitted_ovpn, "handshaking", (int)(g->reg.count - g->admitted_ovpn),
-		"freePoolAddresses", (int)pool_free_count(&g->pool));
+	return show_json6(json_pack("{s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:{s:i, s:i}, s:i}", "name",
+				    g->conf->name, "sku", g->conf->sku, "vpnGatewayGeneration",
+				    g->conf->generation, "gatewayFqdn", g->conf->fqdn,
+				    "connectionLimits", "SSTP", sku ? (int)sku->sstp_max : 0,
+				    "IkeV2AndOpenVPN", (int)gateway_connection_cap(g),
+				    "connections", "OpenVPN", (int)g->admitted_ovpn, "handshaking",
+				    (int)(g->reg.count - g->admitted_ovpn), "freePoolAddresses",
+				    (int)pool_free_count(&g->pool)),
+			  g);
 }
 
 static json_t *cmd_disconnect(struct gateway *g, const char *id)

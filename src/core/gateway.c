@@ -2,6 +2,7 @@
 
 #include "gateway.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -88,11 +89,103 @@ int gateway_session_admit(struct gateway *g, struct session *s, uint32_t want, i
 		return P2S_E_FULL;
 	}
 	g->admitted_ovpn++;
+	gateway_session_admit6(g, s, conn);
 	return 0;
 }
 
+/* ---- IPv6 inside the tunnel ------------------------------------------- */
+
+/* An IPv6 address next to the IPv4 one, from the same pool's IPv6 prefix.
+ * None configured, or that window full: the session stays IPv4-only. */
+void gateway_session_admit6(struct gateway *g, struct session *s, int conn)
+{
+	bool group = conn >= 0 && (size_t)conn < g->n_conn;
+	size_t first = group ? g->conn6_first[conn] : 0;
+	size_t n = group ? g->conn6_n[conn] : g->main6_n;
+	memset(&s->addr6, 0, sizeof(s->addr6));
+	if (n == 0)
+		return;
+	if (pool6_lease_in(&g->pool6, s, NULL, first, n, &s->addr6, &s->pool6_range) < 0) {
+		memset(&s->addr6, 0, sizeof(s->addr6));
+		log_warn("%s: the IPv6 client address pool is exhausted; IPv4 only", s->id);
+	}
+}
+
+static void session_release6(struct gateway *g, struct session *s)
+{
+	pool6_release(&g->pool6, &s->addr6, s);
+	memset(&s->addr6, 0, sizeof(s->addr6));
+}
+
+/* One pool6 of ranges: the main pool's IPv6 prefix, then each connection
+ * configuration's (at most one each, validation saw to it). */
+static int setup_pools6(struct gateway *g)
+{
+	const struct gw_conf *c = g->conf;
+	size_t nc = c->client_connections.n, total = c->pools6.n;
+	for (size_t k = 0; k < nc; k++)
+		total += c->client_connections.v[k].pool6.n;
+	struct prefix6 *all = calloc(total + 1, sizeof(*all));
+	g->conn6_first = calloc(nc + 1, sizeof(size_t));
+	g->conn6_n = calloc(nc + 1, sizeof(size_t));
+	if (!all || !g->conn6_first || !g->conn6_n) {
+		free(all);
+		return -ENOMEM;
+	}
+	g->main6_n = c->pools6.n;
+	memcpy(all, c->pools6.v, c->pools6.n * sizeof(*all));
+	size_t at = c->pools6.n;
+	for (size_t k = 0; k < nc; k++) {
+		const struct prefix6_list *pl = &c->client_connections.v[k].pool6;
+		g->conn6_first[k] = at;
+		g->conn6_n[k] = pl->n;
+		memcpy(all + at, pl->v, pl->n * sizeof(*all));
+		at += pl->n;
+	}
+	int r = pool6_init(&g->pool6, all, total);
+	free(all);
+	return r;
+}
+
+/* The gateway's ::1 of every IPv6 prefix on the TUN (the kernel adds the
+ * connected routes); forwarding must be on for the virtual network. */
+static int setup_tun6(struct gateway *g)
+{
+	for (size_t i = 0; i < g->pool6.n; i++) {
+		struct in6_addr gw6;
+		pool6_gateway(&g->pool6, i, &gw6);
+		int r = tun_addr6_add(g->tun_ifindex, &gw6, g->pool6.ranges[i].prefix.len);
+		if (r < 0) {
+			log_err("cannot give %s its IPv6 address: %s", g->conf->tun_name,
+				p2s_strerror(r));
+			return r;
+		}
+		char a[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, &gw6, a, sizeof(a));
+		log_info("%s is %s/%u, %u client IPv6 addresses", g->conf->tun_name, a,
+			 g->pool6.ranges[i].prefix.len, g->pool6.ranges[i].count);
+	}
+	char *fw = g->pool6.n ? file_read_all("/proc/sys/net/ipv6/conf/all/forwarding") : NULL;
+	if (fw && fw[0] == '0')
+		log_warn("IPv6 forwarding is off (net.ipv6.conf.all.forwarding=0): clients' "
+			 "IPv6 packets will not reach the virtual network");
+	free(fw);
+	g->fwd.pool6 = &g->pool6;
+	return 0;
+}
+
+static void free_pools6(struct gateway *g)
+{
+	free(g->conn6_first);
+	free(g->conn6_n);
+	pool6_free(&g->pool6);
+}
+
+/* ------------------------------------------------------------------------ */
+
 void gateway_session_release(struct gateway *g, struct session *s)
 {
+	session_release6(g, s);
 	pool_release(&g->pool, s->addr, s);
 	s->addr = 0;
 	g->admitted_ovpn--;
@@ -307,10 +400,14 @@ int gateway_init(struct gateway *g, struct gw_conf *conf, const char *conf_path)
 		r = setup_trust(g, conf);
 	if (r == 0)
 		r = setup_pools(g);
+	if (r == 0)
+		r = setup_pools6(g);
 	if (r == 0 && (conf->auth_types & AUTH_AAD))
 		r = setup_token_keys(g, conf);
 	if (r == 0)
 		r = setup_tun(g);
+	if (r == 0)
+		r = setup_tun6(g);
 	if (r == 0 && (conf->radius_address || conf->radius_servers.n))
 		g->radius = radius_client_new(g->loop, conf);
 	if (r == 0)
@@ -395,6 +492,9 @@ int gateway_reload(struct gateway *g)
 	free(n->pools.v);
 	n->pools = g->conf->pools;
 	g->conf->pools = (struct prefix_list){0};
+	struct prefix6_list p6 = n->pools6;
+	n->pools6 = g->conf->pools6;
+	g->conf->pools6 = p6;
 	conf_free(g->conf);
 	g->conf = n;
 	log_level_parse(n->log_level, &log_threshold);
@@ -413,6 +513,7 @@ void gateway_free(struct gateway *g)
 	token_keys_free(g->token_keys);
 	free(g->conn_first);
 	free(g->conn_n);
+	free_pools6(g);
 	if (g->tun_fd >= 0)
 		close(g->tun_fd);
 	pool_free(&g->pool);

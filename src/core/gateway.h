@@ -11,6 +11,7 @@
 #include "conf/conf.h"
 #include "core/statedir.h"
 #include "pool/pool.h"
+#include "pool/pool6.h"
 #include "tunnel/fwd.h"
 #include "tunnel/session.h"
 
@@ -49,6 +50,12 @@ struct gateway {
 	size_t n_conn;
 	struct token_keys *token_keys; /* Entra ID signing keys */
 	struct jwks_fetch *jwks;       /* keeps them fresh from aadJwksUri */
+	/* IPv6 inside the tunnel: the main pool's prefix first (if any), then
+	 * each connection configuration's; conn6_first/conn6_n as above. */
+	struct pool6 pool6;
+	size_t *conn6_first;
+	size_t *conn6_n;
+	size_t main6_n;
 };
 
 int gateway_init(struct gateway *g, struct gw_conf *conf, const char *conf_path);
@@ -67,6 +74,9 @@ unsigned gateway_connection_cap(const struct gateway *g);
 int gateway_session_admit(struct gateway *g, struct session *s, uint32_t want, int conn,
 			  const char **why);
 void gateway_session_release(struct gateway *g, struct session *s);
+/* Leases s an IPv6 address from conn's pool (-1: the main pool) when it has
+ * an IPv6 prefix; leaves s->addr6 zero otherwise (called by admit). */
+void gateway_session_admit6(struct gateway *g, struct session *s, int conn);
 
 /* TLS server context with Azure's point-to-site TLS policy, exactly. */
 SSL_CTX *gateway_tls_ctx_new(const char *cert_file, const char *key_file, struct cert_auth *a,

@@ -224,6 +224,28 @@ void ovpn_auth_done(struct ovpn_sess *os, struct ovpn_ks *ks, bool first)
 	ks_flush(os, ks);
 }
 
+/* IPv6 inside the tunnel: the session's address, its pool's gateway and
+ * the IPv6 virtual network and custom routes (routes6 holds up to 128). */
+static void push_params6(struct ovpn_sess *os, struct ovpn_push_params *pp, struct prefix6 *routes6)
+{
+	const struct gateway *gw = os->srv->gw;
+	const struct gw_conf *c = gw->conf;
+	static const struct in6_addr none;
+	if (memcmp(&os->s->addr6, &none, sizeof(none)) == 0)
+		return;
+	size_t nr = 0;
+	for (size_t i = 0; i < c->vnet6.n && nr < 128; i++)
+		routes6[nr++] = c->vnet6.v[i];
+	for (size_t i = 0; i < c->routes6.n && nr < 128; i++)
+		routes6[nr++] = c->routes6.v[i];
+	pp->has_v6 = true;
+	pp->ifconfig_ip6 = os->s->addr6;
+	pp->prefix6_len = gw->pool6.ranges[os->s->pool6_range].prefix.len;
+	pool6_gateway(&gw->pool6, os->s->pool6_range, &pp->gateway6);
+	pp->routes6 = routes6;
+	pp->n_routes6 = nr;
+}
+
 static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 {
 	struct gateway *gw = os->srv->gw;
@@ -252,6 +274,8 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 		.dns = c->dns_servers.v,
 		.n_dns = c->dns_servers.n,
 	};
+	struct prefix6 routes6[128];
+	push_params6(os, &pp, routes6);
 	static char msgs[8][PUSH_MSG_MAX];
 	int n = ovpn_push_reply_build(&pp, msgs, 8);
 	if (n < 0) {
