@@ -14,7 +14,8 @@ cd "$(dirname "$0")" || exit 2
 . lib/openvpn.sh
 LAB_CASES="check-config-dual-stack check-config-basic-ipv6 udp-address4 udp-address6 udp-route6
 udp-ping4 udp-ping6 tcp-address4 tcp-address6 tcp-route6 tcp-ping4 tcp-ping6 clients-apart6
-spoof4-other spoof4-made-up spoof6-other spoof6-made-up spoof-counted spoof-not-delivered"
+spoof4-other spoof4-made-up spoof6-other spoof6-made-up spoof-counted spoof-not-delivered reload-keeps6 reload-pool6-disconnects
+reload-pool6-new-address reload-pool6-tun"
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
 D=$LAB_DIR
@@ -22,6 +23,7 @@ PKI=$D/pki
 POOL4=172.16.201
 POOL6=fd00:201:: # the client IPv6 pool, fd00:201::/64
 VNET6=fd00:10:1::10
+ROUTES6='"fd00:10:2::/48"'
 
 lab_require openvpn openssl python3 ping ss
 if [ ! -x "$GW" ] || [ ! -x "$CTL" ]; then
@@ -40,7 +42,7 @@ write_conf() { # write_conf FILE SKU PROTOCOLS
   "serverCertificate": {"certFile": "$PKI/server.crt", "keyFile": "$PKI/server.key"},
   "openvpn": {"tlsAuthKeyFile": "$PKI/ta.key"},
   "virtualNetwork": {"addressSpace": ["10.1.0.0/16", "fd00:10:1::/64"]},
-  "customRoutes": {"addressPrefixes": ["fd00:10:2::/48"]},
+  "customRoutes": {"addressPrefixes": [$ROUTES6]},
   "vpnClientConfiguration": {
     "vpnClientAddressPool": {"addressPrefixes": ["$POOL4.0/24", "${POOL6}/64"]},
     "vpnClientProtocols": [$3],
@@ -193,6 +195,45 @@ spoofing() {
 	fi
 }
 
+reload() { run $NS_GW "$CTL" --socket "$D/p2sgw.sock" gateway reload >/dev/null; }
+
+# Reload with the same pools keeps every session; a new IPv6 pool
+# disconnects those whose IPv6 address left it (with the reason), and they
+# come back with an address from the new one; the TUN follows.
+reloads() {
+	ROUTES6='"fd00:10:2::/48", "fd00:10:3::/48"'
+	write_conf "$D/gw.json" VpnGw1 '"OpenVPN"'
+	reload # the reply comes after the sessions were rechecked
+	if log_has "$D/gw.log" "outside the new pool"; then
+		fail reload-keeps6 "expected no session disconnected by a reload that keeps the pools, got: $(grep 'outside the new pool' "$D/gw.log" | head -2)"
+	elif ! run $NS_CLI2 ping -6 -c 2 -W 2 $VNET6 >/dev/null; then
+		fail reload-keeps6 "expected alice's IPv6 pings to keep working across the reload, got none"
+	else
+		pass reload-keeps6
+	fi
+	POOL6=fd00:202::
+	write_conf "$D/gw.json" VpnGw1 '"OpenVPN"'
+	reload
+	if wait_log "$D/gw.log" "IPv6 address fd00:201::[0-9a-f]+ is outside the new pool" 5; then
+		pass reload-pool6-disconnects
+	else
+		fail reload-pool6-disconnects "expected sessions disconnected with 'its IPv6 address fd00:201::… is outside the new pool', got: $(log_tail "$D/gw.log" 4)"
+	fi
+	if wait_until 20 sh -c "ip -n $NS_CLI2 -6 -o addr show dev tun-alice scope global | grep -q 'fd00:202::'" &&
+		run $NS_CLI2 ping -6 -c 2 -W 2 $VNET6 >/dev/null; then
+		pass reload-pool6-new-address
+	else
+		fail reload-pool6-new-address "expected alice back with an address in fd00:202::/64 that pings $VNET6 within 20 s, got '$(addr_of alice 6)'; log: $(log_tail "$D/alice.log" 4)"
+	fi
+	local tun6
+	tun6=$(ip -n $NS_GW -6 -o addr show dev p2s0 scope global | awk '{print $4}' | tr '\n' ' ')
+	if grep -q "fd00:202::1/64" <<<"$tun6" && ! grep -q "fd00:201::1/64" <<<"$tun6"; then
+		pass reload-pool6-tun
+	else
+		fail reload-pool6-tun "expected p2s0 to carry fd00:202::1/64 and no longer fd00:201::1/64, got: $tun6"
+	fi
+}
+
 diagnostics() {
 	echo "--- gateway log (last 30 lines)"
 	tail -n 30 "$D/gw.log"
@@ -217,6 +258,7 @@ main() {
 	else fail tcp-address4 "expected bob (TCP) to connect within 15 s, got: $(log_tail "$D/bob.log" 5)"; fi
 	clients_apart6
 	spoofing
+	reloads
 	[ "$LAB_FAILED" -eq 0 ] || diagnostics
 	exit "$LAB_FAILED"
 }
