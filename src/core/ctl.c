@@ -100,8 +100,12 @@ static json_t *cmd_disconnect(struct core *g, const char *id)
 static json_t *cmd_reload(struct core *g)
 {
 	char note[256];
-	if (core_reload(g, note, sizeof(note)) < 0)
-		return json_pack("{s:s}", "error", "configuration rejected; see the gateway log");
+	if (core_reload(g, note, sizeof(note)) < 0) {
+		char msg[320];
+		snprintf(msg, sizeof(msg), "configuration rejected: %s",
+			 note[0] ? note : "see the gateway log");
+		return json_pack("{s:s}", "error", msg);
+	}
 	if (note[0])
 		return json_pack("{s:b, s:s}", "reloaded", 1, "restartNeeded", note);
 	return json_pack("{s:b}", "reloaded", 1);

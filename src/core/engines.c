@@ -61,7 +61,8 @@ int core_engines_sync(struct core *g)
 	for (int t = 0; t < TUNNEL_N; t++)
 		if ((p & tunnel_conf_bit((enum tunnel_proto)t)) && !g->engines[t])
 			log_warn("%s is enabled but this build has no %s engine",
-				 tunnel_name((enum tunnel_proto)t), tunnel_name((enum tunnel_proto)t));
+				 tunnel_name((enum tunnel_proto)t),
+				 tunnel_name((enum tunnel_proto)t));
 	if (!(p & (PROTO_OPENVPN | PROTO_SSTP)))
 		listener_close(g);
 	else if (listener_open(g) < 0 && r == 0)

@@ -65,7 +65,8 @@ int core_tun_address(struct core *g, const struct pool *now, const struct pool *
 			tun_addr_del(g->tun_ifindex, a, len);
 	}
 	for (size_t i = 0; i < now->n; i++) {
-		int r = tun_addr_add(g->tun_ifindex, pool_gateway(now, i), now->ranges[i].prefix.len);
+		int r = tun_addr_add(g->tun_ifindex, pool_gateway(now, i),
+				     now->ranges[i].prefix.len);
 		if (r < 0) {
 			log_err("cannot address %s: %s", g->conf->tun_name, p2s_strerror(r));
 			return r;

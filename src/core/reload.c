@@ -220,12 +220,15 @@ static void recheck_sessions(struct core *g, struct moved *mv, size_t n_mv)
 	}
 }
 
-static struct gw_conf *reload_read(struct core *g)
+static struct gw_conf *reload_read(struct core *g, char *note, size_t cap)
 {
 	struct conf_errors errs = {0};
 	struct gw_conf *n = conf_load_file(g->conf_path, &errs);
 	for (size_t i = 0; i < errs.n; i++)
 		log_err("reload: %s", errs.msg[i]);
+	if (errs.n && note)
+		snprintf(note, cap, "%s%s", errs.msg[0],
+			 errs.n > 1 ? " (and more in the log)" : "");
 	conf_errors_free(&errs);
 	if (!n)
 		log_err("reload: configuration rejected; still running the previous one");
@@ -262,7 +265,7 @@ int core_reload(struct core *g, char *note, size_t note_cap)
 		log_info("reload: running on the embedded default, nothing to re-read");
 		return 0;
 	}
-	struct gw_conf *n = reload_read(g);
+	struct gw_conf *n = reload_read(g, note, note_cap);
 	struct trust t;
 	struct pool np;
 	struct pool6 np6;

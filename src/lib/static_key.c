@@ -51,4 +51,3 @@ void ovpn_static_key_format(const uint8_t key[OVPN_STATIC_KEY_LEN], char *out, s
 	if (n < cap)
 		snprintf(out + n, cap - n, "-----END OpenVPN Static key V1-----\n");
 }
-
