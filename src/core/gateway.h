@@ -125,6 +125,8 @@ int core_routes6_build(struct core *g, const struct gw_conf *c);
  * main pool) has an IPv6 prefix; s->addr6 stays zero otherwise. */
 void core_admit6(struct session *s, int conn);
 void core_release6(struct session *s);
+/* "172.16.201.2", or "172.16.201.2 fd00:201::2" with an IPv6 address. */
+void core_addr_text(const struct session *s, char *out, size_t cap);
 /* Fills the IPv6 part of out (has_v6 false without an IPv6 lease). */
 void session_net6(const struct session *s, struct session_net *out);
 /* Reload: s keeps its IPv6 address in np, or false with why set. */

@@ -172,8 +172,8 @@ void core_session_up(struct session *s, const char *detail)
 	s->up_at = ev_now(s->core->loop);
 	s->next_interim = s->up_at + s->core->conf->radius_acct_interval_sec;
 	account(s, 1, 0);
-	char a[16];
-	ip4_str(s->addr, a);
+	char a[80];
+	core_addr_text(s, a, sizeof(a));
 	slog_info(s->id, "session up: user \"%s\" address %s%s%s", s->user, a, detail ? " " : "",
 		  detail ? detail : "");
 	ev_init(&s->timer, timer_cb);

@@ -104,6 +104,8 @@ int core_tun_address6(struct core *g, const struct pool6 *now, const struct pool
 				p2s_strerror(r));
 			return r;
 		}
+		if (has_gateway6(before, &a, now->ranges[i].prefix.len))
+			continue; /* said when it was added */
 		inet_ntop(AF_INET6, &a, s, sizeof(s));
 		log_info("%s is %s/%u, %u client IPv6 addresses", g->conf->tun_name, s,
 			 now->ranges[i].prefix.len, now->ranges[i].count);
@@ -154,6 +156,15 @@ void core_release6(struct session *s)
 	if (has_addr6(s))
 		pool6_release(&s->core->pool6, &s->addr6, s);
 	memset(&s->addr6, 0, sizeof(s->addr6));
+}
+
+void core_addr_text(const struct session *s, char *out, size_t cap)
+{
+	char a[16], a6[INET6_ADDRSTRLEN] = "";
+	ip4_str(s->addr, a);
+	if (has_addr6(s))
+		inet_ntop(AF_INET6, &s->addr6, a6, sizeof(a6));
+	snprintf(out, cap, "%s%s%s", a, a6[0] ? " " : "", a6);
 }
 
 void session_net6(const struct session *s, struct session_net *out)

@@ -104,7 +104,8 @@ static int check_source(struct fwd *f, struct session *s, const struct inner *h)
 static int to_peer(struct fwd *f, struct session *s, struct session *peer, const uint8_t *pkt,
 		   size_t len)
 {
-	if (!f->client_to_client || !peer) {
+	/* A packet to the sender's own address would only bounce back. */
+	if (!f->client_to_client || !peer || peer == s) {
 		s->ctr.dropped++;
 		return P2S_E_DENIED;
 	}

@@ -207,6 +207,12 @@ static void test_clients_apart(void **state)
 	assert_ptr_equal(sent.to, &l->b);
 	assert_int_equal(fwd_from_session(&l->f, &l->a, p, pkt6(p, &l->a.addr6, &unheld)),
 			 P2S_E_DENIED);
+	/* Nor is a packet to the sender's own address bounced back to it. */
+	assert_int_equal(fwd_from_session(&l->f, &l->a, p, pkt6(p, &l->a.addr6, &l->a.addr6)),
+			 P2S_E_DENIED);
+	assert_int_equal(fwd_from_session(&l->f, &l->a, p, pkt4(p, l->a.addr, l->a.addr)),
+			 P2S_E_DENIED);
+	assert_int_equal(sent.count, 1);
 	assert_int_equal(l->a.ctr.spoofed, 0);
 }
 
