@@ -15,7 +15,7 @@ cd "$(dirname "$0")" || exit 2
 LAB_CASES="check-config-dual-stack check-config-basic-ipv6 udp-address4 udp-address6 udp-route6
 udp-ping4 udp-ping6 tcp-address4 tcp-address6 tcp-route6 tcp-ping4 tcp-ping6 clients-apart6
 spoof4-other spoof4-made-up spoof6-other spoof6-made-up spoof-counted spoof-not-delivered reload-keeps6 reload-pool6-disconnects
-reload-pool6-new-address reload-pool6-tun"
+reload-pool6-new-address reload-pool6-tun group-pool6"
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
 D=$LAB_DIR
@@ -24,6 +24,7 @@ POOL4=172.16.201
 POOL6=fd00:201:: # the client IPv6 pool, fd00:201::/64
 VNET6=fd00:10:1::10
 ROUTES6='"fd00:10:2::/48"'
+GROUP_POOL="" # policy groups and their connection configurations, when set
 
 lab_require openvpn openssl python3 ping ss
 if [ ! -x "$GW" ] || [ ! -x "$CTL" ]; then
@@ -32,6 +33,18 @@ if [ ! -x "$GW" ] || [ ! -x "$CTL" ]; then
 fi
 
 write_conf() { # write_conf FILE SKU PROTOCOLS
+	local groups="" conns=""
+	if [ -n "$GROUP_POOL" ]; then
+		groups='
+  "virtualNetworkGatewayPolicyGroups": [
+    {"name": "contoso", "priority": 10, "policyMembers": [{"name": "c",
+      "attributeType": "CertificateGroupId", "attributeValue": "contoso.com"}]},
+    {"name": "everyone", "isDefault": true, "priority": 100}],'
+		conns="
+    \"vngClientConnectionConfigurations\": [{\"name\": \"contosoPool\",
+      \"vpnClientAddressPool\": {\"addressPrefixes\": [$GROUP_POOL]},
+      \"virtualNetworkGatewayPolicyGroups\": [{\"id\": \"contoso\"}]}],"
+	fi
 	cat >"$1" <<J
 {
   "name": "lab-gw6", "sku": "$2", "vpnGatewayGeneration": "Generation1",
@@ -42,8 +55,8 @@ write_conf() { # write_conf FILE SKU PROTOCOLS
   "serverCertificate": {"certFile": "$PKI/server.crt", "keyFile": "$PKI/server.key"},
   "openvpn": {"tlsAuthKeyFile": "$PKI/ta.key"},
   "virtualNetwork": {"addressSpace": ["10.1.0.0/16", "fd00:10:1::/64"]},
-  "customRoutes": {"addressPrefixes": [$ROUTES6]},
-  "vpnClientConfiguration": {
+  "customRoutes": {"addressPrefixes": [$ROUTES6]},$groups
+  "vpnClientConfiguration": {$conns
     "vpnClientAddressPool": {"addressPrefixes": ["$POOL4.0/24", "${POOL6}/64"]},
     "vpnClientProtocols": [$3],
     "vpnAuthenticationTypes": ["Certificate"],
@@ -234,6 +247,32 @@ reloads() {
 	fi
 }
 
+in_group_pool() { # in_group_pool NAME: both addresses from the contoso pool
+	case "$(addr_of "$1" 4) $(addr_of "$1" 6)" in 172.16.210.*" fd00:210::"*) return 0 ;; esac
+	return 1
+}
+
+# A group's pool with an IPv6 prefix: after the reload that adds it, a
+# contoso user (everyone here) who reconnects gets an address of each family
+# from it (sessions keep the group they were admitted with).
+group_pool6() {
+	GROUP_POOL='"172.16.210.0/24", "fd00:210::/64"'
+	write_conf "$D/gw.json" VpnGw1 '"OpenVPN"'
+	reload
+	echo "+ kill -USR1 alice's openvpn (reconnect)" >&2
+	kill -USR1 "$(cat "$D/alice.pid")"
+	local a4 a6
+	wait_until 20 in_group_pool alice
+	a4=$(addr_of alice 4)
+	a6=$(addr_of alice 6)
+	case "$a4 $a6" in
+	172.16.210.*" fd00:210::"*)
+		if run $NS_CLI2 ping -6 -c 2 -W 2 $VNET6 >/dev/null; then pass group-pool6
+		else fail group-pool6 "expected alice's IPv6 pings from $a6 (group pool) to reach $VNET6, got none"; fi ;;
+	*) fail group-pool6 "expected alice back in the contoso pool (172.16.210.0/24, fd00:210::/64) within 20 s, got '$a4' and '$a6'; gw: $(log_tail "$D/gw.log" 3)" ;;
+	esac
+}
+
 diagnostics() {
 	echo "--- gateway log (last 30 lines)"
 	tail -n 30 "$D/gw.log"
@@ -259,6 +298,7 @@ main() {
 	clients_apart6
 	spoofing
 	reloads
+	group_pool6
 	[ "$LAB_FAILED" -eq 0 ] || diagnostics
 	exit "$LAB_FAILED"
 }
