@@ -75,15 +75,16 @@ static json_t *cmd_show(struct core *g)
 {
 	unsigned admitted = core_admitted(g, TUNNEL_OPENVPN) + core_admitted(g, TUNNEL_SSTP);
 	return show_json6(
-		json_pack("{s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:{s:i, s:i, s:i}, s:i, s:i}", "name",
-			  g->conf->name, "sku", g->conf->sku, "vpnGatewayGeneration",
+		json_pack("{s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:{s:i, s:i, s:i}, s:i, s:i, s:i}",
+			  "name", g->conf->name, "sku", g->conf->sku, "vpnGatewayGeneration",
 			  g->conf->generation, "gatewayFqdn", g->conf->fqdn, "connectionLimits",
 			  "SSTP", (int)core_connection_cap(g, TUNNEL_SSTP), "IkeV2AndOpenVPN",
 			  (int)core_connection_cap(g, TUNNEL_OPENVPN), "connections", "OpenVPN",
 			  (int)g->reg.admitted[TUNNEL_OPENVPN], "IKEv2",
 			  (int)g->reg.admitted[TUNNEL_IKEV2], "SSTP",
 			  (int)g->reg.admitted[TUNNEL_SSTP], "handshaking",
-			  (int)(g->reg.count - admitted), "freePoolAddresses",
+			  (int)(g->reg.count - admitted), "unauthenticated",
+			  (int)core_preauth_count(g), "freePoolAddresses",
 			  (int)pool_free_count(&g->pool)),
 		g);
 }

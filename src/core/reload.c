@@ -112,29 +112,16 @@ static void radius_apply(struct core *g, const struct gw_conf *n)
 	log_info("reload: RADIUS servers replaced");
 }
 
-/* Fields only a restart applies: kept at their running values, named. */
+/* Fields only a restart applies (the schema marks them) keep their running
+ * values; the reply names them. */
 static void keep_restart_fields(struct gw_conf *o, struct gw_conf *n, char *note, size_t cap)
 {
-	char **fields[][2] = {{&o->tun_name, &n->tun_name},
-			      {&o->listen_addr, &n->listen_addr},
-			      {&o->state_dir, &n->state_dir},
-			      {&o->control_socket, &n->control_socket}};
-	const char *names[] = {"tunName", "listenAddress", "stateDirectory", "controlSocket"};
-	size_t at = 0;
-	for (size_t i = 0; i < 4; i++) {
-		if (str_eq(*fields[i][0], *fields[i][1]))
-			continue;
-		char *t = *fields[i][0];
-		*fields[i][0] = *fields[i][1];
-		*fields[i][1] = t;
-		if (note && at < cap)
-			at += (size_t)snprintf(note + at, cap - at, "%s%s", at ? ", " : "",
-					       names[i]);
-	}
-	if (note && at && at < cap)
-		snprintf(note + at, cap - at, " change only on restart");
-	if (note && at)
-		log_warn("reload: %s", note);
+	char paths[200];
+	if (!conf_keep_restart_fields(o, n, paths, sizeof(paths)))
+		return;
+	log_warn("reload: %s change only on restart", paths);
+	if (note)
+		snprintf(note, cap, "%s change only on restart", paths);
 }
 
 static int group_index(const struct gw_conf *c, const char *name)

@@ -6,7 +6,6 @@
 #define LOG_MODULE "openvpn"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +15,7 @@
 #include "lib/codec.h"
 #include "lib/log.h"
 #include "push.h"
+#include "lib/random.h"
 
 static bool cert_verified(struct ovpn_ks *ks)
 {
@@ -26,7 +26,7 @@ static bool cert_verified(struct ovpn_ks *ks)
 static void make_auth_token(struct ovpn_sess *os)
 {
 	uint8_t raw[32];
-	RAND_bytes(raw, sizeof(raw));
+	p2s_random(raw, sizeof(raw));
 	os->auth_token = b64_encode(raw, sizeof(raw));
 	OPENSSL_cleanse(raw, sizeof(raw));
 }
