@@ -30,6 +30,11 @@ struct auth_pending {
 	char why[400];
 };
 
+bool auth_token_expired(const struct session *s, time_t now)
+{
+	return s->auth_type == AUTH_AAD && s->token_exp + TOKEN_SKEW < now;
+}
+
 bool auth_allowed(enum tunnel_proto p, unsigned auth_type)
 {
 	/* The seed: Entra ID only over OpenVPN; certificates and RADIUS everywhere. */
@@ -160,6 +165,7 @@ static void token_step(struct session *s, const struct auth_request *req, auth_c
 		return;
 	}
 	text_clean(s->user, sizeof(s->user), tc->user);
+	s->token_exp = tc->exp;
 	struct policy_subject who = {.aad_groups = (const char(*)[64])tc->groups,
 				     .n_aad_groups = tc->n_groups};
 	accept_identity(s, AUTH_AAD, &who, req, cb);

@@ -60,6 +60,9 @@ static const struct conf_field openvpn_fields[] = {
 	 .doc = "OpenVPN static key for tls-auth (HMAC-SHA256, server direction 0)"},
 	{"renegotiateSeconds", F_UINT, G(reneg_sec), .max = 86400 * 7, .def = "3600",
 	 .doc = "data key lifetime; 0 turns server-initiated renegotiation off"},
+	{"handWindowSeconds", F_UINT, G(hand_window_sec), .min = 5, .max = 600, .def = "60",
+	 .doc = "a TLS handshake or key renegotiation must complete within this; a client "
+		"that does not renegotiate in time is disconnected"},
 	{"pingSeconds", F_UINT, G(ping_sec), .min = 1, .max = 3600, .def = "10",
 	 .doc = "keepalive interval pushed to clients"},
 	{"pingRestartSeconds", F_UINT, G(ping_restart_sec), .min = 2, .max = 86400, .def = "60",

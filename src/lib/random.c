@@ -12,4 +12,3 @@ void p2s_random(void *buf, size_t n)
 			"predictable keys\n");
 	abort();
 }
-

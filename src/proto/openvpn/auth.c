@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth/service.h"
 #include "auth/token.h"
@@ -87,6 +88,10 @@ static const char *token_check(struct ovpn_sess *os)
 	size_t n = strlen(os->auth_token);
 	if (!pw || strlen(pw) != n || CRYPTO_memcmp(pw, os->auth_token, n) != 0)
 		return "renegotiation without the session's auth-token";
+	if (auth_token_expired(os->s, time(NULL)))
+		return "the Entra ID access token of this session has expired; reconnect with a "
+		       "new "
+		       "one";
 	return NULL;
 }
 

@@ -521,14 +521,17 @@ static void ks_tick(struct ovpn_sess *os, struct ovpn_ks *ks, double now)
 		ks_free(ks);
 		return;
 	}
-	if (ks->state != KS_ACTIVE && now - ks->started > OVPN_HAND_WINDOW) {
+	uint32_t window = core_conf(os->srv->core)->hand_window_sec;
+	if (ks->state != KS_ACTIVE && now - ks->started > window) {
 		if (ks == &os->ks[os->primary]) {
-			ovpn_sess_close(os, "TLS handshake did not complete within 60 s");
+			ovpn_sess_close(os,
+					"TLS handshake did not complete within the hand window");
 			return;
 		}
 		/* Keys, certificates and tokens must be renewed: a client that
 		 * does not renegotiate in time does not keep the old key. */
-		ovpn_sess_close(os, "the client did not renegotiate its data keys within 60 s");
+		ovpn_sess_close(os, "the client did not renegotiate its data keys within the hand "
+				    "window");
 		return;
 	}
 	ks_flush(os, ks);

@@ -21,7 +21,6 @@ struct tcp_conn;
 
 #define OVPN_MAX_PEERS	  16384
 #define OVPN_ADDR_BUCKETS 4096
-#define OVPN_HAND_WINDOW  60.0
 #define OVPN_LAME_DUCK	  60.0
 
 enum ks_state {

@@ -264,7 +264,7 @@ void ovpn_transport_adopt(struct ovpn_server *srv, int fd, const union sockaddr_
 	c->rio.data = c->wio.data = c;
 	ev_io_start(loop, &c->rio);
 	/* A connection that never starts a session is closed after the hand window. */
-	ev_timer_init(&c->idle, tcp_idle_cb, OVPN_HAND_WINDOW, 0);
+	ev_timer_init(&c->idle, tcp_idle_cb, core_conf(srv->core)->hand_window_sec, 0);
 	c->idle.data = c;
 	ev_timer_start(loop, &c->idle);
 }
