@@ -307,5 +307,6 @@ void conf_validate(const struct gw_conf *c, struct conf_errors *e)
 	check_aad(c, e);
 	check_radius(c, e);
 	check_groups(c, e);
+	conf_validate6(c, e);
 	warn_unserved(c, e);
 }

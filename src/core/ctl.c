@@ -2,6 +2,7 @@
 
 #include "ctl.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -23,18 +24,33 @@ struct ctl {
 	char path[108];
 };
 
+/* The IPv6 address ("" for none) and the inner-source check's counters. */
+static json_t *session_json6(json_t *j, const struct session *s)
+{
+	static const struct in6_addr none;
+	char a6[INET6_ADDRSTRLEN] = "";
+	if (memcmp(&s->addr6, &none, sizeof(none)) != 0)
+		inet_ntop(AF_INET6, &s->addr6, a6, sizeof(a6));
+	json_object_set_new(j, "vpnClientIpv6Address", json_string(a6));
+	json_object_set_new(j, "droppedPackets", json_integer((json_int_t)s->ctr.dropped));
+	json_object_set_new(j, "spoofedPackets", json_integer((json_int_t)s->ctr.spoofed));
+	return j;
+}
+
 static json_t *session_json(const struct session *s)
 {
 	char peer[64], addr[16];
 	sockaddr_str(&s->peer, peer, sizeof(peer));
 	ip4_str(s->addr, addr);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "id", s->id,
-			 "protocol", tunnel_name(s->ops->proto), "userName", s->user, "group",
-			 s->group, "publicAddress", peer, "vpnClientAddress", s->addr ? addr : "",
-			 "connectedSince", (json_int_t)s->started, "ingressBytes",
-			 (json_int_t)s->ctr.bytes_in, "egressBytes", (json_int_t)s->ctr.bytes_out,
-			 "ingressPackets", (json_int_t)s->ctr.pkts_in, "egressPackets",
-			 (json_int_t)s->ctr.pkts_out);
+	return session_json6(
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "id", s->id,
+			  "protocol", tunnel_name(s->ops->proto), "userName", s->user, "group",
+			  s->group, "publicAddress", peer, "vpnClientAddress", s->addr ? addr : "",
+			  "connectedSince", (json_int_t)s->started, "ingressBytes",
+			  (json_int_t)s->ctr.bytes_in, "egressBytes", (json_int_t)s->ctr.bytes_out,
+			  "ingressPackets", (json_int_t)s->ctr.pkts_in, "egressPackets",
+			  (json_int_t)s->ctr.pkts_out),
+		s);
 }
 
 static json_t *cmd_sessions(struct core *g)
@@ -46,19 +62,31 @@ static json_t *cmd_sessions(struct core *g)
 	return arr;
 }
 
+/* Gateway-wide: IPv6 pool room and every spoofed packet dropped so far. */
+static json_t *show_json6(json_t *j, const struct core *g)
+{
+	json_object_set_new(j, "freePoolIpv6Addresses",
+			    json_integer((json_int_t)pool6_free_count(&g->pool6)));
+	json_object_set_new(j, "spoofedPackets", json_integer((json_int_t)g->fwd.spoofed));
+	return j;
+}
+
 static json_t *cmd_show(struct core *g)
 {
 	unsigned admitted = core_admitted(g, TUNNEL_OPENVPN) + core_admitted(g, TUNNEL_SSTP);
-	return json_pack(
-		"{s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:{s:i, s:i, s:i}, s:i, s:i, s:i}", "name",
-		g->conf->name, "sku", g->conf->sku, "vpnGatewayGeneration", g->conf->generation,
-		"gatewayFqdn", g->conf->fqdn, "connectionLimits", "SSTP",
-		(int)core_connection_cap(g, TUNNEL_SSTP), "IkeV2AndOpenVPN",
-		(int)core_connection_cap(g, TUNNEL_OPENVPN), "connections", "OpenVPN",
-		(int)g->reg.admitted[TUNNEL_OPENVPN], "IKEv2", (int)g->reg.admitted[TUNNEL_IKEV2],
-		"SSTP", (int)g->reg.admitted[TUNNEL_SSTP], "handshaking",
-		(int)(g->reg.count - admitted), "unauthenticated", (int)core_preauth_count(g),
-		"freePoolAddresses", (int)pool_free_count(&g->pool));
+	return show_json6(
+		json_pack("{s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:{s:i, s:i, s:i}, s:i, s:i, s:i}",
+			  "name", g->conf->name, "sku", g->conf->sku, "vpnGatewayGeneration",
+			  g->conf->generation, "gatewayFqdn", g->conf->fqdn, "connectionLimits",
+			  "SSTP", (int)core_connection_cap(g, TUNNEL_SSTP), "IkeV2AndOpenVPN",
+			  (int)core_connection_cap(g, TUNNEL_OPENVPN), "connections", "OpenVPN",
+			  (int)g->reg.admitted[TUNNEL_OPENVPN], "IKEv2",
+			  (int)g->reg.admitted[TUNNEL_IKEV2], "SSTP",
+			  (int)g->reg.admitted[TUNNEL_SSTP], "handshaking",
+			  (int)(g->reg.count - admitted), "unauthenticated",
+			  (int)core_preauth_count(g), "freePoolAddresses",
+			  (int)pool_free_count(&g->pool)),
+		g);
 }
 
 static json_t *cmd_disconnect(struct core *g, const char *id)
