@@ -16,6 +16,7 @@
 #include "auth/jwks_fetch.h"
 #include "auth/policy.h"
 #include "auth/radius.h"
+#include "auth/ratelimit.h"
 #include "auth/token.h"
 #include "lib/log.h"
 #include "lib/text.h"
@@ -255,6 +256,17 @@ static void radius_step(struct session *s, const struct auth_request *req, auth_
 	}
 	if (!req->user || (req->kind == CRED_PASSWORD && !req->password)) {
 		refuse(s, cb, "no client certificate and no username/password");
+		return;
+	}
+	const char *why = NULL;
+	if (!req->no_admit && p->state_len == 0 && x->has_room && !x->has_room(s, &why)) {
+		refuse(s, cb, why);
+		return;
+	}
+	/* A new conversation counts; the rounds of one (EAP, State) do not. */
+	if (p->state_len == 0 && x->logins &&
+	    !ratelimit_allow(x->logins, req->user, (double)time(NULL))) {
+		refuse(s, cb, "too many login attempts for this user name in the last minute");
 		return;
 	}
 	if (req->user != s->user)

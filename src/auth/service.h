@@ -76,6 +76,7 @@ struct token_keys;
 struct jwks_fetch;
 struct cert_auth;
 struct gw_conf;
+struct ratelimit;
 struct auth_ctx {
 	const struct gw_conf *conf;
 	struct cert_auth *certs;
@@ -87,6 +88,10 @@ struct auth_ctx {
 	 * main pool) within the tunnel's cap, preferring want. 0, or negative
 	 * with *why. */
 	int (*admit)(struct session *s, uint32_t want, int conn, const char **why);
+	/* Would the tunnel's cap admit one more? Asked before RADIUS, so a full
+	 * gateway does not send anyone an MFA prompt for nothing. */
+	bool (*has_room)(struct session *s, const char **why);
+	struct ratelimit *logins; /* RADIUS attempts per user name, or NULL */
 };
 
 /* An Entra ID session whose access token has expired (with the same skew as

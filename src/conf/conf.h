@@ -120,6 +120,7 @@ struct gw_conf {
 	uint32_t max_connections;
 	uint32_t preauth_max;	     /* unauthenticated connections, in all */
 	uint32_t preauth_per_source; /* ... and from one address */
+	uint32_t logins_per_minute;  /* RADIUS logins per user name */
 	struct prefix_list vnet;
 	struct ip_list dns_servers;
 	struct prefix_list routes;

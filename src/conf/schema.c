@@ -48,6 +48,10 @@ static const struct conf_field limits_fields[] = {
 		"more are refused at once (apart from maxClientConnections)"},
 	{"unauthenticatedPerSource", F_UINT, G(preauth_per_source), .min = 1, .max = 1000000,
 	 .def = "32", .doc = "the same, from one client address"},
+	{"radiusLoginsPerUserPerMinute", F_UINT, G(logins_per_minute), .min = 1, .max = 1000000,
+	 .def = "10",
+	 .doc = "RADIUS logins one user name may start in a minute (each may be an MFA "
+		"prompt or count towards a lockout)"},
 	{NULL}};
 
 static const struct conf_field server_cert_fields[] = {

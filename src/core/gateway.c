@@ -145,8 +145,11 @@ static int setup_auth(struct core *g)
 	if (c->radius_address || c->radius_servers.n)
 		g->radius = radius_client_new(g->loop, c);
 	int r = core_token_keys_setup(g, c);
+	ratelimit_init(&g->logins, c->logins_per_minute);
 	core_auth_ctx_refresh(g);
 	g->auth.admit = core_admit;
+	g->auth.has_room = core_has_room;
+	g->auth.logins = &g->logins;
 	return r;
 }
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "auth/cert.h"
+#include "auth/ratelimit.h"
 #include "auth/service.h"
 #include "conf/conf.h"
 #include "core/core.h"
@@ -75,6 +76,7 @@ struct core {
 	ev_io tun_io;
 	struct trust trust;
 	struct auth_ctx auth;
+	struct ratelimit logins;
 	struct radius_client *radius;	  /* NULL without RADIUS servers */
 	struct radius_client *radius_old; /* finishing its requests after a reload */
 	ev_timer radius_old_timer;
@@ -156,6 +158,7 @@ void core_auth_ctx_refresh(struct core *g);
 
 /* lifecycle.c */
 int core_admit(struct session *s, uint32_t want, int conn, const char **why);
+bool core_has_room(struct session *s, const char **why);
 int core_routes_build(struct core *g, const struct gw_conf *c);
 
 /* engines */

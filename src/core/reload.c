@@ -29,6 +29,7 @@ void core_auth_ctx_refresh(struct core *g)
 	g->auth.token_keys = g->token_keys;
 	g->auth.jwks = g->jwks;
 	g->auth.nas_address = g->conf->fqdn;
+	g->logins.per_minute = g->conf->logins_per_minute;
 }
 
 static void keys_fetched(void *arg, struct token_keys *k)
