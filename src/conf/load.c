@@ -50,6 +50,7 @@ static struct gw_conf *conf_from_json(json_t *root, struct conf_errors *errs)
 	struct gw_conf *c = calloc(1, sizeof(*c));
 	conf_apply_defaults(conf_schema_root, c);
 	conf_walk_object(root, conf_schema_root, "", c, errs);
+	c->p2s_absent = json_is_object(root) && !json_object_get(root, "vpnClientConfiguration");
 	json_decref(root);
 	conf_decode_certs(c, errs);
 	conf_validate(c, errs); /* with structural errors too: report everything at once */

@@ -36,6 +36,18 @@ static const struct conf_field listen_fields[] = {
 	{"udpPort", F_PORT, G(udp_port), .def = "1194", .doc = "OpenVPN UDP port"},
 	{NULL}};
 
+static const struct conf_field mgmt_fields[] = {
+	{"enabled", F_BOOL, G(mgmt_enabled), .def = "true",
+	 .doc = "serve the management API, /metrics and the status page", .restart = true},
+	{"address", F_STRING, G(mgmt_address), .def = "127.0.0.1",
+	 .doc = "address of the management listener (loopback: this host only)", .restart = true},
+	{"port", F_PORT, G(mgmt_port), .def = "9443", .doc = "TCP port of the management listener",
+	 .restart = true},
+	{"tls", F_BOOL, G(mgmt_tls), .def = "false",
+	 .doc = "HTTPS with the gateway certificate (serverCertificate or the generated one)",
+	 .restart = true},
+	{NULL}};
+
 static const struct conf_field server_cert_fields[] = {
 	{"certFile", F_STRING, G(cert_file),
 	 .doc = "PEM server certificate (RSA, serverAuth EKU), its chain may follow"},
@@ -189,6 +201,7 @@ const struct conf_field conf_schema_root[] = {
 	{"maxClientConnections", F_UINT, G(max_connections), .max = 100000, .def = "0",
 	 .doc = "a lower IKEv2+OpenVPN connection cap than the SKU's; 0 = the SKU's"},
 	{"listen", F_OBJECT, .sub = listen_fields},
+	{"management", F_OBJECT, .sub = mgmt_fields},
 	{"serverCertificate", F_OBJECT, .sub = server_cert_fields},
 	{"openvpn", F_OBJECT, .sub = openvpn_fields},
 	{"virtualNetwork", F_OBJECT, .sub = vnet_fields},

@@ -93,6 +93,7 @@ struct session *core_session_new(struct core *c, const struct session_ops *ops, 
 	s->core = c;
 	s->auth_ctx = &c->auth;
 	s->peer = *peer;
+	c->stats.handshakes[ops->proto]++;
 	return s;
 }
 
@@ -194,6 +195,12 @@ void core_session_end(struct session *s, uint32_t cause, const char *reason)
 	if (s->up)
 		account(s, 2, cause);
 	release(s);
+	/* The gateway's totals stay monotonic when sessions go. */
+	struct stats *st = &s->core->stats;
+	st->bytes_in_closed += s->ctr.bytes_in;
+	st->bytes_out_closed += s->ctr.bytes_out;
+	st->pkts_in_closed += s->ctr.pkts_in;
+	st->pkts_out_closed += s->ctr.pkts_out;
 }
 
 void core_session_free(struct session *s)
