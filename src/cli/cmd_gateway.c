@@ -47,18 +47,15 @@ static void show_table(const struct opts *o, json_t *j)
 	       "point-to-site        %s\nlimit SSTP           %lld\nlimit IkeV2+OpenVPN  %lld\n"
 	       "connections          OpenVPN %lld, IKEv2 %lld, SSTP %lld\n"
 	       "handshaking          %lld\nfree pool addresses  %lld\n",
-	       str(j, "name"), str(j, "sku"), str(j, "vpnGatewayGeneration"),
-	       str(j, "gatewayFqdn"),
-	       json_is_true(json_object_get(j, "pointToSiteConfigured")) ? "configured"
-									 : "removed",
+	       str(j, "name"), str(j, "sku"), str(j, "vpnGatewayGeneration"), str(j, "gatewayFqdn"),
+	       json_is_true(json_object_get(j, "pointToSiteConfigured")) ? "configured" : "removed",
 	       num(lim, "SSTP"), num(lim, "IkeV2AndOpenVPN"), num(con, "OpenVPN"),
 	       num(con, "IKEv2"), num(con, "SSTP"), num(j, "handshaking"),
 	       num(j, "freePoolAddresses"));
 	size_t i;
 	json_t *p;
-	json_array_foreach(json_object_get(j, "pools"), i, p)
-		printf("pool %-15s %lld of %lld used\n", str(p, "name"), num(p, "used"),
-		       num(p, "size"));
+	json_array_foreach(json_object_get(j, "pools"), i, p) printf(
+		"pool %-15s %lld of %lld used\n", str(p, "name"), num(p, "used"), num(p, "size"));
 }
 
 int cmd_gateway_show(const struct opts *o, const struct args *a)
@@ -114,13 +111,23 @@ int cmd_gateway_metrics(const struct opts *o, const struct args *a)
 }
 
 /* The columns of session list, in Azure's names. */
-static const char *const cols[] = {
-	"vpnConnectionId",	  "vpnUserName",	     "protocol",
-	"authenticationType",	  "group",		     "publicIpAddress",
-	"privateIpAddress",	  "vpnConnectionTime",	     "vpnConnectionDuration",
-	"ingressBytesTransferred", "egressBytesTransferred", "ingressPacketsTransferred",
-	"egressPacketsTransferred", "maxBandwidth",	     "maxPacketsPerSecond",
-	"cipher",		  NULL};
+static const char *const cols[] = {"vpnConnectionId",
+				   "vpnUserName",
+				   "protocol",
+				   "authenticationType",
+				   "group",
+				   "publicIpAddress",
+				   "privateIpAddress",
+				   "vpnConnectionTime",
+				   "vpnConnectionDuration",
+				   "ingressBytesTransferred",
+				   "egressBytesTransferred",
+				   "ingressPacketsTransferred",
+				   "egressPacketsTransferred",
+				   "maxBandwidth",
+				   "maxPacketsPerSecond",
+				   "cipher",
+				   NULL};
 
 static void cell(json_t *v, char *out, size_t cap)
 {
@@ -152,9 +159,9 @@ static void sessions_table(const struct opts *o, json_t *j)
 {
 	if (is(o, "tsv"))
 		return sessions_tsv(j);
-	printf("%-46s %-26s %-8s %-11s %-21s %-15s %8s %12s %12s %10s %6s\n", "ID", "USER",
-	       "PROTO", "AUTH", "PUBLIC ADDRESS", "VPN ADDRESS", "SECONDS", "IN BYTES",
-	       "OUT BYTES", "MAX BPS", "MAXPPS");
+	printf("%-46s %-26s %-8s %-11s %-21s %-15s %8s %12s %12s %10s %6s\n", "ID", "USER", "PROTO",
+	       "AUTH", "PUBLIC ADDRESS", "VPN ADDRESS", "SECONDS", "IN BYTES", "OUT BYTES",
+	       "MAX BPS", "MAXPPS");
 	size_t i;
 	json_t *s;
 	json_array_foreach(j, i, s)

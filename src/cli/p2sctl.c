@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 		else if (c == 's')
 			o.socket = optarg;
 		else if (c == 'o' && (!strcmp(optarg, "json") || !strcmp(optarg, "table") ||
-					   !strcmp(optarg, "tsv")))
+				      !strcmp(optarg, "tsv")))
 			o.output = optarg;
 		else {
 			usage(c == 'h' ? stdout : stderr);

@@ -3,8 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const double stats_rtt_bounds[STATS_RTT_BUCKETS] = {0.005, 0.01, 0.025, 0.05,
-						    0.1,   0.5,	 1.0,	5.0};
+const double stats_rtt_bounds[STATS_RTT_BUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0, 5.0};
 
 void stats_reason_label(const char *why, char *out, size_t cap)
 {

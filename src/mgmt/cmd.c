@@ -61,19 +61,18 @@ static json_t *session_json(const struct session *s, time_t now)
 	sockaddr_str(&s->peer, peer, sizeof(peer));
 	ip4_str(s->addr, addr);
 	iso_time(s->started, when, sizeof(when));
-	return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, "
-			 "s:s, s:s}",
-			 "vpnConnectionId", s->id, "vpnConnectionDuration",
-			 (json_int_t)(now - s->started), "vpnConnectionTime", when,
-			 "publicIpAddress", peer, "privateIpAddress", s->addr ? addr : "",
-			 "vpnUserName", s->user, "maxBandwidth", (json_int_t)s->max_bps,
-			 "egressBytesTransferred", (json_int_t)s->ctr.bytes_out,
-			 "egressPacketsTransferred", (json_int_t)s->ctr.pkts_out,
-			 "ingressBytesTransferred", (json_int_t)s->ctr.bytes_in,
-			 "ingressPacketsTransferred", (json_int_t)s->ctr.pkts_in,
-			 "maxPacketsPerSecond", (json_int_t)s->max_pps, "protocol",
-			 tunnel_name(s->ops->proto), "authenticationType", auth_name(s->auth_type),
-			 "group", s->group, "cipher", s->cipher);
+	return json_pack(
+		"{s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, "
+		"s:s, s:s}",
+		"vpnConnectionId", s->id, "vpnConnectionDuration", (json_int_t)(now - s->started),
+		"vpnConnectionTime", when, "publicIpAddress", peer, "privateIpAddress",
+		s->addr ? addr : "", "vpnUserName", s->user, "maxBandwidth", (json_int_t)s->max_bps,
+		"egressBytesTransferred", (json_int_t)s->ctr.bytes_out, "egressPacketsTransferred",
+		(json_int_t)s->ctr.pkts_out, "ingressBytesTransferred", (json_int_t)s->ctr.bytes_in,
+		"ingressPacketsTransferred", (json_int_t)s->ctr.pkts_in, "maxPacketsPerSecond",
+		(json_int_t)s->max_pps, "protocol", tunnel_name(s->ops->proto),
+		"authenticationType", auth_name(s->auth_type), "group", s->group, "cipher",
+		s->cipher);
 }
 
 static const char *arg_str(json_t *args, const char *key)
@@ -126,6 +125,14 @@ static int collect_ids(json_t *args, const char **ids, size_t cap, size_t *n)
 
 #define MAX_IDS 256
 
+static bool listed_in(struct session *const *v, size_t n, const struct session *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == s)
+			return true;
+	return false;
+}
+
 static void disconnect_all(struct session **v, size_t n, json_t *done)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -143,8 +150,9 @@ static void cmd_session_disconnect(struct core *g, json_t *args, struct mgmt_rep
 	const char *ids[MAX_IDS], *user = arg_str(args, "user");
 	size_t n;
 	if (collect_ids(args, ids, MAX_IDS, &n) < 0 || (json_object_get(args, "user") && !user))
-		return mgmt_reply_error(r, 400, "\"id\" and \"user\" are strings, \"ids\" an "
-						"array of at most %d strings",
+		return mgmt_reply_error(r, 400,
+					"\"id\" and \"user\" are strings, \"ids\" an "
+					"array of at most %d strings",
 					MAX_IDS);
 	if (!n && !user)
 		return mgmt_reply_error(r, 400, "name the sessions: \"id\", \"ids\" or \"user\"");
@@ -156,16 +164,19 @@ static void cmd_session_disconnect(struct core *g, json_t *args, struct mgmt_rep
 			free(v);
 			return mgmt_reply_error(r, 404, "no such session: %s", ids[i]);
 		}
-		v[k++] = s;
+		if (!listed_in(v, k, s))
+			v[k++] = s;
 	}
+	size_t by_id = k;
 	for (struct session *s = g->reg.head; v && user && s; s = s->next)
-		if (!s->ended && strcasecmp(s->user, user) == 0)
+		if (!s->ended && strcasecmp(s->user, user) == 0 && !listed_in(v, by_id, s))
 			v[k++] = s;
 	if (v && !k)
 		mgmt_reply_error(r, 404, "user \"%s\" has no session", user);
 	else if (v)
-		disconnect_all(v, k, json_object_get(r->body = json_pack("{s:[]}", "disconnected"),
-						     "disconnected"));
+		disconnect_all(v, k,
+			       json_object_get(r->body = json_pack("{s:[]}", "disconnected"),
+					       "disconnected"));
 	else
 		mgmt_reply_error(r, 500, "out of memory");
 	free(v);
@@ -212,14 +223,13 @@ static void cmd_gateway_show(struct core *g, json_t *args, struct mgmt_reply *r)
 	r->body = json_pack(
 		"{s:s, s:s, s:s, s:s, s:b, s:{s:i, s:i}, s:{s:i, s:i, s:i}, s:o, s:i, s:i, s:o}",
 		"name", c->name, "sku", c->sku, "vpnGatewayGeneration", c->generation,
-		"gatewayFqdn", c->fqdn, "pointToSiteConfigured", !c->p2s_absent,
-		"connectionLimits", "SSTP", (int)core_connection_cap(g, TUNNEL_SSTP),
-		"IkeV2AndOpenVPN", (int)core_connection_cap(g, TUNNEL_OPENVPN), "connections",
-		"OpenVPN", (int)g->reg.admitted[TUNNEL_OPENVPN], "IKEv2",
-		(int)g->reg.admitted[TUNNEL_IKEV2], "SSTP", (int)g->reg.admitted[TUNNEL_SSTP],
-		"connectionsByAuthType", by_auth_json(g), "handshaking",
-		(int)(g->reg.count - admitted), "freePoolAddresses", (int)free_total, "pools",
-		pools);
+		"gatewayFqdn", c->fqdn, "pointToSiteConfigured", !c->p2s_absent, "connectionLimits",
+		"SSTP", (int)core_connection_cap(g, TUNNEL_SSTP), "IkeV2AndOpenVPN",
+		(int)core_connection_cap(g, TUNNEL_OPENVPN), "connections", "OpenVPN",
+		(int)g->reg.admitted[TUNNEL_OPENVPN], "IKEv2", (int)g->reg.admitted[TUNNEL_IKEV2],
+		"SSTP", (int)g->reg.admitted[TUNNEL_SSTP], "connectionsByAuthType", by_auth_json(g),
+		"handshaking", (int)(g->reg.count - admitted), "freePoolAddresses", (int)free_total,
+		"pools", pools);
 }
 
 static void cmd_refusals(struct core *g, json_t *args, struct mgmt_reply *r)
@@ -234,10 +244,10 @@ static void cmd_refusals(struct core *g, json_t *args, struct mgmt_reply *r)
 	for (size_t i = 0; (f = stats_recent(st, i)); i++) {
 		char when[32];
 		iso_time(f->when, when, sizeof(when));
-		json_array_append_new(recent, json_pack("{s:s, s:s, s:s, s:s, s:s}", "time", when,
-							"protocol", f->proto, "sessionId",
-							f->session, "user", f->user, "reason",
-							f->reason));
+		json_array_append_new(recent,
+				      json_pack("{s:s, s:s, s:s, s:s, s:s}", "time", when,
+						"protocol", f->proto, "sessionId", f->session,
+						"user", f->user, "reason", f->reason));
 	}
 	r->body = json_pack("{s:I, s:o, s:o}", "total", (json_int_t)st->refused_total, "byReason",
 			    by, "recent", recent);
@@ -256,8 +266,8 @@ static void cmd_history(struct core *g, json_t *args, struct mgmt_reply *r)
 	json_t *arr = json_array();
 	for (size_t i = g->stats.n_minutes; i-- > 0;) {
 		const struct stats_minute *m = stats_minute(&g->stats, i);
-		json_array_append_new(arr, minute_json(m->start, m->connections, m->bytes_in,
-						       m->bytes_out));
+		json_array_append_new(
+			arr, minute_json(m->start, m->connections, m->bytes_in, m->bytes_out));
 	}
 	struct core_traffic t;
 	core_traffic_totals(g, &t);
@@ -305,8 +315,8 @@ void mgmt_profile_package(struct core *g, json_t *args, struct mgmt_reply *r);
 const struct mgmt_cmd mgmt_cmds[] = {
 	{"session.list", "GET", "/api/v1/sessions", false, cmd_session_list,
 	 "sessions with Azure's connection-health fields; filters: user, protocol"},
-	{"session.disconnect", "POST", "/api/v1/sessions/disconnect", false,
-	 cmd_session_disconnect, "ends sessions: {\"id\"}, {\"ids\": [...]} or {\"user\"}"},
+	{"session.disconnect", "POST", "/api/v1/sessions/disconnect", false, cmd_session_disconnect,
+	 "ends sessions: {\"id\"}, {\"ids\": [...]} or {\"user\"}"},
 	{"gateway.show", "GET", "/api/v1/gateway", false, cmd_gateway_show,
 	 "SKU, connection caps, counts, pool usage per group"},
 	{"gateway.refusals", "GET", "/api/v1/refusals", false, cmd_refusals,
@@ -342,8 +352,7 @@ const struct mgmt_cmd *mgmt_cmd_by_route(const char *method, const char *path, i
 	return NULL;
 }
 
-void mgmt_cmd_run(const struct mgmt_cmd *cmd, struct core *g, json_t *args,
-		  struct mgmt_reply *r)
+void mgmt_cmd_run(const struct mgmt_cmd *cmd, struct core *g, json_t *args, struct mgmt_reply *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->status = 200;

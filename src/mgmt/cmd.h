@@ -36,8 +36,7 @@ const struct mgmt_cmd *mgmt_cmd_by_name(const char *name);
 /* NULL with *status 404 (no such path) or 405 (path known, other method). */
 const struct mgmt_cmd *mgmt_cmd_by_route(const char *method, const char *path, int *status);
 /* Runs cmd with args (an object or NULL; borrowed). */
-void mgmt_cmd_run(const struct mgmt_cmd *cmd, struct core *g, json_t *args,
-		  struct mgmt_reply *r);
+void mgmt_cmd_run(const struct mgmt_cmd *cmd, struct core *g, json_t *args, struct mgmt_reply *r);
 void mgmt_reply_error(struct mgmt_reply *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void mgmt_reply_free(struct mgmt_reply *r);

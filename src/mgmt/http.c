@@ -66,8 +66,8 @@ static enum MHD_Result queue_reply(struct MHD_Connection *c, struct mgmt_reply *
 	if (rep->data)
 		return queue(c, rep->status, rep->type, rep->data, rep->len, rep->filename);
 	char *s = json_dumps(rep->body, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	enum MHD_Result ok = queue(c, rep->status, "application/json", s ? s : "{}",
-				   s ? strlen(s) : 2, NULL);
+	enum MHD_Result ok =
+		queue(c, rep->status, "application/json", s ? s : "{}", s ? strlen(s) : 2, NULL);
 	free(s);
 	return ok;
 }
@@ -145,10 +145,9 @@ static enum MHD_Result dispatch(struct http *h, struct MHD_Connection *c, const 
 	if (!cmd->public && !mgmt_token_check(auth, h->token))
 		return queue_error(c, 401, auth ? "wrong token" : "a bearer token is required");
 	const char *why = NULL;
-	json_t *args = request_args(c, strcmp(cmd->method, "GET") == 0 && strcmp(method, "GET") == 0
-					       ? "GET"
-					       : "POST",
-				    u, &why);
+	json_t *args = request_args(
+		c, strcmp(cmd->method, "GET") == 0 && strcmp(method, "GET") == 0 ? "GET" : "POST",
+		u, &why);
 	if (!args)
 		return queue_error(c, why && strstr(why, "large") ? 413 : 400, why);
 	struct mgmt_reply rep;
@@ -261,10 +260,10 @@ static struct MHD_Daemon *daemon_start(struct http *h, const struct sockaddr_in 
 		flags |= MHD_USE_TLS;
 	else
 		tls[0].option = MHD_OPTION_END;
-	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, sa,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-				MHD_OPTION_CONNECTION_LIMIT, 64, MHD_OPTION_CONNECTION_TIMEOUT, 30,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_ARRAY, tls,
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+				mhd_log, h, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_NOTIFY_COMPLETED,
+				on_completed, h, MHD_OPTION_CONNECTION_LIMIT, 64,
+				MHD_OPTION_CONNECTION_TIMEOUT, 30, MHD_OPTION_ARRAY, tls,
 				MHD_OPTION_END);
 }
 

@@ -62,8 +62,7 @@ static void traffic(FILE *f, const struct core *g)
 	fprintf(f, "p2sgw_bytes_total{direction=\"out\"} %llu\n", (unsigned long long)t.bytes_out);
 	head(f, "p2sgw_packets_total", "counter", "Inner IP packets through the tunnels");
 	fprintf(f, "p2sgw_packets_total{direction=\"in\"} %llu\n", (unsigned long long)t.pkts_in);
-	fprintf(f, "p2sgw_packets_total{direction=\"out\"} %llu\n",
-		(unsigned long long)t.pkts_out);
+	fprintf(f, "p2sgw_packets_total{direction=\"out\"} %llu\n", (unsigned long long)t.pkts_out);
 }
 
 static void auth(FILE *f, const struct stats *st)
