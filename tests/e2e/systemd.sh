@@ -12,7 +12,7 @@ SRC=$(realpath "$(dirname "$0")/../..")
 cd "$(dirname "$0")" || exit 2
 . lib/netns.sh
 LAB_CASES="unit-verify unit-verify-rejects notify-ready notify-watchdog notify-reload notify-stopping
-journal-format plain-format start-without-p2s meson-install"
+journal-format plain-format start-without-p2s api-tls meson-install"
 D=$LAB_DIR
 GW=$BUILD/p2sgw
 lab_require systemd-analyze python3 curl ss
@@ -55,14 +55,15 @@ while True:
 }
 msg() { grep -q "$1" "$D/notify.msgs" 2>/dev/null; }
 
-write_conf() { # write_conf FILE [no-p2s]
+write_conf() { # write_conf FILE [no-p2s]: without P2S, with the API over TLS
 	local p2s=',
   "vpnClientConfiguration": {"vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]}}'
-	[ "${2:-}" = no-p2s ] && p2s=""
+	local tls=false
+	[ "${2:-}" = no-p2s ] && p2s="" && tls=true
 	cat >"$1" <<J
 {
   "name": "sd-gw", "gatewayFqdn": "gw.p2s.test", "stateDirectory": "$D/state",
-  "tunInterface": "p2s0", "management": {"port": 9443}$p2s
+  "tunInterface": "p2s0", "management": {"port": 9443, "tls": $tls}$p2s
 }
 J
 }
@@ -102,7 +103,13 @@ plain_and_no_p2s() {
 		fail plain-format "the gateway did not start"
 		return
 	fi
-	c=$(ip netns exec $NS_GW curl -s -H "Authorization: Bearer $(cat "$D/state/mgmt.token")" http://127.0.0.1:9443/api/v1/gateway)
+	# HTTPS with the gateway's certificate (here the one it made for gatewayFqdn).
+	c=$(ip netns exec $NS_GW curl -s --cacert "$D/state/gateway-root.crt" --resolve gw.p2s.test:9443:127.0.0.1 \
+		-H "Authorization: Bearer $(cat "$D/state/mgmt.token")" https://gw.p2s.test:9443/api/v1/gateway)
+	local plain
+	plain=$(ip netns exec $NS_GW curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:9443/healthz)
+	if grep -q '"name": "sd-gw"' <<<"$c" && [ "$plain" != 200 ]; then pass api-tls
+	else fail api-tls "expected the API over HTTPS verified with the gateway root, plain HTTP refused; got '$c', plain HTTP $plain"; fi
 	if grep -q '"pointToSiteConfigured": false' <<<"$c" && ! listening $NS_GW tcp 443 && ! listening $NS_GW udp 1194; then
 		pass start-without-p2s
 	else

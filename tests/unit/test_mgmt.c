@@ -36,14 +36,13 @@ static const struct session_ops sstp_ops = {TUNNEL_SSTP, nop_send, end_now};
 
 static struct core *core_new(void)
 {
-	static const char json[] =
-		"{\"name\":\"t\",\"sku\":\"VpnGw1\",\"gatewayFqdn\":\"gw.test\","
-		"\"stateDirectory\":\"/nonexistent\","
-		"\"virtualNetwork\":{\"addressSpace\":[\"10.1.0.0/16\"]},"
-		"\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
-		"{\"addressPrefixes\":[\"172.16.0.0/24\"]},"
-		"\"vpnClientProtocols\":[\"OpenVPN\",\"SSTP\"],"
-		"\"vpnAuthenticationTypes\":[\"Certificate\"]}}";
+	static const char json[] = "{\"name\":\"t\",\"sku\":\"VpnGw1\",\"gatewayFqdn\":\"gw.test\","
+				   "\"stateDirectory\":\"/nonexistent\","
+				   "\"virtualNetwork\":{\"addressSpace\":[\"10.1.0.0/16\"]},"
+				   "\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
+				   "{\"addressPrefixes\":[\"172.16.0.0/24\"]},"
+				   "\"vpnClientProtocols\":[\"OpenVPN\",\"SSTP\"],"
+				   "\"vpnAuthenticationTypes\":[\"Certificate\"]}}";
 	struct conf_errors e = {0};
 	struct gw_conf *c = conf_load_string(json, &e);
 	conf_errors_free(&e);
@@ -148,13 +147,22 @@ static void test_session_list_fields_and_filters(void **state)
 	snprintf(a->cipher, sizeof(a->cipher), "AES-256-GCM");
 	json_t *j = ctl(g, "session.list");
 	assert_int_equal(json_array_size(j), 2);
-	static const char *const need[] = {
-		"vpnConnectionId",	   "vpnConnectionDuration",    "vpnConnectionTime",
-		"publicIpAddress",	   "privateIpAddress",	       "vpnUserName",
-		"maxBandwidth",		   "egressBytesTransferred",   "egressPacketsTransferred",
-		"ingressBytesTransferred", "ingressPacketsTransferred", "maxPacketsPerSecond",
-		"protocol",		   "authenticationType",       "group",
-		"cipher"};
+	static const char *const need[] = {"vpnConnectionId",
+					   "vpnConnectionDuration",
+					   "vpnConnectionTime",
+					   "publicIpAddress",
+					   "privateIpAddress",
+					   "vpnUserName",
+					   "maxBandwidth",
+					   "egressBytesTransferred",
+					   "egressPacketsTransferred",
+					   "ingressBytesTransferred",
+					   "ingressPacketsTransferred",
+					   "maxPacketsPerSecond",
+					   "protocol",
+					   "authenticationType",
+					   "group",
+					   "cipher"};
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		assert_non_null(json_object_get(json_array_get(j, 0), need[i]));
 	json_decref(j);
@@ -245,9 +253,9 @@ static void test_gateway_show(void **state)
 	struct core *g = core_new();
 	add(g, &ovpn_ops, "alice@contoso.com", 1, 1);
 	json_t *j = ctl(g, "gateway.show");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "connections"),
-							    "OpenVPN")),
-			 1);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(j, "connections"), "OpenVPN")),
+		1);
 	json_t *p = json_array_get(json_object_get(j, "pools"), 0);
 	assert_int_equal(json_integer_value(json_object_get(p, "used")), 1);
 	assert_int_equal(json_integer_value(json_object_get(p, "size")), 253);
@@ -299,6 +307,10 @@ static void test_metrics_render(void **state)
 	/* No Entra ID keys: no age series at all rather than a made-up one. */
 	assert_null(strstr(m, "p2sgw_jwks_refresh_age_seconds "));
 	free(m);
+	g->keys_at = ev_now(g->loop) - 42;
+	m = mgmt_metrics_render(g);
+	assert_true(has_line(m, "p2sgw_jwks_refresh_age_seconds 42"));
+	free(m);
 	core_drop(g);
 }
 
@@ -318,7 +330,7 @@ static void test_token_check(void **state)
 	snprintf(good, sizeof(good), "Bearer %s0", t);
 	assert_false(mgmt_token_check(good, t)); /* longer */
 	snprintf(good, sizeof(good), "Bearer %.63s", t);
-	assert_false(mgmt_token_check(good, t)); /* a prefix */
+	assert_false(mgmt_token_check(good, t));       /* a prefix */
 	assert_false(mgmt_token_check("Bearer ", "")); /* no token configured: nobody */
 }
 
