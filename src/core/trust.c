@@ -84,6 +84,8 @@ int trust_build(struct core *g, const struct gw_conf *c, struct trust *out)
 	int r = load_identity(&t, cert, key);
 	if (r == 0 && !(t.certs = cert_auth_new(c, &g->demo_root, g->demo_root ? 1 : 0)))
 		r = P2S_E_CONFIG;
+	if (r == 0)
+		t.certs->stats = &g->stats; /* TLS-time refusals counted with the others */
 	for (int p = 0; r == 0 && p < TLS_PROFILE_N; p++)
 		if (!(t.tls[p] = tls_ctx_new(&t, (enum tls_profile)p, c->auth_types)))
 			r = P2S_E_CONFIG;

@@ -223,14 +223,19 @@ refusal() {
 	CERT_OF=alice connect late tcp --connect-retry-max 1 --route-nopull
 	wait_log "$D/late.log" "AUTH_FAILED" 10
 	stop_pid "$(cat "$D/late.pid" 2>/dev/null)"
+	# And one refused in the TLS handshake: a certificate from another root.
+	connect mallory tcp --connect-retry-max 1 --hand-window 6 --route-nopull
+	wait_until 10 gw_has "refused client certificate .*mallory"
+	stop_pid "$(cat "$D/mallory.pid" 2>/dev/null)"
 	local r m
 	r=$(api "$API/api/v1/refusals")
 	m=$(api "$API/metrics" | grep '^p2sgw_refusals_total{reason="the gateway.s IKEv2/OpenVPN connection limit is reached"}')
 	if grep -q '"the gateway.s IKEv2/OpenVPN connection limit is reached": [1-9]' <<<"$r" && [ -n "$m" ] &&
-		grep -q '"user": "alice@contoso.com"' <<<"$r"; then
+		grep -q '"user": "alice@contoso.com"' <<<"$r" &&
+		grep -q '"client certificate not issued by a trusted root": [1-9]' <<<"$r"; then
 		pass refusal-counted
 	else
-		fail refusal-counted "expected the cap refusal counted by reason with alice's name, got: $r / $m"
+		fail refusal-counted "expected the cap refusal (with alice's name) and mallory's certificate refusal counted by reason, got: $r / $m"
 	fi
 }
 

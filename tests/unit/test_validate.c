@@ -296,13 +296,40 @@ static void test_all_errors_reported(void **state)
 	(void)state;
 	struct conf_errors e;
 	struct gw_conf *c = load_text("{\"vpnType\":\"PolicyBased\",\"sku\":\"Nope\","
-				      "\"listen\":{\"udpPort\":0}}",
+				      "\"listen\":{\"udpPort\":0},\"vpnClientConfiguration\":{}}",
 				      &e);
 	assert_null(c);
 	assert_true(has_error(&e, "vpnType:"));
 	assert_true(has_error(&e, "sku:"));
 	assert_true(has_error(&e, "listen.udpPort:"));
 	assert_true(has_error(&e, "gatewayFqdn:"));
+	assert_true(has_error(&e, CC "vpnClientAddressPool.addressPrefixes:"));
+	conf_errors_free(&e);
+}
+
+/* No vpnClientConfiguration: point-to-site is removed, which is valid; the
+ * gateway's own fields are still checked. */
+static void test_p2s_absent(void **state)
+{
+	(void)state;
+	struct conf_errors e;
+	struct gw_conf *c = load_text("{\"gatewayFqdn\":\"gw.test\"}", &e);
+	assert_non_null(c);
+	assert_true(c->p2s_absent);
+	assert_int_equal(c->protocols, 0);
+	assert_int_equal(c->auth_types, 0);
+	conf_free(c);
+	conf_errors_free(&e);
+	c = load_text("{\"vpnType\":\"PolicyBased\",\"gatewayFqdn\":\"gw.test\"}", &e);
+	assert_null(c);
+	assert_true(has_error(&e, "vpnType:"));
+	conf_errors_free(&e);
+	c = load_text("{\"gatewayFqdn\":\"gw.test\",\"management\":{\"port\":0}}", &e);
+	assert_null(c);
+	assert_true(has_error(&e, "management.port:"));
+	conf_errors_free(&e);
+	c = load_text("{\"gatewayFqdn\":\"gw.test\",\"vpnClientConfiguration\":{}}", &e);
+	assert_null(c); /* present but empty: its rules apply */
 	assert_true(has_error(&e, CC "vpnClientAddressPool.addressPrefixes:"));
 	conf_errors_free(&e);
 }
@@ -347,9 +374,13 @@ static void test_man_page_lists_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rules),	       cmocka_unit_test(test_aad_rules),
-		cmocka_unit_test(test_aad_needs_keys), cmocka_unit_test(test_all_errors_reported),
-		cmocka_unit_test(test_sku_caps),       cmocka_unit_test(test_man_page_lists_fields),
+		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_aad_rules),
+		cmocka_unit_test(test_aad_needs_keys),
+		cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_p2s_absent),
+		cmocka_unit_test(test_sku_caps),
+		cmocka_unit_test(test_man_page_lists_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
