@@ -133,13 +133,14 @@ function renderRefusals(r) {
 }
 
 // One chart: series of [values], drawn as lines over the last hour.
-function chart(canvas, series, colors, fmt) {
+function chart(canvas, series, colors, fmt, integer) {
   const ctx = canvas.getContext("2d");
   const W = canvas.width, H = canvas.height, L = 64, B = 22, T = 10, R = 10;
   ctx.clearRect(0, 0, W, H);
   ctx.font = "11px system-ui, sans-serif";
   let max = 1;
   for (const s of series) for (const v of s) max = Math.max(max, v);
+  if (integer) max = Math.max(4, Math.ceil(max / 4) * 4); // whole numbers on every grid line
   ctx.strokeStyle = "#dde3ea";
   ctx.fillStyle = "#66727f";
   for (let i = 0; i <= 4; i++) {
@@ -171,7 +172,7 @@ function chart(canvas, series, colors, fmt) {
 function renderHistory(h) {
   const mins = h.minutes.concat([h.current]);
   const secs = (m) => (m.seconds !== undefined ? Math.max(m.seconds, 1) : 60);
-  chart($("#chart-conn"), [mins.map((m) => m.connections)], ["#0b64c0"], (v) => v.toFixed(0));
+  chart($("#chart-conn"), [mins.map((m) => m.connections)], ["#0b64c0"], (v) => v.toFixed(0), true);
   chart($("#chart-bw"), [mins.map((m) => (m.bytesIn * 8) / secs(m)),
                          mins.map((m) => (m.bytesOut * 8) / secs(m))],
         ["#0b64c0", "#d9731a"], bits);
