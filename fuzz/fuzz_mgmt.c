@@ -28,11 +28,11 @@ static struct core *core_once(void)
 	if (g)
 		return g;
 	struct conf_errors e = {0};
-	struct gw_conf *c = conf_load_string(
-		"{\"gatewayFqdn\":\"gw.test\",\"stateDirectory\":\"/nonexistent\","
-		"\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
-		"{\"addressPrefixes\":[\"172.16.0.0/24\"]}}}",
-		&e);
+	struct gw_conf *c =
+		conf_load_string("{\"gatewayFqdn\":\"gw.test\",\"stateDirectory\":\"/nonexistent\","
+				 "\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
+				 "{\"addressPrefixes\":[\"172.16.0.0/24\"]}}}",
+				 &e);
 	FUZZ_CHECK(c != NULL);
 	g = calloc(1, sizeof(*g));
 	g->conf = c;
