@@ -212,7 +212,36 @@ const struct conf_field conf_schema_root[] = {
 	{"vpnClientConfiguration", F_OBJECT, .sub = client_conf_fields},
 	{NULL}};
 
-/* Restart-only string fields that differ keep their running values in n;
+/* One restart-only field: true if it differed (n now holds o's value; a
+ * string swaps, so o frees the new one). */
+static bool keep_field(const struct conf_field *f, struct gw_conf *o, struct gw_conf *n)
+{
+	char *a = (char *)o + f->off, *b = (char *)n + f->off;
+	switch (f->type) {
+	case F_STRING: {
+		char **x = (char **)a, **y = (char **)b;
+		if ((!*x && !*y) || (*x && *y && strcmp(*x, *y) == 0))
+			return false;
+		char *tmp = *x;
+		*x = *y;
+		*y = tmp;
+		return true;
+	}
+	case F_PORT:
+		if (*(uint16_t *)a == *(uint16_t *)b)
+			return false;
+		*(uint16_t *)b = *(uint16_t *)a;
+		return true;
+	case F_BOOL:
+		if (*(bool *)a == *(bool *)b)
+			return false;
+		*(bool *)b = *(bool *)a;
+		return true;
+	default: return false;
+	}
+}
+
+/* Restart-only fields that differ keep their running values in n;
  * their JSON paths are listed in note. Returns how many differed. */
 static int keep_table(const struct conf_field *t, const char *path, struct gw_conf *o,
 		      struct gw_conf *n, char *note, size_t cap, size_t *at)
@@ -225,14 +254,8 @@ static int keep_table(const struct conf_field *t, const char *path, struct gw_co
 			k += keep_table(f->sub, p, o, n, note, cap, at);
 			continue;
 		}
-		if (!f->restart || f->type != F_STRING)
+		if (!f->restart || !keep_field(f, o, n))
 			continue;
-		char **a = (char **)((char *)o + f->off), **b = (char **)((char *)n + f->off);
-		if ((!*a && !*b) || (*a && *b && strcmp(*a, *b) == 0))
-			continue;
-		char *tmp = *a;
-		*a = *b;
-		*b = tmp;
 		k++;
 		if (*at < cap)
 			*at += (size_t)snprintf(note + *at, cap - *at, "%s%s", *at ? ", " : "", p);

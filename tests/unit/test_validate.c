@@ -334,6 +334,31 @@ static void test_p2s_absent(void **state)
 	conf_errors_free(&e);
 }
 
+/* The management listener is restart-only: a reload keeps the running
+ * values (strings, ports and booleans alike) and names what differed. */
+static void test_restart_fields_kept(void **state)
+{
+	(void)state;
+	struct conf_errors e;
+	struct gw_conf *o =
+		load_text("{\"gatewayFqdn\":\"gw.test\",\"management\":{\"port\":9443}}", &e);
+	conf_errors_free(&e);
+	struct gw_conf *n = load_text("{\"gatewayFqdn\":\"gw.test\",\"management\":{\"port\":9000,"
+				      "\"tls\":true,\"address\":\"0.0.0.0\"}}",
+				      &e);
+	conf_errors_free(&e);
+	assert_non_null(o);
+	assert_non_null(n);
+	char note[256];
+	assert_int_equal(conf_keep_restart_fields(o, n, note, sizeof(note)), 3);
+	assert_int_equal(n->mgmt_port, 9443);
+	assert_false(n->mgmt_tls);
+	assert_string_equal(n->mgmt_address, "127.0.0.1");
+	assert_string_equal(note, "management.address, management.port, management.tls");
+	conf_free(o);
+	conf_free(n);
+}
+
 static void test_sku_caps(void **state)
 {
 	(void)state;
@@ -374,13 +399,10 @@ static void test_man_page_lists_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rules),
-		cmocka_unit_test(test_aad_rules),
-		cmocka_unit_test(test_aad_needs_keys),
-		cmocka_unit_test(test_all_errors_reported),
-		cmocka_unit_test(test_p2s_absent),
-		cmocka_unit_test(test_sku_caps),
-		cmocka_unit_test(test_man_page_lists_fields),
+		cmocka_unit_test(test_rules),	       cmocka_unit_test(test_aad_rules),
+		cmocka_unit_test(test_aad_needs_keys), cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_p2s_absent),     cmocka_unit_test(test_restart_fields_kept),
+		cmocka_unit_test(test_sku_caps),       cmocka_unit_test(test_man_page_lists_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
