@@ -125,7 +125,9 @@ static int ask_http(const struct opts *o, const char *cmd, const char *body, str
 int cli_ask_raw(const struct opts *o, const char *cmd, json_t *args, char **data, size_t *len,
 		bool quiet)
 {
-	char *body = json_dumps(args ? args : json_object(), JSON_COMPACT);
+	if (!args)
+		args = json_object();
+	char *body = json_dumps(args, JSON_COMPACT);
 	struct buf b = {0};
 	long status = 200;
 	int r = -1;

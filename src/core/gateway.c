@@ -191,6 +191,14 @@ static void print_how_to_connect(const struct core *g)
 
 int core_run(struct core *g)
 {
+	if (g->conf->p2s_absent) {
+		log_info("gateway \"%s\" (%s) ready: no vpnClientConfiguration, so no tunnel is "
+			 "served; the management API and control socket are",
+			 g->conf->name, g->conf->sku);
+		core_notify_ready(g);
+		ev_run(g->loop, 0);
+		return 0;
+	}
 	char a[16];
 	ip4_str(pool_gateway(&g->pool, 0), a);
 	log_info("gateway \"%s\" (%s) ready: %s is %s, client pool has %u addresses", g->conf->name,

@@ -226,8 +226,10 @@ int core_routes_build(struct core *g, const struct gw_conf *c)
 	struct prefix4 *r = calloc(n + 1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	memcpy(r, c->vnet.v, c->vnet.n * sizeof(*r));
-	memcpy(r + c->vnet.n, c->routes.v, c->routes.n * sizeof(*r));
+	if (c->vnet.n) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(r, c->vnet.v, c->vnet.n * sizeof(*r));
+	if (c->routes.n)
+		memcpy(r + c->vnet.n, c->routes.v, c->routes.n * sizeof(*r));
 	free(g->routes);
 	g->routes = r;
 	g->n_routes = n;

@@ -15,7 +15,7 @@ cd "$(dirname "$0")" || exit 2
 . lib/openvpn.sh
 LAB_CASES="api-lists-both counters-grow socket-and-api-agree token-missing token-wrong healthz-open
 bad-requests metrics-parse metrics-match-traffic refusal-counted web-page web-disconnect
-disconnect-by-id remove-p2s"
+disconnect-by-id remove-p2s restore-p2s"
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
 D=$LAB_DIR
@@ -308,6 +308,19 @@ remove_p2s() {
 	fi
 }
 
+# The configuration back: the listeners reopen and alice's TCP client, still
+# retrying, gets a session again (the UDP client waits out its handshake
+# window first).
+restore_p2s() {
+	cp "$D/gw.keep" "$D/gw.json"
+	run $NS_GW "$CTL" --api $API --token-file "$D/state/mgmt.token" gateway reload
+	if wait_listen $NS_GW tcp 443 5 && wait_until 30 sh -c "ip netns exec $NS_GW curl -s -H 'Authorization: Bearer $(TOKEN)' $API/api/v1/sessions | grep -q 192.0.2.2"; then
+		pass restore-p2s
+	else
+		fail restore-p2s "expected TCP 443 open again and alice back within 30 s, got: $(sessions) / $(log_tail "$D/gw.log" 3)"
+	fi
+}
+
 main() {
 	lab_up
 	make_pki "$PKI" || { fail api-lists-both "expected a test PKI"; exit 1; }
@@ -336,6 +349,7 @@ main() {
 	web
 	disconnect_by_id
 	remove_p2s
+	restore_p2s
 	[ "$LAB_FAILED" -eq 0 ] || tail -n 40 "$D/gw.log"
 	exit "$LAB_FAILED"
 }

@@ -54,6 +54,7 @@ while True:
     out.flush()' "$D/notify.sock" "$D/notify.msgs"
 }
 msg() { grep -q "$1" "$D/notify.msgs" 2>/dev/null; }
+reloaded() { msg "RELOADING=1 MONOTONIC_USEC=" && [ "$(grep -c READY=1 "$D/notify.msgs")" -ge 2 ]; }
 
 write_conf() { # write_conf FILE [no-p2s]: without P2S, with the API over TLS
 	local p2s=',
@@ -79,7 +80,7 @@ notify() {
 	if wait_until 3 msg "WATCHDOG=1"; then pass notify-watchdog
 	else fail notify-watchdog "expected WATCHDOG=1 within 3 s with WATCHDOG_USEC=1000000, got: $(cat "$D/notify.msgs")"; fi
 	kill -HUP "$pid"
-	if wait_until 5 msg "RELOADING=1 MONOTONIC_USEC=" && [ "$(grep -c READY=1 "$D/notify.msgs")" -ge 2 ]; then pass notify-reload
+	if wait_until 10 reloaded; then pass notify-reload
 	else fail notify-reload "expected RELOADING=1 with MONOTONIC_USEC, then READY=1 again, got: $(cat "$D/notify.msgs")"; fi
 	kill -TERM "$pid"
 	if wait_until 5 msg "STOPPING=1"; then pass notify-stopping
@@ -110,7 +111,8 @@ plain_and_no_p2s() {
 	plain=$(ip netns exec $NS_GW curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:9443/healthz)
 	if grep -q '"name": "sd-gw"' <<<"$c" && [ "$plain" != 200 ]; then pass api-tls
 	else fail api-tls "expected the API over HTTPS verified with the gateway root, plain HTTP refused; got '$c', plain HTTP $plain"; fi
-	if grep -q '"pointToSiteConfigured": false' <<<"$c" && ! listening $NS_GW tcp 443 && ! listening $NS_GW udp 1194; then
+	if grep -q '"pointToSiteConfigured": false' <<<"$c" && ! listening $NS_GW tcp 443 && ! listening $NS_GW udp 1194 &&
+		grep -q 'ready: no vpnClientConfiguration' "$D/nop2s.log"; then
 		pass start-without-p2s
 	else
 		fail start-without-p2s "expected pointToSiteConfigured false and no tunnel listener, got: $c"
