@@ -157,8 +157,10 @@ static void sessions_tsv(json_t *j)
 
 static void sessions_table(const struct opts *o, json_t *j)
 {
-	if (is(o, "tsv"))
-		return sessions_tsv(j);
+	if (is(o, "tsv")) {
+		sessions_tsv(j);
+		return;
+	}
 	printf("%-46s %-26s %-8s %-11s %-21s %-15s %8s %12s %12s %10s %6s\n", "ID", "USER", "PROTO",
 	       "AUTH", "PUBLIC ADDRESS", "VPN ADDRESS", "SECONDS", "IN BYTES", "OUT BYTES",
 	       "MAX BPS", "MAXPPS");

@@ -149,20 +149,25 @@ static void cmd_session_disconnect(struct core *g, json_t *args, struct mgmt_rep
 {
 	const char *ids[MAX_IDS], *user = arg_str(args, "user");
 	size_t n;
-	if (collect_ids(args, ids, MAX_IDS, &n) < 0 || (json_object_get(args, "user") && !user))
-		return mgmt_reply_error(r, 400,
-					"\"id\" and \"user\" are strings, \"ids\" an "
-					"array of at most %d strings",
-					MAX_IDS);
-	if (!n && !user)
-		return mgmt_reply_error(r, 400, "name the sessions: \"id\", \"ids\" or \"user\"");
+	if (collect_ids(args, ids, MAX_IDS, &n) < 0 || (json_object_get(args, "user") && !user)) {
+		mgmt_reply_error(r, 400,
+				 "\"id\" and \"user\" are strings, \"ids\" an "
+				 "array of at most %d strings",
+				 MAX_IDS);
+		return;
+	}
+	if (!n && !user) {
+		mgmt_reply_error(r, 400, "name the sessions: \"id\", \"ids\" or \"user\"");
+		return;
+	}
 	struct session **v = calloc(g->reg.count + n + 1, sizeof(*v));
 	size_t k = 0;
 	for (size_t i = 0; v && i < n; i++) {
 		struct session *s = session_find(&g->reg, ids[i]);
 		if (!s || s->ended) {
 			free(v);
-			return mgmt_reply_error(r, 404, "no such session: %s", ids[i]);
+			mgmt_reply_error(r, 404, "no such session: %s", ids[i]);
+			return;
 		}
 		if (!listed_in(v, k, s))
 			v[k++] = s;
@@ -171,14 +176,14 @@ static void cmd_session_disconnect(struct core *g, json_t *args, struct mgmt_rep
 	for (struct session *s = g->reg.head; v && user && s; s = s->next)
 		if (!s->ended && strcasecmp(s->user, user) == 0 && !listed_in(v, by_id, s))
 			v[k++] = s;
-	if (v && !k)
-		mgmt_reply_error(r, 404, "user \"%s\" has no session", user);
-	else if (v)
-		disconnect_all(v, k,
-			       json_object_get(r->body = json_pack("{s:[]}", "disconnected"),
-					       "disconnected"));
-	else
+	if (!v) {
 		mgmt_reply_error(r, 500, "out of memory");
+	} else if (!k) {
+		mgmt_reply_error(r, 404, "user \"%s\" has no session", user);
+	} else {
+		r->body = json_pack("{s:[]}", "disconnected");
+		disconnect_all(v, k, json_object_get(r->body, "disconnected"));
+	}
 	free(v);
 }
 
@@ -285,9 +290,11 @@ static void cmd_reload(struct core *g, json_t *args, struct mgmt_reply *r)
 {
 	(void)args;
 	char note[256];
-	if (core_reload(g, note, sizeof(note)) < 0)
-		return mgmt_reply_error(r, 409, "configuration rejected: %s",
-					note[0] ? note : "see the gateway log");
+	if (core_reload(g, note, sizeof(note)) < 0) {
+		mgmt_reply_error(r, 409, "configuration rejected: %s",
+				 note[0] ? note : "see the gateway log");
+		return;
+	}
 	if (note[0])
 		r->body = json_pack("{s:b, s:s}", "reloaded", 1, "restartNeeded", note);
 	else
@@ -298,8 +305,10 @@ static void cmd_metrics(struct core *g, json_t *args, struct mgmt_reply *r)
 {
 	(void)args;
 	r->data = mgmt_metrics_render(g);
-	if (!r->data)
-		return mgmt_reply_error(r, 500, "out of memory");
+	if (!r->data) {
+		mgmt_reply_error(r, 500, "out of memory");
+		return;
+	}
 	r->len = strlen(r->data);
 	r->type = "text/plain; version=0.0.4; charset=utf-8";
 }
@@ -356,8 +365,10 @@ void mgmt_cmd_run(const struct mgmt_cmd *cmd, struct core *g, json_t *args, stru
 {
 	memset(r, 0, sizeof(*r));
 	r->status = 200;
-	if (args && !json_is_object(args))
-		return mgmt_reply_error(r, 400, "arguments must be a JSON object");
+	if (args && !json_is_object(args)) {
+		mgmt_reply_error(r, 400, "arguments must be a JSON object");
+		return;
+	}
 	json_t *none = args ? NULL : json_object();
 	cmd->run(g, args ? args : none, r);
 	json_decref(none);

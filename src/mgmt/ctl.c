@@ -33,18 +33,23 @@ static void ctl_run(struct core *g, const char *line, struct mgmt_reply *r)
 	size_t n = strcspn(line, " ");
 	const char *rest = line + n + strspn(line + n, " ");
 	memset(r, 0, sizeof(*r));
-	if (n == 0 || n >= sizeof(name))
-		return mgmt_reply_error(r, 400, "malformed request");
+	if (n == 0 || n >= sizeof(name)) {
+		mgmt_reply_error(r, 400, "malformed request");
+		return;
+	}
 	memcpy(name, line, n);
 	name[n] = 0;
 	const struct mgmt_cmd *cmd = mgmt_cmd_by_name(name);
-	if (!cmd)
-		return mgmt_reply_error(r, 404, "unknown command \"%s\"", name);
+	if (!cmd) {
+		mgmt_reply_error(r, 404, "unknown command \"%s\"", name);
+		return;
+	}
 	json_error_t je;
 	json_t *args = rest[0] ? json_loads(rest, JSON_REJECT_DUPLICATES, &je) : NULL;
 	if (rest[0] && !json_is_object(args)) {
 		json_decref(args);
-		return mgmt_reply_error(r, 400, "arguments must be one JSON object");
+		mgmt_reply_error(r, 400, "arguments must be one JSON object");
+		return;
 	}
 	mgmt_cmd_run(cmd, g, args, r);
 	json_decref(args);

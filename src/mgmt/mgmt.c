@@ -77,23 +77,29 @@ void mgmt_profile_package(struct core *g, json_t *args, struct mgmt_reply *r)
 {
 	(void)args;
 	const struct gw_conf *c = g->conf;
-	if (c->p2s_absent)
-		return mgmt_reply_error(r, 409, "no point-to-site configuration");
+	if (c->p2s_absent) {
+		mgmt_reply_error(r, 409, "no point-to-site configuration");
+		return;
+	}
 	const char *cert = c->cert_file ? c->cert_file : g->state.server_cert;
 	const char *ta = core_tls_auth_path(g);
 	char err[1200] = "", path[600];
 	struct profile_input in;
 	if (profile_input_load(&in, c, cert, ta && access(ta, R_OK) == 0 ? ta : NULL, err,
-			       sizeof(err)) < 0)
-		return mgmt_reply_error(r, 500, "%s", err);
+			       sizeof(err)) < 0) {
+		mgmt_reply_error(r, 500, "%s", err);
+		return;
+	}
 	snprintf(path, sizeof(path), "%s/.profile-%d.zip", c->state_dir, (int)getpid());
 	int k = profile_zip(path, &in);
 	profile_input_free(&in);
 	size_t len = 0;
 	r->data = k == 0 ? read_bytes(path, &len) : NULL;
 	unlink(path);
-	if (!r->data)
-		return mgmt_reply_error(r, 500, "cannot build the profile package");
+	if (!r->data) {
+		mgmt_reply_error(r, 500, "cannot build the profile package");
+		return;
+	}
 	r->len = len;
 	r->type = "application/zip";
 	r->filename = "vpnclientconfiguration.zip";
