@@ -226,15 +226,16 @@ static void cmd_gateway_show(struct core *g, json_t *args, struct mgmt_reply *r)
 	uint32_t free_total;
 	json_t *pools = pools_json(g, &free_total);
 	r->body = json_pack(
-		"{s:s, s:s, s:s, s:s, s:b, s:{s:i, s:i}, s:{s:i, s:i, s:i}, s:o, s:i, s:i, s:o}",
+		"{s:s, s:s, s:s, s:s, s:b, s:{s:i, s:i}, s:{s:i, s:i, s:i}, s:o, s:i, "
+		"s:i, s:i, s:o}",
 		"name", c->name, "sku", c->sku, "vpnGatewayGeneration", c->generation,
 		"gatewayFqdn", c->fqdn, "pointToSiteConfigured", !c->p2s_absent, "connectionLimits",
 		"SSTP", (int)core_connection_cap(g, TUNNEL_SSTP), "IkeV2AndOpenVPN",
 		(int)core_connection_cap(g, TUNNEL_OPENVPN), "connections", "OpenVPN",
 		(int)g->reg.admitted[TUNNEL_OPENVPN], "IKEv2", (int)g->reg.admitted[TUNNEL_IKEV2],
 		"SSTP", (int)g->reg.admitted[TUNNEL_SSTP], "connectionsByAuthType", by_auth_json(g),
-		"handshaking", (int)(g->reg.count - admitted), "freePoolAddresses", (int)free_total,
-		"pools", pools);
+		"handshaking", (int)(g->reg.count - admitted), "unauthenticated",
+		(int)core_preauth_count(g), "freePoolAddresses", (int)free_total, "pools", pools);
 }
 
 static void cmd_refusals(struct core *g, json_t *args, struct mgmt_reply *r)

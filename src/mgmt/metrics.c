@@ -45,6 +45,9 @@ static void connections(FILE *f, const struct core *g)
 		admitted += g->reg.admitted[p];
 	head(f, "p2sgw_handshaking", "gauge", "Connections not (yet) admitted");
 	fprintf(f, "p2sgw_handshaking %u\n", g->reg.count - admitted);
+	head(f, "p2sgw_unauthenticated", "gauge",
+	     "Connections and half-open sessions holding an unauthenticated slot");
+	fprintf(f, "p2sgw_unauthenticated %u\n", core_preauth_count(g));
 	head(f, "p2sgw_connection_limit", "gauge", "Connection caps of the SKU");
 	fprintf(f, "p2sgw_connection_limit{class=\"SSTP\"} %u\n",
 		core_connection_cap(g, TUNNEL_SSTP));

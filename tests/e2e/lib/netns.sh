@@ -69,6 +69,8 @@ lab_cleanup() {
 		grep -h -A 12 -E "AddressSanitizer|LeakSanitizer|runtime error:" $hit | head -n 40
 	fi
 	for ns in $NS_CLI $NS_CLI2 $NS_GW $NS_VNET; do ip netns del "$ns" 2>/dev/null; done
+	# A lab's per-namespace /etc files (netns_hosts), named after its own namespaces.
+	for ns in $NS_CLI $NS_CLI2 $NS_GW $NS_VNET; do rm -rf "/etc/netns/$ns"; done
 	[ -n "${LAB_KEEP:-}" ] || rm -rf "$LAB_DIR"
 }
 
@@ -111,6 +113,17 @@ lab_up() {
 	veth $NS_GW g1 10.1.0.1/24 $NS_VNET v0 10.1.0.10/24
 	ip netns exec $NS_GW sysctl -qw net.ipv4.ip_forward=1
 	ip -n $NS_VNET route add 172.16.0.0/12 via 10.1.0.1
+}
+
+# netns_hosts NS "ADDR NAME"...: the namespace's own /etc/hosts, which
+# `ip netns exec` bind-mounts over /etc/hosts for what it starts afterwards.
+netns_hosts() {
+	local ns=$1
+	shift
+	mkdir -p "/etc/netns/$ns"
+	printf '127.0.0.1 localhost\n' >"/etc/netns/$ns/hosts"
+	printf '%s\n' "$@" >>"/etc/netns/$ns/hosts"
+	echo "+ /etc/netns/$ns/hosts: $*" >&2
 }
 
 # wait_until SECONDS COMMAND...: polls every 0.1 s; true once COMMAND is.
