@@ -51,6 +51,15 @@ static EVP_PKEY *rsa_from_jwk(json_t *jwk)
 	return pkey;
 }
 
+/* A key published for encryption, or for another algorithm, never verifies
+ * a token (RFC 7517 "use" and "alg", when present). */
+static bool jwk_for_rs256(json_t *jwk)
+{
+	const char *use = json_string_value(json_object_get(jwk, "use"));
+	const char *alg = json_string_value(json_object_get(jwk, "alg"));
+	return (!use || strcmp(use, "sig") == 0) && (!alg || strcmp(alg, "RS256") == 0);
+}
+
 struct token_keys *token_keys_parse(const char *text, const char **why)
 {
 	json_t *doc = json_loads(text, 0, NULL);
@@ -66,7 +75,8 @@ struct token_keys *token_keys_parse(const char *text, const char **why)
 		{
 			const char *kty = json_string_value(json_object_get(jwk, "kty"));
 			const char *kid = json_string_value(json_object_get(jwk, "kid"));
-			if (!kty || strcmp(kty, "RSA") != 0 || !kid || strlen(kid) >= 128)
+			if (!kty || strcmp(kty, "RSA") != 0 || !kid || strlen(kid) >= 128 ||
+			    !jwk_for_rs256(jwk))
 				continue;
 			EVP_PKEY *p = rsa_from_jwk(jwk);
 			if (!p)
@@ -275,6 +285,9 @@ int token_validate(const char *token, size_t len, const struct token_keys *keys,
 		*why = "token header or payload is not base64url JSON";
 	else if (!alg || strcmp(alg, "RS256") != 0)
 		*why = "token algorithm is not RS256";
+	else if (json_object_get(h, "crit"))
+		*why = "token header has critical extensions (crit) this gateway does not "
+		       "implement";
 	else if (!(key = key_by_kid(keys, json_string_value(json_object_get(h, "kid")))))
 		*why = "unknown signing key (kid)";
 	else if (!signature_ok(key->pkey, token, (size_t)(d2 - token), d2 + 1,

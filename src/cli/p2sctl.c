@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -174,6 +175,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* Keys, PKCS#12 bundles and profile packages (tls-auth key inside) are
+	 * for their owner only, whatever the caller's umask. */
+	umask(077);
 	static const struct option lopts[] = {{"config", required_argument, NULL, 'c'},
 					      {"socket", required_argument, NULL, 's'},
 					      {"output", required_argument, NULL, 'o'},

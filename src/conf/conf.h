@@ -40,6 +40,14 @@ struct prefix_list {
 	size_t n;
 };
 
+/* IPv6 prefixes from the same JSON arrays as a prefix_list's IPv4 ones;
+ * at[i] is v[i]'s index in that array, for error paths. */
+struct prefix6_list {
+	struct prefix6 *v;
+	size_t *at;
+	size_t n;
+};
+
 struct ip_list {
 	uint32_t *v; /* host byte order */
 	size_t n;
@@ -84,6 +92,7 @@ struct conf_client_connection {
 	char *name;
 	struct prefix_list pool;
 	CONF_ARRAY(struct conf_id_ref) groups;
+	struct prefix6_list pool6; /* IPv6 beside pool */
 };
 
 struct gw_conf {
@@ -115,6 +124,9 @@ struct gw_conf {
 	struct ip_list dns_servers;
 	struct prefix_list routes;
 	struct prefix_list pools;
+	struct prefix6_list vnet6; /* IPv6 beside vnet, routes, pools */
+	struct prefix6_list routes6;
+	struct prefix6_list pools6;
 	unsigned protocols;
 	unsigned auth_types;
 	CONF_ARRAY(struct conf_root_cert) roots;
@@ -167,6 +179,8 @@ void conf_free(struct gw_conf *c);
 
 /* Semantic rules that span fields (validate.c). */
 void conf_validate(const struct gw_conf *c, struct conf_errors *errs);
+/* The IPv6 rules (validate6.c): SKU, pool sizes, overlaps. */
+void conf_validate6(const struct gw_conf *c, struct conf_errors *errs);
 
 /* For a reload: fields only a restart applies (the schema marks them) keep
  * their running values in n; note lists the JSON paths that differed.

@@ -1,6 +1,7 @@
 /* The p2sgw form of a loaded configuration, written by walking the same
  * schema tables that loaded it: what `p2sctl config import` writes from
  * Azure's export, every defaulted field spelled out for editing. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +12,20 @@
 
 static json_t *dump_table(const struct conf_field *table, const void *base);
 
-static json_t *dump_cidrs(const struct prefix_list *pl)
+/* IPv4 prefixes, then the IPv6 ones the same JSON array held. */
+static json_t *dump_cidrs(const struct prefix_list *pl, const struct prefix6_list *l6)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < pl->n; i++) {
 		char ip[16], text[24];
 		ip4_str(pl->v[i].addr, ip);
 		snprintf(text, sizeof(text), "%s/%u", ip, pl->v[i].len);
+		json_array_append_new(a, json_string(text));
+	}
+	for (size_t i = 0; l6 && i < l6->n; i++) {
+		char ip[INET6_ADDRSTRLEN], text[INET6_ADDRSTRLEN + 8];
+		inet_ntop(AF_INET6, &l6->v[i].addr, ip, sizeof(ip));
+		snprintf(text, sizeof(text), "%s/%u", ip, l6->v[i].len);
 		json_array_append_new(a, json_string(text));
 	}
 	return a;
@@ -74,7 +82,7 @@ static json_t *dump_field(const struct conf_field *f, const void *base)
 	case F_BOOL: return json_boolean(*(const bool *)AT(base, f->off));
 	case F_OBJECT: return dump_table(f->sub, AT(base, f->off));
 	case F_ARRAY: return dump_array(f, base);
-	case F_CIDRS: return dump_cidrs(AT(base, f->off));
+	case F_CIDRS: return dump_cidrs(AT(base, f->off), f->off6 ? AT(base, f->off6) : NULL);
 	case F_FLAGS: return dump_flags(f->flags, *(const unsigned *)AT(base, f->off));
 	case F_IPS: return dump_ips(AT(base, f->off));
 	case F_IGNORED: return NULL;

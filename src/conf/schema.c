@@ -5,6 +5,10 @@
 #include <string.h>
 
 #define G(f) offsetof(struct gw_conf, f)
+/* A connection configuration's IPv6 pool, from its F_OBJECT base (pool). */
+#define POOL6_OFF                                                                                  \
+	(offsetof(struct conf_client_connection, pool6) -                                          \
+	 offsetof(struct conf_client_connection, pool))
 
 static const char *const skus[] = {"Basic",    "VpnGw1",   "VpnGw2",   "VpnGw3",
 				   "VpnGw4",   "VpnGw5",   "VpnGw1AZ", "VpnGw2AZ",
@@ -79,16 +83,20 @@ static const struct conf_field openvpn_fields[] = {
 	{NULL}};
 
 static const struct conf_field vnet_fields[] = {
-	{"addressSpace", F_CIDRS, G(vnet), .doc = "prefixes of the virtual network"},
+	{"addressSpace", F_CIDRS, G(vnet), .off6 = G(vnet6),
+	 .doc = "prefixes of the virtual network, IPv4 and IPv6"},
 	{"dnsServers", F_IPS, G(dns_servers), .doc = "DNS servers pushed to clients"},
 	{NULL}};
 
 static const struct conf_field routes_fields[] = {
-	{"addressPrefixes", F_CIDRS, G(routes), .doc = "further prefixes pushed to clients"},
+	{"addressPrefixes", F_CIDRS, G(routes), .off6 = G(routes6),
+	 .doc = "further prefixes pushed to clients, IPv4 and IPv6"},
 	{NULL}};
 
 static const struct conf_field pool_fields[] = {
-	{"addressPrefixes", F_CIDRS, G(pools), .doc = "client address pool"}, {NULL}};
+	{"addressPrefixes", F_CIDRS, G(pools), .off6 = G(pools6),
+	 .doc = "client address pool: IPv4, and at most one IPv6 prefix beside"},
+	{NULL}};
 
 #define E(t, f) offsetof(struct t, f)
 
@@ -140,7 +148,7 @@ static const struct conf_field id_ref_fields[] = {
 static const struct conf_field client_conn_fields[] = {
 	{"name", F_STRING, E(conf_client_connection, name), .doc = "name"},
 	{"vpnClientAddressPool", F_OBJECT, E(conf_client_connection, pool),
-	 .sub = (const struct conf_field[]){{"addressPrefixes", F_CIDRS, 0,
+	 .sub = (const struct conf_field[]){{"addressPrefixes", F_CIDRS, 0, .off6 = POOL6_OFF,
 					     .doc = "this configuration's pool"},
 					    {NULL}}},
 	{"virtualNetworkGatewayPolicyGroups", F_ARRAY, E(conf_client_connection, groups),

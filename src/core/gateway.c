@@ -45,6 +45,8 @@ static int setup_tun(struct core *g)
 		return g->tun_fd;
 	}
 	int r = core_tun_address(g, &g->pool, NULL);
+	if (r == 0)
+		r = core_tun_address6(g, &g->pool6, NULL);
 	if (r < 0)
 		return r;
 	ev_io_init(&g->tun_io, tun_read_cb, g->tun_fd, EV_READ);
@@ -52,6 +54,7 @@ static int setup_tun(struct core *g)
 	ev_io_start(g->loop, &g->tun_io);
 	g->fwd = (struct fwd){.tun_fd = g->tun_fd,
 			      .pool = &g->pool,
+			      .pool6 = &g->pool6,
 			      .client_to_client = g->conf->client_to_client};
 	return 0;
 }
@@ -178,6 +181,10 @@ int core_init(struct core *g, struct gw_conf *conf, const struct core_options *o
 	if (r == 0)
 		r = core_routes_build(g, conf);
 	if (r == 0)
+		r = core_pools6_build(g, conf, &g->pool6);
+	if (r == 0)
+		r = core_routes6_build(g, conf);
+	if (r == 0)
 		r = setup_auth(g);
 	if (r == 0)
 		r = setup_tun(g);
@@ -240,6 +247,7 @@ void core_free(struct core *g)
 	if (g->tun_fd >= 0)
 		close(g->tun_fd);
 	pool_free(&g->pool);
+	core_pools6_free(g);
 	preauth_free(&g->preauth);
 	trust_free(&g->trust);
 	X509_free(g->demo_root);

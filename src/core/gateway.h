@@ -14,6 +14,7 @@
 #include "core/statedir.h"
 #include "lib/stats.h"
 #include "pool/pool.h"
+#include "pool/pool6.h"
 #include "tunnel/fwd.h"
 #include "tunnel/session.h"
 
@@ -82,6 +83,14 @@ struct core {
 	struct jwks_fetch *jwks;       /* keeps them fresh from aadJwksUri */
 	struct prefix4 *routes;	       /* virtual network + customRoutes */
 	size_t n_routes;
+	/* IPv6 inside the tunnel (pools6.c): the pool's ranges laid out as
+	 * the IPv4 ones, main pool first (main6_n of them, 0 or 1). */
+	struct pool6 pool6;
+	size_t *conn6_first;
+	size_t *conn6_n;
+	size_t main6_n;
+	struct prefix6 *routes6; /* IPv6 virtual network + customRoutes */
+	size_t n_routes6;
 	const struct engine_ops *const *engine_table; /* NULL-terminated, from the daemon */
 	struct engine *engines[TUNNEL_N];
 	struct listener tcp;
@@ -128,6 +137,24 @@ void listener_close(struct core *g);
 /* pools.c: builds out and the connection ranges (g->conn_*). */
 int core_pools_build(struct core *g, const struct gw_conf *c, struct pool *out);
 int core_tun_address(struct core *g, const struct pool *now, const struct pool *before);
+
+/* pools6.c: IPv6 inside the tunnel. */
+int core_pools6_build(struct core *g, const struct gw_conf *c, struct pool6 *out);
+void core_pools6_free(struct core *g);
+int core_tun_address6(struct core *g, const struct pool6 *now, const struct pool6 *before);
+int core_routes6_build(struct core *g, const struct gw_conf *c);
+/* Leases s an IPv6 address beside its IPv4 one when conn's pool (-1: the
+ * main pool) has an IPv6 prefix; s->addr6 stays zero otherwise. */
+void core_admit6(struct session *s, int conn);
+void core_release6(struct session *s);
+/* "172.16.201.2", or "172.16.201.2 fd00:201::2" with an IPv6 address. */
+void core_addr_text(const struct session *s, char *out, size_t cap);
+/* Fills the IPv6 part of out (has_v6 false without an IPv6 lease). */
+void session_net6(const struct session *s, struct session_net *out);
+/* Reload: s keeps its IPv6 address in np, or false with why set. */
+bool core_pools6_transfer(struct core *g, struct pool6 *np, struct session *s, int conn, char *why,
+			  size_t cap);
+void core_pools6_apply(struct core *g, struct pool6 *np);
 
 /* reload.c */
 void core_apply_options(const struct core *g, struct gw_conf *c);

@@ -72,6 +72,7 @@ int core_admit(struct session *s, uint32_t want, int conn, const char **why)
 	}
 	s->admitted = true;
 	g->reg.admitted[p]++;
+	core_admit6(s, conn);
 	return 0;
 }
 
@@ -80,6 +81,7 @@ static void release(struct session *s)
 	if (!s->admitted)
 		return;
 	pool_release(&s->core->pool, s->addr, s);
+	core_release6(s);
 	s->core->reg.admitted[s->ops->proto]--;
 	s->admitted = false;
 }
@@ -171,8 +173,8 @@ void core_session_up(struct session *s, const char *detail)
 	s->up_at = ev_now(s->core->loop);
 	s->next_interim = s->up_at + s->core->conf->radius_acct_interval_sec;
 	account(s, 1, 0);
-	char a[16];
-	ip4_str(s->addr, a);
+	char a[80];
+	core_addr_text(s, a, sizeof(a));
 	slog_info(s->id, "session up: user \"%s\" address %s%s%s", s->user, a, detail ? " " : "",
 		  detail ? detail : "");
 	ev_init(&s->timer, timer_cb);
@@ -250,6 +252,7 @@ int session_net(const struct session *s, struct session_net *out)
 		.dns = g->conf->dns_servers.v,
 		.n_dns = g->conf->dns_servers.n,
 	};
+	session_net6(s, out);
 	return 0;
 }
 

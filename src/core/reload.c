@@ -153,7 +153,7 @@ struct moved {
 /* Re-leases each admitted session's address in the new pool; those whose
  * address no longer belongs to their group's pool are listed to go. */
 static size_t pools_transfer(struct core *g, const struct gw_conf *n, struct pool *np,
-			     struct moved *out, size_t cap)
+			     struct pool6 *np6, struct moved *out, size_t cap)
 {
 	size_t k = 0;
 	for (struct session *s = g->reg.head; s; s = s->next) {
@@ -168,6 +168,9 @@ static size_t pools_transfer(struct core *g, const struct gw_conf *n, struct poo
 		if (pool_lease_in(np, s, s->addr, first, cnt, &got, &range) == 0 &&
 		    got == s->addr) {
 			s->pool_range = range;
+			if (k < cap &&
+			    !core_pools6_transfer(g, np6, s, conn, out[k].why, sizeof(out[0].why)))
+				out[k++].s = s;
 			continue;
 		}
 		if (got)
@@ -184,11 +187,12 @@ static size_t pools_transfer(struct core *g, const struct gw_conf *n, struct poo
 	return k;
 }
 
-static void pools_apply(struct core *g, struct pool *np)
+static void pools_apply(struct core *g, struct pool *np, struct pool6 *np6)
 {
 	core_tun_address(g, np, &g->pool);
 	pool_free(&g->pool);
 	g->pool = *np;
+	core_pools6_apply(g, np6);
 }
 
 /* Sessions the new configuration no longer allows. */
@@ -229,7 +233,8 @@ static struct gw_conf *reload_read(struct core *g, char *note, size_t cap)
 }
 
 /* Everything that can fail, before anything running changes. */
-static int reload_prepare(struct core *g, struct gw_conf *n, struct trust *t, struct pool *np)
+static int reload_prepare(struct core *g, struct gw_conf *n, struct trust *t, struct pool *np,
+			  struct pool6 *np6)
 {
 	if (trust_build(g, n, t) < 0) {
 		log_err("reload: TLS set-up failed; still running the previous configuration");
@@ -240,6 +245,12 @@ static int reload_prepare(struct core *g, struct gw_conf *n, struct trust *t, st
 	if (core_pools_build(g, n, np) < 0) {
 		trust_free(t);
 		log_err("reload: the new pools cannot be laid out");
+		return P2S_E_CONFIG;
+	}
+	if (core_pools6_build(g, n, np6) < 0) {
+		pool_free(np);
+		trust_free(t);
+		log_err("reload: the new IPv6 pools cannot be laid out");
 		return P2S_E_CONFIG;
 	}
 	return 0;
@@ -280,11 +291,12 @@ static int reload_apply(struct core *g, char *note, size_t note_cap)
 	struct gw_conf *n = reload_read(g, note, note_cap);
 	struct trust t;
 	struct pool np;
+	struct pool6 np6;
 	if (!n)
 		return P2S_E_CONFIG;
 	core_apply_options(g, n);
 	keep_restart_fields(g->conf, n, note, note_cap);
-	if (reload_prepare(g, n, &t, &np) < 0) {
+	if (reload_prepare(g, n, &t, &np, &np6) < 0) {
 		conf_free(n);
 		core_apply_options(g, g->conf);
 		return P2S_E_CONFIG;
@@ -294,15 +306,16 @@ static int reload_apply(struct core *g, char *note, size_t note_cap)
 	if (n->p2s_absent)
 		p2s_removed(g);
 	else if (mv)
-		n_mv = pools_transfer(g, n, &np, mv, g->reg.count);
+		n_mv = pools_transfer(g, n, &np, &np6, mv, g->reg.count);
 	if (!n->p2s_absent)
-		pools_apply(g, &np);
+		pools_apply(g, &np, &np6);
 	trust_free(&g->trust);
 	g->trust = t;
 	radius_apply(g, n);
 	if (core_token_keys_setup(g, n) < 0)
 		log_err("reload: keeping the previous Entra ID signing keys");
 	core_routes_build(g, n);
+	core_routes6_build(g, n);
 	conf_free(g->conf);
 	g->conf = n;
 	g->fwd.client_to_client = n->client_to_client;

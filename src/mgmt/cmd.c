@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,24 +56,41 @@ static void iso_time(time_t t, char *out, size_t cap)
 	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Beyond Azure's fields: the IPv6 address ("" for none) and the packets the
+ * inner-source check dropped. */
+static json_t *session_json6(json_t *j, const struct session *s)
+{
+	static const struct in6_addr none;
+	char a6[INET6_ADDRSTRLEN] = "";
+	if (memcmp(&s->addr6, &none, sizeof(none)) != 0)
+		inet_ntop(AF_INET6, &s->addr6, a6, sizeof(a6));
+	json_object_set_new(j, "privateIpv6Address", json_string(a6));
+	json_object_set_new(j, "droppedPackets", json_integer((json_int_t)s->ctr.dropped));
+	json_object_set_new(j, "spoofedPackets", json_integer((json_int_t)s->ctr.spoofed));
+	return j;
+}
+
 static json_t *session_json(const struct session *s, time_t now)
 {
 	char peer[64], addr[16], when[32];
 	sockaddr_str(&s->peer, peer, sizeof(peer));
 	ip4_str(s->addr, addr);
 	iso_time(s->started, when, sizeof(when));
-	return json_pack(
-		"{s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, "
-		"s:s, s:s}",
-		"vpnConnectionId", s->id, "vpnConnectionDuration", (json_int_t)(now - s->started),
-		"vpnConnectionTime", when, "publicIpAddress", peer, "privateIpAddress",
-		s->addr ? addr : "", "vpnUserName", s->user, "maxBandwidth", (json_int_t)s->max_bps,
-		"egressBytesTransferred", (json_int_t)s->ctr.bytes_out, "egressPacketsTransferred",
-		(json_int_t)s->ctr.pkts_out, "ingressBytesTransferred", (json_int_t)s->ctr.bytes_in,
-		"ingressPacketsTransferred", (json_int_t)s->ctr.pkts_in, "maxPacketsPerSecond",
-		(json_int_t)s->max_pps, "protocol", tunnel_name(s->ops->proto),
-		"authenticationType", auth_name(s->auth_type), "group", s->group, "cipher",
-		s->cipher);
+	return session_json6(
+		json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, "
+			  "s:s, s:s}",
+			  "vpnConnectionId", s->id, "vpnConnectionDuration",
+			  (json_int_t)(now - s->started), "vpnConnectionTime", when,
+			  "publicIpAddress", peer, "privateIpAddress", s->addr ? addr : "",
+			  "vpnUserName", s->user, "maxBandwidth", (json_int_t)s->max_bps,
+			  "egressBytesTransferred", (json_int_t)s->ctr.bytes_out,
+			  "egressPacketsTransferred", (json_int_t)s->ctr.pkts_out,
+			  "ingressBytesTransferred", (json_int_t)s->ctr.bytes_in,
+			  "ingressPacketsTransferred", (json_int_t)s->ctr.pkts_in,
+			  "maxPacketsPerSecond", (json_int_t)s->max_pps, "protocol",
+			  tunnel_name(s->ops->proto), "authenticationType", auth_name(s->auth_type),
+			  "group", s->group, "cipher", s->cipher),
+		s);
 }
 
 static const char *arg_str(json_t *args, const char *key)

@@ -66,6 +66,9 @@ static void traffic(FILE *f, const struct core *g)
 	head(f, "p2sgw_packets_total", "counter", "Inner IP packets through the tunnels");
 	fprintf(f, "p2sgw_packets_total{direction=\"in\"} %llu\n", (unsigned long long)t.pkts_in);
 	fprintf(f, "p2sgw_packets_total{direction=\"out\"} %llu\n", (unsigned long long)t.pkts_out);
+	head(f, "p2sgw_spoofed_packets_total", "counter",
+	     "Inner packets dropped: their source was not the client's own address");
+	fprintf(f, "p2sgw_spoofed_packets_total %llu\n", (unsigned long long)g->fwd.spoofed);
 }
 
 static void auth(FILE *f, const struct stats *st)
@@ -126,6 +129,10 @@ static void pools(FILE *f, const struct core *g)
 			fprintf(f, "\",state=\"%s\"} %u\n", k ? "free" : "used",
 				k ? u.size - u.used : u.used);
 		}
+	}
+	if (!g->conf->p2s_absent && g->pool6.n) {
+		head(f, "p2sgw_pool_ipv6_addresses_free", "gauge", "Free IPv6 client addresses");
+		fprintf(f, "p2sgw_pool_ipv6_addresses_free %u\n", pool6_free_count(&g->pool6));
 	}
 	if (g->keys_at > 0) {
 		head(f, "p2sgw_jwks_refresh_age_seconds", "gauge",

@@ -724,10 +724,41 @@ static void test_dump_round_trip(void **state)
 	conf_free(c);
 }
 
+/* IPv6 prefixes share the JSON arrays with IPv4 ones: the written form
+ * keeps both families. */
+static void test_dump_keeps_ipv6(void **state)
+{
+	(void)state;
+	struct conf_errors e = {0};
+	char *json =
+		minimal("\"virtualNetwork\": {\"addressSpace\": [\"10.1.0.0/16\", "
+			"\"fd00:10:1::/64\"]},",
+			"\"vpnClientAddressPool\": {\"addressPrefixes\": [\"172.16.201.0/24\", "
+			"\"fd00:172:16::/112\"]}");
+	struct gw_conf *c = conf_load_string(json, &e);
+	free(json);
+	dump_errors(&e);
+	assert_non_null(c);
+	char *text = conf_dump(c);
+	conf_free(c);
+	conf_errors_free(&e);
+	c = conf_load_string(text, &e);
+	assert_non_null(c);
+	assert_int_equal(c->pools.n, 1);
+	assert_int_equal(c->pools6.n, 1);
+	assert_int_equal(c->pools6.v[0].len, 112);
+	assert_int_equal(c->vnet6.n, 1);
+	assert_non_null(strstr(text, "\"fd00:172:16::/112\""));
+	free(text);
+	conf_errors_free(&e);
+	conf_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_dump_keeps_ipv6),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_embedded_default),
 		cmocka_unit_test(test_wrong_vpn_type),

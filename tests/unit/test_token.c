@@ -52,11 +52,15 @@ static int setup(void **state)
 	(void)state;
 	key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	char *n = bn_b64url(OSSL_PKEY_PARAM_RSA_N), *e = bn_b64url(OSSL_PKEY_PARAM_RSA_E);
-	char jwks[2048];
+	char jwks[4096];
+	/* The same key also published for encryption and for PS256: only k1,
+	 * a signing key for RS256 (or unrestricted), may verify. */
 	snprintf(jwks, sizeof(jwks),
 		 "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"ec\"},{\"kty\":\"RSA\",\"kid\":\"k1\","
-		 "\"n\":\"%s\",\"e\":\"%s\"}]}",
-		 n, e);
+		 "\"use\":\"sig\",\"n\":\"%s\",\"e\":\"%s\"},{\"kty\":\"RSA\",\"kid\":\"enc\","
+		 "\"use\":\"enc\",\"n\":\"%s\",\"e\":\"%s\"},{\"kty\":\"RSA\",\"kid\":\"ps\","
+		 "\"alg\":\"PS256\",\"n\":\"%s\",\"e\":\"%s\"}]}",
+		 n, e, n, e, n, e);
 	free(n);
 	free(e);
 	const char *why;
@@ -184,6 +188,16 @@ static void test_algorithm_and_key(void **state)
 			    "token algorithm is not RS256");
 	assert_string_equal(check("{\"alg\":\"RS256\",\"kid\":\"k9\"}", GOOD_BODY(""), NULL, &tc),
 			    "unknown signing key (kid)");
+	/* Keys published for encryption or another algorithm are not signing keys. */
+	assert_string_equal(check("{\"alg\":\"RS256\",\"kid\":\"enc\"}", GOOD_BODY(""), NULL, &tc),
+			    "unknown signing key (kid)");
+	assert_string_equal(check("{\"alg\":\"RS256\",\"kid\":\"ps\"}", GOOD_BODY(""), NULL, &tc),
+			    "unknown signing key (kid)");
+	/* A critical header extension we do not implement refuses the token. */
+	assert_string_equal(
+		check("{\"alg\":\"RS256\",\"kid\":\"k1\",\"crit\":[\"exp\"]}", GOOD_BODY(""), NULL,
+		      &tc),
+		"token header has critical extensions (crit) this gateway does not implement");
 	/* A valid signature over another payload. */
 	char *good = make(HDR, GOOD_BODY(""), NULL);
 	char *other = make(HDR, GOOD_BODY(",\"x\":1"), "AAAA");

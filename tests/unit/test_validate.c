@@ -173,6 +173,8 @@ static const struct rule_case cases[] = {
 	 CC "radiusServers[0]:"},
 	{"RADIUS single without secret", "cc.radiusServerAddress", "\"10.1.0.5\"",
 	 CC "radiusServerSecret:"},
+	{"RADIUS server with an empty secret", "cc.radiusServers",
+	 "[{\"radiusServerAddress\":\"a\",\"radiusServerSecret\":\"\"}]", CC "radiusServers[0]:"},
 	{"RADIUS require Message-Authenticator ok", "cc.radiusServers",
 	 "[{\"radiusServerAddress\":\"10.1.0.5\",\"radiusServerSecret\":\"s\","
 	 "\"radiusServerRequireMessageAuthenticator\":\"require\"}]",
@@ -311,6 +313,48 @@ static void test_aad_rules(void **state)
 	assert_true(warned);
 	conf_free(c);
 	conf_errors_free(&e);
+}
+
+/* aadJwksUri over plain http only to this host, judged by the whole host name. */
+static void test_aad_jwks_uri(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *uri;
+		bool ok;
+	} cases[] = {
+		{"https://login.microsoftonline.com/" TENANT "/discovery/keys", true},
+		{"http://127.0.0.1:8080/jwks.json", true},
+		{"http://localhost/jwks.json", true},
+		{"http://[::1]:8080/keys", true},
+		{"http://localhost.evil.example/jwks.json", false},
+		{"http://127.evil.example/jwks.json", false},
+		{"http://10.1.0.5/jwks.json", false},
+		{"ftp://127.0.0.1/jwks.json", false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *json = NULL;
+		assert_true(
+			asprintf(&json,
+				 "{\"gatewayFqdn\":\"v\",\"vpnClientConfiguration\":{"
+				 "\"vpnClientAddressPool\":{\"addressPrefixes\":[\"172.16.0.0/"
+				 "24\"]},"
+				 "\"vpnAuthenticationTypes\":[\"AAD\"],\"aadTenant\":"
+				 "\"https://login.microsoftonline.com/" TENANT "\",\"aadIssuer\":"
+				 "\"https://sts.windows.net/" TENANT "/\",\"aadAudience\":\"a\","
+				 "\"aadJwksUri\":\"%s\"}}",
+				 cases[i].uri) > 0);
+		struct conf_errors e;
+		struct gw_conf *c = load_text(json, &e);
+		if (cases[i].ok != (c != NULL))
+			fail_msg("%s: expected %s", cases[i].uri,
+				 cases[i].ok ? "valid" : "refused");
+		if (!c)
+			assert_true(has_error(&e, CC "aadJwksUri: must be an https:// URL"));
+		conf_free(c);
+		conf_errors_free(&e);
+		free(json);
+	}
 }
 
 /* Azure's three AAD fields alone are valid: the keys are found by discovery. */
@@ -452,15 +496,11 @@ static void test_man_page_lists_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rules),
-		cmocka_unit_test(test_radius_single_policy),
-		cmocka_unit_test(test_aad_rules),
-		cmocka_unit_test(test_aad_azure_fields_only),
-		cmocka_unit_test(test_all_errors_reported),
-		cmocka_unit_test(test_p2s_absent),
-		cmocka_unit_test(test_restart_fields_kept),
-		cmocka_unit_test(test_sku_caps),
-		cmocka_unit_test(test_man_page_lists_fields),
+		cmocka_unit_test(test_rules),	     cmocka_unit_test(test_radius_single_policy),
+		cmocka_unit_test(test_aad_rules),    cmocka_unit_test(test_aad_azure_fields_only),
+		cmocka_unit_test(test_aad_jwks_uri), cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_p2s_absent),   cmocka_unit_test(test_restart_fields_kept),
+		cmocka_unit_test(test_sku_caps),     cmocka_unit_test(test_man_page_lists_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
