@@ -15,6 +15,7 @@
 
 #include "lib/err.h"
 #include "lib/log.h"
+#include "lib/stats.h"
 #include "lib/net.h"
 
 #define MAX_SERVERS	 2
@@ -85,7 +86,14 @@ struct radius_client {
 	int n;
 	double timeout;
 	char nas_id[128];
+	struct stats *stats; /* round trips and timeouts per server; may be NULL */
 };
+
+void radius_client_set_stats(struct radius_client *rc, struct stats *st)
+{
+	if (rc)
+		rc->stats = st;
+}
 
 /* The source address the kernel would use to reach to: a connected UDP
  * socket sends nothing but knows its route. 127.0.0.1 if there is none. */
@@ -439,6 +447,7 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	struct radius_server *s = &rc->servers[q->server];
+	stats_radius_timeout(rc->stats, s->name);
 	if (s->last_answer < q->server_started)
 		mark_dead(rc, s, now);
 	int next = q->servers_tried < rc->n ? pick_server(rc, (q->server + 1) % rc->n, now) : -1;
@@ -675,6 +684,7 @@ static void reply_in(struct rad_sock *k, const uint8_t *p, size_t n, const union
 	if (!reply_trusted(q, s, p, n))
 		return;
 	s->last_answer = ev_now(rc->loop);
+	stats_radius_rtt(rc->stats, s->name, s->last_answer - q->server_started);
 	mark_alive(rc, s);
 	if (q->probe) {
 		req_free(q);

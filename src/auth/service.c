@@ -19,6 +19,7 @@
 #include "auth/ratelimit.h"
 #include "auth/token.h"
 #include "lib/log.h"
+#include "lib/stats.h"
 #include "lib/text.h"
 
 struct auth_pending {
@@ -68,9 +69,17 @@ static struct auth_pending *pending_of(struct session *s)
 	return s->auth;
 }
 
+static void count_refusal(struct session *s, const char *why)
+{
+	if (s->auth_ctx)
+		stats_refusal(s->auth_ctx->stats, time(NULL), tunnel_name(s->ops->proto), s->id,
+			      s->user, why);
+}
+
 static void refuse(struct session *s, auth_cb cb, const char *why)
 {
 	slog_warn(s->id, "authentication refused: %s", why);
+	count_refusal(s, why);
 	struct auth_result r = {.verdict = AUTH_REFUSE, .why = why, .reply_message = ""};
 	cb(s, &r);
 }
@@ -224,6 +233,7 @@ static void radius_rejected(struct session *s, struct auth_pending *p,
 		snprintf(p->why, sizeof(p->why), "RADIUS rejected user \"%s\"%s%s", s->user,
 			 res->reply_message[0] ? ": " : "", res->reply_message);
 	slog_warn(s->id, "authentication refused: %s", p->why);
+	count_refusal(s, p->why);
 	struct auth_result r = {.verdict = AUTH_REFUSE,
 				.why = p->why,
 				.eap = res->eap,

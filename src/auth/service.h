@@ -77,6 +77,7 @@ struct jwks_fetch;
 struct cert_auth;
 struct gw_conf;
 struct ratelimit;
+struct stats;
 struct auth_ctx {
 	const struct gw_conf *conf;
 	struct cert_auth *certs;
@@ -84,6 +85,7 @@ struct auth_ctx {
 	struct token_keys *token_keys;
 	struct jwks_fetch *jwks;
 	const char *nas_address; /* Called-Station-Id */
+	struct stats *stats;	 /* refusals are counted here (the core's); may be NULL */
 	/* Leases an address from connection configuration conn's pool (-1: the
 	 * main pool) within the tunnel's cap, preferring want. 0, or negative
 	 * with *why. */

@@ -147,6 +147,14 @@ struct gw_conf {
 	char *aad_ca_file; /* CA bundle for the key and discovery fetches */
 	CONF_ARRAY(struct conf_client_connection) client_connections;
 	CONF_ARRAY(struct conf_policy_group) policy_groups;
+	/* The management listener (HTTP API, metrics, status page). */
+	bool mgmt_enabled;
+	char *mgmt_address;
+	uint16_t mgmt_port;
+	bool mgmt_tls;
+	/* No vpnClientConfiguration object: point-to-site is removed (the
+	 * gateway serves no clients; reload ends every session). */
+	bool p2s_absent;
 };
 
 /* Collected problems: each "path: rule" string, all of them, not just the first. */

@@ -54,6 +54,18 @@ static const struct conf_field limits_fields[] = {
 		"prompt or count towards a lockout)"},
 	{NULL}};
 
+static const struct conf_field mgmt_fields[] = {
+	{"enabled", F_BOOL, G(mgmt_enabled), .def = "true",
+	 .doc = "serve the management API, /metrics and the status page", .restart = true},
+	{"address", F_STRING, G(mgmt_address), .def = "127.0.0.1",
+	 .doc = "address of the management listener (loopback: this host only)", .restart = true},
+	{"port", F_PORT, G(mgmt_port), .def = "9443", .doc = "TCP port of the management listener",
+	 .restart = true},
+	{"tls", F_BOOL, G(mgmt_tls), .def = "false",
+	 .doc = "HTTPS with the gateway certificate (serverCertificate or the generated one)",
+	 .restart = true},
+	{NULL}};
+
 static const struct conf_field server_cert_fields[] = {
 	{"certFile", F_STRING, G(cert_file),
 	 .doc = "PEM server certificate (RSA, serverAuth EKU), its chain may follow"},
@@ -242,6 +254,7 @@ const struct conf_field conf_schema_root[] = {
 	 .doc = "a lower IKEv2+OpenVPN connection cap than the SKU's; 0 = the SKU's"},
 	{"listen", F_OBJECT, .sub = listen_fields},
 	{"limits", F_OBJECT, .sub = limits_fields},
+	{"management", F_OBJECT, .sub = mgmt_fields},
 	{"serverCertificate", F_OBJECT, .sub = server_cert_fields},
 	{"openvpn", F_OBJECT, .sub = openvpn_fields},
 	{"virtualNetwork", F_OBJECT, .sub = vnet_fields},
@@ -274,7 +287,36 @@ const struct conf_field conf_schema_root[] = {
 	{"virtualNetworkGatewayMigrationStatus", F_IGNORED},
 	{NULL}};
 
-/* Restart-only string fields that differ keep their running values in n;
+/* One restart-only field: true if it differed (n now holds o's value; a
+ * string swaps, so o frees the new one). */
+static bool keep_field(const struct conf_field *f, struct gw_conf *o, struct gw_conf *n)
+{
+	char *a = (char *)o + f->off, *b = (char *)n + f->off;
+	switch (f->type) {
+	case F_STRING: {
+		char **x = (char **)a, **y = (char **)b;
+		if ((!*x && !*y) || (*x && *y && strcmp(*x, *y) == 0))
+			return false;
+		char *tmp = *x;
+		*x = *y;
+		*y = tmp;
+		return true;
+	}
+	case F_PORT:
+		if (*(uint16_t *)a == *(uint16_t *)b)
+			return false;
+		*(uint16_t *)b = *(uint16_t *)a;
+		return true;
+	case F_BOOL:
+		if (*(bool *)a == *(bool *)b)
+			return false;
+		*(bool *)b = *(bool *)a;
+		return true;
+	default: return false;
+	}
+}
+
+/* Restart-only fields that differ keep their running values in n;
  * their JSON paths are listed in note. Returns how many differed. */
 static int keep_table(const struct conf_field *t, const char *path, struct gw_conf *o,
 		      struct gw_conf *n, char *note, size_t cap, size_t *at)
@@ -287,14 +329,8 @@ static int keep_table(const struct conf_field *t, const char *path, struct gw_co
 			k += keep_table(f->sub, p, o, n, note, cap, at);
 			continue;
 		}
-		if (!f->restart || f->type != F_STRING)
+		if (!f->restart || !keep_field(f, o, n))
 			continue;
-		char **a = (char **)((char *)o + f->off), **b = (char **)((char *)n + f->off);
-		if ((!*a && !*b) || (*a && *b && strcmp(*a, *b) == 0))
-			continue;
-		char *tmp = *a;
-		*a = *b;
-		*b = tmp;
 		k++;
 		if (*at < cap)
 			*at += (size_t)snprintf(note + *at, cap - *at, "%s%s", *at ? ", " : "", p);

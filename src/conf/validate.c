@@ -28,6 +28,8 @@ static void check_gateway(const struct gw_conf *c, struct conf_errors *e)
 		if (c->auth_types & AUTH_RADIUS)
 			conf_errors_add(e, AUTHS, "the Basic SKU does not support RADIUS");
 	}
+	if (c->mgmt_enabled && !c->mgmt_port)
+		conf_errors_add(e, "management.port", "must not be 0 while enabled");
 	if (!c->fqdn || !c->fqdn[0])
 		conf_errors_add(e, "gatewayFqdn", "is required: the name clients connect to");
 	if (!c->tun_name[0] || strlen(c->tun_name) >= 16)
@@ -323,6 +325,8 @@ static void warn_unserved(const struct gw_conf *c, struct conf_errors *e)
 void conf_validate(const struct gw_conf *c, struct conf_errors *e)
 {
 	check_gateway(c, e);
+	if (c->p2s_absent) /* point-to-site removed: nothing of it to check */
+		return;
 	check_pools(c, e);
 	check_matrix(c, e);
 	check_ipsec(c, e);

@@ -16,7 +16,6 @@
 #include "auth/jwks_fetch.h"
 #include "auth/radius.h"
 #include "auth/token.h"
-#include "core/ctl.h"
 #include "lib/err.h"
 #include "lib/file.h"
 #include "lib/log.h"
@@ -82,6 +81,7 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	log_info("signal %d: shutting down; telling %u client(s) to reconnect later", w->signum,
 		 g->reg.count);
 	g->stopping = true;
+	core_notify_stopping(g);
 	/* Clients are told to reconnect later and RADIUS users get an
 	 * accounting Stop; a second later the loop ends. */
 	struct session *next;
@@ -193,10 +193,10 @@ int core_init(struct core *g, struct gw_conf *conf, const struct core_options *o
 		r = setup_tun(g);
 	if (r == 0)
 		r = core_engines_sync(g);
-	if (r == 0)
-		g->ctl = ctl_start(g);
 	if (r < 0)
 		return r;
+	g->mgmt = mgmt_start(g);
+	core_health_start(g);
 	setup_signals(g);
 	return 0;
 }
@@ -214,18 +214,29 @@ static void print_how_to_connect(const struct core *g)
 
 int core_run(struct core *g)
 {
+	if (g->conf->p2s_absent) {
+		log_info("gateway \"%s\" (%s) ready: no vpnClientConfiguration, so no tunnel is "
+			 "served; the management API and control socket are",
+			 g->conf->name, g->conf->sku);
+		core_notify_ready(g);
+		ev_run(g->loop, 0);
+		return 0;
+	}
 	char a[16];
 	ip4_str(pool_gateway(&g->pool, 0), a);
 	log_info("gateway \"%s\" (%s) ready: %s is %s, client pool has %u addresses", g->conf->name,
 		 g->conf->sku, g->conf->tun_name, a, pool_free_count(&g->pool));
 	print_how_to_connect(g);
+	core_notify_ready(g);
 	ev_run(g->loop, 0);
 	return 0;
 }
 
 void core_free(struct core *g)
 {
-	ctl_stop(g->ctl);
+	mgmt_stop(g->mgmt);
+	core_health_stop(g);
+	ev_timer_stop(g->loop, &g->watchdog);
 	core_engines_stop(g);
 	listener_close(g);
 	radius_client_free(g->radius);

@@ -103,6 +103,7 @@ struct session *core_session_new(struct core *c, const struct session_ops *ops, 
 	s->core = c;
 	s->auth_ctx = &c->auth;
 	s->peer = *peer;
+	c->stats.handshakes[ops->proto]++;
 	return s;
 }
 
@@ -204,6 +205,12 @@ void core_session_end(struct session *s, uint32_t cause, const char *reason)
 	if (s->up)
 		account(s, 2, cause);
 	release(s);
+	/* The gateway's totals stay monotonic when sessions go. */
+	struct stats *st = &s->core->stats;
+	st->bytes_in_closed += s->ctr.bytes_in;
+	st->bytes_out_closed += s->ctr.bytes_out;
+	st->pkts_in_closed += s->ctr.pkts_in;
+	st->pkts_out_closed += s->ctr.pkts_out;
 }
 
 void core_session_free(struct session *s)
@@ -229,8 +236,10 @@ int core_routes_build(struct core *g, const struct gw_conf *c)
 	struct prefix4 *r = calloc(n + 1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	memcpy(r, c->vnet.v, c->vnet.n * sizeof(*r));
-	memcpy(r + c->vnet.n, c->routes.v, c->routes.n * sizeof(*r));
+	if (c->vnet.n) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(r, c->vnet.v, c->vnet.n * sizeof(*r));
+	if (c->routes.n)
+		memcpy(r + c->vnet.n, c->routes.v, c->routes.n * sizeof(*r));
 	free(g->routes);
 	g->routes = r;
 	g->n_routes = n;

@@ -411,6 +411,11 @@ static void test_eap_challenge_challenge_accept(void **state)
 	assert_true(s->admitted);
 	assert_int_equal(s->auth_type, AUTH_RADIUS);
 	assert_string_equal(s->user, "alice");
+	/* Each answered round trip is in the core's histogram for that server. */
+	assert_int_equal(g->stats.n_radius, 1);
+	assert_int_equal(g->stats.radius[0].count, 3);
+	assert_int_equal(g->stats.radius[0].timeouts, 0);
+	assert_int_equal(g->stats.refused_total, 0);
 	close(pr.fd);
 	core_drop(g);
 }
@@ -427,6 +432,10 @@ static void test_eap_reject(void **state)
 	assert_int_equal(out.eap[1][0], 4); /* EAP-Failure relayed */
 	assert_non_null(strstr(out.why, "RADIUS rejected user \"alice\""));
 	assert_false(s->admitted);
+	/* Counted under the reason without the user's name. */
+	assert_int_equal(g->stats.refused_total, 1);
+	assert_string_equal(g->stats.reasons[0].label, "RADIUS rejected user");
+	assert_string_equal(stats_recent(&g->stats, 0)->user, "alice");
 	close(pr.fd);
 	core_drop(g);
 }
@@ -442,6 +451,9 @@ static void test_eap_timeout(void **state)
 	assert_int_equal(out.verdict[0], AUTH_REFUSE);
 	assert_string_equal(out.why, "no RADIUS server answered");
 	assert_true(pr.requests >= 1);
+	assert_int_equal(g->stats.radius[0].timeouts, 1);
+	assert_int_equal(g->stats.radius[0].count, 0);
+	assert_string_equal(g->stats.reasons[0].label, "no RADIUS server answered");
 	assert_false(s->admitted);
 	close(pr.fd);
 	core_drop(g);

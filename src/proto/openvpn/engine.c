@@ -278,6 +278,7 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 	char detail[96];
 	snprintf(detail, sizeof(detail), "cipher %s%s", os->cipher,
 		 os->pi.iv_proto & IV_PROTO_TLS_KEY_EXPORT ? " (tls-ekm)" : "");
+	snprintf(os->s->cipher, sizeof(os->s->cipher), "%s", os->cipher);
 	core_session_up(os->s, detail);
 	ovpn_transport_preauth_done(os); /* admitted: no longer counted as unauthenticated */
 }
