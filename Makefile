@@ -38,7 +38,7 @@ bench: all
 	bench/openvpn-throughput $(BUILD)
 
 format:
-	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.[ch]')
+	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.[ch]' 'bench/*.[ch]')
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

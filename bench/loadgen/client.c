@@ -14,7 +14,7 @@
 #include "loadgen.h"
 #include "proto/openvpn/kmethod.h"
 
-#define EKM_LABEL "EXPORTER-OpenVPN-datakeys"
+#define EKM_LABEL	   "EXPORTER-OpenVPN-datakeys"
 #define PUSH_REQUEST_AFTER 2.0 /* servers that do not push on their own */
 
 static const char km2_options[] =
@@ -34,8 +34,7 @@ static void client_fail(struct lg_client *c, const char *why)
 
 /* ---- control channel out ------------------------------------------------ */
 
-static void send_ctl(struct lg_client *c, uint8_t op, uint32_t msg_id, const uint8_t *p,
-		     size_t n)
+static void send_ctl(struct lg_client *c, uint8_t op, uint32_t msg_id, const uint8_t *p, size_t n)
 {
 	struct ovpn_ctl k = {.op = op, .sid = c->sid, .msg_id = msg_id};
 	k.payload = p;
@@ -188,8 +187,9 @@ static void up(struct lg_client *c, double now)
 	c->lg->up++;
 	c->lg->st.admitted++;
 	c->next_ping = now + c->lg->ping_sec;
-	c->next_icmp = c->lg->icmp_rate > 0 && c->idx < c->lg->icmp_clients ? now + 1.0 / c->lg->icmp_rate * (c->idx % 100) / 100
-					    : 0;
+	c->next_icmp = c->lg->icmp_rate > 0 && c->idx < c->lg->icmp_clients
+			       ? now + 1.0 / c->lg->icmp_rate * (c->idx % 100) / 100
+			       : 0;
 	SSL_free_buffers(c->ssl); /* the generator stays small too */
 }
 

@@ -95,13 +95,23 @@ static void usage(void)
 	exit(2);
 }
 
-static const struct option long_opts[] = {
-	{"server", 1, 0, 's'},	    {"tls-auth", 1, 0, 't'},	{"cert", 1, 0, 'c'},
-	{"key", 1, 0, 'k'},	    {"ca", 1, 0, 'a'},		{"clients", 1, 0, 'n'},
-	{"concurrency", 1, 0, 'C'}, {"hold", 1, 0, 'H'},	{"ramp-limit", 1, 0, 'R'},
-	{"ping", 1, 0, 'p'},	    {"icmp-target", 1, 0, 'i'}, {"icmp-rate", 1, 0, 'r'},
-	{"churn", 0, 0, 'x'},	    {"bind", 1, 0, 'b'},	{"interval", 1, 0, 'I'},
-	{"icmp-clients", 1, 0, 'K'}, {0, 0, 0, 0}};
+static const struct option long_opts[] = {{"server", 1, 0, 's'},
+					  {"tls-auth", 1, 0, 't'},
+					  {"cert", 1, 0, 'c'},
+					  {"key", 1, 0, 'k'},
+					  {"ca", 1, 0, 'a'},
+					  {"clients", 1, 0, 'n'},
+					  {"concurrency", 1, 0, 'C'},
+					  {"hold", 1, 0, 'H'},
+					  {"ramp-limit", 1, 0, 'R'},
+					  {"ping", 1, 0, 'p'},
+					  {"icmp-target", 1, 0, 'i'},
+					  {"icmp-rate", 1, 0, 'r'},
+					  {"churn", 0, 0, 'x'},
+					  {"bind", 1, 0, 'b'},
+					  {"interval", 1, 0, 'I'},
+					  {"icmp-clients", 1, 0, 'K'},
+					  {0, 0, 0, 0}};
 
 static void parse_args(struct lg *lg, int argc, char **argv)
 {
@@ -243,8 +253,13 @@ static void run(struct lg *lg)
 
 int main(int argc, char **argv)
 {
-	static struct lg lg = {.n_clients = 1, .concurrency = 32, .ramp_limit = 600, .hold = 10,
-			       .hs_timeout = 30, .ping_sec = 10, .interval = 1};
+	static struct lg lg = {.n_clients = 1,
+			       .concurrency = 32,
+			       .ramp_limit = 600,
+			       .hold = 10,
+			       .hs_timeout = 30,
+			       .ping_sec = 10,
+			       .interval = 1};
 	parse_args(&lg, argc, argv);
 	struct rlimit rl = {lg.n_clients + 64, lg.n_clients + 64};
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)

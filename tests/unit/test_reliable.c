@@ -332,7 +332,6 @@ static void test_fast_resend(void **state)
 			assert_int_equal(rel.send[i].later_acked, 0);
 }
 
-
 /* An idle window holds no payload memory: the fixed part stays small. */
 static void test_idle_window_is_small(void **state)
 {
@@ -406,7 +405,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_below_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_too_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acks_take_order_and_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ack_queue_overflow_keeps_newest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_queue_overflow_keeps_newest, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_send_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_too_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_duplicate_acks, setup, teardown),

@@ -22,7 +22,7 @@ struct rel_slot {
 	uint8_t op;
 	uint32_t id;
 	size_t len;
-	uint8_t *data; /* len bytes, owned while used; NULL when len is 0 */
+	uint8_t *data;	 /* len bytes, owned while used; NULL when len is 0 */
 	double next_tx;	 /* when to (re)send; 0 = now */
 	double timeout;	 /* current backoff */
 	int later_acked; /* later ids acked while this one was not */
