@@ -17,7 +17,7 @@ cd "$(dirname "$0")" || exit 2
 . lib/pki.sh
 LAB_CASES="scale-admitted scale-listed scale-pings scale-keepalive scale-rss scale-disconnect"
 CTL=$BUILD/p2sctl
-GW=$BUILD/p2sgw
+GW=${P2S_GATEWAY:-$BUILD/p2sgw}
 LG=$BUILD/bench/loadgen/p2s-loadgen
 D=$LAB_DIR
 PKI=$D/pki
@@ -76,7 +76,8 @@ fi
 
 sleep 3
 listed=$(n_sessions)
-ips=$(sessions | python3 -c 'import json,sys; print(len({s["vpnClientAddress"] for s in json.load(sys.stdin)}))')
+sessions >"$D/sessions.json"
+ips=$(python3 -c 'import json,sys; print(len({s["vpnClientAddress"] for s in json.load(open(sys.argv[1]))}))' "$D/sessions.json")
 if [ "$listed" = "$N" ] && [ "$ips" = "$N" ]; then
 	pass scale-listed
 else
