@@ -184,6 +184,8 @@ int core_init(struct core *g, struct gw_conf *conf, const struct core_options *o
 	if (r == 0)
 		r = core_routes_build(g, conf);
 	if (r == 0)
+		r = core_acls_apply(g, conf);
+	if (r == 0)
 		r = core_pools6_build(g, conf, &g->pool6);
 	if (r == 0)
 		r = core_routes6_build(g, conf);
@@ -247,6 +249,7 @@ void core_free(struct core *g)
 	free(g->conn_first);
 	free(g->conn_n);
 	free(g->routes);
+	core_acls_free(g);
 	if (g->tun_fd >= 0)
 		close(g->tun_fd);
 	pool_free(&g->pool);

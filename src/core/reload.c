@@ -316,6 +316,7 @@ static int reload_apply(struct core *g, char *note, size_t note_cap)
 	if (core_token_keys_setup(g, n) < 0)
 		log_err("reload: keeping the previous Entra ID signing keys");
 	core_routes_build(g, n);
+	core_acls_apply(g, n);
 	core_routes6_build(g, n);
 	conf_free(g->conf);
 	g->conf = n;
