@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "auth/cert.h"
+#include "auth/challenge.h"
 #include "auth/jwks_fetch.h"
 #include "auth/policy.h"
 #include "auth/radius.h"
@@ -30,6 +31,8 @@ struct auth_pending {
 	uint8_t state[253]; /* RADIUS State between EAP rounds */
 	size_t state_len;
 	char why[400];
+	char *otp; /* answers the next Access-Challenge at once (static challenge) */
+	char challenge_id[CHALLENGE_ID_LEN + 1];
 };
 
 bool auth_token_expired(const struct session *s, time_t now)
@@ -212,15 +215,53 @@ static void radius_accepted(struct session *s, struct auth_pending *p,
 	p->cb(s, &r);
 }
 
+static void radius_done(void *arg, const struct radius_result *res);
+
+static void otp_clear(struct auth_pending *p)
+{
+	if (p->otp)
+		OPENSSL_cleanse(p->otp, strlen(p->otp));
+	free(p->otp);
+	p->otp = NULL;
+}
+
+/* A static challenge: the code the user typed with the password answers. */
+static bool answer_with_otp(struct session *s, struct auth_pending *p)
+{
+	if (!p->otp)
+		return false;
+	char peer[64];
+	sockaddr_str(&s->peer, peer, sizeof(peer));
+	struct radius_auth_req r = {.user = s->user,
+				    .password = p->otp,
+				    .state = p->state,
+				    .state_len = p->state_len,
+				    .calling_station = peer,
+				    .called_station = s->auth_ctx->nas_address,
+				    .session_id = s->id};
+	p->rq = radius_auth(s->auth_ctx->radius, &r, radius_done, p);
+	otp_clear(p);
+	return p->rq != NULL;
+}
+
 static void radius_challenged(struct session *s, struct auth_pending *p,
 			      const struct radius_result *res)
 {
 	memcpy(p->state, res->state, res->state_len);
 	p->state_len = res->state_len;
+	if (answer_with_otp(s, p))
+		return;
 	struct auth_result r = {.verdict = AUTH_CHALLENGE,
 				.eap = res->eap,
 				.eap_len = res->eap_len,
 				.reply_message = res->reply_message};
+	struct challenges *c = s->auth_ctx->challenges;
+	if (!res->eap_len && c) { /* a password challenge, answered on another connection */
+		challenge_park(c, s->user, p->state, p->state_len, (double)time(NULL),
+			       p->challenge_id);
+		r.challenge_id = p->challenge_id;
+		slog_info(s->id, "RADIUS asks user \"%s\" for a second factor", s->user);
+	}
 	p->cb(s, &r);
 }
 
@@ -269,12 +310,18 @@ static void radius_step(struct session *s, const struct auth_request *req, auth_
 		return;
 	}
 	const char *why = NULL;
-	if (!req->no_admit && p->state_len == 0 && x->has_room && !x->has_room(s, &why)) {
+	if (req->challenge_id &&
+	    (!x->challenges || challenge_take(x->challenges, req->challenge_id, req->user,
+					      (double)time(NULL), p->state, &p->state_len) < 0)) {
+		refuse(s, cb, "the answer names no challenge of this user that is still open");
+		return;
+	}
+	if (!req->no_admit && !req->challenge_id && x->has_room && !x->has_room(s, &why)) {
 		refuse(s, cb, why);
 		return;
 	}
 	/* A new conversation counts; the rounds of one (EAP, State) do not. */
-	if (p->state_len == 0 && x->logins &&
+	if (p->state_len == 0 && !req->challenge_id && x->logins &&
 	    !ratelimit_allow(x->logins, req->user, (double)time(NULL))) {
 		refuse(s, cb, "too many login attempts for this user name in the last minute");
 		return;
@@ -296,6 +343,8 @@ static void radius_step(struct session *s, const struct auth_request *req, auth_
 				    .session_id = s->id};
 	p->cb = cb;
 	p->no_admit = req->no_admit;
+	otp_clear(p);
+	p->otp = req->otp ? strdup(req->otp) : NULL;
 	radius_cancel(p->rq);
 	p->rq = radius_auth(x->radius, &r, radius_done, p);
 	if (!p->rq)
@@ -331,6 +380,7 @@ void auth_cancel(struct session *s)
 	if (!s->auth)
 		return;
 	radius_cancel(s->auth->rq);
+	otp_clear(s->auth);
 	OPENSSL_cleanse(s->auth, sizeof(*s->auth));
 	free(s->auth);
 	s->auth = NULL;

@@ -40,6 +40,11 @@ struct auth_request {
 					    reserved, NT-response (RFC 2548) */
 	/* Only decide who the user is; do not admit (OpenVPN renegotiation). */
 	bool no_admit;
+	/* CRED_PASSWORD with a second factor: the answer to send when RADIUS
+	 * challenges (a static challenge typed with the password), or the id of
+	 * a challenge parked on an earlier connection that password answers. */
+	const char *otp;
+	const char *challenge_id;
 };
 
 enum auth_verdict { AUTH_REFUSE = 0, AUTH_CHALLENGE, AUTH_ACCEPT };
@@ -56,7 +61,10 @@ struct auth_result {
 	const uint8_t *mppe_send, *mppe_recv;
 	size_t mppe_send_len, mppe_recv_len;
 	const char *mschap2_success; /* "S=<40 hex>", with ident byte stripped */
-	const char *reply_message;   /* RADIUS Reply-Message, or "" */
+	/* CHALLENGE to a password: parked under this id for the client to
+	 * answer on its next connection (the prompt is reply_message). */
+	const char *challenge_id;
+	const char *reply_message; /* RADIUS Reply-Message, or "" */
 };
 
 /* The callback runs exactly once per step, possibly before auth_step
@@ -93,7 +101,8 @@ struct auth_ctx {
 	/* Would the tunnel's cap admit one more? Asked before RADIUS, so a full
 	 * gateway does not send anyone an MFA prompt for nothing. */
 	bool (*has_room)(struct session *s, const char **why);
-	struct ratelimit *logins; /* RADIUS attempts per user name, or NULL */
+	struct ratelimit *logins;      /* RADIUS attempts per user name, or NULL */
+	struct challenges *challenges; /* parked password challenges, or NULL */
 };
 
 /* An Entra ID session whose access token has expired (with the same skew as

@@ -6,6 +6,7 @@
 #include "gateway.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "auth/challenge.h"
 #include "auth/jwks_fetch.h"
 #include "auth/radius.h"
 #include "auth/token.h"
@@ -150,6 +152,8 @@ static int setup_auth(struct core *g)
 	g->auth.admit = core_admit;
 	g->auth.has_room = core_has_room;
 	g->auth.logins = &g->logins;
+	g->challenges = calloc(1, sizeof(*g->challenges));
+	g->auth.challenges = g->challenges;
 	return r;
 }
 
@@ -250,6 +254,9 @@ void core_free(struct core *g)
 	free(g->conn_n);
 	free(g->routes);
 	core_acls_free(g);
+	if (g->challenges)
+		OPENSSL_cleanse(g->challenges, sizeof(*g->challenges));
+	free(g->challenges);
 	if (g->tun_fd >= 0)
 		close(g->tun_fd);
 	pool_free(&g->pool);

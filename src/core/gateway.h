@@ -79,6 +79,7 @@ struct core {
 	struct trust trust;
 	struct auth_ctx auth;
 	struct ratelimit logins;
+	struct challenges *challenges;	  /* password challenges parked between connections */
 	struct radius_client *radius;	  /* NULL without RADIUS servers */
 	struct radius_client *radius_old; /* finishing its requests after a reload */
 	ev_timer radius_old_timer;

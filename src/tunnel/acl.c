@@ -68,7 +68,8 @@ static bool proto_matches(const struct acl_rule *r, const struct flow *f)
 {
 	if (!r->protocols)
 		return true;
-	unsigned p = f->proto == 6 ? RULE_TCP : f->proto == 17 ? RULE_UDP
+	unsigned p = f->proto == 6		       ? RULE_TCP
+		     : f->proto == 17		       ? RULE_UDP
 		     : f->proto == 1 || f->proto == 58 ? RULE_ICMP
 						       : 0;
 	return (r->protocols & p) != 0;

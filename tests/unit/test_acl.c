@@ -56,11 +56,11 @@ static void test_first_match_and_default_refusal(void **state)
 	uint32_t host = 0x0a01000a;
 	assert_true(acl_allows(&a, p, ip4(p, 6, host, 80, 0)));
 	assert_true(acl_allows(&a, p, ip4(p, 6, host, 8080, 0)));
-	assert_false(acl_allows(&a, p, ip4(p, 6, host, 22, 0)));	 /* denied by rule */
-	assert_false(acl_allows(&a, p, ip4(p, 6, host, 81, 0)));	 /* no rule */
-	assert_false(acl_allows(&a, p, ip4(p, 6, host + 1, 80, 0)));	 /* another host */
-	assert_false(acl_allows(&a, p, ip4(p, 17, host, 80, 0)));	 /* UDP */
-	assert_true(acl_allows(&a, p, ip4(p, 1, 0x0a010063, 0, 0)));	 /* ICMP anywhere */
+	assert_false(acl_allows(&a, p, ip4(p, 6, host, 22, 0)));      /* denied by rule */
+	assert_false(acl_allows(&a, p, ip4(p, 6, host, 81, 0)));      /* no rule */
+	assert_false(acl_allows(&a, p, ip4(p, 6, host + 1, 80, 0)));  /* another host */
+	assert_false(acl_allows(&a, p, ip4(p, 17, host, 80, 0)));     /* UDP */
+	assert_true(acl_allows(&a, p, ip4(p, 1, 0x0a010063, 0, 0)));  /* ICMP anywhere */
 	assert_false(acl_allows(&a, p, ip4(p, 6, host, 80, 0x0010))); /* a later fragment */
 	assert_int_equal(a.rules[0].hits, 1);
 	assert_int_equal(a.rules[1].hits, 2);
@@ -110,22 +110,26 @@ static void test_bad_ports_named(void **state)
 		char json[1024];
 		snprintf(json, sizeof(json),
 			 "{\"gatewayFqdn\":\"g\",\"virtualNetworkGatewayPolicyGroups\":[{\"name\":"
-			 "\"eng\",\"isDefault\":true,\"accessRules\":%s}],\"vpnClientConfiguration\":"
+			 "\"eng\",\"isDefault\":true,\"accessRules\":%s}],"
+			 "\"vpnClientConfiguration\":"
 			 "{\"vpnClientAddressPool\":{\"addressPrefixes\":[\"172.16.201.0/24\"]}}}",
 			 rules);
 		struct conf_errors e = {0};
 		struct gw_conf *c = conf_load_string(json, &e);
 		assert_null(c);
 		assert_true(e.n >= 1);
-		assert_non_null(strstr(e.msg[0], "virtualNetworkGatewayPolicyGroups[0].accessRules[0]."
-						 "destinationPorts"));
+		assert_non_null(strstr(e.msg[0],
+				       "virtualNetworkGatewayPolicyGroups[0].accessRules[0]."
+				       "destinationPorts"));
 		conf_errors_free(&e);
 	}
 	struct conf_errors e = {0};
 	struct gw_conf *c = conf_load_string(
 		"{\"gatewayFqdn\":\"g\",\"virtualNetworkGatewayPolicyGroups\":[{\"name\":\"eng\","
-		"\"isDefault\":true,\"accessRules\":[{\"protocols\":[\"ICMP\"],\"destinationPorts\":"
-		"\"22\"}]}],\"vpnClientConfiguration\":{\"vpnClientAddressPool\":{\"addressPrefixes\":"
+		"\"isDefault\":true,\"accessRules\":[{\"protocols\":[\"ICMP\"],"
+		"\"destinationPorts\":"
+		"\"22\"}]}],\"vpnClientConfiguration\":{\"vpnClientAddressPool\":{"
+		"\"addressPrefixes\":"
 		"[\"172.16.201.0/24\"]}}}",
 		&e);
 	assert_null(c);
