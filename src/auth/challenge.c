@@ -7,8 +7,8 @@
 #include "lib/codec.h"
 #include "lib/random.h"
 
-void challenge_park(struct challenges *c, const char *user, const uint8_t *state,
-		    size_t state_len, double now, char id[CHALLENGE_ID_LEN + 1])
+void challenge_park(struct challenges *c, const char *user, const uint8_t *state, size_t state_len,
+		    double now, char id[CHALLENGE_ID_LEN + 1])
 {
 	struct challenge_slot *s = &c->slot[c->next++ % CHALLENGE_SLOTS];
 	uint8_t raw[CHALLENGE_ID_LEN / 2];

@@ -26,8 +26,8 @@ struct challenges {
 };
 
 /* Parks user and State; writes the id (CHALLENGE_ID_LEN + 1 bytes). */
-void challenge_park(struct challenges *c, const char *user, const uint8_t *state,
-		    size_t state_len, double now, char id[CHALLENGE_ID_LEN + 1]);
+void challenge_park(struct challenges *c, const char *user, const uint8_t *state, size_t state_len,
+		    double now, char id[CHALLENGE_ID_LEN + 1]);
 /* Takes the challenge id back for user: 0 with its State, or -1 (unknown,
  * expired, or parked for another user). Each id works once. */
 int challenge_take(struct challenges *c, const char *id, const char *user, double now,

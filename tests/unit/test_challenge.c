@@ -30,8 +30,8 @@ static void test_password_forms(void **state)
 	assert_string_equal(p.password, "654321");
 	ovpn_password_free(&p);
 	/* Malformed forms are refused, not taken as plain passwords. */
-	const char *bad[] = {"SCRV1:bWZh", "SCRV1:!!!:MTIz", "SCRV1:bWZh:MTIz:eA==",
-			     "CRV1::::123", "CRV1::abc", "SCRV1:AA==:MTIz"};
+	const char *bad[] = {"SCRV1:bWZh",  "SCRV1:!!!:MTIz", "SCRV1:bWZh:MTIz:eA==",
+			     "CRV1::::123", "CRV1::abc",      "SCRV1:AA==:MTIz"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(ovpn_password_parse(bad[i], &p), -1);
 		assert_null(p.password);

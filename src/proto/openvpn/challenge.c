@@ -29,7 +29,8 @@ static char *b64_text(const char *s, const char *e)
 	uint8_t *raw = NULL;
 	int n = in ? b64_decode(in, &raw) : -1;
 	free(in);
-	char *out = n >= 0 && !memchr(raw, 0, (size_t)n) ? strndup((const char *)raw, (size_t)n) : NULL;
+	char *out =
+		n >= 0 && !memchr(raw, 0, (size_t)n) ? strndup((const char *)raw, (size_t)n) : NULL;
 	if (raw)
 		OPENSSL_cleanse(raw, n > 0 ? (size_t)n : 0);
 	free(raw);
