@@ -18,6 +18,7 @@
 #include "auth/policy.h"
 #include "auth/radius.h"
 #include "auth/ratelimit.h"
+#include "auth/resume.h"
 #include "auth/token.h"
 #include "lib/log.h"
 #include "lib/stats.h"
@@ -351,8 +352,90 @@ static void radius_step(struct session *s, const struct auth_request *req, auth_
 		refuse(s, cb, "could not start a RADIUS request");
 }
 
+/* ---- ask once ----------------------------------------------------------- */
+
+void auth_resume_remember(struct session *s, const char *token)
+{
+	const struct auth_ctx *x = s->auth_ctx;
+	if (!x->resume || x->resume_lifetime <= 0 || !token || strlen(token) != RESUME_TOKEN_LEN ||
+	    (s->auth_type != AUTH_RADIUS && s->auth_type != AUTH_AAD))
+		return;
+	struct resume_entry e = {.auth_type = s->auth_type, .has_cert = s->has_cert};
+	memcpy(e.token, token, RESUME_TOKEN_LEN + 1);
+	snprintf(e.user, sizeof(e.user), "%s", s->user);
+	snprintf(e.group, sizeof(e.group), "%s", s->group);
+	memcpy(e.cert_sha1, s->cert.leaf_sha1, 20);
+	memcpy(e.rad_class, s->rad_class, s->rad_class_len);
+	e.rad_class_len = s->rad_class_len;
+	resume_put(x->resume, &e, (double)time(NULL), x->resume_lifetime);
+	OPENSSL_cleanse(&e, sizeof(e));
+}
+
+bool auth_resume_known(const struct session *s, const char *token)
+{
+	const struct auth_ctx *x = s->auth_ctx;
+	return x->resume && resume_find(x->resume, token, (double)time(NULL)) != NULL;
+}
+
+static int group_index(const struct gw_conf *c, const char *name)
+{
+	for (size_t i = 0; name[0] && i < c->policy_groups.n; i++)
+		if (strcmp(c->policy_groups.v[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The same user, the same certificate (if the first login had one), a type
+ * still enabled for this tunnel: admitted into the group it had. */
+static const char *resume_check(struct session *s, const struct auth_request *req,
+				const struct resume_entry *e)
+{
+	char user[256];
+	text_clean(user, sizeof(user), req->user ? req->user : "");
+	if (!e || strcmp(user, e->user) != 0)
+		return "the resume token is unknown, expired or another user's";
+	if (!(s->auth_ctx->conf->auth_types & e->auth_type) ||
+	    !auth_allowed(s->ops->proto, e->auth_type))
+		return "the resume token's authentication type is no longer enabled";
+	struct cert_identity id;
+	if (e->has_cert && (!req->ssl || cert_identity_from_ssl(req->ssl, &id) < 0 ||
+			    memcmp(id.leaf_sha1, e->cert_sha1, 20) != 0))
+		return "the resume token belongs with another client certificate";
+	return NULL;
+}
+
+static void resume_step(struct session *s, const struct auth_request *req, auth_cb cb)
+{
+	const struct auth_ctx *x = s->auth_ctx;
+	const struct resume_entry *e =
+		x->resume ? resume_find(x->resume, req->password, (double)time(NULL)) : NULL;
+	const char *why = resume_check(s, req, e);
+	if (why) {
+		refuse(s, cb, why);
+		return;
+	}
+	s->auth_type = e->auth_type;
+	snprintf(s->user, sizeof(s->user), "%s", e->user);
+	snprintf(s->group, sizeof(s->group), "%s", e->group);
+	memcpy(s->rad_class, e->rad_class, e->rad_class_len);
+	s->rad_class_len = e->rad_class_len;
+	int conn = policy_connection_for(x->conf, group_index(x->conf, e->group));
+	if (!req->no_admit && x->admit(s, 0, conn, &why) < 0) {
+		refuse(s, cb, why);
+		return;
+	}
+	slog_info(s->id, "user \"%s\" resumed a login of the last %.0f s: not asked again", s->user,
+		  x->resume_lifetime);
+	struct auth_result r = {.verdict = AUTH_ACCEPT, .reply_message = ""};
+	cb(s, &r);
+}
+
 void auth_step(struct session *s, const struct auth_request *req, auth_cb cb)
 {
+	if (req->kind == CRED_RESUME) {
+		resume_step(s, req, cb);
+		return;
+	}
 	unsigned type = cred_type(req->kind);
 	char why[160];
 	if (!(s->auth_ctx->conf->auth_types & type)) {

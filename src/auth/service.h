@@ -24,6 +24,7 @@ enum auth_cred {
 	CRED_TOKEN,	 /* password holds an Entra ID access token */
 	CRED_MSCHAPV2,	 /* user + MS-CHAPv2 challenge/response: RADIUS */
 	CRED_EAP,	 /* one EAP packet from the client: relayed to RADIUS */
+	CRED_RESUME,	 /* user + password = a resume token of an earlier login */
 };
 
 struct auth_request {
@@ -103,11 +104,19 @@ struct auth_ctx {
 	bool (*has_room)(struct session *s, const char **why);
 	struct ratelimit *logins;      /* RADIUS attempts per user name, or NULL */
 	struct challenges *challenges; /* parked password challenges, or NULL */
+	struct resume_store *resume;   /* ask once: logins a reconnect may resume */
+	double resume_lifetime;	       /* seconds; 0: a token lives with its session */
 };
 
 /* An Entra ID session whose access token has expired (with the same skew as
  * at login): a renewal of the session's keys must not outlive the token. */
 bool auth_token_expired(const struct session *s, time_t now);
+
+/* Ask once: remember s's login under token for a reconnect within the
+ * window (RADIUS and Entra ID logins; nothing when the window is 0). */
+void auth_resume_remember(struct session *s, const char *token);
+/* Is token a resume token still open? (which request kind to send) */
+bool auth_resume_known(const struct session *s, const char *token);
 
 /* Is this authentication type allowed for this tunnel (the seed's matrix)? */
 bool auth_allowed(enum tunnel_proto p, unsigned auth_type);

@@ -126,6 +126,7 @@ struct gw_conf {
 	char *tls_auth_file;
 	uint32_t reneg_sec;
 	uint32_t hand_window_sec;
+	uint32_t resume_sec; /* ask once: the auth-token's window across reconnects */
 	uint32_t ping_sec;
 	uint32_t ping_restart_sec;
 	bool client_to_client;

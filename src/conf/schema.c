@@ -77,6 +77,10 @@ static const struct conf_field openvpn_fields[] = {
 	 .doc = "OpenVPN static key for tls-auth (HMAC-SHA256, server direction 0)"},
 	{"renegotiateSeconds", F_UINT, G(reneg_sec), .max = 86400 * 7, .def = "3600",
 	 .doc = "data key lifetime; 0 turns server-initiated renegotiation off"},
+	{"authTokenLifetimeSeconds", F_UINT, G(resume_sec), .max = 7 * 86400, .def = "0",
+	 .doc = "ask once: a RADIUS or Entra ID user reconnecting within this many seconds of "
+		"the first login presents the pushed auth-token and is not asked again (no "
+		"second MFA prompt); 0: the token is good for its own session only"},
 	{"handWindowSeconds", F_UINT, G(hand_window_sec), .min = 5, .max = 600, .def = "60",
 	 .doc = "a TLS handshake or key renegotiation must complete within this; a client "
 		"that does not renegotiate in time is disconnected"},

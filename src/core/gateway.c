@@ -16,6 +16,7 @@
 
 #include "auth/challenge.h"
 #include "auth/jwks_fetch.h"
+#include "auth/resume.h"
 #include "auth/radius.h"
 #include "auth/token.h"
 #include "lib/err.h"
@@ -154,6 +155,8 @@ static int setup_auth(struct core *g)
 	g->auth.logins = &g->logins;
 	g->challenges = calloc(1, sizeof(*g->challenges));
 	g->auth.challenges = g->challenges;
+	g->resume = calloc(1, sizeof(*g->resume));
+	g->auth.resume = g->resume;
 	return r;
 }
 
@@ -257,6 +260,9 @@ void core_free(struct core *g)
 	if (g->challenges)
 		OPENSSL_cleanse(g->challenges, sizeof(*g->challenges));
 	free(g->challenges);
+	if (g->resume)
+		OPENSSL_cleanse(g->resume, sizeof(*g->resume));
+	free(g->resume);
 	if (g->tun_fd >= 0)
 		close(g->tun_fd);
 	pool_free(&g->pool);

@@ -80,6 +80,7 @@ struct core {
 	struct auth_ctx auth;
 	struct ratelimit logins;
 	struct challenges *challenges;	  /* password challenges parked between connections */
+	struct resume_store *resume;	  /* ask once: logins a reconnect may resume */
 	struct radius_client *radius;	  /* NULL without RADIUS servers */
 	struct radius_client *radius_old; /* finishing its requests after a reload */
 	ev_timer radius_old_timer;

@@ -14,7 +14,8 @@ cd "$(dirname "$0")"
 . lib/pki.sh
 . lib/radius.sh
 . lib/openvpn.sh
-LAB_CASES="mfa-static-good mfa-static-wrong mfa-dynamic-good mfa-dynamic-wrong mfa-challenge-logged"
+LAB_CASES="mfa-static-good mfa-static-wrong mfa-dynamic-good mfa-dynamic-wrong mfa-challenge-logged
+mfa-ask-once"
 lab_require openvpn freeradius openssl python3
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
@@ -80,7 +81,7 @@ write_conf() {
   "name": "lab-mfa", "gatewayFqdn": "gw.p2s.test",
   "stateDirectory": "$D/state", "controlSocket": "$D/p2sgw.sock",
   "serverCertificate": {"certFile": "$PKI/server.crt", "keyFile": "$PKI/server.key"},
-  "openvpn": {"tlsAuthKeyFile": "$PKI/ta.key"},
+  "openvpn": {"tlsAuthKeyFile": "$PKI/ta.key", "authTokenLifetimeSeconds": 600},
   "virtualNetwork": {"addressSpace": ["10.1.0.0/16"]},
   "vpnClientConfiguration": {
     "vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
@@ -92,10 +93,10 @@ write_conf() {
 J
 }
 
-# attempt NAME static|dynamic CODE: a client asking for user "mfa"; prints
-# the driver's last line.
+# attempt NAME static|dynamic CODE [RECONNECTS]: a client asking for user
+# "mfa"; prints the driver's last line.
 attempt() {
-	local n=$1 mode=$2 code=$3
+	local n=$1 mode=$2 code=$3 again=${4:-0}
 	azure_profile "$D/$n.ovpn" "$PKI" alice udp
 	sed -i '/^cert \|^key /d' "$D/$n.ovpn"
 	echo "auth-user-pass" >>"$D/$n.ovpn"
@@ -103,7 +104,7 @@ attempt() {
 	ovpn_client $NS_CLI "$D" "$n" "$D/$n.ovpn" udp 192.0.2.1 1194 --route-nopull \
 		--management "$D/$n.sock" unix --management-query-passwords --management-hold \
 		--auth-retry interact >/dev/null
-	run $NS_CLI python3 lib/ovpn_mgmt.py "$D/$n.sock" mfa hello "$code" "$mode" 40 >"$D/$n.drv" 2>&1
+	run $NS_CLI python3 lib/ovpn_mgmt.py "$D/$n.sock" mfa hello "$code" "$mode" 90 "$again" >"$D/$n.drv" 2>&1
 	cat "$D/$n.drv"
 	stop_pid "$(cat "$D/$n.pid")"
 }
@@ -111,6 +112,21 @@ attempt() {
 case_result() { # case_result CASE EXPECT(connected|refused) NAME
 	if grep -q "^$2" "$D/$3.drv"; then pass "$1"
 	else fail "$1" "expected $2, the management driver said: $(tr '\n' '|' <"$D/$3.drv"); gateway: $(log_tail "$D/gw.log" 3)"; fi
+}
+
+# Ask once: one login with its code, then 20 reconnects within the window
+# present the pushed auth-token; FreeRADIUS issues no further challenge.
+ask_once() {
+	local before after
+	before=$(grep -c "Sent Access-Challenge" "$D/r1.log")
+	attempt once dynamic 123456 20
+	after=$(grep -c "Sent Access-Challenge" "$D/r1.log")
+	local resumed=$(grep -c 'user "mfa" resumed a login' "$D/gw.log")
+	if grep -q "^connected 21 times" "$D/once.drv" && [ $((after - before)) -eq 1 ] && [ "$resumed" -ge 20 ]; then
+		pass mfa-ask-once
+	else
+		fail mfa-ask-once "expected 21 connections with one challenge and 20 resumed logins, got: $(tr '\n' '|' <"$D/once.drv") challenges $((after - before)), resumed $resumed"
+	fi
 }
 
 main() {
@@ -138,6 +154,7 @@ main() {
 	local n=$(grep -c "Sent Access-Challenge" "$D/r1.log")
 	if [ "$n" -ge 4 ] && log_has "$D/gw.log" 'RADIUS asks user "mfa" for a second factor'; then pass mfa-challenge-logged
 	else fail mfa-challenge-logged "expected 4 Access-Challenges from FreeRADIUS and the gateway's log line, got $n"; fi
+	ask_once
 	echo "--- gateway log (tail)"
 	tail -n 20 "$D/gw.log"
 	exit $LAB_FAILED

@@ -6,9 +6,11 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "auth/challenge.h"
+#include "auth/resume.h"
 #include "proto/openvpn/challenge.h"
 
 static void test_password_forms(void **state)
@@ -72,12 +74,43 @@ static void test_store(void **state)
 	assert_int_equal(challenge_take(&c, "short", "mfa", 100.0, st, &n), -1);
 }
 
+static bool revoked(const struct resume_entry *e, void *arg)
+{
+	return e->has_cert && memcmp(e->cert_sha1, arg, 20) == 0;
+}
+
+/* Ask once: found within the window only, dropped with its auth type or a
+ * revoked certificate. */
+static void test_resume_store(void **state)
+{
+	(void)state;
+	static struct resume_store r;
+	struct resume_entry a = {.auth_type = 2, .user = "mfa"},
+			    b = {.auth_type = 4, .has_cert = true};
+	memset(a.token, 'A', RESUME_TOKEN_LEN);
+	memset(b.token, 'B', RESUME_TOKEN_LEN);
+	memset(b.cert_sha1, 7, 20);
+	resume_put(&r, &a, 100.0, 600.0);
+	resume_put(&r, &b, 100.0, 600.0);
+	assert_non_null(resume_find(&r, a.token, 699.0));
+	assert_null(resume_find(&r, a.token, 701.0)); /* the window is over */
+	assert_null(resume_find(&r, "AAAA", 200.0));  /* not a token at all */
+	resume_drop_type(&r, 2);
+	assert_null(resume_find(&r, a.token, 200.0));
+	assert_non_null(resume_find(&r, b.token, 200.0));
+	uint8_t sha[20];
+	memset(sha, 7, 20);
+	resume_drop_if(&r, revoked, sha);
+	assert_null(resume_find(&r, b.token, 200.0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_password_forms),
 		cmocka_unit_test(test_crv1_message),
 		cmocka_unit_test(test_store),
+		cmocka_unit_test(test_resume_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,8 +64,10 @@ static void auth_answer(struct session *s, const struct auth_result *r)
 		ovpn_auth_failed(os, ks, r->why ? r->why : "authentication refused");
 		return;
 	}
-	if (first && s->auth_type != AUTH_CERTIFICATE && !os->auth_token)
+	if (first && s->auth_type != AUTH_CERTIFICATE && !os->auth_token) {
 		make_auth_token(os);
+		auth_resume_remember(s, os->auth_token);
+	}
 	ovpn_auth_done(os, ks, first);
 }
 
@@ -95,6 +97,18 @@ static void radius_login(struct ovpn_sess *os, struct ovpn_ks *ks)
 	ovpn_password_free(&pw);
 }
 
+/* A reconnect presenting the auth-token of a login within the window: the
+ * same token is pushed again, nobody is asked again. */
+static void resume_login(struct ovpn_sess *os, struct ovpn_ks *ks)
+{
+	struct auth_request req = {.kind = CRED_RESUME,
+				   .user = os->km2.username,
+				   .password = os->km2.password,
+				   .ssl = cert_verified(ks) ? ks->ssl : NULL};
+	os->auth_token = strdup(os->km2.password);
+	ask(os, ks, &req);
+}
+
 /* The first key: what did the client present? */
 static void first_login(struct ovpn_sess *os, struct ovpn_ks *ks)
 {
@@ -104,7 +118,10 @@ static void first_login(struct ovpn_sess *os, struct ovpn_ks *ks)
 	/* A verified certificate suffices; otherwise a token or RADIUS may vouch. */
 	if ((auth & AUTH_CERTIFICATE) && cert_verified(ks))
 		req.kind = CRED_TLS_CERT;
-	else if ((auth & AUTH_AAD) && token_looks_like_jwt(k->password))
+	else if (k->password && auth_resume_known(os->s, k->password)) {
+		resume_login(os, ks);
+		return;
+	} else if ((auth & AUTH_AAD) && token_looks_like_jwt(k->password))
 		req = (struct auth_request){.kind = CRED_TOKEN, .password = k->password};
 	else if (auth & AUTH_RADIUS) {
 		radius_login(os, ks);

@@ -2,12 +2,14 @@
 """Answers an openvpn client's password prompts through its management
 interface, as a GUI client does, for the MFA lab.
 
-ovpn_mgmt.py SOCKET USER PASSWORD CODE static|dynamic [SECONDS]
+ovpn_mgmt.py SOCKET USER PASSWORD CODE static|dynamic [SECONDS [RECONNECTS]]
   static:  the password goes out as SCRV1 (password and code together);
   dynamic: the password goes out plain; when the gateway answers with a
            CRV1 challenge, the code is sent as CRV1::<id>::<code>.
+With RECONNECTS, the tunnel is restarted (SIGUSR1) that many times once
+up; a client asked for its password again then fails ("asked again").
 Prints what happened (challenge id and prompt, connected, refused) and
-exits 0 once the tunnel is up, 1 on refusal or timeout."""
+exits 0 once the tunnel is up (each time), 1 on refusal or timeout."""
 import base64, socket, sys, time
 
 
@@ -22,6 +24,8 @@ def b64(s):
 def main():
     path, user, password, code, mode = sys.argv[1:6]
     limit = time.monotonic() + float(sys.argv[6] if len(sys.argv) > 6 else 40)
+    reconnects = int(sys.argv[7]) if len(sys.argv) > 7 else 0
+    ups = 0
     s = None
     while time.monotonic() < limit and s is None:
         try:
@@ -61,6 +65,9 @@ def main():
                 print("refused")
                 return 1
             elif line.startswith(">PASSWORD:Need 'Auth'"):
+                if ups:
+                    print("asked again after %d reconnect(s)" % (ups - 1))
+                    return 1
                 if crv1:
                     pw = "CRV1::%s::%s" % (crv1, code)
                 elif mode == "static":
@@ -70,8 +77,11 @@ def main():
                 send("username \"Auth\" " + quote(user))
                 send("password \"Auth\" " + quote(pw))
             elif ">STATE:" in line and ",CONNECTED,SUCCESS" in line:
-                print("connected")
-                return 0
+                ups += 1
+                if ups > reconnects:
+                    print("connected" + (" %d times" % ups if reconnects else ""))
+                    return 0
+                send("signal SIGUSR1")
     print("timed out")
     return 1
 
