@@ -68,6 +68,26 @@ void auth_step(struct session *s, const struct auth_request *req, auth_cb cb);
 /* Drops a pending step: its callback will not run. */
 void auth_cancel(struct session *s);
 
+/* What the service decides with; the core owns it and keeps it current
+ * across reloads. Each session points at it (session->auth_ctx). */
+struct radius_client;
+struct token_keys;
+struct jwks_fetch;
+struct cert_auth;
+struct gw_conf;
+struct auth_ctx {
+	const struct gw_conf *conf;
+	struct cert_auth *certs;
+	struct radius_client *radius; /* NULL without RADIUS servers */
+	struct token_keys *token_keys;
+	struct jwks_fetch *jwks;
+	const char *nas_address; /* Called-Station-Id */
+	/* Leases an address from connection configuration conn's pool (-1: the
+	 * main pool) within the tunnel's cap, preferring want. 0, or negative
+	 * with *why. */
+	int (*admit)(struct session *s, uint32_t want, int conn, const char **why);
+};
+
 /* Is this authentication type allowed for this tunnel (the seed's matrix)? */
 bool auth_allowed(enum tunnel_proto p, unsigned auth_type);
 

@@ -24,6 +24,7 @@ unsigned tunnel_conf_bit(enum tunnel_proto p);
 struct session;
 struct core;
 struct auth_pending;
+struct auth_ctx;
 
 struct session_ops {
 	enum tunnel_proto proto;
@@ -56,12 +57,14 @@ struct session {
 	const struct session_ops *ops;
 	void *proto;
 	struct core *core;
+	struct auth_ctx *auth_ctx;
 	/* Lifecycle, kept by the core. */
 	bool admitted, up, ended;
 	uint32_t session_timeout; /* RADIUS Session-Timeout, seconds */
 	uint8_t rad_class[253];	  /* echoed in accounting */
 	size_t rad_class_len;
 	double up_at;
+	double next_interim;
 	ev_timer timer; /* Interim-Update and Session-Timeout */
 	struct auth_pending *auth;
 	struct session *next, *prev;
