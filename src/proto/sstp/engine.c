@@ -303,6 +303,7 @@ static size_t on_http(struct sstp_conn *c)
 		c->st = SSTP_ST_CLOSING;
 		return c->in_len;
 	}
+	slog_debug(sstp_conn_sid(c), "SSTP_DUPLEX_POST: 200");
 	sstp_conn_write(c, (const uint8_t *)sstp_http_ok, strlen(sstp_http_ok), false);
 	c->st = SSTP_ST_CONNECT_REQ;
 	sstp_conn_arm(c, &c->neg_timer, SSTP_NEGOTIATION_S);
@@ -361,6 +362,8 @@ static int handshake(struct sstp_conn *c)
 			return P2S_E_CRYPTO;
 		}
 		OPENSSL_free(der);
+		slog_debug(sstp_conn_sid(c), "TLS up: %s %s", SSL_get_version(c->ssl),
+			   SSL_get_cipher_name(c->ssl));
 		c->st = SSTP_ST_HTTP;
 		return flush_out(c);
 	}
