@@ -150,6 +150,22 @@ case_with_openvpn() {
 	stop_peer both
 }
 
+case_eaptls() {
+	local c=$D/pki/clients
+	peer tlsalice --auth eaptls --user alice@contoso.com --cert "$c/alice@contoso.com.crt" \
+		--key "$c/alice@contoso.com.key" --route 10.1.0.0/16
+	if wait_log "$D/tlsalice.log" "^PPP: IPCP up" 20 &&
+		run $NS_CLI ping -c 2 -W 2 -I tun-tlsalice 10.1.0.10 >/dev/null; then pass sstp-eaptls
+	else fail sstp-eaptls "expected alice's certificate to pass EAP-TLS, the crypto binding and pings: $(peer_tail tlsalice)"; fi
+	stop_peer tlsalice
+	peer tlsbob --auth eaptls --user bob@contoso.com --cert "$c/bob@contoso.com.crt" \
+		--key "$c/bob@contoso.com.key"
+	if wait_log "$D/tlsbob.log" "^PPP: auth failed" 20 && ! log_has "$D/tlsbob.log" "IPCP up" &&
+		log_has "$GWLOG" "revoked"; then pass sstp-eaptls-revoked
+	else fail sstp-eaptls-revoked "expected bob's revoked certificate to be refused: $(peer_tail tlsbob)"; fi
+	stop_peer tlsbob
+}
+
 main() {
 	lab_up
 	mkdir -p "/etc/netns/$NS_CLI" "/etc/netns/$NS_CLI2"
@@ -172,8 +188,12 @@ main() {
 		for c in sstp-mschapv2 sstp-wrong-password sstp-crypto-binding; do fail $c "gateway did not start: $(log_tail "$GWLOG" 5)"; done
 	fi
 	stop_pid "$GW_PID"
-	skip sstp-eaptls "EAP-TLS terminated by the gateway is not implemented yet"
-	skip sstp-eaptls-revoked "EAP-TLS terminated by the gateway is not implemented yet"
+	if start_gateway cert '["Certificate"]'; then
+		case_eaptls
+	else
+		fail sstp-eaptls "gateway did not start: $(log_tail "$GWLOG" 5)"
+	fi
+	stop_pid "$GW_PID"
 	echo "--- gateway log (tail)"
 	tail -n 40 "$GWLOG"
 	exit $LAB_FAILED

@@ -43,7 +43,7 @@ static void ppp_timer_update(struct sstp_conn *c)
 
 static void verify_binding(struct sstp_conn *c);
 
-static void auth_done(struct session *s, const struct auth_result *r)
+void sstp_call_auth_done(struct session *s, const struct auth_result *r)
 {
 	struct sstp_conn *c = conn_of(s);
 	struct session_net net;
@@ -91,7 +91,7 @@ static void on_ppp_mschapv2(void *ctx, const char *user, const uint8_t chal[16],
 		.mschap_response = resp,
 	};
 	c->auth_pending = true;
-	auth_step(c->s, &req, auth_done);
+	auth_step(c->s, &req, sstp_call_auth_done);
 }
 
 static void on_ppp_eap(void *ctx, const char *identity, const uint8_t *pkt, size_t len)
@@ -104,7 +104,7 @@ static void on_ppp_eap(void *ctx, const char *identity, const uint8_t *pkt, size
 	}
 	struct auth_request req = {.kind = CRED_EAP, .user = identity, .eap = pkt, .eap_len = len};
 	c->auth_pending = true;
-	auth_step(c->s, &req, auth_done);
+	auth_step(c->s, &req, sstp_call_auth_done);
 }
 
 static void on_ppp_up(void *ctx)

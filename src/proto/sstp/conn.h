@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/service.h"
 #include "core/core.h"
 #include "proto/ppp/ppp.h"
 #include "proto/sstp/binding.h"
@@ -92,6 +93,8 @@ void sstp_call_start(struct sstp_conn *c);
 void sstp_call_data(struct sstp_conn *c, const uint8_t *frame, size_t len);
 void sstp_call_connected(struct sstp_conn *c, const uint8_t *pkt, const struct sstp_ctrl *m);
 void sstp_call_ppp_timer(struct sstp_conn *c);
+/* The authentication verdict for the PPP link (auth_step's callback). */
+void sstp_call_auth_done(struct session *s, const struct auth_result *r);
 extern const struct session_ops sstp_session_ops;
 
 /* eaptls.c: EAP-TLS terminated by the gateway (Certificate authentication). */

@@ -303,9 +303,9 @@ class Peer:
         elif code == 3:
             log("auth ok (EAP)")
             msk = self.eaptls.msk() if self.eaptls else b"\0" * 64
-            # pppd hands its plugin MPPE keys cut from the MSK: recv is
-            # MSK[0:16], send MSK[32:48] (RFC 5216 / RFC 3079 order).
-            self.authenticated(msk[32:48], msk[0:16])
+            # what pppd's EAP-TLS client hands its plugin: send key from
+            # MSK[0:], receive key from MSK[32:], 16 bytes each
+            self.authenticated(msk[0:16], msk[32:48])
         elif code == 4:
             log("auth failed: EAP-Failure")
             self.down("authentication failed")
