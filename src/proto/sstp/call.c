@@ -13,7 +13,7 @@
 #include "proto/ppp/frame.h"
 #include "proto/sstp/conn.h"
 
-#define LOG_MODULE "sstp"
+#define LOG_MODULE	    "sstp"
 #define RAD_TERM_USER_ERROR 17 /* RFC 2866: the client broke the protocol */
 
 static struct sstp_conn *conn_of(struct session *s)
@@ -81,7 +81,7 @@ void sstp_call_auth_done(struct session *s, const struct auth_result *r)
 }
 
 static void on_ppp_mschapv2(void *ctx, const char *user, const uint8_t chal[16],
-			 const uint8_t resp[50])
+			    const uint8_t resp[50])
 {
 	struct sstp_conn *c = ctx;
 	struct auth_request req = {
@@ -131,9 +131,9 @@ static void on_ppp_down(void *ctx, const char *reason, bool by_peer)
 {
 	struct sstp_conn *c = ctx;
 	bool admitted = c->s && c->s->admitted;
-	uint32_t cause = by_peer ? RAD_TERM_USER_REQUEST
-				 : admitted ? RAD_TERM_NAS_REQUEST
-					    : RAD_TERM_USER_ERROR;
+	uint32_t cause = by_peer    ? RAD_TERM_USER_REQUEST
+			 : admitted ? RAD_TERM_NAS_REQUEST
+				    : RAD_TERM_USER_ERROR;
 	sstp_conn_finish(c, false, cause, reason);
 }
 

@@ -98,8 +98,7 @@ void sstp_call_auth_done(struct session *s, const struct auth_result *r);
 extern const struct session_ops sstp_session_ops;
 
 /* eaptls.c: EAP-TLS terminated by the gateway (Certificate authentication). */
-void sstp_eaptls_input(struct sstp_conn *c, const char *identity, const uint8_t *pkt,
-		       size_t len);
+void sstp_eaptls_input(struct sstp_conn *c, const char *identity, const uint8_t *pkt, size_t len);
 void sstp_eaptls_free(struct sstp_eaptls *t);
 
 #endif

@@ -85,8 +85,8 @@ static void send_request(struct sstp_conn *c, uint8_t flags, uint32_t total, con
 	if (flags & EAPTLS_L)
 		wbuf_u32(&w, total);
 	wbuf_bytes(&w, data, len);
-	int n = eap_build(buf, sizeof(buf), EAP_REQUEST, (uint8_t)(c->ppp.auth_id + 1), EAP_TYPE_TLS,
-			  body, w.len);
+	int n = eap_build(buf, sizeof(buf), EAP_REQUEST, (uint8_t)(c->ppp.auth_id + 1),
+			  EAP_TYPE_TLS, body, w.len);
 	if (n > 0 && wbuf_ok(&w))
 		ppp_eap_request(&c->ppp, buf, (size_t)n);
 }
@@ -216,8 +216,7 @@ static void tls_response(struct sstp_conn *c, struct sstp_eaptls *t, const uint8
 	tls_step(c, t);
 }
 
-void sstp_eaptls_input(struct sstp_conn *c, const char *identity, const uint8_t *pkt,
-		       size_t len)
+void sstp_eaptls_input(struct sstp_conn *c, const char *identity, const uint8_t *pkt, size_t len)
 {
 	struct eap_pkt e;
 	(void)identity;

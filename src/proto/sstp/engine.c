@@ -237,12 +237,8 @@ static void on_ctrl(struct sstp_conn *c, const uint8_t *pkt, const struct sstp_p
 		if (c->st == SSTP_ST_PENDING)
 			sstp_call_connected(c, pkt, &m);
 		break;
-	case SSTP_ECHO_REQUEST:
-		send_simple(c, SSTP_ECHO_RESPONSE);
-		break;
-	case SSTP_ECHO_RESPONSE:
-		c->echo_out = false;
-		break;
+	case SSTP_ECHO_REQUEST: send_simple(c, SSTP_ECHO_RESPONSE); break;
+	case SSTP_ECHO_RESPONSE: c->echo_out = false; break;
 	case SSTP_CALL_DISCONNECT:
 		send_simple(c, SSTP_CALL_DISCONNECT_ACK);
 		if (c->s)
@@ -253,13 +249,14 @@ static void on_ctrl(struct sstp_conn *c, const uint8_t *pkt, const struct sstp_p
 	case SSTP_CALL_ABORT:
 	case SSTP_CALL_DISCONNECT_ACK:
 		if (c->s)
-			core_session_end(c->s, m.type == SSTP_CALL_ABORT ? RAD_TERM_LOST_CARRIER
-									 : RAD_TERM_USER_REQUEST,
-					 m.type == SSTP_CALL_ABORT ? "client aborted" : "disconnected");
+			core_session_end(c->s,
+					 m.type == SSTP_CALL_ABORT ? RAD_TERM_LOST_CARRIER
+								   : RAD_TERM_USER_REQUEST,
+					 m.type == SSTP_CALL_ABORT ? "client aborted"
+								   : "disconnected");
 		sstp_conn_close(c);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
