@@ -398,15 +398,19 @@ def main():
                 # what sstpc relayed before it went is read first
                 peer.down("sstpc exited with %d" % proc.returncode)
                 break
-            if not started:
-                # sstpc only relays once SSTP is up; LCP from us may come first
-                peer.start()
-                started = True
             if ours in r:
                 data = ours.recv(65536)
                 if not data:
                     peer.down("sstpc closed the PPP stream")
                     break
+                # speak only once sstpc relays PPP (the gateway's first
+                # Configure-Request): sstp-client 1.0.18 given PPP bytes on
+                # its stdin before its SSTP call is up now and then never
+                # reads the gateway's HTTP 200 (seen here: the record sat
+                # in its socket with sstpc idle in epoll_wait)
+                if not started:
+                    peer.start()
+                    started = True
                 for f in peer.rd.feed(data):
                     peer.input(f)
             if peer.tun is not None and peer.tun in r:
