@@ -13,7 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 . lib/openvpn.sh
 LAB_CASES="sstp-mschapv2 sstp-pool-address sstp-icmp sstp-tcp sstp-wrong-password
 sstp-crypto-binding sstp-not-sstp-404 sstp-session-list sstp-disconnect sstp-with-openvpn
-sstp-tls-suites sstp-eaptls sstp-eaptls-revoked"
+sstp-tls-suites sstp-eaptls sstp-eaptls-revoked sstp-eap-radius sstp-eap-radius-reject"
 lab_require sstpc freeradius openssl python3 ping iperf3 sslscan openvpn
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
@@ -51,12 +51,24 @@ start_gateway() { # start_gateway NAME AUTH_TYPES_JSON
 
 # peer NAME [ppp_peer options]: sstpc + the PPP peer in the client namespace,
 # on TUN tun-NAME, with the virtual network routed through it.
+#
+# sstp-client 1.0.18 now and then never reads the gateway's HTTP 200: the
+# record stays in its socket (ss: Recv-Q 117 on the client side) while
+# sstpc sits in epoll_wait with no read event armed (strace); more often
+# under load, never seen on a gateway's first connection. The gateway side
+# is done by then (the 200 is on the wire), so such a start is retried, at
+# most twice, and the retry is printed.
 peer() {
-	local name=$1
+	local name=$1 try
 	shift
-	PEER_PID[$name]=$(spawn $NS_CLI "$D/$name.log" python3 "$LIB/ppp_peer.py" \
-		--server gw.p2s.test --ca "$D/pki/gwroot/root.crt" --ipparam "$LAB_ID-$name" \
-		--tun "tun-$name" --dns --sstpc-log "$D/$name.sstpc.log" --timeout 120 "$@")
+	for try in 1 2 3; do
+		PEER_PID[$name]=$(spawn $NS_CLI "$D/$name.log" python3 "$LIB/ppp_peer.py" \
+			--server gw.p2s.test --ca "$D/pki/gwroot/root.crt" --ipparam "$LAB_ID-$name-$try" \
+			--tun "tun-$name" --dns --sstpc-log "$D/$name.sstpc.log" --timeout 120 "$@")
+		wait_log "$D/$name.sstpc.log" "Connect-Request|rror|abort" 8 && return
+		echo "note: sstpc ($name) never read the HTTP 200 (try $try): restarting it"
+		stop_pid "${PEER_PID[$name]}"
+	done
 }
 declare -A PEER_PID
 stop_peer() { stop_pid "${PEER_PID[$1]}"; }
@@ -104,6 +116,21 @@ case_binding() {
 		pass sstp-crypto-binding
 	else fail sstp-crypto-binding "expected CALL_ABORT after a wrong compound MAC: $(peer_tail bind)"; fi
 	stop_peer bind
+}
+
+# EAP relayed to FreeRADIUS: the stock eap module's default method (MD5)
+# answers; it derives no keys, so the binding runs on a zero HLAK.
+case_eap_radius() {
+	peer eapmd5 --auth eapmd5 --user carol --password carol-pw --route 10.1.0.0/16
+	if wait_log "$D/eapmd5.log" "^PPP: IPCP up" 20 &&
+		run $NS_CLI ping -c 2 -W 2 -I tun-eapmd5 10.1.0.10 >/dev/null; then pass sstp-eap-radius
+	else fail sstp-eap-radius "expected EAP relayed to FreeRADIUS to admit carol: $(peer_tail eapmd5)"; fi
+	stop_peer eapmd5
+	peer eapbad --auth eapmd5 --user carol --password wrong-pw
+	if wait_log "$D/eapbad.log" "^PPP: auth failed: EAP-Failure" 20 && ! log_has "$D/eapbad.log" "IPCP up"; then
+		pass sstp-eap-radius-reject
+	else fail sstp-eap-radius-reject "expected an EAP-Failure for a wrong EAP-MD5 password: $(peer_tail eapbad)"; fi
+	stop_peer eapbad
 }
 
 case_404() {
@@ -172,6 +199,7 @@ main() {
 		case_mschapv2
 		case_wrong_password
 		case_binding
+		case_eap_radius
 		case_404
 		case_suites
 		case_with_openvpn

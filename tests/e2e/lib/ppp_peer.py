@@ -298,10 +298,15 @@ class Peer:
                 self.eaptls = eaptls_peer.EapTlsClient(self.a.cert, self.a.key, self.a.ca)
             out = self.eaptls.request(data[1:])
             self.send(EAP, cp(2, ident, b"\x0d" + out))
-        elif code == 1:
-            self.send(EAP, cp(2, ident, b"\x03\x0d"))  # Nak: we only do EAP-TLS
+        elif code == 1 and data[:1] == b"\x04" and self.a.auth == "eapmd5" and len(data) > 2:
+            chal = data[2:2 + data[1]]
+            v = hashlib.md5(bytes([ident]) + self.a.password.encode() + chal).digest()
+            self.send(EAP, cp(2, ident, b"\x04\x10" + v + self.a.user.encode()))
+        elif code == 1:  # Nak: propose the one method we do
+            self.send(EAP, cp(2, ident, b"\x03" + (b"\x04" if self.a.auth == "eapmd5" else b"\x0d")))
         elif code == 3:
             log("auth ok (EAP)")
+            # EAP-MD5 derives no keys: the binding then uses a zero HLAK
             msk = self.eaptls.msk() if self.eaptls else b"\0" * 64
             # what pppd's EAP-TLS client hands its plugin: send key from
             # MSK[0:], receive key from MSK[32:], 16 bytes each
@@ -360,7 +365,7 @@ def main():
     ap.add_argument("--server", required=True)
     ap.add_argument("--ca", required=True)
     ap.add_argument("--ipparam", required=True)
-    ap.add_argument("--auth", choices=["mschapv2", "eaptls"], default="mschapv2")
+    ap.add_argument("--auth", choices=["mschapv2", "eaptls", "eapmd5"], default="mschapv2")
     ap.add_argument("--user", default="")
     ap.add_argument("--password", default="")
     ap.add_argument("--cert")
@@ -378,7 +383,7 @@ def main():
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     logf = open(a.sstpc_log, "w")
     proc = subprocess.Popen(["sstpc", "--nolaunchpppd", "--ca-cert", a.ca, "--ipparam", a.ipparam,
-                             "--log-level", "4", "--log-stderr", a.server],
+                             "--log-level", os.environ.get("SSTPC_LOG_LEVEL", "4"), "--log-stderr", a.server],
                             stdin=theirs, stdout=logf, stderr=logf)
     theirs.close()
     peer = Peer(a, ours)
@@ -404,10 +409,7 @@ def main():
                     peer.down("sstpc closed the PPP stream")
                     break
                 # speak only once sstpc relays PPP (the gateway's first
-                # Configure-Request): sstp-client 1.0.18 given PPP bytes on
-                # its stdin before its SSTP call is up now and then never
-                # reads the gateway's HTTP 200 (seen here: the record sat
-                # in its socket with sstpc idle in epoll_wait)
+                # Configure-Request), as a pppd on its pty would
                 if not started:
                     peer.start()
                     started = True
