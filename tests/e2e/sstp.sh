@@ -51,24 +51,12 @@ start_gateway() { # start_gateway NAME AUTH_TYPES_JSON
 
 # peer NAME [ppp_peer options]: sstpc + the PPP peer in the client namespace,
 # on TUN tun-NAME, with the virtual network routed through it.
-#
-# sstp-client 1.0.18 now and then never reads the gateway's HTTP 200: the
-# record stays in its socket (ss: Recv-Q 117 on the client side) while
-# sstpc sits in epoll_wait with no read event armed (strace); more often
-# under load, never seen on a gateway's first connection. The gateway side
-# is done by then (the 200 is on the wire), so such a start is retried, at
-# most twice, and the retry is printed.
 peer() {
-	local name=$1 try
+	local name=$1
 	shift
-	for try in 1 2 3; do
-		PEER_PID[$name]=$(spawn $NS_CLI "$D/$name.log" python3 "$LIB/ppp_peer.py" \
-			--server gw.p2s.test --ca "$D/pki/gwroot/root.crt" --ipparam "$LAB_ID-$name-$try" \
-			--tun "tun-$name" --dns --sstpc-log "$D/$name.sstpc.log" --timeout 120 "$@")
-		wait_log "$D/$name.sstpc.log" "Connect-Request|rror|abort" 8 && return
-		echo "note: sstpc ($name) never read the HTTP 200 (try $try): restarting it"
-		stop_pid "${PEER_PID[$name]}"
-	done
+	PEER_PID[$name]=$(spawn $NS_CLI "$D/$name.log" python3 "$LIB/ppp_peer.py" \
+		--server gw.p2s.test --ca "$D/pki/gwroot/root.crt" --ipparam "$LAB_ID-$name" \
+		--tun "tun-$name" --dns --sstpc-log "$D/$name.sstpc.log" --timeout 120 "$@")
 }
 declare -A PEER_PID
 stop_peer() { stop_pid "${PEER_PID[$1]}"; }

@@ -22,6 +22,7 @@
 #define SSTP_HELLO_S	   60
 #define SSTP_DISCONNECT_S  5
 #define SSTP_ABORT_S	   3
+#define SSTP_TLS_START_S   0.01
 #define SSTP_OUT_MAX	   (4u << 20) /* queued TLS output before data is dropped */
 
 enum sstp_state {
@@ -45,6 +46,7 @@ struct sstp_conn {
 	ev_timer neg_timer; /* the current state's deadline */
 	ev_timer ppp_timer; /* PPP restart */
 	ev_timer hello;
+	ev_timer tls_start; /* the handshake's first step, a moment late */
 	enum sstp_state st;
 	bool dead;	     /* closed: the reaper frees it */
 	bool close_on_flush; /* close once out is written */

@@ -119,6 +119,7 @@ static void conn_free(struct sstp_conn *c)
 	ev_timer_stop(loop, &c->neg_timer);
 	ev_timer_stop(loop, &c->ppp_timer);
 	ev_timer_stop(loop, &c->hello);
+	ev_timer_stop(loop, &c->tls_start);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -485,6 +486,22 @@ static struct engine *sstp_start(struct core *core)
 	return (struct engine *)e;
 }
 
+/* The ClientHello is answered a moment after it came. sstp-client 1.0.18
+ * drives its handshake from the write of its HTTP request; when the whole
+ * handshake completes inside that first write (a server answering within
+ * microseconds, as on loopback) it never arms a read for the response and
+ * hangs (strace: no epoll registration after the request). A 10 ms pause
+ * makes its first read find nothing, which takes its working path. */
+static void tls_start_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	struct sstp_conn *c = w->data;
+	if (c->dead)
+		return;
+	ev_io_start(loop, &c->io);
+	ev_feed_event(loop, &c->io, EV_READ);
+}
+
 static struct sstp_conn *conn_new(struct sstp_engine *e, int fd, SSL_CTX *ctx)
 {
 	struct sstp_conn *c = calloc(1, sizeof(*c));
@@ -505,8 +522,10 @@ static struct sstp_conn *conn_new(struct sstp_engine *e, int fd, SSL_CTX *ctx)
 	ev_init(&c->neg_timer, neg_timer_cb);
 	ev_init(&c->ppp_timer, ppp_timer_cb);
 	ev_init(&c->hello, hello_cb);
+	ev_init(&c->tls_start, tls_start_cb);
 	c->hello.repeat = SSTP_HELLO_S;
 	c->io.data = c->neg_timer.data = c->ppp_timer.data = c->hello.data = c;
+	c->tls_start.data = c;
 	c->next = e->conns;
 	if (e->conns)
 		e->conns->prev = c;
@@ -533,11 +552,10 @@ static void sstp_adopt(struct engine *eng, int fd, const union sockaddr_any *pee
 		sstp_conn_close(c);
 		return;
 	}
-	ev_io_start(loop, &c->io);
 	/* the TLS handshake and the HTTP request share one deadline */
 	sstp_conn_arm(c, &c->neg_timer, SSTP_NEGOTIATION_S);
 	ev_timer_again(loop, &c->hello);
-	ev_feed_event(loop, &c->io, EV_READ);
+	sstp_conn_arm(c, &c->tls_start, SSTP_TLS_START_S);
 }
 
 static int sstp_reload(struct engine *eng)
