@@ -56,8 +56,11 @@ void sstp_call_auth_done(struct session *s, const struct auth_result *r)
 		return;
 	}
 	if (r->verdict != AUTH_ACCEPT || session_net(s, &net) < 0) {
-		slog_info(s->id, "authentication refused: %s", r->why ? r->why : "no address");
-		ppp_auth_refuse(&c->ppp, r->why ? r->why : "refused", r->eap, r->eap_len);
+		/* r lives in the pending step, which ending the session frees */
+		char why[256];
+		snprintf(why, sizeof(why), "%s", r->why ? r->why : "no address");
+		slog_info(s->id, "authentication refused: %s", why);
+		ppp_auth_refuse(&c->ppp, why, r->eap, r->eap_len);
 		return; /* ppp's down callback ends the call */
 	}
 	if (c->ppp.auth == PPP_AUTH_MSCHAPV2) {

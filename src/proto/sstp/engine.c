@@ -61,8 +61,10 @@ static int flush_out(struct sstp_conn *c)
 		}
 		done += (size_t)n;
 	}
-	memmove(c->out, c->out + done, c->out_len - done);
-	c->out_len -= done;
+	if (done) {
+		memmove(c->out, c->out + done, c->out_len - done);
+		c->out_len -= done;
+	}
 	set_events(c, c->out_len ? EV_READ | EV_WRITE : EV_READ);
 	if (!c->out_len && c->close_on_flush)
 		sstp_conn_close(c);
@@ -77,6 +79,11 @@ void sstp_conn_write(struct sstp_conn *c, const uint8_t *p, size_t len, bool dro
 		if (droppable && c->out_len + len > SSTP_OUT_MAX) {
 			if (c->s)
 				c->s->ctr.dropped++;
+			return;
+		}
+		if (c->out_len + len > 2 * SSTP_OUT_MAX) {
+			/* a client that sends but never reads: not worth more memory */
+			sstp_conn_close(c);
 			return;
 		}
 		size_t cap = (c->out_len + len) * 2;
