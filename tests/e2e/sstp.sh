@@ -13,7 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 . lib/openvpn.sh
 LAB_CASES="sstp-mschapv2 sstp-pool-address sstp-icmp sstp-tcp sstp-wrong-password
 sstp-crypto-binding sstp-not-sstp-404 sstp-session-list sstp-disconnect sstp-with-openvpn
-sstp-tls-suites sstp-eaptls sstp-eaptls-revoked sstp-eap-radius sstp-eap-radius-reject"
+sstp-tls-suites sstp-eaptls sstp-eaptls-revoked sstp-eap-radius sstp-eap-radius-reject sstp-cap-129th sstp-cap-openvpn-admits"
 lab_require sstpc freeradius openssl python3 ping iperf3 sslscan openvpn
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
@@ -172,6 +172,31 @@ case_eaptls() {
 	stop_peer tlsbob
 }
 
+# The SKU's SSTP cap (128 for every SKU): 128 calls admitted, the 129th
+# refused at its MS-CHAPv2 verdict with E=691 and the reason logged, while
+# OpenVPN (its own cap) still admits. The calls stay held meanwhile (the
+# flood client keeps them open until its stdin closes).
+case_cap() {
+	mkfifo "$D/flood.in"
+	FLOOD_PID=$(spawn $NS_CLI "$D/flood.log" sh -c "python3 '$LIB/sstp_flood.py' --addr 192.0.2.1 \
+		--ca '$D/pki/gwroot/root.crt' --user alice --password wonderland -n 129 <'$D/flood.in'")
+	exec 7>"$D/flood.in"
+	wait_log "$D/flood.log" "^held" 60
+	local ok refused
+	ok=$(grep -c '^[0-9]* ok$' "$D/flood.log")
+	refused=$(grep '^129 refused E=691' "$D/flood.log")
+	if [ "$ok" = 128 ] && [ -n "$refused" ] && log_has "$GWLOG" "SSTP connection limit is reached"; then
+		pass sstp-cap-129th
+	else fail sstp-cap-129th "expected 128 admitted and the 129th refused (E=691, cap logged); got $ok admitted, last: $(log_tail "$D/flood.log" 2)"; fi
+	ovpn_client $NS_CLI2 "$D" capov "$D/ovpn.ovpn" tcp 198.51.100.1 443 --route-nopull \
+		--auth-user-pass <(printf 'carol\ncarol-pw\n') >/dev/null
+	if wait_log "$D/capov.log" "Initialization Sequence Completed" 20; then pass sstp-cap-openvpn-admits
+	else fail sstp-cap-openvpn-admits "OpenVPN was refused while SSTP was at its cap: $(log_tail "$D/capov.log" 3)"; fi
+	stop_pid "$(cat "$D/capov.pid" 2>/dev/null)"
+	exec 7>&-
+	stop_pid "$FLOOD_PID"
+}
+
 main() {
 	lab_up
 	mkdir -p "/etc/netns/$NS_CLI" "/etc/netns/$NS_CLI2"
@@ -191,6 +216,7 @@ main() {
 		case_404
 		case_suites
 		case_with_openvpn
+		case_cap
 	else
 		for c in sstp-mschapv2 sstp-wrong-password sstp-crypto-binding; do fail $c "gateway did not start: $(log_tail "$GWLOG" 5)"; done
 	fi

@@ -75,6 +75,7 @@ void sstp_call_auth_done(struct session *s, const struct auth_result *r)
 		c->have_alt = true;
 	}
 	c->have_keys = true;
+	sstp_conn_preauth_put(c); /* admitted: no longer unauthenticated */
 	uint32_t dns[2] = {net.n_dns > 0 ? net.dns[0] : 0, net.n_dns > 1 ? net.dns[1] : 0};
 	ppp_set_net(&c->ppp, net.gateway, net.addr, dns);
 	ppp_auth_accept(&c->ppp, r->mschap2_success, r->eap, r->eap_len);

@@ -53,6 +53,8 @@ struct sstp_conn {
 	bool echo_out;	     /* our ECHO_REQUEST is unanswered */
 	unsigned nak_count;
 	struct session *s;
+	union sockaddr_any peer;
+	bool preauth; /* holds one of the core's unauthenticated slots */
 	struct ppp ppp;
 	bool ppp_started;
 	/* TLS plaintext in and out */
@@ -87,6 +89,8 @@ void sstp_conn_send_ctrl_status(struct sstp_conn *c, enum sstp_msg type, uint8_t
  * session with cause, closes once flushed. */
 void sstp_conn_finish(struct sstp_conn *c, bool abort, uint32_t cause, const char *reason);
 void sstp_conn_close(struct sstp_conn *c);
+/* Gives the unauthenticated slot back (admitted, or going away); once. */
+void sstp_conn_preauth_put(struct sstp_conn *c);
 void sstp_conn_arm(struct sstp_conn *c, ev_timer *t, double secs);
 const char *sstp_conn_sid(const struct sstp_conn *c);
 

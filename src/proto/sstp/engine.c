@@ -119,6 +119,14 @@ static void send_simple(struct sstp_conn *c, enum sstp_msg type)
 
 /* ---- teardown ------------------------------------------------------------ */
 
+void sstp_conn_preauth_put(struct sstp_conn *c)
+{
+	if (c->preauth) {
+		c->preauth = false;
+		core_preauth_put(c->eng->core, &c->peer);
+	}
+}
+
 static void conn_free(struct sstp_conn *c)
 {
 	struct ev_loop *loop = core_loop(c->eng->core);
@@ -134,6 +142,7 @@ static void conn_free(struct sstp_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	c->eng->n_conns--;
+	sstp_conn_preauth_put(c);
 	if (c->s)
 		core_session_free(c->s);
 	sstp_eaptls_free(c->eaptls);
@@ -166,6 +175,7 @@ void sstp_conn_close(struct sstp_conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
+	sstp_conn_preauth_put(c);
 	if (c->s)
 		core_session_end(c->s, RAD_TERM_LOST_CARRIER, "connection closed");
 	ev_io_stop(core_loop(c->eng->core), &c->io);
@@ -551,9 +561,12 @@ static void sstp_adopt(struct engine *eng, int fd, const union sockaddr_any *pee
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	struct sstp_conn *c = ctx ? conn_new(e, fd, ctx) : NULL;
 	if (!c) {
+		core_preauth_put(e->core, peer);
 		close(fd);
 		return;
 	}
+	c->peer = *peer;
+	c->preauth = true; /* the core's slot for this connection is ours now */
 	c->s = core_session_new(e->core, &sstp_session_ops, c, peer);
 	if (!c->s) {
 		sstp_conn_close(c);
