@@ -2,8 +2,10 @@
 # (the stock `default` site with its mschap and eap modules): only the
 # directories (so it runs as root from a scratch copy), clients.conf and the
 # users file change, and every Access reply gets a Message-Authenticator
-# (the BlastRADIUS mitigation FreeRADIUS 3.2.5 made the default; the gateway
-# insists on it and 3.2.1 does not send it by itself).
+# (the BlastRADIUS mitigation FreeRADIUS 3.2.5 made the default). 3.2.1 signs
+# its EAP replies but not its MS-CHAP ones; the gateway's "auto" mode takes a
+# server that signed once and then stops for a forgery, so one server doing
+# both needs to sign every reply.
 # make_raddb_stock DIR SECRET, users: alice/wonderland, carol/carol-pw.
 make_raddb_stock() {
 	local d=$1 secret=$2
