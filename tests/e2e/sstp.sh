@@ -179,15 +179,16 @@ case_eaptls() {
 case_cap() {
 	mkfifo "$D/flood.in"
 	FLOOD_PID=$(spawn $NS_CLI "$D/flood.log" sh -c "python3 '$LIB/sstp_flood.py' --addr 192.0.2.1 \
-		--ca '$D/pki/gwroot/root.crt' --user alice --password wonderland -n 129 <'$D/flood.in'")
+		--ca '$D/pki/gwroot/root.crt' --user flood%03d --password flood-pw -n 129 <'$D/flood.in'")
 	exec 7>"$D/flood.in"
 	wait_log "$D/flood.log" "^held" 60
 	local ok refused
+	"$CTL" --socket "$D/p2sgw.sock" --output json gateway show >"$D/cap-show.json" 2>&1
 	ok=$(grep -c '^[0-9]* ok$' "$D/flood.log")
 	refused=$(grep '^129 refused E=691' "$D/flood.log")
 	if [ "$ok" = 128 ] && [ -n "$refused" ] && log_has "$GWLOG" "SSTP connection limit is reached"; then
 		pass sstp-cap-129th
-	else fail sstp-cap-129th "expected 128 admitted and the 129th refused (E=691, cap logged); got $ok admitted, last: $(log_tail "$D/flood.log" 2)"; fi
+	else fail sstp-cap-129th "expected 128 admitted and the 129th refused (E=691, cap logged); got $ok admitted, last: $(log_tail "$D/flood.log" 2) $(grep -a 'refusing unauthenticated' "$GWLOG" | tail -n 1) $(grep -o '"unauthenticated": *[0-9]*' "$D/cap-show.json")"; fi
 	ovpn_client $NS_CLI2 "$D" capov "$D/ovpn.ovpn" tcp 198.51.100.1 443 --route-nopull \
 		--auth-user-pass <(printf 'carol\ncarol-pw\n') >/dev/null
 	if wait_log "$D/capov.log" "Initialization Sequence Completed" 20; then pass sstp-cap-openvpn-admits

@@ -6,7 +6,8 @@
 # its EAP replies but not its MS-CHAP ones; the gateway's "auto" mode takes a
 # server that signed once and then stops for a forgery, so one server doing
 # both needs to sign every reply.
-# make_raddb_stock DIR SECRET, users: alice/wonderland, carol/carol-pw.
+# make_raddb_stock DIR SECRET, users: alice/wonderland, carol/carol-pw,
+# flood001..flood129/flood-pw.
 make_raddb_stock() {
 	local d=$1 secret=$2
 	rm -rf "$d"
@@ -29,4 +30,9 @@ alice Cleartext-Password := "wonderland"
 	Reply-Message := "hello alice"
 carol Cleartext-Password := "carol-pw"
 U
+	# one user per call of the SSTP cap case (the gateway limits logins per
+	# user name and minute)
+	for i in $(seq -w 1 129); do
+		echo "flood$i Cleartext-Password := \"flood-pw\""
+	done >>"$d/mods-config/files/authorize"
 }

@@ -72,7 +72,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--addr", required=True)
     ap.add_argument("--ca", required=True)
-    ap.add_argument("--user", required=True)
+    ap.add_argument("--user", required=True, help="a %d in it is the call's number")
     ap.add_argument("--password", required=True)
     ap.add_argument("-n", type=int, default=129)
     a = ap.parse_args()
@@ -81,7 +81,8 @@ def main():
     held = []
     for i in range(1, a.n + 1):
         try:
-            t, verdict = one_call(ctx, a.addr, a.user, a.password)
+            user = a.user % i if "%" in a.user else a.user
+            t, verdict = one_call(ctx, a.addr, user, a.password)
             held.append(t)
         except (OSError, EOFError) as e:
             verdict = "error " + str(e)
