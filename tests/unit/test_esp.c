@@ -107,8 +107,8 @@ static void round_trip(uint16_t encr, uint16_t integ)
 		for (size_t i = 0; i < len; i++)
 			payload[i] = (uint8_t)(i ^ len);
 		size_t pl, bl;
-		assert_int_equal(esp_encrypt(&out, payload, len, ESP_NH_IPV6, pkt, sizeof(pkt), &pl),
-				 0);
+		assert_int_equal(
+			esp_encrypt(&out, payload, len, ESP_NH_IPV6, pkt, sizeof(pkt), &pl), 0);
 		assert_int_equal(esp_decrypt(&in, pkt, pl, back, sizeof(back), &bl, &nh), 0);
 		assert_int_equal(bl, len);
 		assert_int_equal(nh, ESP_NH_IPV6);

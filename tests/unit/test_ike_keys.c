@@ -57,9 +57,8 @@ static void test_prf_plus(void **state)
 		key[i] = (uint8_t)(i + 1);
 	const char *seed = "prf+ seed for p2sgw";
 	size_t sl = strlen(seed);
-	assert_int_equal(ike_prf_plus(IKE_PRF_HMAC_SHA256, key, 32, (const uint8_t *)seed, sl,
-				      out, 100),
-			 0);
+	assert_int_equal(
+		ike_prf_plus(IKE_PRF_HMAC_SHA256, key, 32, (const uint8_t *)seed, sl, out, 100), 0);
 	assert_hex(out, 100,
 		   "0f002061cc13fa069026a884f4f64721b21dee8dd9605e9fdd354ad670490aa6"
 		   "f20376607ba2f00a6f06ab24691615f3b01c720ea80c02e100c0954c9eecadf0"
@@ -73,9 +72,8 @@ static void test_prf_plus(void **state)
 	assert_int_equal(ike_prf(IKE_PRF_HMAC_SHA256, key, 32, p2, 3, t2), 0);
 	assert_memory_equal(out, t1, 32);
 	assert_memory_equal(out + 32, t2, 32);
-	assert_int_equal(ike_prf_plus(IKE_PRF_HMAC_SHA384, key, 32, (const uint8_t *)seed, sl,
-				      out, 100),
-			 0);
+	assert_int_equal(
+		ike_prf_plus(IKE_PRF_HMAC_SHA384, key, 32, (const uint8_t *)seed, sl, out, 100), 0);
 	assert_hex(out, 100,
 		   "9da777c77eba88ef401801e0cb51cabaee43dac8f81e58df4dab45470a061af4"
 		   "bdfc0998713c8634aa775d255e33c530d196be5e2f7e4d140cf8f0f0896e185f"
@@ -83,8 +81,8 @@ static void test_prf_plus(void **state)
 		   "fdf0675d");
 	/* At most 255 blocks. */
 	static uint8_t big[256 * 32];
-	assert_int_equal(ike_prf_plus(IKE_PRF_HMAC_SHA256, key, 32, (const uint8_t *)seed, sl,
-				      big, sizeof(big)),
+	assert_int_equal(ike_prf_plus(IKE_PRF_HMAC_SHA256, key, 32, (const uint8_t *)seed, sl, big,
+				      sizeof(big)),
 			 P2S_E_PROTO);
 }
 
@@ -96,8 +94,11 @@ static void test_sk_keys(void **state)
 	memset(nr, 0x22, 32);
 	for (int i = 0; i < 256; i++)
 		gir[i] = (uint8_t)(i * 7 + 3);
-	struct ike_suite s = {.proto = IKE_PROTO_IKE, .encr = IKE_ENCR_AES_GCM16, .key_bits = 256,
-			      .prf = IKE_PRF_HMAC_SHA256, .dh = IKE_DH_MODP2048};
+	struct ike_suite s = {.proto = IKE_PROTO_IKE,
+			      .encr = IKE_ENCR_AES_GCM16,
+			      .key_bits = 256,
+			      .prf = IKE_PRF_HMAC_SHA256,
+			      .dh = IKE_DH_MODP2048};
 	struct ike_keys k;
 	assert_int_equal(ike_keys_derive(&s, NULL, 0, gir, 256, ni, 32, nr, 32,
 					 0x0102030405060708ull, 0xa1a2a3a4a5a6a7a8ull, &k),

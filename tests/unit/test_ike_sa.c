@@ -263,8 +263,12 @@ static void test_parse_errors(void **state)
 static void test_write_back(void **state)
 {
 	(void)state;
-	struct ike_suite s = {.proto = IKE_PROTO_ESP, .num = 3, .spi_len = 4, .spi = {1, 2, 3, 4},
-			      .encr = IKE_ENCR_AES_CBC, .key_bits = 256,
+	struct ike_suite s = {.proto = IKE_PROTO_ESP,
+			      .num = 3,
+			      .spi_len = 4,
+			      .spi = {1, 2, 3, 4},
+			      .encr = IKE_ENCR_AES_CBC,
+			      .key_bits = 256,
 			      .integ = IKE_INTEG_SHA256_128};
 	uint8_t buf[128];
 	struct wbuf w;
@@ -289,9 +293,12 @@ static void test_write_back(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_ike_rows), cmocka_unit_test(test_default_ike_refusals),
-		cmocka_unit_test(test_invalid_ke),	 cmocka_unit_test(test_default_esp),
-		cmocka_unit_test(test_custom_policy),	 cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_default_ike_rows),
+		cmocka_unit_test(test_default_ike_refusals),
+		cmocka_unit_test(test_invalid_ke),
+		cmocka_unit_test(test_default_esp),
+		cmocka_unit_test(test_custom_policy),
+		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_write_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

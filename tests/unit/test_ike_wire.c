@@ -15,8 +15,10 @@
 /* An IKE_SA_INIT-shaped request: SA, KE, Nonce, two notifies. */
 static size_t build_init(uint8_t *buf, size_t cap)
 {
-	struct ike_hdr h = {.spi_i = 0x1122334455667788ull, .version = IKE_VERSION,
-			    .exchange = IKE_SA_INIT, .flags = IKE_FLAG_I};
+	struct ike_hdr h = {.spi_i = 0x1122334455667788ull,
+			    .version = IKE_VERSION,
+			    .exchange = IKE_SA_INIT,
+			    .flags = IKE_FLAG_I};
 	struct wbuf hw;
 	wbuf_init(&hw, buf, cap);
 	ike_hdr_write(&hw, &h);
@@ -96,13 +98,12 @@ static void test_lengths(void **state)
 static void test_unknown_payloads(void **state)
 {
 	(void)state;
-	uint8_t body[] = {
-		/* type 60 (unknown), not critical, 6 bytes */
-		IKE_PL_NONCE, 0x00, 0, 6, 0xaa, 0xbb,
-		/* Nonce, 8 bytes: next is type 61 critical */
-		61, 0x00, 0, 8, 1, 2, 3, 4,
-		/* type 61, critical */
-		IKE_PL_NONE, 0x80, 0, 4};
+	uint8_t body[] = {/* type 60 (unknown), not critical, 6 bytes */
+			  IKE_PL_NONCE, 0x00, 0, 6, 0xaa, 0xbb,
+			  /* Nonce, 8 bytes: next is type 61 critical */
+			  61, 0x00, 0, 8, 1, 2, 3, 4,
+			  /* type 61, critical */
+			  IKE_PL_NONE, 0x80, 0, 4};
 	struct ike_chain c;
 	assert_int_equal(ike_chain_parse(60, body, sizeof(body), &c), 0);
 	assert_int_equal(c.n, 1);
@@ -114,8 +115,14 @@ static void test_sk_last(void **state)
 {
 	(void)state;
 	uint8_t msg[64] = {0};
-	struct ike_hdr h = {.spi_i = 1, .spi_r = 2, .next = IKE_PL_SK, .version = IKE_VERSION,
-			    .exchange = IKE_AUTH, .flags = IKE_FLAG_I, .msg_id = 1, .length = 60};
+	struct ike_hdr h = {.spi_i = 1,
+			    .spi_r = 2,
+			    .next = IKE_PL_SK,
+			    .version = IKE_VERSION,
+			    .exchange = IKE_AUTH,
+			    .flags = IKE_FLAG_I,
+			    .msg_id = 1,
+			    .length = 60};
 	struct wbuf w;
 	wbuf_init(&w, msg, sizeof(msg));
 	ike_hdr_write(&w, &h);
@@ -171,8 +178,8 @@ static void test_ts(void **state)
 static void test_bodies(void **state)
 {
 	(void)state;
-	const uint8_t cp_body[] = {IKE_CFG_REQUEST, 0, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0, 13, 0, 4,
-				   1, 2, 3, 4};
+	const uint8_t cp_body[] = {
+		IKE_CFG_REQUEST, 0, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0, 13, 0, 4, 1, 2, 3, 4};
 	struct ike_payload p = {IKE_PL_CP, false, cp_body, sizeof(cp_body)};
 	struct ike_cp cp;
 	assert_int_equal(ike_cp_parse(&p, &cp), 0);
@@ -220,9 +227,12 @@ static void test_bodies(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip), cmocka_unit_test(test_lengths),
-		cmocka_unit_test(test_unknown_payloads), cmocka_unit_test(test_sk_last),
-		cmocka_unit_test(test_ts), cmocka_unit_test(test_bodies),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_lengths),
+		cmocka_unit_test(test_unknown_payloads),
+		cmocka_unit_test(test_sk_last),
+		cmocka_unit_test(test_ts),
+		cmocka_unit_test(test_bodies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

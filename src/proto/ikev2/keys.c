@@ -126,7 +126,8 @@ int ike_keys_derive(const struct ike_suite *s, const uint8_t *old_sk_d, size_t o
 	r = ike_prf_plus(s->prf, seed_key, k->prf_len, seed, ni_len + nr_len + 16, km, total);
 	if (r == 0) {
 		const uint8_t *p = km;
-		uint8_t *dst[7] = {k->sk_d, k->sk_ai, k->sk_ar, k->sk_ei, k->sk_er, k->sk_pi, k->sk_pr};
+		uint8_t *dst[7] = {k->sk_d,  k->sk_ai, k->sk_ar, k->sk_ei,
+				   k->sk_er, k->sk_pi, k->sk_pr};
 		size_t len[7] = {k->prf_len,  k->integ_len, k->integ_len, k->encr_len,
 				 k->encr_len, k->prf_len,   k->prf_len};
 		for (int i = 0; i < 7; p += len[i], i++)

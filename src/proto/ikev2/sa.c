@@ -118,7 +118,8 @@ void ike_policy_default(struct ike_policy *p)
 	for (size_t i = 0; i < 2; i++)
 		for (size_t g = 0; g < 4; g++)
 			add_row(p->ike, &p->n_ike,
-				(struct ike_policy_row){IKE_ENCR_AES_GCM16, 256, 0, prfs[i], groups[g]});
+				(struct ike_policy_row){IKE_ENCR_AES_GCM16, 256, 0, prfs[i],
+							groups[g]});
 	static const uint16_t integs[] = {IKE_INTEG_SHA384_192, IKE_INTEG_SHA256_128};
 	for (size_t i = 0; i < 2; i++)
 		for (size_t g = 0; g < 4; g++)
@@ -155,8 +156,10 @@ static const struct name_map *lookup(const struct name_map *m, const char *name)
 }
 
 static const struct name_map encrs[] = {
-	{"GCMAES256", IKE_ENCR_AES_GCM16, 256}, {"GCMAES128", IKE_ENCR_AES_GCM16, 128},
-	{"AES256", IKE_ENCR_AES_CBC, 256},	{"AES128", IKE_ENCR_AES_CBC, 128},
+	{"GCMAES256", IKE_ENCR_AES_GCM16, 256},
+	{"GCMAES128", IKE_ENCR_AES_GCM16, 128},
+	{"AES256", IKE_ENCR_AES_CBC, 256},
+	{"AES128", IKE_ENCR_AES_CBC, 128},
 	{NULL, 0, 0},
 };
 /* integrity -> (INTEG, PRF): an AEAD cipher takes only the PRF */
@@ -166,16 +169,25 @@ static const struct name_map ike_integs[] = {
 	{NULL, 0, 0},
 };
 static const struct name_map esp_integs[] = {
-	{"GCMAES256", 0, 0}, {"GCMAES128", 0, 0},	     {"SHA256", IKE_INTEG_SHA256_128, 0},
-	{"SHA1", IKE_INTEG_SHA1_96, 0}, {NULL, 0, 0},
+	{"GCMAES256", 0, 0},
+	{"GCMAES128", 0, 0},
+	{"SHA256", IKE_INTEG_SHA256_128, 0},
+	{"SHA1", IKE_INTEG_SHA1_96, 0},
+	{NULL, 0, 0},
 };
 static const struct name_map dhs[] = {
-	{"DHGroup24", IKE_DH_MODP2048_256, 0}, {"ECP384", IKE_DH_ECP384, 0},
-	{"ECP256", IKE_DH_ECP256, 0},	       {"DHGroup14", IKE_DH_MODP2048, 0},
-	{"DHGroup2048", IKE_DH_MODP2048, 0},   {"DHGroup2", IKE_DH_MODP1024, 0},
-	{"PFS24", IKE_DH_MODP2048_256, 0},     {"PFS14", IKE_DH_MODP2048, 0},
-	{"PFS2048", IKE_DH_MODP2048, 0},       {"PFS2", IKE_DH_MODP1024, 0},
-	{"None", IKE_DH_NONE, 0},	       {NULL, 0, 0},
+	{"DHGroup24", IKE_DH_MODP2048_256, 0},
+	{"ECP384", IKE_DH_ECP384, 0},
+	{"ECP256", IKE_DH_ECP256, 0},
+	{"DHGroup14", IKE_DH_MODP2048, 0},
+	{"DHGroup2048", IKE_DH_MODP2048, 0},
+	{"DHGroup2", IKE_DH_MODP1024, 0},
+	{"PFS24", IKE_DH_MODP2048_256, 0},
+	{"PFS14", IKE_DH_MODP2048, 0},
+	{"PFS2048", IKE_DH_MODP2048, 0},
+	{"PFS2", IKE_DH_MODP1024, 0},
+	{"None", IKE_DH_NONE, 0},
+	{NULL, 0, 0},
 };
 
 int ike_policy_custom(struct ike_policy *p, const char *ipsec_enc, const char *ipsec_int,
@@ -399,11 +411,12 @@ size_t ike_suite_prf_len(const struct ike_suite *s)
 
 const char *ike_suite_str(const struct ike_suite *s, char *buf, size_t cap)
 {
-	static const char *const integ_names[] = {[2] = "sha1_96", [12] = "sha256_128",
-						  [13] = "sha384_192"};
+	static const char *const integ_names[] = {
+		[2] = "sha1_96", [12] = "sha256_128", [13] = "sha384_192"};
 	const char *integ = s->integ < 14 && integ_names[s->integ] ? integ_names[s->integ] : "";
-	snprintf(buf, cap, "%s%u%s%s%s%s/dh%u", s->encr == IKE_ENCR_AES_GCM16 ? "aes-gcm16-" : "aes-cbc-",
-		 s->key_bits, s->integ ? "/" : "", integ,
+	snprintf(buf, cap, "%s%u%s%s%s%s/dh%u",
+		 s->encr == IKE_ENCR_AES_GCM16 ? "aes-gcm16-" : "aes-cbc-", s->key_bits,
+		 s->integ ? "/" : "", integ,
 		 s->prf == IKE_PRF_HMAC_SHA384	 ? "/prf-sha384"
 		 : s->prf == IKE_PRF_HMAC_SHA256 ? "/prf-sha256"
 						 : "",

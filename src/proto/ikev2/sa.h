@@ -15,7 +15,13 @@
 #define IKE_MAX_PROPOSALS  32
 #define IKE_MAX_TRANSFORMS 64
 
-enum ike_tf_type { IKE_TF_ENCR = 1, IKE_TF_PRF = 2, IKE_TF_INTEG = 3, IKE_TF_DH = 4, IKE_TF_ESN = 5 };
+enum ike_tf_type {
+	IKE_TF_ENCR = 1,
+	IKE_TF_PRF = 2,
+	IKE_TF_INTEG = 3,
+	IKE_TF_DH = 4,
+	IKE_TF_ESN = 5
+};
 
 enum {
 	IKE_ENCR_3DES = 3,
@@ -72,8 +78,8 @@ struct ike_policy {
 	size_t n_ike;
 	struct ike_policy_row esp[IKE_POLICY_MAX_ROWS];
 	size_t n_esp;
-	uint32_t child_life_s;	 /* 0: the default (Azure: 27000 s) */
-	uint64_t child_life_kb;	 /* 0: the default (Azure: 102400000 KB) */
+	uint32_t child_life_s;	/* 0: the default (Azure: 27000 s) */
+	uint64_t child_life_kb; /* 0: the default (Azure: 102400000 KB) */
 	bool custom;
 };
 

@@ -12,18 +12,18 @@
 
 #include "lib/cursor.h"
 
-#define IKE_HDR_LEN	  28
-#define IKE_GEN_HDR_LEN	  4
-#define IKE_MAX_PAYLOADS  48
-#define IKE_MAX_MSG	  65535
-#define IKE_VERSION	  0x20
-#define IKE_FLAG_I	  0x08
-#define IKE_FLAG_V	  0x10
-#define IKE_FLAG_R	  0x20
-#define IKE_CRITICAL	  0x80
-#define IKE_NON_ESP_LEN	  4 /* zero marker before IKE on port 4500 (RFC 3948) */
-#define IKE_MAX_TS	  16
-#define IKE_MAX_CP_ATTRS  32
+#define IKE_HDR_LEN	 28
+#define IKE_GEN_HDR_LEN	 4
+#define IKE_MAX_PAYLOADS 48
+#define IKE_MAX_MSG	 65535
+#define IKE_VERSION	 0x20
+#define IKE_FLAG_I	 0x08
+#define IKE_FLAG_V	 0x10
+#define IKE_FLAG_R	 0x20
+#define IKE_CRITICAL	 0x80
+#define IKE_NON_ESP_LEN	 4 /* zero marker before IKE on port 4500 (RFC 3948) */
+#define IKE_MAX_TS	 16
+#define IKE_MAX_CP_ATTRS 32
 
 enum ike_exchange {
 	IKE_SA_INIT = 34,
