@@ -56,6 +56,7 @@ struct radius_req {
 	char *strs[6];
 	uint8_t class_copy[253];
 	uint8_t eap_copy[RADIUS_EAP_MAX];
+	uint8_t mschap[16 + 50]; /* challenge, then response */
 	uint8_t state_copy[253];
 };
 
@@ -244,6 +245,12 @@ static int build_auth(struct radius_req *q, const struct radius_server *s)
 		rad_add_eap(&b, q->spec.eap, q->spec.eap_len);
 	if (q->spec.state_len)
 		rad_add(&b, RAD_STATE, q->spec.state, q->spec.state_len);
+	if (q->spec.mschap_response) {
+		rad_add_vsa(&b, RAD_VENDOR_MICROSOFT, RAD_MS_CHAP_CHALLENGE,
+			    q->spec.mschap_challenge, 16);
+		rad_add_vsa(&b, RAD_VENDOR_MICROSOFT, RAD_MS_CHAP2_RESPONSE,
+			    q->spec.mschap_response, 50);
+	}
 	rad_add_u32(&b, RAD_SERVICE_TYPE, 2); /* Framed */
 	if (q->spec.called_station)
 		rad_add_str(&b, RAD_CALLED_STATION_ID, q->spec.called_station);
@@ -426,6 +433,12 @@ struct radius_req *radius_auth(struct radius_client *rc, const struct radius_aut
 	q->spec.eap_len = r->eap_len;
 	q->spec.state = q->state_copy;
 	q->spec.state_len = r->state_len;
+	if (r->mschap_response) {
+		memcpy(q->mschap, r->mschap_challenge, 16);
+		memcpy(q->mschap + 16, r->mschap_response, 50);
+		q->spec.mschap_challenge = q->mschap;
+		q->spec.mschap_response = q->mschap + 16;
+	}
 	int idx = pick_server(rc, 0, ev_now(rc->loop));
 	if (idx < 0 || start_on_server(q, idx) < 0) {
 		req_free(q);
@@ -525,8 +538,15 @@ static void read_attrs(const uint8_t *p, size_t n, const struct radius_req *q,
 		} else if (a.vendor == RAD_VENDOR_MICROSOFT &&
 			   (a.vtype == RAD_MS_MPPE_SEND_KEY || a.vtype == RAD_MS_MPPE_RECV_KEY)) {
 			read_mppe(&a, q, res);
-		} else if (a.vendor == RAD_VENDOR_MICROSOFT && a.vtype == RAD_MS_AZURE_POLICY_ID)
+		} else if (a.vendor == RAD_VENDOR_MICROSOFT && a.vtype == RAD_MS_AZURE_POLICY_ID) {
 			copy_text(res->policy_id, sizeof(res->policy_id), &a);
+		} else if (a.vendor == RAD_VENDOR_MICROSOFT && a.vtype == RAD_MS_CHAP2_SUCCESS &&
+			   a.len > 1) {
+			struct rad_attr t = a; /* the first byte is the CHAP ident */
+			t.val++;
+			t.len--;
+			copy_text(res->mschap2_success, sizeof(res->mschap2_success), &t);
+		}
 	}
 }
 

@@ -13,7 +13,7 @@
 #include "lib/err.h"
 #include "lib/log.h"
 #include "pki/pki.h"
-#include "proto/openvpn/wire.h"
+#include "lib/static_key.h"
 
 static void join(char *out, const char *dir, const char *name)
 {

@@ -62,7 +62,7 @@ static void add_attr(struct nlmsghdr *nh, unsigned short type, const void *data,
 	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(rta->rta_len);
 }
 
-int tun_addr_add(int ifindex, uint32_t addr, uint8_t len)
+static int addr_change(int ifindex, uint16_t type, uint16_t flags, uint32_t addr, uint8_t len)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -70,8 +70,8 @@ int tun_addr_add(int ifindex, uint32_t addr, uint8_t len)
 		char attrs[64];
 	} req = {0};
 	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
-	req.nh.nlmsg_type = RTM_NEWADDR;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK;
+	req.nh.nlmsg_type = type;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
 	req.ifa.ifa_family = AF_INET;
 	req.ifa.ifa_prefixlen = len;
 	req.ifa.ifa_index = (unsigned)ifindex;
@@ -94,4 +94,14 @@ int tun_addr_add(int ifindex, uint32_t addr, uint8_t len)
 	}
 	close(s);
 	return r;
+}
+
+int tun_addr_add(int ifindex, uint32_t addr, uint8_t len)
+{
+	return addr_change(ifindex, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, addr, len);
+}
+
+int tun_addr_del(int ifindex, uint32_t addr, uint8_t len)
+{
+	return addr_change(ifindex, RTM_DELADDR, 0, addr, len);
 }

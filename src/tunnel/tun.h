@@ -11,5 +11,7 @@
 int tun_open(const char *name, int *ifindex);
 /* Adds addr/len to the interface (the kernel adds the connected route). */
 int tun_addr_add(int ifindex, uint32_t addr, uint8_t len);
+/* Removes it again (a pool dropped on reload). */
+int tun_addr_del(int ifindex, uint32_t addr, uint8_t len);
 
 #endif

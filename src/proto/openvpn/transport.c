@@ -1,6 +1,6 @@
-/* Sockets for the OpenVPN engine: the TCP listener (shared with SSTP: the
- * first byte tells them apart), TCP framing with a 16-bit length, and the UDP
- * socket with the stateless HMAC-cookie handshake and peer-id lookup. */
+/* Sockets for the OpenVPN engine: TCP connections the core hands over from
+ * the shared port (framing with a 16-bit length), and the UDP socket with the
+ * stateless HMAC-cookie handshake and peer-id lookup. */
 #define LOG_MODULE "openvpn"
 
 #include <arpa/inet.h>
@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/gateway.h"
 #include "internal.h"
 #include "lib/cursor.h"
 #include "lib/err.h"
@@ -31,6 +30,11 @@ struct udp_out {
 	struct iovec iov[UDP_BATCH];
 	union sockaddr_any to[UDP_BATCH];
 	uint8_t buf[UDP_BATCH][2048];
+};
+
+struct udp_in {
+	uint8_t bufs[UDP_BATCH][2048];
+	union sockaddr_any addrs[UDP_BATCH];
 };
 
 struct tcp_conn {
@@ -51,7 +55,7 @@ struct tcp_conn {
 
 void ovpn_warn_drop(struct ovpn_server *srv, const union sockaddr_any *from, const char *why)
 {
-	double now = ev_now(srv->gw->loop);
+	double now = ovpn_now(srv);
 	srv->hmac_drops++;
 	if (now - srv->last_hmac_warn < 2.0)
 		return; /* rate-limited: one line per 2 s */
@@ -98,7 +102,7 @@ static void dirty_link(struct tcp_conn *c)
 
 static void tcp_conn_free(struct tcp_conn *c)
 {
-	struct ev_loop *loop = c->srv->gw->loop;
+	struct ev_loop *loop = core_loop(c->srv->core);
 	dirty_unlink(c);
 	ev_io_stop(loop, &c->rio);
 	ev_io_stop(loop, &c->wio);
@@ -132,7 +136,7 @@ static void tcp_flush(struct tcp_conn *c)
 	}
 	if (!c->out_len)
 		c->out_off = 0;
-	struct ev_loop *loop = c->srv->gw->loop;
+	struct ev_loop *loop = core_loop(c->srv->core);
 	if (c->out_len)
 		ev_io_start(loop, &c->wio);
 	else
@@ -229,15 +233,6 @@ static void tcp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	if (n < 0)
 		return;
-	if (!c->os && c->in_len == 0 && c->in[0] == 0x16) {
-		char a[64];
-		sockaddr_str(&c->peer, a, sizeof(a));
-		log_warn("TLS ClientHello from %s on the shared TCP port: SSTP is not enabled "
-			 "on this gateway; closing",
-			 a);
-		tcp_conn_free(c);
-		return;
-	}
 	c->in_len += (size_t)n;
 	if (!tcp_frames(c))
 		tcp_conn_lost(c, "protocol error on the TCP stream");
@@ -245,35 +240,25 @@ static void tcp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 static void tcp_idle_cb(struct ev_loop *loop, ev_timer *w, int revents);
 
-static void tcp_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+void ovpn_transport_adopt(struct ovpn_server *srv, int fd, const union sockaddr_any *peer)
 {
-	(void)revents;
-	struct ovpn_server *srv = w->data;
-	for (int i = 0; i < 64; i++) {
-		union sockaddr_any peer;
-		socklen_t sl = sizeof(peer);
-		int fd = accept4(srv->tcp_fd, &peer.sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			return;
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		struct tcp_conn *c = calloc(1, sizeof(*c));
-		if (!c) {
-			close(fd);
-			continue;
-		}
-		c->srv = srv;
-		c->fd = fd;
-		c->peer = peer;
-		ev_io_init(&c->rio, tcp_read_cb, fd, EV_READ);
-		ev_io_init(&c->wio, tcp_write_cb, fd, EV_WRITE);
-		c->rio.data = c->wio.data = c;
-		ev_io_start(loop, &c->rio);
-		/* A connection that never starts a session is closed after the hand window. */
-		ev_timer_init(&c->idle, tcp_idle_cb, OVPN_HAND_WINDOW, 0);
-		c->idle.data = c;
-		ev_timer_start(loop, &c->idle);
+	struct tcp_conn *c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return;
 	}
+	struct ev_loop *loop = core_loop(srv->core);
+	c->srv = srv;
+	c->fd = fd;
+	c->peer = *peer;
+	ev_io_init(&c->rio, tcp_read_cb, fd, EV_READ);
+	ev_io_init(&c->wio, tcp_write_cb, fd, EV_WRITE);
+	c->rio.data = c->wio.data = c;
+	ev_io_start(loop, &c->rio);
+	/* A connection that never starts a session is closed after the hand window. */
+	ev_timer_init(&c->idle, tcp_idle_cb, OVPN_HAND_WINDOW, 0);
+	c->idle.data = c;
+	ev_timer_start(loop, &c->idle);
 }
 
 static void tcp_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -477,8 +462,8 @@ static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)revents;
 	struct ovpn_server *srv = w->data;
-	static uint8_t bufs[UDP_BATCH][2048];
-	static union sockaddr_any addrs[UDP_BATCH];
+	uint8_t(*bufs)[2048] = srv->udp_in->bufs;
+	union sockaddr_any *addrs = srv->udp_in->addrs;
 	struct mmsghdr msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	for (int round = 0; round < 8; round++) {
@@ -543,24 +528,21 @@ void ovpn_transport_detach(struct ovpn_sess *os)
 	}
 }
 
-static int open_socket(struct ovpn_server *srv, int type, uint16_t port)
+static int open_udp(const struct gw_conf *c)
 {
-	const struct gw_conf *c = srv->gw->conf;
 	union sockaddr_any a = {0};
 	a.in.sin_family = AF_INET;
-	a.in.sin_port = htons(port);
+	a.in.sin_port = htons(c->udp_port);
 	if (inet_pton(AF_INET, c->listen_addr, &a.in.sin_addr) != 1)
 		return -EINVAL;
-	int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	int one = 1, buf = 4 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (type == SOCK_DGRAM) {
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	}
-	if (bind(fd, &a.sa, sizeof(a.in)) < 0 || (type == SOCK_STREAM && listen(fd, 512) < 0)) {
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	if (bind(fd, &a.sa, sizeof(a.in)) < 0) {
 		int e = -errno;
 		close(fd);
 		return e;
@@ -568,48 +550,61 @@ static int open_socket(struct ovpn_server *srv, int type, uint16_t port)
 	return fd;
 }
 
+static void udp_close(struct ovpn_server *srv)
+{
+	if (srv->udp_fd < 0)
+		return;
+	ev_io_stop(core_loop(srv->core), &srv->udp_io);
+	close(srv->udp_fd);
+	srv->udp_fd = -1;
+}
+
+static int buffers_init(struct ovpn_server *srv)
+{
+	if (!srv->udp_q)
+		srv->udp_q = calloc(1, sizeof(*srv->udp_q));
+	if (!srv->udp_in)
+		srv->udp_in = calloc(1, sizeof(*srv->udp_in));
+	if (!srv->udp_q || !srv->udp_in)
+		return -ENOMEM;
+	if (!ev_is_active(&srv->flush_w)) {
+		ev_prepare_init(&srv->flush_w, flush_cb);
+		srv->flush_w.data = srv;
+		ev_prepare_start(core_loop(srv->core), &srv->flush_w);
+	}
+	return 0;
+}
+
 int ovpn_transport_open(struct ovpn_server *srv)
 {
-	const struct gw_conf *c = srv->gw->conf;
-	srv->tcp_fd = open_socket(srv, SOCK_STREAM, c->tcp_port);
-	if (srv->tcp_fd < 0) {
-		log_err("cannot listen on TCP %s:%u: %s", c->listen_addr, c->tcp_port,
-			p2s_strerror(srv->tcp_fd));
-		return srv->tcp_fd;
-	}
-	srv->udp_fd = open_socket(srv, SOCK_DGRAM, c->udp_port);
-	if (srv->udp_fd < 0) {
-		log_err("cannot bind UDP %s:%u: %s", c->listen_addr, c->udp_port,
-			p2s_strerror(srv->udp_fd));
-		return srv->udp_fd;
-	}
-	ev_io_init(&srv->tcp_io, tcp_accept_cb, srv->tcp_fd, EV_READ);
-	ev_io_init(&srv->udp_io, udp_read_cb, srv->udp_fd, EV_READ);
-	srv->tcp_io.data = srv->udp_io.data = srv;
-	ev_io_start(srv->gw->loop, &srv->tcp_io);
-	ev_io_start(srv->gw->loop, &srv->udp_io);
-	srv->udp_q = calloc(1, sizeof(*srv->udp_q));
-	if (!srv->udp_q)
+	const struct gw_conf *c = core_conf(srv->core);
+	if (buffers_init(srv) < 0)
 		return -ENOMEM;
-	ev_prepare_init(&srv->flush_w, flush_cb);
-	srv->flush_w.data = srv;
-	ev_prepare_start(srv->gw->loop, &srv->flush_w);
-	log_info("OpenVPN listening on TCP %s:%u and UDP %s:%u (tls-auth %s)", c->listen_addr,
-		 c->tcp_port, c->listen_addr, c->udp_port, srv->ta.enabled ? "required" : "off");
+	if (srv->udp_fd >= 0 && srv->udp_port == c->udp_port)
+		return 0;
+	int fd = open_udp(c);
+	if (fd < 0) {
+		log_err("cannot bind UDP %s:%u: %s", c->listen_addr, c->udp_port, p2s_strerror(fd));
+		return fd;
+	}
+	udp_close(srv); /* a new port: UDP clients reconnect to it */
+	srv->udp_fd = fd;
+	srv->udp_port = c->udp_port;
+	ev_io_init(&srv->udp_io, udp_read_cb, fd, EV_READ);
+	srv->udp_io.data = srv;
+	ev_io_start(core_loop(srv->core), &srv->udp_io);
+	log_info("OpenVPN listening on UDP %s:%u and the shared TCP port %u (tls-auth %s)",
+		 c->listen_addr, c->udp_port, c->tcp_port, srv->ta.enabled ? "required" : "off");
 	return 0;
 }
 
 void ovpn_transport_close(struct ovpn_server *srv)
 {
-	struct ev_loop *loop = srv->gw->loop;
-	if (srv->tcp_fd >= 0) {
-		ev_io_stop(loop, &srv->tcp_io);
-		close(srv->tcp_fd);
-	}
-	if (srv->udp_fd >= 0) {
-		ev_io_stop(loop, &srv->udp_io);
-		close(srv->udp_fd);
-	}
-	ev_prepare_stop(loop, &srv->flush_w);
+	udp_close(srv);
+	if (ev_is_active(&srv->flush_w))
+		ev_prepare_stop(core_loop(srv->core), &srv->flush_w);
 	free(srv->udp_q);
+	free(srv->udp_in);
+	srv->udp_q = NULL;
+	srv->udp_in = NULL;
 }
