@@ -291,8 +291,6 @@ static void warn_unserved(const struct gw_conf *c, struct conf_errors *e)
 {
 	if (c->protocols & PROTO_SSTP)
 		conf_warn_add(e, PROTOS, "SSTP is not served by this build yet");
-	if (c->protocols & PROTO_IKEV2)
-		conf_warn_add(e, PROTOS, "IkeV2 is not served by this build yet");
 }
 
 void conf_validate(const struct gw_conf *c, struct conf_errors *e)

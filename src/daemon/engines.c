@@ -1,8 +1,10 @@
 #include "daemon/engines.h"
 
+#include "proto/ikev2/engine.h"
 #include "proto/openvpn/engine.h"
 
 const struct engine_ops *const p2s_engines[] = {
 	&ovpn_engine_ops,
+	&ike_engine_ops,
 	NULL,
 };

@@ -104,12 +104,12 @@ static struct session *new_session(struct core *g, enum tunnel_proto p)
 static void test_caps_per_tunnel(void **state)
 {
 	(void)state;
-	struct core *g = core_from(CONF_HEAD
-				   "\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
-				   "{\"addressPrefixes\":[\"172.16.0.0/16\"]},"
-				   "\"vpnClientProtocols\":[\"OpenVPN\",\"SSTP\",\"IkeV2\"],"
-				   "\"vpnAuthenticationTypes\":[\"Certificate\"]},"
-				   "\"maxClientConnections\":3}");
+	struct core *g =
+		core_from(CONF_HEAD "\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
+				    "{\"addressPrefixes\":[\"172.16.0.0/16\"]},"
+				    "\"vpnClientProtocols\":[\"OpenVPN\",\"SSTP\",\"IkeV2\"],"
+				    "\"vpnAuthenticationTypes\":[\"Certificate\"]},"
+				    "\"maxClientConnections\":3}");
 	const char *why = NULL;
 	/* IKEv2 and OpenVPN share maxClientConnections (3 here). */
 	assert_int_equal(core_admit(new_session(g, TUNNEL_OPENVPN), 0, -1, &why), 0);
@@ -187,8 +187,9 @@ static void mppe_hide(const uint8_t key[32], const uint8_t req_auth[16], uint8_t
 	}
 }
 
-static const uint8_t send_key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-				     17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const uint8_t send_key[32] = {1,	 2,  3,	 4,  5,	 6,  7,	 8,  9,	 10, 11,
+				     12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+				     23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 static const uint8_t recv_key[32] = {[0] = 0xaa, [31] = 0xbb};
 
 static bool has_state(const uint8_t *p, size_t n, const char *want)
@@ -209,7 +210,7 @@ static int reply_for(struct peer *pr, const uint8_t *req, size_t n, uint8_t *o)
 	if (!has_state(req, n, want_state) && !pr->bad[0])
 		snprintf(pr->bad, sizeof(pr->bad), "request %d: State is not %s", pr->requests,
 			 want_state ? want_state : "absent");
-	uint8_t code = st == ST_ACCEPT ? RAD_ACCESS_ACCEPT
+	uint8_t code = st == ST_ACCEPT	 ? RAD_ACCESS_ACCEPT
 		       : st == ST_REJECT ? RAD_ACCESS_REJECT
 					 : RAD_ACCESS_CHALLENGE;
 	struct rad_builder b;
