@@ -61,8 +61,8 @@ static int msk_auth(struct ike_sa *sa, const uint8_t *oct, size_t oct_len, uint8
 static uint8_t *ecdsa_raw_to_der(const uint8_t *raw, size_t len, size_t *der_len)
 {
 	ECDSA_SIG *s = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(raw, (int)(len / 2), NULL), *sv = BN_bin2bn(raw + len / 2,
-									    (int)(len / 2), NULL);
+	BIGNUM *r = BN_bin2bn(raw, (int)(len / 2), NULL),
+	       *sv = BN_bin2bn(raw + len / 2, (int)(len / 2), NULL);
 	uint8_t *der = NULL;
 	if (s && r && sv && ECDSA_SIG_set0(s, r, sv) == 1) {
 		r = sv = NULL;
@@ -112,9 +112,15 @@ static const char *sig14_scheme(const struct ike_auth *a, struct sig_scheme *sc,
 	X509_ALGOR_free(alg);
 	*off = 1 + alen;
 	switch (nid) {
-	case NID_sha256WithRSAEncryption: *sc = (struct sig_scheme){EVP_sha256(), EVP_PKEY_RSA}; break;
-	case NID_sha384WithRSAEncryption: *sc = (struct sig_scheme){EVP_sha384(), EVP_PKEY_RSA}; break;
-	case NID_sha512WithRSAEncryption: *sc = (struct sig_scheme){EVP_sha512(), EVP_PKEY_RSA}; break;
+	case NID_sha256WithRSAEncryption:
+		*sc = (struct sig_scheme){EVP_sha256(), EVP_PKEY_RSA};
+		break;
+	case NID_sha384WithRSAEncryption:
+		*sc = (struct sig_scheme){EVP_sha384(), EVP_PKEY_RSA};
+		break;
+	case NID_sha512WithRSAEncryption:
+		*sc = (struct sig_scheme){EVP_sha512(), EVP_PKEY_RSA};
+		break;
 	case NID_ecdsa_with_SHA256: *sc = (struct sig_scheme){EVP_sha256(), EVP_PKEY_EC}; break;
 	case NID_ecdsa_with_SHA384: *sc = (struct sig_scheme){EVP_sha384(), EVP_PKEY_EC}; break;
 	case NID_ecdsa_with_SHA512: *sc = (struct sig_scheme){EVP_sha512(), EVP_PKEY_EC}; break;
@@ -129,9 +135,15 @@ static const char *scheme_of(const struct ike_auth *a, struct sig_scheme *sc, si
 	*off = 0;
 	switch (a->method) {
 	case IKE_AUTH_RSA: *sc = (struct sig_scheme){EVP_sha1(), EVP_PKEY_RSA}; return NULL;
-	case IKE_AUTH_ECDSA_256: *sc = (struct sig_scheme){EVP_sha256(), EVP_PKEY_EC, true}; return NULL;
-	case IKE_AUTH_ECDSA_384: *sc = (struct sig_scheme){EVP_sha384(), EVP_PKEY_EC, true}; return NULL;
-	case IKE_AUTH_ECDSA_521: *sc = (struct sig_scheme){EVP_sha512(), EVP_PKEY_EC, true}; return NULL;
+	case IKE_AUTH_ECDSA_256:
+		*sc = (struct sig_scheme){EVP_sha256(), EVP_PKEY_EC, true};
+		return NULL;
+	case IKE_AUTH_ECDSA_384:
+		*sc = (struct sig_scheme){EVP_sha384(), EVP_PKEY_EC, true};
+		return NULL;
+	case IKE_AUTH_ECDSA_521:
+		*sc = (struct sig_scheme){EVP_sha512(), EVP_PKEY_EC, true};
+		return NULL;
 	case IKE_AUTH_DIGITAL_SIG: return sig14_scheme(a, sc, off);
 	default: return "unsupported AUTH method";
 	}
@@ -188,8 +200,8 @@ static int algid(int nid, bool null_params, uint8_t *out, size_t *len)
 	X509_ALGOR *a = X509_ALGOR_new();
 	uint8_t *der = NULL;
 	int n = -1;
-	if (a && X509_ALGOR_set0(a, OBJ_nid2obj(nid), null_params ? V_ASN1_NULL : V_ASN1_UNDEF,
-				 NULL))
+	if (a &&
+	    X509_ALGOR_set0(a, OBJ_nid2obj(nid), null_params ? V_ASN1_NULL : V_ASN1_UNDEF, NULL))
 		n = i2d_X509_ALGOR(a, &der);
 	X509_ALGOR_free(a);
 	if (n <= 0 || n > 255) {

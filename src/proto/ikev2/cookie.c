@@ -15,7 +15,7 @@ static void cookie_hash(const uint8_t secret[32], uint32_t version, const struct
 	for (int i = 0; i < 8; i++)
 		spi[i] = (uint8_t)(m->hdr.spi_i >> (56 - 8 * i));
 	const void *ip = peer->sa.sa_family == AF_INET6 ? (const void *)&peer->in6.sin6_addr
-							 : (const void *)&peer->in.sin_addr;
+							: (const void *)&peer->in.sin_addr;
 	size_t ip_len = peer->sa.sa_family == AF_INET6 ? 16 : 4;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	unsigned n = 0;
@@ -30,15 +30,14 @@ static void cookie_hash(const uint8_t secret[32], uint32_t version, const struct
 	EVP_MD_CTX_free(c);
 }
 
-void ike_cookie_make(struct ike_engine *e, const struct ike_msg *m,
-		     const union sockaddr_any *peer, const uint8_t *ni, size_t ni_len,
-		     uint8_t out[36])
+void ike_cookie_make(struct ike_engine *e, const struct ike_msg *m, const union sockaddr_any *peer,
+		     const uint8_t *ni, size_t ni_len, uint8_t out[36])
 {
 	cookie_hash(e->cookie_secret, e->cookie_version, m, peer, ni, ni_len, out);
 }
 
-bool ike_cookie_check(struct ike_engine *e, const struct ike_msg *m,
-		      const union sockaddr_any *peer, const uint8_t *ni, size_t ni_len)
+bool ike_cookie_check(struct ike_engine *e, const struct ike_msg *m, const union sockaddr_any *peer,
+		      const uint8_t *ni, size_t ni_len)
 {
 	/* The cookie must be the first payload (RFC 7296 §2.6). */
 	if (m->chain.n == 0 || m->chain.pl[0].type != IKE_PL_NOTIFY)

@@ -54,7 +54,8 @@ static void eap_done(struct session *s, const struct auth_result *r)
 	}
 	if (r->verdict != AUTH_ACCEPT) {
 		const uint8_t fail[4] = {EAP_FAILURE, r->eap_len > 1 ? r->eap[1] : 0, 0, 4};
-		eap_send(sa, false, r->eap_len >= 4 ? r->eap : fail, r->eap_len >= 4 ? r->eap_len : 4);
+		eap_send(sa, false, r->eap_len >= 4 ? r->eap : fail,
+			 r->eap_len >= 4 ? r->eap_len : 4);
 		slog_warn(sa->label, "IKE_AUTH refused: %s", r->why ? r->why : "EAP failed");
 		ike_sa_kill(sa, r->why ? r->why : "EAP authentication failed");
 		return;

@@ -303,7 +303,8 @@ static void ike_input(struct ike_engine *e, uint8_t *msg, size_t len,
 		ike_exch_auth(sa, &m.hdr, first, e->inner, ilen);
 		return;
 	}
-	if (ike_chain_parse(first, e->inner, ilen, &ch) || ike_chain_check(&ch, m.hdr.exchange, true))
+	if (ike_chain_parse(first, e->inner, ilen, &ch) ||
+	    ike_chain_check(&ch, m.hdr.exchange, true))
 		return;
 	if (m.hdr.exchange == IKE_INFORMATIONAL)
 		ike_exch_info(sa, &m.hdr, &ch);
@@ -355,8 +356,8 @@ static void sa_tick(struct ike_sa *sa, double now)
 {
 	if (sa->state == IKE_ST_HALF_OPEN && now - sa->created > IKE_HALF_OPEN_TTL)
 		ike_sa_kill(sa, "IKE_AUTH never came");
-	else if ((sa->state == IKE_ST_AUTHING || sa->state == IKE_ST_AUTH_WAIT || sa->state == IKE_ST_EAP ||
-		  sa->state == IKE_ST_EAP_DONE) &&
+	else if ((sa->state == IKE_ST_AUTHING || sa->state == IKE_ST_AUTH_WAIT ||
+		  sa->state == IKE_ST_EAP || sa->state == IKE_ST_EAP_DONE) &&
 		 now - sa->created > IKE_AUTH_TTL)
 		ike_sa_kill(sa, "authentication did not complete in time");
 	else if (sa->state == IKE_ST_ESTABLISHED)

@@ -132,6 +132,10 @@ void ike_auth_finish(struct ike_sa *sa, bool with_msk)
 	size_t keep = b.w.len;
 	uint8_t *keep_nxt = b.prev_nxt;
 	uint16_t err = cp_and_child(sa, &ch, &b, &net);
+	/* MOBIKE (RFC 4555): the client may move; its address follows
+	 * UPDATE_SA_ADDRESSES (and any authenticated message, for NATs). */
+	if (!err && sa->peer_mobike)
+		ike_pl_notify(&b, 0, NULL, 0, IKE_N_MOBIKE_SUPPORTED, NULL, 0);
 	if (err) {
 		/* The IKE SA is authenticated but carries nothing: say why, end it. */
 		b.w.len = keep;
@@ -166,7 +170,9 @@ static void cert_done(struct session *s, const struct auth_result *r)
 		return;
 	sa->state = IKE_ST_AUTHING;
 	if (r->verdict != AUTH_ACCEPT) {
-		ike_auth_fail(sa, IKE_N_AUTHENTICATION_FAILED, r->why ? r->why : "refused");
+		const char *why = r->why ? r->why : "refused";
+		slog_warn(sa->label, "refused client certificate %s: %s", sa->peer_cert, why);
+		ike_auth_fail(sa, IKE_N_AUTHENTICATION_FAILED, why);
 		return;
 	}
 	ike_auth_finish(sa, false);
@@ -209,6 +215,11 @@ static void auth_by_cert(struct ike_sa *sa, const struct ike_chain *ch,
 		why = "no client certificate (CERT) in IKE_AUTH";
 	else
 		why = ike_auth_verify(sa, &a, leaf);
+	if (leaf)
+		X509_NAME_oneline(X509_get_subject_name(leaf), sa->peer_cert,
+				  sizeof(sa->peer_cert));
+	if (why && leaf)
+		slog_warn(sa->label, "refused client certificate %s: %s", sa->peer_cert, why);
 	if (why) {
 		X509_free(leaf);
 		sk_X509_pop_free(chain, X509_free);
@@ -262,8 +273,8 @@ static void auth_first(struct ike_sa *sa, uint8_t first, const uint8_t *inner, s
 		ike_eap_start(sa);
 }
 
-void ike_exch_auth(struct ike_sa *sa, const struct ike_hdr *h, uint8_t first,
-		   const uint8_t *inner, size_t len)
+void ike_exch_auth(struct ike_sa *sa, const struct ike_hdr *h, uint8_t first, const uint8_t *inner,
+		   size_t len)
 {
 	(void)h;
 	struct ike_chain ch;
@@ -275,7 +286,8 @@ void ike_exch_auth(struct ike_sa *sa, const struct ike_hdr *h, uint8_t first,
 		return;
 	}
 	if (ch.unsupported_critical) {
-		ike_auth_fail(sa, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, "unsupported critical payload");
+		ike_auth_fail(sa, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD,
+			      "unsupported critical payload");
 		return;
 	}
 	if (sa->state == IKE_ST_HALF_OPEN)

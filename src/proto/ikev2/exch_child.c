@@ -179,7 +179,8 @@ static uint16_t rekey_dh(struct rekey_in *r, uint16_t g)
 	if (ret == 0)
 		ret = ike_dh_public(&dh, r->ke_out, sizeof(r->ke_out), &r->ke_out_len);
 	if (ret == 0)
-		ret = ike_dh_shared(&dh, r->ke.data, r->ke.len, r->gir, sizeof(r->gir), &r->gir_len);
+		ret = ike_dh_shared(&dh, r->ke.data, r->ke.len, r->gir, sizeof(r->gir),
+				    &r->gir_len);
 	ike_dh_free(&dh);
 	return ret ? IKE_N_INVALID_SYNTAX : 0;
 }
@@ -214,8 +215,8 @@ static void rekey_child(struct ike_sa *sa, const struct ike_hdr *h, const struct
 		return;
 	}
 	struct ike_child fresh;
-	if (child_keys(sa, &fresh, &s, r->ke_out_len ? r->gir : NULL, r->gir_len, r->ni,
-		       r->ni_len, r->nr, IKE_NONCE_LEN)) {
+	if (child_keys(sa, &fresh, &s, r->ke_out_len ? r->gir : NULL, r->gir_len, r->ni, r->ni_len,
+		       r->nr, IKE_NONCE_LEN)) {
 		child_answer_notify(sa, h, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
@@ -308,10 +309,11 @@ static void rekey_ike(struct ike_sa *sa, const struct ike_hdr *h, const struct i
 	else if (!r->has_ke)
 		err = IKE_N_INVALID_SYNTAX;
 	if (!err) {
-		enum ike_select_result sel = ike_select_ike(&offer, &sa->e->pol, r->ke.group, &s, &want);
-		err = sel == IKE_SEL_OK ? 0
+		enum ike_select_result sel =
+			ike_select_ike(&offer, &sa->e->pol, r->ke.group, &s, &want);
+		err = sel == IKE_SEL_OK		  ? 0
 		      : sel == IKE_SEL_INVALID_KE ? IKE_N_INVALID_KE_PAYLOAD
-						    : IKE_N_NO_PROPOSAL_CHOSEN;
+						  : IKE_N_NO_PROPOSAL_CHOSEN;
 	}
 	if (!err && s.spi_len != 8)
 		err = IKE_N_INVALID_SYNTAX;

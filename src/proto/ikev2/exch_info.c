@@ -32,6 +32,23 @@ static bool child_delete(struct ike_sa *sa, uint32_t spi, uint8_t out[4])
 	return false;
 }
 
+/* MOBIKE (RFC 4555 §3.5): the new address is already followed (the
+ * message authenticated); the answer carries NAT detection when asked and
+ * echoes COOKIE2. */
+static void mobike_answer(struct ike_sa *sa, const struct ike_chain *c, struct ike_builder *b)
+{
+	struct ike_notify n;
+	if (ike_chain_notify(c, IKE_N_UPDATE_SA_ADDRESSES, &n)) {
+		char peer[64];
+		sockaddr_str(&sa->peer, peer, sizeof(peer));
+		slog_info(sa->label, "MOBIKE: the client moved to %s", peer);
+	}
+	if (ike_chain_notify(c, IKE_N_NAT_DETECTION_SOURCE_IP, &n))
+		ike_natd_notifies(sa, b);
+	if (ike_chain_notify(c, IKE_N_COOKIE2, &n) && n.data_len >= 8 && n.data_len <= 64)
+		ike_pl_notify(b, 0, NULL, 0, IKE_N_COOKIE2, n.data, n.data_len);
+}
+
 void ike_exch_info(struct ike_sa *sa, const struct ike_hdr *h, const struct ike_chain *c)
 {
 	uint8_t *buf = sa->e->tx, first, spis[4 * 8];
@@ -49,6 +66,7 @@ void ike_exch_info(struct ike_sa *sa, const struct ike_hdr *h, const struct ike_
 	}
 	struct ike_builder b;
 	ike_build_init(&b, buf, sizeof(sa->e->tx), &first);
+	mobike_answer(sa, c, &b);
 	if (n_spis && !delete_ike) {
 		ike_pl_begin(&b, IKE_PL_DELETE);
 		wbuf_u8(&b.w, IKE_PROTO_ESP);
@@ -60,7 +78,8 @@ void ike_exch_info(struct ike_sa *sa, const struct ike_hdr *h, const struct ike_
 	ike_send_protected(sa, IKE_INFORMATIONAL, false, h->msg_id, first, buf, b.w.len);
 	if (delete_ike) {
 		if (sa->s)
-			core_session_end(sa->s, RAD_TERM_USER_REQUEST, "the client closed the IKE SA");
+			core_session_end(sa->s, RAD_TERM_USER_REQUEST,
+					 "the client closed the IKE SA");
 		ike_sa_kill(sa, "the client closed the IKE SA");
 	}
 }

@@ -91,9 +91,8 @@ static int init_keys(struct ike_sa *sa, const struct init_req *r, uint8_t *ke_ou
 	return ret;
 }
 
-static void init_notifies(struct ike_sa *sa, struct ike_builder *b)
+void ike_natd_notifies(struct ike_sa *sa, struct ike_builder *b)
 {
-	struct ike_engine *e = sa->e;
 	uint8_t h[20];
 	/* Our own address is hashed as 0.0.0.0:0 so the client always sees a
 	 * NAT and carries ESP in UDP 4500 (RFC 3948): the gateway's ESP is in
@@ -104,6 +103,12 @@ static void init_notifies(struct ike_sa *sa, struct ike_builder *b)
 	ike_pl_notify(b, 0, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, h, 20);
 	natd_hash(sa->spi_i, sa->spi_r, &sa->peer, h);
 	ike_pl_notify(b, 0, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, h, 20);
+}
+
+static void init_notifies(struct ike_sa *sa, struct ike_builder *b)
+{
+	struct ike_engine *e = sa->e;
+	ike_natd_notifies(sa, b);
 	if (e->certreq_len) {
 		ike_pl_begin(b, IKE_PL_CERTREQ);
 		wbuf_u8(&b->w, IKE_CERT_X509_SIG);
@@ -119,8 +124,12 @@ static int init_respond(struct ike_sa *sa, const struct ike_msg *m, const uint8_
 			size_t ke_len)
 {
 	uint8_t *buf = sa->e->tx;
-	struct ike_hdr h = {.spi_i = sa->spi_i, .spi_r = sa->spi_r, .version = IKE_VERSION,
-			    .exchange = IKE_SA_INIT, .flags = IKE_FLAG_R, .msg_id = 0};
+	struct ike_hdr h = {.spi_i = sa->spi_i,
+			    .spi_r = sa->spi_r,
+			    .version = IKE_VERSION,
+			    .exchange = IKE_SA_INIT,
+			    .flags = IKE_FLAG_R,
+			    .msg_id = 0};
 	struct wbuf w;
 	wbuf_init(&w, buf, IKE_HDR_LEN);
 	ike_hdr_write(&w, &h);
@@ -187,9 +196,10 @@ static void init_create(struct ike_engine *e, const struct ike_msg *m,
 		ret = init_respond(sa, m, ke, ke_len);
 	ike_sa_hash(sa);
 	if (ret) {
-		slog_info(sa->label, "IKE_SA_INIT refused: %s", p2s_strerror(ret));
+		slog_debug(sa->label, "IKE_SA_INIT refused: %s", p2s_strerror(ret));
 		if (ret == P2S_E_PROTO)
-			ike_send_clear_notify(e, natt, peer, &m->hdr, IKE_N_INVALID_SYNTAX, NULL, 0);
+			ike_send_clear_notify(e, natt, peer, &m->hdr, IKE_N_INVALID_SYNTAX, NULL,
+					      0);
 		ike_sa_kill(sa, NULL);
 		return;
 	}
@@ -225,7 +235,14 @@ void ike_exch_init(struct ike_engine *e, const struct ike_msg *m, const union so
 		ike_send_clear_notify(e, natt, peer, &m->hdr, err, NULL, 0);
 		return;
 	}
-	if (e->half_open >= IKE_COOKIE_THRESHOLD && !ike_cookie_check(e, m, peer, r.ni, r.ni_len)) {
+	double now = ike_now(e);
+	if (now - e->init_second >= 1.0) {
+		e->init_second = now;
+		e->init_count = 0;
+	}
+	e->init_count++;
+	bool busy = e->half_open >= IKE_COOKIE_THRESHOLD || e->init_count > IKE_COOKIE_THRESHOLD;
+	if (busy && !ike_cookie_check(e, m, peer, r.ni, r.ni_len)) {
 		uint8_t cookie[36];
 		ike_cookie_make(e, m, peer, r.ni, r.ni_len, cookie);
 		ike_send_clear_notify(e, natt, peer, &m->hdr, IKE_N_COOKIE, cookie, sizeof(cookie));
@@ -246,8 +263,12 @@ void ike_exch_init(struct ike_engine *e, const struct ike_msg *m, const union so
 	case IKE_SEL_NO_PROPOSAL: {
 		char offer[512];
 		offer_str(&r.sa, offer, sizeof(offer));
-		log_info("%s: IKE_SA_INIT refused, NO_PROPOSAL_CHOSEN (offered type:id %s)", who,
-			 offer);
+		bool quiet = now - e->last_refusal_log < 1.0;
+		if (!quiet)
+			e->last_refusal_log = now;
+		log_msg(quiet ? LOG_DEBUG : LOG_INFO, LOG_MODULE, NULL,
+			"%s: IKE_SA_INIT refused, NO_PROPOSAL_CHOSEN (offered type:id %s)", who,
+			offer);
 		ike_send_clear_notify(e, natt, peer, &m->hdr, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}

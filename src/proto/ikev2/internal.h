@@ -67,7 +67,7 @@ struct ike_sa {
 	enum ike_state state;
 	uint64_t spi_i, spi_r;
 	union sockaddr_any peer;
-	bool natt;	     /* talk on 4500 (with the marker) */
+	bool natt; /* talk on 4500 (with the marker) */
 	double created, last_rx;
 	struct ike_suite suite;
 	struct ike_keys keys;
@@ -102,7 +102,8 @@ struct ike_sa {
 	bool eap;
 	struct session *s;
 	struct ike_child child, old_child;
-	char label[80]; /* session id, or the peer before there is one */
+	char label[80];	     /* session id, or the peer before there is one */
+	char peer_cert[256]; /* the client certificate's subject, for the log */
 };
 
 struct ike_engine {
@@ -115,6 +116,11 @@ struct ike_engine {
 	struct ike_sa *by_spi[IKE_HASH_BUCKETS];
 	struct ike_child *by_esp[IKE_HASH_BUCKETS];
 	unsigned half_open;
+	/* IKE_SA_INIT requests in the current second: a burst costs DH work
+	 * even when no state survives, so it also turns cookies on. */
+	double init_second;
+	unsigned init_count;
+	double last_refusal_log;  /* peer refusals are logged at most once a second */
 	uint8_t certreq[20 * 16]; /* SHA-1 of each uploaded root's SubjectPublicKeyInfo */
 	size_t certreq_len;
 	uint8_t cookie_secret[32];
@@ -146,8 +152,7 @@ int ike_send_protected(struct ike_sa *sa, uint8_t exchange, bool request, uint32
 		       uint8_t first, const uint8_t *inner, size_t inner_len);
 /* A cleartext answer to IKE_SA_INIT (or error notify). */
 void ike_send_clear_notify(struct ike_engine *e, bool natt, const union sockaddr_any *to,
-			   const struct ike_hdr *req, uint16_t type, const void *data,
-			   size_t len);
+			   const struct ike_hdr *req, uint16_t type, const void *data, size_t len);
 /* Decrypts an SK message or collects an SKF fragment: 1 when a whole inner
  * chain is ready in e->pt (*first, *len), 0 when waiting for fragments,
  * negative on error. */
@@ -156,18 +161,20 @@ void ike_frags_clear(struct ike_frags *f);
 void ike_resp_clear(struct ike_sa *sa);
 
 /* exch_init.c */
+/* NAT_DETECTION_SOURCE/DESTINATION_IP as we send them (we always look
+ * NATed, so ESP is UDP-encapsulated). */
+void ike_natd_notifies(struct ike_sa *sa, struct ike_builder *b);
 void ike_exch_init(struct ike_engine *e, const struct ike_msg *m, const union sockaddr_any *peer,
 		   bool natt);
 /* cookie.c */
-void ike_cookie_make(struct ike_engine *e, const struct ike_msg *m,
-		     const union sockaddr_any *peer, const uint8_t *ni, size_t ni_len,
-		     uint8_t out[36]);
-bool ike_cookie_check(struct ike_engine *e, const struct ike_msg *m,
-		      const union sockaddr_any *peer, const uint8_t *ni, size_t ni_len);
+void ike_cookie_make(struct ike_engine *e, const struct ike_msg *m, const union sockaddr_any *peer,
+		     const uint8_t *ni, size_t ni_len, uint8_t out[36]);
+bool ike_cookie_check(struct ike_engine *e, const struct ike_msg *m, const union sockaddr_any *peer,
+		      const uint8_t *ni, size_t ni_len);
 
 /* exch_auth.c */
-void ike_exch_auth(struct ike_sa *sa, const struct ike_hdr *h, uint8_t first,
-		   const uint8_t *inner, size_t len);
+void ike_exch_auth(struct ike_sa *sa, const struct ike_hdr *h, uint8_t first, const uint8_t *inner,
+		   size_t len);
 void ike_auth_fail(struct ike_sa *sa, uint16_t notify, const char *why);
 /* Writes [IDr, CERT...,] AUTH for our side. */
 int ike_auth_ours(struct ike_sa *sa, struct ike_builder *b, bool with_msk);
