@@ -56,8 +56,8 @@ static void san_of(X509 *x, int type, char *out, size_t cap)
 		GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
 		if (g->type != type)
 			continue;
-		ASN1_STRING *s = type == GEN_OTHERNAME ? g->d.otherName->value->value.utf8string
-						       : g->d.ia5;
+		ASN1_STRING *s =
+			type == GEN_OTHERNAME ? g->d.otherName->value->value.utf8string : g->d.ia5;
 		snprintf(out, cap, "%.*s", ASN1_STRING_length(s),
 			 (const char *)ASN1_STRING_get0_data(s));
 	}
