@@ -65,7 +65,8 @@ static void common_keys(FILE *f, const struct gw_conf *c, const char *kind, cons
 	payload_uuid(c, kind, uuid);
 	fprintf(f,
 		"\t\t\t<key>PayloadDisplayName</key>\n\t\t\t<string>%s</string>\n"
-		"\t\t\t<key>PayloadIdentifier</key>\n\t\t\t<string>" PAYLOAD_PREFIX ".%s.%s</string>\n"
+		"\t\t\t<key>PayloadIdentifier</key>\n\t\t\t<string>" PAYLOAD_PREFIX
+		".%s.%s</string>\n"
 		"\t\t\t<key>PayloadType</key>\n\t\t\t<string>%s</string>\n"
 		"\t\t\t<key>PayloadUUID</key>\n\t\t\t<string>%s</string>\n"
 		"\t\t\t<key>PayloadVersion</key>\n\t\t\t<integer>1</integer>\n",
@@ -108,7 +109,8 @@ static uint8_t *identity_p12(const struct profile_input *in, int *len, bool *ec)
 static bool identity_payload(FILE *f, const struct profile_input *in, bool *ec)
 {
 	int len = 0;
-	uint8_t *der = in->client_cert_pem && in->client_key_pem ? identity_p12(in, &len, ec) : NULL;
+	uint8_t *der =
+		in->client_cert_pem && in->client_key_pem ? identity_p12(in, &len, ec) : NULL;
 	if (!der)
 		return false;
 	fputs("\t\t<dict>\n\t\t\t<key>PayloadContent</key>\n", f);
@@ -121,8 +123,8 @@ static bool identity_payload(FILE *f, const struct profile_input *in, bool *ec)
 
 /* One SecurityAssociationParameters dict. dh is a group number as text,
  * "" for none (then no key: Apple uses its default and PFS is off). */
-static void sa_params(FILE *f, const char *key, const char *enc, const char *integ,
-		      const char *dh, uint32_t minutes)
+static void sa_params(FILE *f, const char *key, const char *enc, const char *integ, const char *dh,
+		      uint32_t minutes)
 {
 	fprintf(f,
 		"\t\t\t\t<key>%s</key>\n\t\t\t\t<dict>\n"
@@ -162,8 +164,7 @@ static void policy_params(FILE *f, const struct gw_conf *c)
 	sa_params(f, "ChildSecurityAssociationParameters",
 		  profile_policy_name(POLICY_CIPHER, p.ipsec_enc, true),
 		  profile_policy_name(POLICY_ESP_INTEGRITY, p.ipsec_int, true), pfs, child_min);
-	fprintf(f, "\t\t\t\t<key>EnablePFS</key>\n\t\t\t\t<%s/>\n",
-		pfs && *pfs ? "true" : "false");
+	fprintf(f, "\t\t\t\t<key>EnablePFS</key>\n\t\t\t\t<%s/>\n", pfs && *pfs ? "true" : "false");
 }
 
 static void ikev2_dict(FILE *f, const struct profile_input *in, const char *fqdn, bool identity,

@@ -9,14 +9,19 @@ void profile_policy_get(const struct gw_conf *c, struct profile_policy *p)
 {
 	if (c->ipsec_policies.n > 0) {
 		const struct conf_ipsec_policy *q = &c->ipsec_policies.v[0];
-		*p = (struct profile_policy){q->ike_encryption, q->ike_integrity, q->dh_group,
-					     q->ipsec_encryption, q->ipsec_integrity, q->pfs_group,
-					     q->sa_lifetime_seconds, true};
+		*p = (struct profile_policy){q->ike_encryption,
+					     q->ike_integrity,
+					     q->dh_group,
+					     q->ipsec_encryption,
+					     q->ipsec_integrity,
+					     q->pfs_group,
+					     q->sa_lifetime_seconds,
+					     true};
 		return;
 	}
 	/* The first row of each of the seed's default tables. */
-	*p = (struct profile_policy){"GCMAES256", "SHA384", "DHGroup24", "GCMAES256", "GCMAES256",
-				     "None",	  27000,    false};
+	*p = (struct profile_policy){"GCMAES256", "SHA384", "DHGroup24", "GCMAES256",
+				     "GCMAES256", "None",   27000,	 false};
 }
 
 struct name_map {
@@ -58,21 +63,23 @@ static const struct name_map esp_integrity[] = {
 
 /* Apple takes group numbers; Windows has DHGroup and PfsGroup names. */
 static const struct name_map dh_groups[] = {
-	{"DHGroup24", "24", "Group24"}, {"ECP384", "20", "ECP384"}, {"ECP256", "19", "ECP256"},
+	{"DHGroup24", "24", "Group24"}, {"ECP384", "20", "ECP384"},  {"ECP256", "19", "ECP256"},
 	{"DHGroup14", "14", "Group14"}, {"DHGroup2", "2", "Group2"}, {NULL, NULL, NULL},
 };
 
 static const struct name_map pfs_groups[] = {
 	{"PFS24", "24", "PFS24"},   {"ECP384", "20", "ECP384"}, {"ECP256", "19", "ECP256"},
-	{"PFS14", "14", "PFS2048"}, {"PFS2", "2", "PFS2"},      {"PFSMM", "", "PFSMM"},
+	{"PFS14", "14", "PFS2048"}, {"PFS2", "2", "PFS2"},	{"PFSMM", "", "PFSMM"},
 	{"None", "", "None"},	    {NULL, NULL, NULL},
 };
 
 const char *profile_policy_name(enum profile_policy_field f, const char *azure, bool apple)
 {
 	static const struct name_map *const maps[] = {
-		[POLICY_CIPHER] = ciphers,	   [POLICY_IKE_INTEGRITY] = ike_integrity,
-		[POLICY_ESP_INTEGRITY] = esp_integrity, [POLICY_DH] = dh_groups,
+		[POLICY_CIPHER] = ciphers,
+		[POLICY_IKE_INTEGRITY] = ike_integrity,
+		[POLICY_ESP_INTEGRITY] = esp_integrity,
+		[POLICY_DH] = dh_groups,
 		[POLICY_PFS] = pfs_groups,
 	};
 	return lookup(maps[f], azure, apple);

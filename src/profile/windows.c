@@ -40,10 +40,11 @@ static void routes(FILE *f, const struct gw_conf *c, const char *conn)
 static void add_connection(FILE *f, const struct gw_conf *c, const char *conn, bool sstp)
 {
 	bool cert = c->auth_types & AUTH_CERTIFICATE;
-	const char *auth = !sstp ? (cert ? "MachineCertificate" : "Eap")
-			   : cert ? "Eap -EapConfigXmlStream "
-				    "(New-EapConfiguration -Tls -UserCertificate).EapConfigXmlStream"
-				  : "MSChapv2";
+	const char *auth =
+		!sstp  ? (cert ? "MachineCertificate" : "Eap")
+		: cert ? "Eap -EapConfigXmlStream "
+			 "(New-EapConfiguration -Tls -UserCertificate).EapConfigXmlStream"
+		       : "MSChapv2";
 	fputs("Add-VpnConnection -Name ", f);
 	ps_quoted(f, conn);
 	fputs(" -ServerAddress ", f);

@@ -24,7 +24,7 @@ refuse-revoked refuse-other-root refuse-expired good-session-survives eap-mschap
 eap-wrong-password eap-tls proposal-seed-default proposal-3des-modp1024 proposal-aes128-sha1
 proposal-esp-aes128-sha1 custom-policy-honoured custom-policy-defaults-refused nat-traffic
 nat-keepalive mobike rekey-under-load init-flood-bounded init-flood-client-connects"
-PROFILE_CASES="profile-mobileconfig profile-ps1"
+PROFILE_CASES="profile-mobileconfig profile-mobileconfig-identity profile-ps1 embedded-server-cert"
 LAB_CASES="$IKE_CASES $PROFILE_CASES"
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
@@ -533,9 +533,13 @@ flood_cases() {
 # ---------------------------------------------------------------- profiles
 
 profile_cases() {
-	p2sgw_only "profile packages come from p2sctl" $PROFILE_CASES && return
+	p2sgw_only "profile packages come from p2sctl" profile-mobileconfig profile-mobileconfig-identity \
+		profile-ps1 && return
 	if ! "$CTL" --config "$D/gw.json" profile generate --output "$D/pkg.zip" >"$D/profile.log" 2>&1; then
-		skip_all "p2sctl profile generate failed: $(log_tail "$D/profile.log" 2)" $PROFILE_CASES
+		local c
+		for c in profile-mobileconfig profile-mobileconfig-identity profile-ps1; do
+			fail $c "expected p2sctl profile generate to succeed, got: $(log_tail "$D/profile.log" 2)"
+		done
 		return
 	fi
 	mkdir -p "$D/pkg" && (cd "$D/pkg" && python3 -m zipfile -e ../pkg.zip .)
@@ -551,6 +555,7 @@ profile_cases() {
 	else
 		pass profile-mobileconfig
 	fi
+	profile_identity
 	if [ ! -f "$ps" ]; then
 		fail profile-ps1 "expected Windows/AddVpnConnection.ps1 in the package"
 	elif ! grep -q "Add-VpnConnection .*-ServerAddress 'gw.p2s.test'.*-TunnelType Ikev2" "$ps" ||
@@ -559,6 +564,56 @@ profile_cases() {
 		fail profile-ps1 "expected Add-VpnConnection (Ikev2, gw.p2s.test), the seed's policy and the vnet route, got: $(grep -E 'Add-Vpn|Set-Vpn' "$ps" | tr '\n' '|')"
 	else
 		pass profile-ps1
+	fi
+}
+
+# --client-cert: alice's identity travels as PKCS#12 that opens with the
+# password and holds her certificate; the VPN payload points at it.
+profile_identity() {
+	local c=$PKI/clients/alice@contoso.com mc out
+	"$CTL" --config "$D/gw.json" profile generate --output "$D/pkg2.zip" --client-cert "$c.crt" \
+		--client-key "$c.key" --p12-password lab-pw >/dev/null 2>&1 &&
+		(cd "$D" && python3 -m zipfile -e pkg2.zip pkg2)
+	mc=$(ls "$D"/pkg2/Apple/*.mobileconfig 2>/dev/null | head -n 1)
+	out=$(python3 - "$mc" "$c.crt" <<'P' 2>&1
+import plistlib, subprocess, sys
+top = plistlib.load(open(sys.argv[1], "rb"))
+by = {p["PayloadType"]: p for p in top["PayloadContent"]}
+p12 = by["com.apple.security.pkcs12"]
+assert by["com.apple.vpn.managed"]["IKEv2"]["PayloadCertificateUUID"] == p12["PayloadUUID"], "UUID"
+open(sys.argv[1] + ".p12", "wb").write(p12["PayloadContent"])
+got = subprocess.run(["openssl", "pkcs12", "-in", sys.argv[1] + ".p12", "-passin", "pass:lab-pw",
+                      "-nokeys", "-clcerts"], capture_output=True, text=True)
+want = open(sys.argv[2]).read().split("-----BEGIN CERTIFICATE-----")[1]
+assert want in got.stdout, "certificate not in the PKCS#12: " + got.stderr[-200:]
+P
+)
+	if [ -z "$mc" ]; then
+		fail profile-mobileconfig-identity "expected a mobileconfig from profile generate --client-cert"
+	elif [ -n "$out" ] || ! python3 lib/check_mobileconfig.py "$mc" gw.p2s.test "$PKI/gwroot/root.crt" >/dev/null; then
+		fail profile-mobileconfig-identity "expected alice's certificate in a PKCS#12 payload the VPN payload names: $out"
+	else
+		pass profile-mobileconfig-identity
+	fi
+}
+
+# The embedded default PKI (make run): its server certificate is one IKEv2
+# clients accept (SAN = gatewayFqdn, EKU serverAuth + IKE intermediate); its
+# demo client certificate is not a server's.
+embedded_server_cert() {
+	p2sgw_only "the embedded default PKI is p2sgw's" embedded-server-cert && return
+	local pid ext
+	pid=$(spawn $NS_GW "$D/demo.log" "$GW" --state-dir "$D/demo")
+	wait_log "$D/demo.log" "demo client profile: " 15
+	stop_pid "$pid"
+	ext=$(openssl x509 -in "$D/demo/server.crt" -noout -ext subjectAltName,extendedKeyUsage 2>&1 | tr '\n' ' ')
+	if ! grep -q "DNS:" <<<"$ext" || ! grep -q "TLS Web Server Authentication" <<<"$ext" ||
+		! grep -q "1.3.6.1.5.5.8.2.2" <<<"$ext"; then
+		fail embedded-server-cert "expected SAN DNS and EKU serverAuth + 1.3.6.1.5.5.8.2.2 in $D/demo/server.crt, got: $ext"
+	elif openssl x509 -in "$D/demo/demo-client.crt" -noout -ext extendedKeyUsage 2>/dev/null | grep -q "1.3.6.1.5.5.8.2.2"; then
+		fail embedded-server-cert "expected the demo client certificate without the IKE intermediate EKU"
+	else
+		pass embedded-server-cert
 	fi
 }
 
@@ -589,6 +644,7 @@ main() {
 	make_pki "$PKI" >/dev/null || { fail cert-address "expected a test PKI, got errors"; exit 1; }
 	write_conf
 	profile_cases
+	embedded_server_cert
 	make_raddb "$D/raddb" 1812 lab-secret
 	raddb_eap "$D/raddb" "$PKI" || { fail eap-mschapv2 "could not configure FreeRADIUS for EAP"; }
 	spawn $NS_GW "$D/radius.log" freeradius -X -d "$D/raddb" >/dev/null

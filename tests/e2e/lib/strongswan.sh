@@ -236,13 +236,11 @@ connections {
     }
   }
 }
-secrets {
-  eap-user {
-    id = $id
-    secret = "${SWAN_EAP_SECRET:-}"
-  }
-}
 C
+	[ -n "${SWAN_EAP_SECRET:-}" ] &&
+		printf 'secrets {\n  eap-user {\n    id = %s\n    secret = "%s"\n  }\n}\n' "$id" \
+			"$SWAN_EAP_SECRET" >>"$(swan_dir "$name")/swanctl/swanctl.conf"
+	return 0
 }
 SWAN_CHILD_EXTRA=""
 
