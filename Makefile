@@ -36,6 +36,7 @@ fuzzers: deps
 
 bench: all
 	bench/openvpn-throughput $(BUILD)
+	bench/ikev2-throughput $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.[ch]')

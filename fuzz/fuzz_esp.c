@@ -28,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(n < size);
 	esp_sa_clear(&sa);
 	struct ike_sk_dir d = {encr, 256, kind == 0 ? 0 : IKE_INTEG_SHA256_128, km, km + 36};
-	if (size > IKE_HDR_LEN + 1 && ike_sk_open(&d, data + 1, size - 1, IKE_HDR_LEN, 0, out, &n) == 0)
+	if (size > IKE_HDR_LEN + 1 &&
+	    ike_sk_open(&d, data + 1, size - 1, IKE_HDR_LEN, 0, out, &n) == 0)
 		FUZZ_CHECK(n < size);
 	return 0;
 }

@@ -234,7 +234,8 @@ static const struct command commands[] = {
 	{"pki", "issue-client",
 	 "--root DIR --cn user@domain --out DIR [--p12 [--password P]] [--key-type rsa|ec]",
 	 cmd_pki_issue_client},
-	{"profile", "generate", "--output FILE.zip [--client-cert F --client-key F]",
+	{"profile", "generate",
+	 "--output FILE.zip [--client-cert F --client-key F [--p12-password PW]]",
 	 cmd_profile_generate},
 };
 

@@ -70,7 +70,7 @@ char *profile_ovpn(const struct profile_input *in)
 }
 
 /* Configuration strings go into XML text escaped. */
-static char *xml_escaped(const char *s)
+char *profile_xml_escaped(const char *s)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -110,8 +110,9 @@ static void azvpn_clientauth(FILE *f, const struct profile_input *in)
 	const struct gw_conf *c = in->conf;
 	fputs("  <clientauth>\n", f);
 	if (has_auth(in, AUTH_AAD)) {
-		char *aud = xml_escaped(c->aad_audience), *iss = xml_escaped(c->aad_issuer),
-		     *ten = xml_escaped(c->aad_tenant);
+		char *aud = profile_xml_escaped(c->aad_audience),
+		     *iss = profile_xml_escaped(c->aad_issuer),
+		     *ten = profile_xml_escaped(c->aad_tenant);
 		fprintf(f,
 			"    <aad>\n      <audience>%s</audience>\n"
 			"      <cachesigninuser>true</cachesigninuser>\n"
@@ -158,7 +159,8 @@ char *profile_azurevpn_xml(const struct profile_input *in)
 	SHA1(in->root_der, in->root_der_len, sha1);
 	hex_upper(sha1, sizeof(sha1), hash);
 	server_secret(in->tls_auth_text, secret, sizeof(secret));
-	char *out = NULL, *name = xml_escaped(c->name), *fqdn = xml_escaped(c->fqdn);
+	char *out = NULL, *name = profile_xml_escaped(c->name),
+	     *fqdn = profile_xml_escaped(c->fqdn);
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 	fputs("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
@@ -191,7 +193,7 @@ char *profile_vpnsettings_xml(const struct profile_input *in)
 	if (!has_proto(in, PROTO_IKEV2 | PROTO_SSTP))
 		return NULL;
 	char *out = NULL, *root64 = b64_encode(in->root_der, in->root_der_len);
-	char *fqdn = xml_escaped(c->fqdn);
+	char *fqdn = profile_xml_escaped(c->fqdn);
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 	fprintf(f,
