@@ -148,6 +148,7 @@ void ike_sa_free(struct ike_sa *sa)
 	}
 	ike_frags_clear(&sa->frags);
 	ike_resp_clear(sa);
+	ike_rekey_clear(&sa->rk);
 	free(sa->init_req);
 	free(sa->init_resp);
 	free(sa->req);
@@ -292,11 +293,15 @@ static void ike_input(struct ike_engine *e, uint8_t *msg, size_t len,
 	struct ike_chain ch;
 	memcpy(e->inner, e->pt, ilen);
 	if (is_resp) {
-		/* An answer to our DPD or delete. */
-		if (m.hdr.msg_id == sa->tx_mid && sa->tx_pending) {
-			sa->tx_pending = false;
-			sa->tx_mid++;
-		}
+		/* An answer to our DPD, delete or rekey. */
+		sa->tx_pending = false;
+		sa->tx_mid++;
+		if (sa->rk.active && m.hdr.msg_id == sa->rk.msg_id &&
+		    m.hdr.exchange == IKE_CREATE_CHILD_SA &&
+		    ike_chain_parse(first, e->inner, ilen, &ch) == 0)
+			ike_child_rekey_done(sa, &ch);
+		else if (sa->rk.active && m.hdr.msg_id == sa->rk.msg_id)
+			ike_rekey_clear(&sa->rk);
 		return;
 	}
 	if (m.hdr.exchange == IKE_AUTH) {
@@ -354,14 +359,17 @@ static void io4500_cb(struct ev_loop *l, ev_io *w, int revents)
 
 static void sa_tick(struct ike_sa *sa, double now)
 {
-	if (sa->state == IKE_ST_HALF_OPEN && now - sa->created > IKE_HALF_OPEN_TTL)
-		ike_sa_kill(sa, "IKE_AUTH never came");
-	else if ((sa->state == IKE_ST_AUTHING || sa->state == IKE_ST_AUTH_WAIT ||
-		  sa->state == IKE_ST_EAP || sa->state == IKE_ST_EAP_DONE) &&
-		 now - sa->created > IKE_AUTH_TTL)
+	if (sa->state == IKE_ST_HALF_OPEN && now - sa->created > IKE_HALF_OPEN_TTL) {
+		slog_debug(sa->label, "half-open IKE SA expired: IKE_AUTH never came");
+		ike_sa_kill(sa, NULL);
+	} else if ((sa->state == IKE_ST_AUTHING || sa->state == IKE_ST_AUTH_WAIT ||
+		    sa->state == IKE_ST_EAP || sa->state == IKE_ST_EAP_DONE) &&
+		   now - sa->created > IKE_AUTH_TTL)
 		ike_sa_kill(sa, "authentication did not complete in time");
 	else if (sa->state == IKE_ST_ESTABLISHED)
 		ike_dpd_tick(sa, now);
+	if (sa->state == IKE_ST_ESTABLISHED)
+		ike_child_rekey_tick(sa, now);
 	if (sa->old_child.live && sa->old_child.expires && now > sa->old_child.expires)
 		ike_child_clear(&sa->old_child);
 }

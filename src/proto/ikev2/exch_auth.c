@@ -79,7 +79,8 @@ void ike_auth_fail(struct ike_sa *sa, uint16_t notify, const char *why)
 	ike_build_init(&b, buf, sizeof(sa->e->tx), &first);
 	ike_pl_notify(&b, 0, NULL, 0, notify, NULL, 0);
 	ike_send_protected(sa, IKE_AUTH, false, sa->rx_mid, first, buf, b.w.len);
-	slog_warn(sa->label, "IKE_AUTH refused: %s", why);
+	if (!sa->peer_cert[0])
+		slog_warn(sa->label, "IKE_AUTH refused: %s", why);
 	ike_sa_kill(sa, why);
 }
 

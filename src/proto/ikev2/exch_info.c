@@ -84,18 +84,39 @@ void ike_exch_info(struct ike_sa *sa, const struct ike_hdr *h, const struct ike_
 	}
 }
 
-static void send_request(struct ike_sa *sa, uint8_t first, const uint8_t *inner, size_t len)
+void ike_send_request(struct ike_sa *sa, uint8_t exchange, uint8_t first, const uint8_t *inner,
+		      size_t len)
 {
 	sa->tx_pending = true;
 	sa->tx_tries = 0;
 	sa->tx_at = ike_now(sa->e);
-	ike_send_protected(sa, IKE_INFORMATIONAL, true, sa->tx_mid, first, inner, len);
+	ike_send_protected(sa, exchange, true, sa->tx_mid, first, inner, len);
+}
+
+static void send_request(struct ike_sa *sa, uint8_t first, const uint8_t *inner, size_t len)
+{
+	ike_send_request(sa, IKE_INFORMATIONAL, first, inner, len);
+}
+
+void ike_send_delete_child(struct ike_sa *sa, uint32_t spi_in)
+{
+	uint8_t body[8] = {IKE_PROTO_ESP, 4, 0, 1}, buf[16], first;
+	for (int i = 0; i < 4; i++)
+		body[4 + i] = (uint8_t)(spi_in >> (24 - 8 * i));
+	struct ike_builder b;
+	ike_build_init(&b, buf, sizeof(buf), &first);
+	ike_pl_put(&b, IKE_PL_DELETE, body, sizeof(body));
+	send_request(sa, first, buf, b.w.len);
 }
 
 void ike_dpd_tick(struct ike_sa *sa, double now)
 {
-	if (!sa->s)
-		return; /* a rekeyed-away SA waiting for its Delete */
+	if (!sa->s) {
+		/* Replaced by a rekey and waiting for the client's Delete: not forever. */
+		if (now - sa->last_rx > 2 * IKE_DPD_IDLE)
+			ike_sa_kill(sa, NULL);
+		return;
+	}
 	if (sa->tx_pending) {
 		if (now - sa->tx_at < IKE_DPD_RETRY * (1 << (sa->tx_tries < 4 ? sa->tx_tries : 4)))
 			return;

@@ -48,7 +48,19 @@ struct ike_child {
 	struct ike_sa *ike;
 	struct ike_child *hnext; /* engine's SPI hash */
 	double created;
-	double expires; /* 0: none; an old SA kept briefly after a rekey */
+	double expires;		   /* 0: none; an old SA kept briefly after a rekey */
+	struct ike_ts_list ti, tr; /* as agreed, from the client's side */
+};
+
+/* A CHILD SA rekey we started (lifetime or data volume reached). */
+struct ike_rekey {
+	bool active;
+	bool stale; /* the client rekeyed the same SA meanwhile: ours is surplus */
+	uint32_t msg_id;
+	uint32_t spi_in;
+	uint8_t ni[IKE_NONCE_LEN];
+	struct ike_dh dh;
+	double next_try;
 };
 
 /* A message being reassembled from SKF fragments (RFC 7383). */
@@ -102,6 +114,7 @@ struct ike_sa {
 	bool eap;
 	struct session *s;
 	struct ike_child child, old_child;
+	struct ike_rekey rk;
 	char label[80];	     /* session id, or the peer before there is one */
 	char peer_cert[256]; /* the client certificate's subject, for the log */
 };
@@ -208,11 +221,21 @@ uint16_t ike_child_setup(struct ike_sa *sa, struct ike_child *c, const struct ik
 			 const uint8_t *gir, size_t gir_len, const uint8_t *ni, size_t ni_len,
 			 const uint8_t *nr, size_t nr_len, bool in_auth, struct ike_builder *b);
 void ike_exch_child(struct ike_sa *sa, const struct ike_hdr *h, const struct ike_chain *c);
+/* Starts our own CHILD rekey when the policy's lifetime or data volume is
+ * reached (or the sequence number nears its end); the answer comes to
+ * ike_child_rekey_done. */
+void ike_child_rekey_tick(struct ike_sa *sa, double now);
+void ike_child_rekey_done(struct ike_sa *sa, const struct ike_chain *c);
+void ike_rekey_clear(struct ike_rekey *rk);
 
 /* exch_info.c */
 void ike_exch_info(struct ike_sa *sa, const struct ike_hdr *h, const struct ike_chain *c);
 void ike_info_response(struct ike_sa *sa, const struct ike_hdr *h);
 void ike_dpd_tick(struct ike_sa *sa, double now);
+/* Sends one of our requests (one outstanding at a time: check tx_pending). */
+void ike_send_request(struct ike_sa *sa, uint8_t exchange, uint8_t first, const uint8_t *inner,
+		      size_t len);
+void ike_send_delete_child(struct ike_sa *sa, uint32_t spi_in);
 /* Tells the client the IKE SA is gone (Delete, not waiting for an answer). */
 void ike_send_delete_ike(struct ike_sa *sa);
 
