@@ -201,9 +201,7 @@ static void sess_send_ip(struct session *s, const uint8_t *pkt, size_t len)
 		s->ctr.dropped++;
 		return;
 	}
-	esp_send(sa, out, n);
-	s->ctr.bytes_out += len;
-	s->ctr.pkts_out++;
+	esp_send(sa, out, n); /* the forwarder counted the packet */
 }
 
 static void sess_disconnect(struct session *s, uint32_t cause, const char *reason)
@@ -249,9 +247,7 @@ static void esp_input(struct ike_engine *e, const uint8_t *pkt, size_t len,
 	}
 	if (nh != ESP_NH_IPV4 && nh != ESP_NH_IPV6)
 		return; /* dummy packets (59) and anything else */
-	sa->s->ctr.bytes_in += n;
-	sa->s->ctr.pkts_in++;
-	core_fwd_from_session(sa->s, e->pt, n);
+	core_fwd_from_session(sa->s, e->pt, n); /* counts it, or the drop */
 }
 
 static void ike_input(struct ike_engine *e, uint8_t *msg, size_t len,
