@@ -17,8 +17,13 @@ static const struct prefix4 routes[2] = {{0x0a010000, 16}, {0xc0a86400, 24}};
 
 static struct session_net net_of(void)
 {
-	struct session_net n = {.addr = 0xac10c902, .gateway = 0xac10c901, .prefix_len = 24,
-				.routes = routes, .n_routes = 2, .dns = dns, .n_dns = 2};
+	struct session_net n = {.addr = 0xac10c902,
+				.gateway = 0xac10c901,
+				.prefix_len = 24,
+				.routes = routes,
+				.n_routes = 2,
+				.dns = dns,
+				.n_dns = 2};
 	return n;
 }
 
@@ -59,10 +64,10 @@ static void test_ts_narrowing(void **state)
 {
 	(void)state;
 	struct session_net net = net_of();
-	struct ike_ts_list ci = {.n = 1}, cr = {.n = 1}, oi, or;
+	struct ike_ts_list ci = {.n = 1}, cr = {.n = 1}, oi, or ;
 	ci.ts[0] = any4();
 	cr.ts[0] = any4();
-	assert_true(ike_ts_narrow(&ci, &cr, &net, &oi, &or));
+	assert_true(ike_ts_narrow(&ci, &cr, &net, &oi, & or));
 	assert_int_equal(oi.n, 1);
 	assert_memory_equal(oi.ts[0].start, "\xac\x10\xc9\x02", 4);
 	assert_memory_equal(oi.ts[0].end, "\xac\x10\xc9\x02", 4);
@@ -71,20 +76,20 @@ static void test_ts_narrowing(void **state)
 	assert_memory_equal(or.ts[0].end, "\x0a\x01\xff\xff", 4);
 	/* The client asks for part of one route only: that part. */
 	cr.ts[0] = (struct ike_ts){IKE_TS_IPV4_RANGE, 6, 443, 443, {10, 1, 2, 0}, {10, 1, 2, 255}};
-	assert_true(ike_ts_narrow(&ci, &cr, &net, &oi, &or));
+	assert_true(ike_ts_narrow(&ci, &cr, &net, &oi, & or));
 	assert_int_equal(or.n, 1);
 	assert_int_equal(or.ts[0].ip_proto, 6);
 	assert_memory_equal(or.ts[0].start, "\x0a\x01\x02\x00", 4);
 	/* Nothing the gateway routes: TS_UNACCEPTABLE. */
 	cr.ts[0] = (struct ike_ts){IKE_TS_IPV4_RANGE, 0, 0, 65535, {8, 8, 8, 8}, {8, 8, 8, 8}};
-	assert_false(ike_ts_narrow(&ci, &cr, &net, &oi, &or));
+	assert_false(ike_ts_narrow(&ci, &cr, &net, &oi, & or));
 	/* A TSi that cannot hold the client's address. */
 	cr.ts[0] = any4();
 	ci.ts[0] = (struct ike_ts){IKE_TS_IPV4_RANGE, 0, 0, 65535, {10, 0, 0, 0}, {10, 0, 0, 255}};
-	assert_false(ike_ts_narrow(&ci, &cr, &net, &oi, &or));
+	assert_false(ike_ts_narrow(&ci, &cr, &net, &oi, & or));
 	/* IPv6 selectors alone give nothing for an IPv4-only client. */
 	ci.ts[0] = (struct ike_ts){IKE_TS_IPV6_RANGE, 0, 0, 65535, {0}, {0xff}};
-	assert_false(ike_ts_narrow(&ci, &cr, &net, &oi, &or));
+	assert_false(ike_ts_narrow(&ci, &cr, &net, &oi, & or));
 }
 
 int main(void)
