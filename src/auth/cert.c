@@ -4,6 +4,7 @@
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,16 @@
 
 static int ctx_idx = -1; /* SSL_CTX ex_data: struct cert_auth * */
 static int ssl_idx = -1; /* SSL ex_data: const char * label for log lines */
+static pthread_once_t idx_once = PTHREAD_ONCE_INIT;
+
+static void ctx_auth_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+			  void *argp);
+
+static void idx_init(void)
+{
+	ctx_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ctx_auth_free);
+	ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
 
 int cert_thumbprint(X509 *x, uint8_t out[20])
 {
@@ -160,10 +171,7 @@ static void ctx_auth_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, 
 
 int cert_auth_attach(struct cert_auth *a, SSL_CTX *ctx, enum cert_mode mode)
 {
-	if (ctx_idx < 0)
-		ctx_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ctx_auth_free);
-	if (ssl_idx < 0)
-		ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	pthread_once(&idx_once, idx_init);
 	if (!X509_STORE_up_ref(a->store))
 		return P2S_E_CRYPTO;
 	SSL_CTX_set_cert_store(ctx, a->store);
@@ -179,8 +187,7 @@ int cert_auth_attach(struct cert_auth *a, SSL_CTX *ctx, enum cert_mode mode)
 
 void cert_auth_set_label(SSL *ssl, const char *label)
 {
-	if (ssl_idx < 0)
-		ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	pthread_once(&idx_once, idx_init);
 	SSL_set_ex_data(ssl, ssl_idx, (void *)label);
 }
 

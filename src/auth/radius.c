@@ -573,13 +573,11 @@ static void reply_in(struct radius_client *rc, const uint8_t *p, size_t n,
 		req_free(q);
 		return;
 	}
-	struct radius_result res = {.server = s->name};
-	if (p[0] == RAD_ACCESS_ACCEPT)
+	struct radius_result res = {.status = RADIUS_REJECT, .server = s->name};
+	if (access && p[0] == RAD_ACCESS_ACCEPT)
 		res.status = RADIUS_ACCEPT;
-	else if (p[0] == RAD_ACCESS_CHALLENGE)
+	else if (access && p[0] == RAD_ACCESS_CHALLENGE)
 		res.status = RADIUS_CHALLENGE;
-	else if (p[0] == RAD_ACCESS_REJECT || !access)
-		res.status = RADIUS_REJECT;
 	if (access != (p[0] != RAD_ACCOUNTING_RESPONSE))
 		return; /* a reply of the wrong kind for this id */
 	if (access)

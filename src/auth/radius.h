@@ -15,7 +15,8 @@
 struct radius_client;
 struct radius_req;
 
-enum radius_status { RADIUS_ACCEPT, RADIUS_REJECT, RADIUS_CHALLENGE, RADIUS_TIMEOUT };
+/* Refusal is the zero value: only an Access-Accept accepts (fail closed). */
+enum radius_status { RADIUS_REJECT, RADIUS_ACCEPT, RADIUS_CHALLENGE, RADIUS_TIMEOUT };
 
 #define RADIUS_EAP_MAX 4096
 

@@ -18,6 +18,7 @@
 #include "auth/radius.h"
 #include "auth/token.h"
 #include "lib/log.h"
+#include "lib/text.h"
 
 struct auth_pending {
 	struct session *s;
@@ -28,6 +29,11 @@ struct auth_pending {
 	size_t state_len;
 	char why[400];
 };
+
+bool auth_token_expired(const struct session *s, time_t now)
+{
+	return s->auth_type == AUTH_AAD && s->token_exp + TOKEN_SKEW < now;
+}
 
 bool auth_allowed(enum tunnel_proto p, unsigned auth_type)
 {
@@ -98,14 +104,15 @@ static void accept_identity(struct session *s, unsigned type, const struct polic
 static void cert_identity_accept(struct session *s, const struct cert_identity *id,
 				 const struct auth_request *req, auth_cb cb)
 {
-	if (req->no_admit && s->has_cert && memcmp(id->leaf_sha1, s->cert.leaf_sha1, 20) != 0 &&
-	    strcmp(id->cn, s->cert.cn) != 0) {
-		refuse(s, cb, "client certificate identity changed on renegotiation");
+	/* The same certificate, not merely the same name: another one with this
+	 * CN would otherwise take the session over. */
+	if (req->no_admit && s->has_cert && memcmp(id->leaf_sha1, s->cert.leaf_sha1, 20) != 0) {
+		refuse(s, cb, "client certificate changed on renegotiation");
 		return;
 	}
 	s->cert = *id;
 	s->has_cert = true;
-	snprintf(s->user, sizeof(s->user), "%s", id->cn);
+	text_clean(s->user, sizeof(s->user), id->cn);
 	struct policy_subject who = {.cert_cn = id->cn};
 	accept_identity(s, AUTH_CERTIFICATE, &who, req, cb);
 }
@@ -119,6 +126,10 @@ static void cert_step(struct session *s, const struct auth_request *req, auth_cb
 			: (req->leaf ? cert_auth_verify_chain(s->auth_ctx->certs, req->leaf,
 							      req->chain, &id, &why)
 				     : -1);
+	/* TLS verified under the trust of its start; a reload since may have
+	 * revoked the certificate or removed its root. */
+	if (r == 0 && !cert_auth_still_valid(s->auth_ctx->certs, &id, &why))
+		r = -1;
 	if (r < 0) {
 		refuse(s, cb, why);
 		return;
@@ -153,7 +164,8 @@ static void token_step(struct session *s, const struct auth_request *req, auth_c
 		refuse(s, cb, p ? p->why : why);
 		return;
 	}
-	snprintf(s->user, sizeof(s->user), "%s", tc->user);
+	text_clean(s->user, sizeof(s->user), tc->user);
+	s->token_exp = tc->exp;
 	struct policy_subject who = {.aad_groups = (const char(*)[64])tc->groups,
 				     .n_aad_groups = tc->n_groups};
 	accept_identity(s, AUTH_AAD, &who, req, cb);
@@ -246,7 +258,7 @@ static void radius_step(struct session *s, const struct auth_request *req, auth_
 		return;
 	}
 	if (req->user != s->user)
-		snprintf(s->user, sizeof(s->user), "%s", req->user);
+		text_clean(s->user, sizeof(s->user), req->user);
 	char peer[64];
 	sockaddr_str(&s->peer, peer, sizeof(peer));
 	struct radius_auth_req r = {.user = req->user,

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "tunnel/session.h"
 
@@ -87,6 +88,10 @@ struct auth_ctx {
 	 * with *why. */
 	int (*admit)(struct session *s, uint32_t want, int conn, const char **why);
 };
+
+/* An Entra ID session whose access token has expired (with the same skew as
+ * at login): a renewal of the session's keys must not outlive the token. */
+bool auth_token_expired(const struct session *s, time_t now);
 
 /* Is this authentication type allowed for this tunnel (the seed's matrix)? */
 bool auth_allowed(enum tunnel_proto p, unsigned auth_type);

@@ -172,10 +172,18 @@ static int cmd_gateway_show(const struct opts *o, const struct args *a)
 	return ask_render(o, "show", show_table, NULL);
 }
 
+static void reload_table(json_t *j)
+{
+	const char *note = json_string_value(json_object_get(j, "restartNeeded"));
+	printf("configuration reloaded\n");
+	if (note)
+		printf("not applied until a restart: %s\n", note);
+}
+
 static int cmd_gateway_reload(const struct opts *o, const struct args *a)
 {
 	(void)a;
-	return ask_render(o, "reload", NULL, "configuration reloaded");
+	return ask_render(o, "reload", reload_table, NULL);
 }
 
 static void session_row(json_t *s)

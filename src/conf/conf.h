@@ -102,11 +102,14 @@ struct gw_conf {
 	char *key_file;
 	char *tls_auth_file;
 	uint32_t reneg_sec;
+	uint32_t hand_window_sec;
 	uint32_t ping_sec;
 	uint32_t ping_restart_sec;
 	bool client_to_client;
 	bool active_active;
 	uint32_t max_connections;
+	uint32_t preauth_max;	     /* unauthenticated connections, in all */
+	uint32_t preauth_per_source; /* ... and from one address */
 	struct prefix_list vnet;
 	struct ip_list dns_servers;
 	struct prefix_list routes;
@@ -151,6 +154,11 @@ void conf_free(struct gw_conf *c);
 
 /* Semantic rules that span fields (validate.c). */
 void conf_validate(const struct gw_conf *c, struct conf_errors *errs);
+
+/* For a reload: fields only a restart applies (the schema marks them) keep
+ * their running values in n; note lists the JSON paths that differed.
+ * Returns how many did. */
+int conf_keep_restart_fields(struct gw_conf *o, struct gw_conf *n, char *note, size_t cap);
 
 /* Writes the p2sgw.json(5) man page from the schema (man.c). */
 void conf_schema_man(FILE *out);

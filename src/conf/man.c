@@ -29,6 +29,8 @@ static void man_values(FILE *out, const struct conf_field *f)
 	}
 	if (f->type == F_UINT && (f->min || f->max))
 		fprintf(out, " Range %u to %u.", f->min, f->max);
+	if (f->restart)
+		fputs(" A reload keeps the running value: it applies on restart.", out);
 }
 
 static void man_table(FILE *out, const struct conf_field *table, const char *path)

@@ -1,6 +1,9 @@
 /* The schema tables: every field of the configuration resource. */
 #include "schema.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #define G(f) offsetof(struct gw_conf, f)
 
 static const char *const skus[] = {"Basic",    "VpnGw1",   "VpnGw2",   "VpnGw3",
@@ -26,10 +29,20 @@ static const struct field_flag auth_flags[] = {
 	{"Certificate", AUTH_CERTIFICATE}, {"Radius", AUTH_RADIUS}, {"AAD", AUTH_AAD}, {NULL, 0}};
 
 static const struct conf_field listen_fields[] = {
-	{"address", F_STRING, G(listen_addr), .def = "0.0.0.0", .doc = "IPv4 address to listen on"},
+	{"address", F_STRING, G(listen_addr), .def = "0.0.0.0", .doc = "IPv4 address to listen on",
+	 .restart = true},
 	{"tcpPort", F_PORT, G(tcp_port), .def = "443",
 	 .doc = "TCP port, shared by OpenVPN and SSTP"},
 	{"udpPort", F_PORT, G(udp_port), .def = "1194", .doc = "OpenVPN UDP port"},
+	{NULL}};
+
+static const struct conf_field limits_fields[] = {
+	{"unauthenticatedConnections", F_UINT, G(preauth_max), .min = 16, .max = 1000000,
+	 .def = "1024",
+	 .doc = "TCP connections and half-open sessions not yet authenticated, in all; "
+		"more are refused at once (apart from maxClientConnections)"},
+	{"unauthenticatedPerSource", F_UINT, G(preauth_per_source), .min = 1, .max = 1000000,
+	 .def = "32", .doc = "the same, from one client address"},
 	{NULL}};
 
 static const struct conf_field server_cert_fields[] = {
@@ -43,6 +56,9 @@ static const struct conf_field openvpn_fields[] = {
 	 .doc = "OpenVPN static key for tls-auth (HMAC-SHA256, server direction 0)"},
 	{"renegotiateSeconds", F_UINT, G(reneg_sec), .max = 86400 * 7, .def = "3600",
 	 .doc = "data key lifetime; 0 turns server-initiated renegotiation off"},
+	{"handWindowSeconds", F_UINT, G(hand_window_sec), .min = 5, .max = 600, .def = "60",
+	 .doc = "a TLS handshake or key renegotiation must complete within this; a client "
+		"that does not renegotiate in time is disconnected"},
 	{"pingSeconds", F_UINT, G(ping_sec), .min = 1, .max = 3600, .def = "10",
 	 .doc = "keepalive interval pushed to clients"},
 	{"pingRestartSeconds", F_UINT, G(ping_restart_sec), .min = 2, .max = 86400, .def = "60",
@@ -173,17 +189,19 @@ const struct conf_field conf_schema_root[] = {
 	 .doc = "two instances share the gateway (pools then need /28)"},
 	{"gatewayFqdn", F_STRING, G(fqdn), .doc = "the name clients connect to; required"},
 	{"stateDirectory", F_STRING, G(state_dir), .def = "/var/lib/p2sgw",
-	 .doc = "generated keys and state"},
+	 .doc = "generated keys and state", .restart = true},
 	{"controlSocket", F_STRING, G(control_socket),
-	 .doc = "UNIX socket for p2sctl (default stateDirectory/p2sgw.sock)"},
+	 .doc = "UNIX socket for p2sctl (default stateDirectory/p2sgw.sock)", .restart = true},
 	{"logLevel", F_ENUM, G(log_level), .values = log_levels, .def = "info",
 	 .doc = "log verbosity"},
-	{"tunInterface", F_STRING, G(tun_name), .def = "p2s0", .doc = "TUN device name"},
+	{"tunInterface", F_STRING, G(tun_name), .def = "p2s0", .doc = "TUN device name",
+	 .restart = true},
 	{"clientToClient", F_BOOL, G(client_to_client), .def = "false",
 	 .doc = "let clients reach each other"},
 	{"maxClientConnections", F_UINT, G(max_connections), .max = 100000, .def = "0",
 	 .doc = "a lower IKEv2+OpenVPN connection cap than the SKU's; 0 = the SKU's"},
 	{"listen", F_OBJECT, .sub = listen_fields},
+	{"limits", F_OBJECT, .sub = limits_fields},
 	{"serverCertificate", F_OBJECT, .sub = server_cert_fields},
 	{"openvpn", F_OBJECT, .sub = openvpn_fields},
 	{"virtualNetwork", F_OBJECT, .sub = vnet_fields},
@@ -193,3 +211,39 @@ const struct conf_field conf_schema_root[] = {
 	 .doc = "user groups: at most 90 groups and 390 members, exactly one default"},
 	{"vpnClientConfiguration", F_OBJECT, .sub = client_conf_fields},
 	{NULL}};
+
+/* Restart-only string fields that differ keep their running values in n;
+ * their JSON paths are listed in note. Returns how many differed. */
+static int keep_table(const struct conf_field *t, const char *path, struct gw_conf *o,
+		      struct gw_conf *n, char *note, size_t cap, size_t *at)
+{
+	int k = 0;
+	for (const struct conf_field *f = t; f->name; f++) {
+		char p[128];
+		snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", f->name);
+		if (f->type == F_OBJECT) {
+			k += keep_table(f->sub, p, o, n, note, cap, at);
+			continue;
+		}
+		if (!f->restart || f->type != F_STRING)
+			continue;
+		char **a = (char **)((char *)o + f->off), **b = (char **)((char *)n + f->off);
+		if ((!*a && !*b) || (*a && *b && strcmp(*a, *b) == 0))
+			continue;
+		char *tmp = *a;
+		*a = *b;
+		*b = tmp;
+		k++;
+		if (*at < cap)
+			*at += (size_t)snprintf(note + *at, cap - *at, "%s%s", *at ? ", " : "", p);
+	}
+	return k;
+}
+
+int conf_keep_restart_fields(struct gw_conf *o, struct gw_conf *n, char *note, size_t cap)
+{
+	size_t at = 0;
+	if (cap)
+		note[0] = 0;
+	return keep_table(conf_schema_root, "", o, n, note, cap, &at);
+}

@@ -4,6 +4,7 @@
 #define P2S_CONF_SCHEMA_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "conf.h"
@@ -38,6 +39,7 @@ struct conf_field {
 	uint32_t min, max; /* F_UINT range; max 0 = unbounded */
 	const char *def;   /* default, as JSON text would say it */
 	const char *doc;
+	bool restart; /* a reload cannot apply it: only a restart does */
 };
 
 extern const struct conf_field conf_schema_root[];

@@ -27,7 +27,9 @@ struct engine_ops {
 	struct engine *(*start)(struct core *c);
 	/* A connection on the shared TCP port whose first bytes name this
 	 * protocol; the engine owns fd from now on (nothing has been read: the
-	 * core only peeked). */
+	 * core only peeked), and the connection's unauthenticated slot: it calls
+	 * core_preauth_put(peer) once the session is admitted or the
+	 * connection closes, whichever comes first. */
 	void (*tcp_adopt)(struct engine *e, int fd, const union sockaddr_any *peer);
 	/* Configuration or trust changed: core_conf()/core_tls_ctx() return the
 	 * new ones. Sessions the engine still holds stay up. 0 or negative. */
@@ -60,6 +62,16 @@ int core_sign(struct core *c, const EVP_MD *md, const uint8_t *data, size_t len,
 const char *core_tls_auth_path(const struct core *c);
 /* True once shutdown began: sessions end with RAD_TERM_NAS_REQUEST. */
 bool core_stopping(const struct core *c);
+
+/* ---- limits before authentication ------------------------------------ */
+
+/* Takes one unauthenticated slot for peer's address (a TCP connection the
+ * core accepted, a half-open session). false: over the global or
+ * per-source limit: refuse cheaply (logged, rate-limited). */
+bool core_preauth_get(struct core *c, const union sockaddr_any *peer);
+/* Gives it back: the session was admitted, or the connection went away. */
+void core_preauth_put(struct core *c, const union sockaddr_any *peer);
+unsigned core_preauth_count(const struct core *c);
 
 /* ---- sessions ---------------------------------------------------------- */
 

@@ -49,16 +49,16 @@ static json_t *cmd_sessions(struct core *g)
 static json_t *cmd_show(struct core *g)
 {
 	unsigned admitted = core_admitted(g, TUNNEL_OPENVPN) + core_admitted(g, TUNNEL_SSTP);
-	return json_pack("{s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:{s:i, s:i, s:i}, s:i, s:i}", "name",
-			 g->conf->name, "sku", g->conf->sku, "vpnGatewayGeneration",
-			 g->conf->generation, "gatewayFqdn", g->conf->fqdn, "connectionLimits",
-			 "SSTP", (int)core_connection_cap(g, TUNNEL_SSTP), "IkeV2AndOpenVPN",
-			 (int)core_connection_cap(g, TUNNEL_OPENVPN), "connections", "OpenVPN",
-			 (int)g->reg.admitted[TUNNEL_OPENVPN], "IKEv2",
-			 (int)g->reg.admitted[TUNNEL_IKEV2], "SSTP",
-			 (int)g->reg.admitted[TUNNEL_SSTP], "handshaking",
-			 (int)(g->reg.count - admitted), "freePoolAddresses",
-			 (int)pool_free_count(&g->pool));
+	return json_pack(
+		"{s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:{s:i, s:i, s:i}, s:i, s:i, s:i}", "name",
+		g->conf->name, "sku", g->conf->sku, "vpnGatewayGeneration", g->conf->generation,
+		"gatewayFqdn", g->conf->fqdn, "connectionLimits", "SSTP",
+		(int)core_connection_cap(g, TUNNEL_SSTP), "IkeV2AndOpenVPN",
+		(int)core_connection_cap(g, TUNNEL_OPENVPN), "connections", "OpenVPN",
+		(int)g->reg.admitted[TUNNEL_OPENVPN], "IKEv2", (int)g->reg.admitted[TUNNEL_IKEV2],
+		"SSTP", (int)g->reg.admitted[TUNNEL_SSTP], "handshaking",
+		(int)(g->reg.count - admitted), "unauthenticated", (int)core_preauth_count(g),
+		"freePoolAddresses", (int)pool_free_count(&g->pool));
 }
 
 static json_t *cmd_disconnect(struct core *g, const char *id)
@@ -73,8 +73,12 @@ static json_t *cmd_disconnect(struct core *g, const char *id)
 static json_t *cmd_reload(struct core *g)
 {
 	char note[256];
-	if (core_reload(g, note, sizeof(note)) < 0)
-		return json_pack("{s:s}", "error", "configuration rejected; see the gateway log");
+	if (core_reload(g, note, sizeof(note)) < 0) {
+		char msg[320];
+		snprintf(msg, sizeof(msg), "configuration rejected: %s",
+			 note[0] ? note : "see the gateway log");
+		return json_pack("{s:s}", "error", msg);
+	}
 	if (note[0])
 		return json_pack("{s:b, s:s}", "reloaded", 1, "restartNeeded", note);
 	return json_pack("{s:b}", "reloaded", 1);

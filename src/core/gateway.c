@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "auth/jwks_fetch.h"
@@ -146,6 +147,16 @@ static int setup_auth(struct core *g)
 	return r;
 }
 
+/* Every client is a descriptor or two: take what the hard limit allows. */
+static void raise_fd_limit(void)
+{
+	struct rlimit r;
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
 int core_init(struct core *g, struct gw_conf *conf, const struct core_options *o)
 {
 	memset(g, 0, sizeof(*g));
@@ -156,6 +167,8 @@ int core_init(struct core *g, struct gw_conf *conf, const struct core_options *o
 	g->engine_table = o->engines;
 	g->tun_fd = g->tcp.fd = -1;
 	g->loop = ev_default_loop(EVFLAG_AUTO);
+	preauth_init(&g->preauth);
+	raise_fd_limit();
 	core_apply_options(g, conf);
 	int r = setup_pki(g);
 	if (r == 0)
@@ -216,6 +229,7 @@ void core_free(struct core *g)
 	if (g->tun_fd >= 0)
 		close(g->tun_fd);
 	pool_free(&g->pool);
+	preauth_free(&g->preauth);
 	trust_free(&g->trust);
 	X509_free(g->demo_root);
 	conf_free(g->conf);

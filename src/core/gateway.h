@@ -33,10 +33,24 @@ struct trust {
 /* The shared TCP port: the core accepts and peeks, an engine adopts. */
 struct listener {
 	int fd;
+	uint16_t port;
+	ev_timer backoff; /* accept paused: out of file descriptors */
 	ev_io io;
 	double last_warn;
 	unsigned dropped;
 };
+
+#define PREAUTH_BUCKETS 4096
+struct preauth_src;
+struct preauth {
+	uint8_t key[16]; /* for the bucket hash */
+	struct preauth_src *buckets[PREAUTH_BUCKETS];
+	unsigned total;
+	unsigned long refused;
+	double last_warn;
+};
+void preauth_init(struct preauth *p);
+void preauth_free(struct preauth *p);
 
 struct core {
 	struct ev_loop *loop;
@@ -70,6 +84,7 @@ struct core {
 	const struct engine_ops *const *engine_table; /* NULL-terminated, from the daemon */
 	struct engine *engines[TUNNEL_N];
 	struct listener tcp;
+	struct preauth preauth;
 	struct ctl *ctl;
 	ev_signal sig_hup, sig_int, sig_term;
 	bool stopping;

@@ -43,12 +43,16 @@ static void warn_drop(struct core *g, const union sockaddr_any *peer, const char
 		 l->dropped);
 }
 
+/* close_fd: the connection ends here, and its unauthenticated slot with it;
+ * otherwise an engine took both. */
 static void sniff_free(struct sniff *sn, bool close_fd)
 {
 	ev_io_stop(sn->g->loop, &sn->io);
 	ev_timer_stop(sn->g->loop, &sn->timer);
-	if (close_fd)
+	if (close_fd) {
 		close(sn->fd);
+		core_preauth_put(sn->g, &sn->peer);
+	}
 	free(sn);
 }
 
@@ -115,9 +119,14 @@ static void sniff_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void sniff_start(struct core *g, int fd, const union sockaddr_any *peer)
 {
+	if (!core_preauth_get(g, peer)) {
+		close(fd); /* over the limits: cheaply, before any state */
+		return;
+	}
 	struct sniff *sn = calloc(1, sizeof(*sn));
 	if (!sn) {
 		close(fd);
+		core_preauth_put(g, peer);
 		return;
 	}
 	*sn = (struct sniff){.g = g, .fd = fd, .peer = *peer};
@@ -132,6 +141,30 @@ static void sniff_start(struct core *g, int fd, const union sockaddr_any *peer)
 	ev_timer_start(g->loop, &sn->timer);
 }
 
+static void resume_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	struct core *g = w->data;
+	if (g->tcp.fd >= 0)
+		ev_io_start(loop, &g->tcp.io);
+}
+
+/* Out of descriptors: the pending connection stays queued and the socket
+ * readable, so pause accepting for a moment instead of spinning. */
+static void accept_backoff(struct core *g, int err)
+{
+	ev_io_stop(g->loop, &g->tcp.io);
+	ev_timer_stop(g->loop, &g->tcp.backoff);
+	ev_timer_init(&g->tcp.backoff, resume_cb, 0.1, 0);
+	g->tcp.backoff.data = g;
+	ev_timer_start(g->loop, &g->tcp.backoff);
+	double now = ev_now(g->loop);
+	if (now - g->tcp.last_warn >= 5.0) {
+		g->tcp.last_warn = now;
+		log_warn("accept on the shared TCP port: %s; pausing 100 ms", strerror(err));
+	}
+}
+
 static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop;
@@ -141,8 +174,12 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		union sockaddr_any peer;
 		socklen_t sl = sizeof(peer);
 		int fd = accept4(g->tcp.fd, &peer.sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				accept_backoff(g, errno);
 			return;
+		}
 		sniff_start(g, fd, &peer);
 	}
 }
@@ -151,6 +188,8 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 int listener_open(struct core *g)
 {
 	const struct gw_conf *c = g->conf;
+	if (g->tcp.fd >= 0 && g->tcp.port != c->tcp_port)
+		listener_close(g); /* tcpPort changed: new connections go to the new port */
 	if (g->tcp.fd >= 0 || !(c->protocols & (PROTO_OPENVPN | PROTO_SSTP)))
 		return 0;
 	union sockaddr_any a = {0};
@@ -171,6 +210,7 @@ int listener_open(struct core *g)
 		return e;
 	}
 	g->tcp.fd = fd;
+	g->tcp.port = c->tcp_port;
 	ev_io_init(&g->tcp.io, accept_cb, fd, EV_READ);
 	g->tcp.io.data = g;
 	ev_io_start(g->loop, &g->tcp.io);
@@ -182,6 +222,7 @@ void listener_close(struct core *g)
 {
 	if (g->tcp.fd < 0)
 		return;
+	ev_timer_stop(g->loop, &g->tcp.backoff);
 	ev_io_stop(g->loop, &g->tcp.io);
 	close(g->tcp.fd);
 	g->tcp.fd = -1;

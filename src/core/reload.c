@@ -112,29 +112,16 @@ static void radius_apply(struct core *g, const struct gw_conf *n)
 	log_info("reload: RADIUS servers replaced");
 }
 
-/* Fields only a restart applies: kept at their running values, named. */
+/* Fields only a restart applies (the schema marks them) keep their running
+ * values; the reply names them. */
 static void keep_restart_fields(struct gw_conf *o, struct gw_conf *n, char *note, size_t cap)
 {
-	char **fields[][2] = {{&o->tun_name, &n->tun_name},
-			      {&o->listen_addr, &n->listen_addr},
-			      {&o->state_dir, &n->state_dir},
-			      {&o->control_socket, &n->control_socket}};
-	const char *names[] = {"tunName", "listenAddress", "stateDirectory", "controlSocket"};
-	size_t at = 0;
-	for (size_t i = 0; i < 4; i++) {
-		if (str_eq(*fields[i][0], *fields[i][1]))
-			continue;
-		char *t = *fields[i][0];
-		*fields[i][0] = *fields[i][1];
-		*fields[i][1] = t;
-		if (note && at < cap)
-			at += (size_t)snprintf(note + at, cap - at, "%s%s", at ? ", " : "",
-					       names[i]);
-	}
-	if (note && at && at < cap)
-		snprintf(note + at, cap - at, " change only on restart");
-	if (note && at)
-		log_warn("reload: %s", note);
+	char paths[200];
+	if (!conf_keep_restart_fields(o, n, paths, sizeof(paths)))
+		return;
+	log_warn("reload: %s change only on restart", paths);
+	if (note)
+		snprintf(note, cap, "%s change only on restart", paths);
 }
 
 static int group_index(const struct gw_conf *c, const char *name)
@@ -216,12 +203,15 @@ static void recheck_sessions(struct core *g, struct moved *mv, size_t n_mv)
 	}
 }
 
-static struct gw_conf *reload_read(struct core *g)
+static struct gw_conf *reload_read(struct core *g, char *note, size_t cap)
 {
 	struct conf_errors errs = {0};
 	struct gw_conf *n = conf_load_file(g->conf_path, &errs);
 	for (size_t i = 0; i < errs.n; i++)
 		log_err("reload: %s", errs.msg[i]);
+	if (errs.n && note)
+		snprintf(note, cap, "%s%s", errs.msg[0],
+			 errs.n > 1 ? " (and more in the log)" : "");
 	conf_errors_free(&errs);
 	if (!n)
 		log_err("reload: configuration rejected; still running the previous one");
@@ -251,7 +241,7 @@ int core_reload(struct core *g, char *note, size_t note_cap)
 		log_info("reload: running on the embedded default, nothing to re-read");
 		return 0;
 	}
-	struct gw_conf *n = reload_read(g);
+	struct gw_conf *n = reload_read(g, note, note_cap);
 	struct trust t;
 	struct pool np;
 	if (!n)

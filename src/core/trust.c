@@ -82,7 +82,10 @@ int trust_build(struct core *g, const struct gw_conf *c, struct trust *out)
 	const char *key = g->auto_pki ? g->state.server_key : c->key_file;
 	struct trust t = {0};
 	int r = load_identity(&t, cert, key);
-	if (r == 0 && !(t.certs = cert_auth_new(c, &g->demo_root, g->demo_root ? 1 : 0)))
+	/* The demo client root of the embedded PKI is trusted only until the
+	 * configuration uploads roots of its own. */
+	size_t demo = g->demo_root && c->roots.n == 0 ? 1 : 0;
+	if (r == 0 && !(t.certs = cert_auth_new(c, &g->demo_root, demo)))
 		r = P2S_E_CONFIG;
 	for (int p = 0; r == 0 && p < TLS_PROFILE_N; p++)
 		if (!(t.tls[p] = tls_ctx_new(&t, (enum tls_profile)p, c->auth_types)))

@@ -1,11 +1,11 @@
 #include "session.h"
 
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf/conf.h"
+#include "lib/random.h"
 
 const char *tunnel_name(enum tunnel_proto p)
 {
@@ -23,7 +23,7 @@ unsigned tunnel_conf_bit(enum tunnel_proto p)
 static void uuid4(char out[37])
 {
 	uint8_t b[16];
-	RAND_bytes(b, sizeof(b));
+	p2s_random(b, sizeof(b));
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",

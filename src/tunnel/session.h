@@ -51,6 +51,7 @@ struct session {
 	size_t pool6_range;
 	time_t started;
 	unsigned auth_type; /* AUTH_CERTIFICATE, AUTH_RADIUS or AUTH_AAD, once accepted */
+	int64_t token_exp;  /* AUTH_AAD: the access token's exp (time_t) */
 	struct cert_identity cert;
 	bool has_cert;
 	struct session_counters ctr;

@@ -136,7 +136,7 @@ static void test_caps_per_tunnel(void **state)
 
 /* ---- the scripted RADIUS peer ------------------------------------------ */
 
-enum step { ST_CHALLENGE1, ST_CHALLENGE2, ST_ACCEPT, ST_REJECT, ST_SILENT };
+enum step { ST_CHALLENGE1, ST_CHALLENGE2, ST_ACCEPT, ST_REJECT, ST_SILENT, ST_CODE52 };
 
 struct peer {
 	int fd;
@@ -210,9 +210,12 @@ static int reply_for(struct peer *pr, const uint8_t *req, size_t n, uint8_t *o)
 	if (!has_state(req, n, want_state) && !pr->bad[0])
 		snprintf(pr->bad, sizeof(pr->bad), "request %d: State is not %s", pr->requests,
 			 want_state ? want_state : "absent");
-	uint8_t code = st == ST_ACCEPT	 ? RAD_ACCESS_ACCEPT
-		       : st == ST_REJECT ? RAD_ACCESS_REJECT
-					 : RAD_ACCESS_CHALLENGE;
+	static const uint8_t codes[] = {[ST_ACCEPT] = RAD_ACCESS_ACCEPT,
+					[ST_REJECT] = RAD_ACCESS_REJECT,
+					[ST_CODE52] = 52, /* no such Access-* code */
+					[ST_CHALLENGE1] = RAD_ACCESS_CHALLENGE,
+					[ST_CHALLENGE2] = RAD_ACCESS_CHALLENGE};
+	uint8_t code = codes[st];
 	struct rad_builder b;
 	rad_begin(&b, code, req[1], req + 4);
 	rad_add_message_authenticator(&b);
@@ -398,6 +401,22 @@ static void test_eap_timeout(void **state)
 	core_drop(g);
 }
 
+/* A verified reply with a code that is neither Accept nor Challenge refuses:
+ * the client fails closed. */
+static void test_unknown_code_refuses(void **state)
+{
+	(void)state;
+	struct peer pr = {.script = {ST_CODE52}};
+	struct core *g = radius_core(&pr);
+	struct session *s = eap_start(g);
+	run_until_done(g, 5.0);
+	assert_int_equal(out.calls, 1);
+	assert_int_equal(out.verdict[0], AUTH_REFUSE);
+	assert_false(s->admitted);
+	close(pr.fd);
+	core_drop(g);
+}
+
 static void test_matrix_refused_in_service(void **state)
 {
 	(void)state;
@@ -429,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_eap_challenge_challenge_accept),
 		cmocka_unit_test(test_eap_reject),
 		cmocka_unit_test(test_eap_timeout),
+		cmocka_unit_test(test_unknown_code_refuses),
 		cmocka_unit_test(test_matrix_refused_in_service),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,9 +6,9 @@
 #define LOG_MODULE "openvpn"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth/service.h"
 #include "auth/token.h"
@@ -16,6 +16,7 @@
 #include "lib/codec.h"
 #include "lib/log.h"
 #include "push.h"
+#include "lib/random.h"
 
 static bool cert_verified(struct ovpn_ks *ks)
 {
@@ -26,7 +27,7 @@ static bool cert_verified(struct ovpn_ks *ks)
 static void make_auth_token(struct ovpn_sess *os)
 {
 	uint8_t raw[32];
-	RAND_bytes(raw, sizeof(raw));
+	p2s_random(raw, sizeof(raw));
 	os->auth_token = b64_encode(raw, sizeof(raw));
 	OPENSSL_cleanse(raw, sizeof(raw));
 }
@@ -87,6 +88,10 @@ static const char *token_check(struct ovpn_sess *os)
 	size_t n = strlen(os->auth_token);
 	if (!pw || strlen(pw) != n || CRYPTO_memcmp(pw, os->auth_token, n) != 0)
 		return "renegotiation without the session's auth-token";
+	if (auth_token_expired(os->s, time(NULL)))
+		return "the Entra ID access token of this session has expired; reconnect with a "
+		       "new "
+		       "one";
 	return NULL;
 }
 

@@ -1,10 +1,10 @@
 /* OpenVPN sessions: the control channel state machine (reliability, TLS on
- * memory BIOs, key-method 2, push), key rotation and keepalive. The data
- * channel's per-packet path is in data_path.c; sockets are in transport.c. */
+ * memory BIOs, key-method 2, push), key rotation, keepalive and the data
+ * channel's per-packet path (the codec is data.c); sockets are in
+ * transport.c, who the client is in auth.c. */
 #define LOG_MODULE "openvpn"
 
 #include <openssl/err.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 #include "lib/file.h"
 #include "lib/log.h"
 #include "push.h"
+#include "lib/random.h"
 
 #define TICK	  0.5
 #define EKM_LABEL "EXPORTER-OpenVPN-datakeys"
@@ -188,8 +189,8 @@ static void km2_send(struct ovpn_sess *os, struct ovpn_ks *ks)
 				  "keydir 0,cipher AES-256-GCM,auth SHA256,keysize 256,tls-auth,"
 				  "key-method 2,tls-server";
 	uint8_t buf[1024];
-	RAND_bytes(os->srv_random1, sizeof(os->srv_random1));
-	RAND_bytes(os->srv_random2, sizeof(os->srv_random2));
+	p2s_random(os->srv_random1, sizeof(os->srv_random1));
+	p2s_random(os->srv_random2, sizeof(os->srv_random2));
 	int n = ovpn_km2_write_server(buf, sizeof(buf), os->srv_random1, os->srv_random2, occ);
 	if (n > 0)
 		SSL_write(ks->ssl, buf, n);
@@ -266,6 +267,7 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 	snprintf(detail, sizeof(detail), "cipher %s%s", os->cipher,
 		 os->pi.iv_proto & IV_PROTO_TLS_KEY_EXPORT ? " (tls-ekm)" : "");
 	core_session_up(os->s, detail);
+	ovpn_transport_preauth_done(os); /* admitted: no longer counted as unauthenticated */
 }
 
 /* ---- control messages and TLS ------------------------------------------- */
@@ -507,13 +509,17 @@ static void ks_tick(struct ovpn_sess *os, struct ovpn_ks *ks, double now)
 		ks_free(ks);
 		return;
 	}
-	if (ks->state != KS_ACTIVE && now - ks->started > OVPN_HAND_WINDOW) {
+	uint32_t window = core_conf(os->srv->core)->hand_window_sec;
+	if (ks->state != KS_ACTIVE && now - ks->started > window) {
 		if (ks == &os->ks[os->primary]) {
-			ovpn_sess_close(os, "TLS handshake did not complete within 60 s");
+			ovpn_sess_close(os,
+					"TLS handshake did not complete within the hand window");
 			return;
 		}
-		slog_warn(os->label, "renegotiation timed out");
-		ks_free(ks);
+		/* Keys, certificates and tokens must be renewed: a client that
+		 * does not renegotiate in time does not keep the old key. */
+		ovpn_sess_close(os, "the client did not renegotiate its data keys within the hand "
+				    "window");
 		return;
 	}
 	ks_flush(os, ks);
@@ -562,6 +568,7 @@ struct ovpn_sess *ovpn_sess_new(struct ovpn_server *srv, const union sockaddr_an
 		return NULL;
 	os->srv = srv;
 	os->conn = conn;
+	os->tcp = conn != NULL;
 	os->peer = *peer;
 	os->peer_id = peer_id_alloc(srv, os);
 	os->s = os->peer_id == UINT32_MAX
@@ -578,7 +585,7 @@ struct ovpn_sess *ovpn_sess_new(struct ovpn_server *srv, const union sockaddr_an
 	sockaddr_str(peer, addr, sizeof(addr));
 	snprintf(os->label, sizeof(os->label), "%s %s", os->s->id, addr);
 	if (!local_sid)
-		RAND_bytes((uint8_t *)&local_sid, sizeof(local_sid));
+		p2s_random((uint8_t *)&local_sid, sizeof(local_sid));
 	os->local_sid = local_sid;
 	os->ta_time = (uint32_t)time(NULL);
 	os->term_cause = RAD_TERM_LOST_CARRIER;
@@ -655,11 +662,15 @@ static struct engine *engine_start(struct core *c)
 		return NULL;
 	srv->core = c;
 	srv->udp_fd = -1;
-	RAND_bytes(srv->cookie_key, sizeof(srv->cookie_key));
+	p2s_random(srv->cookie_key, sizeof(srv->cookie_key));
+	p2s_random(srv->hash_key, sizeof(srv->hash_key));
 	const char *ta = core_tls_auth_path(c);
 	int r = load_tls_auth(srv, ta);
 	if (r < 0)
 		log_err("cannot read the tls-auth key %s: %s", ta, p2s_strerror(r));
+	if (!ta)
+		log_warn("tls-auth is off (no openvpn.tlsAuthKeyFile): anyone can start TLS "
+			 "handshakes; Azure's profiles expect it on");
 	if (r < 0 || ovpn_transport_open(srv) < 0) {
 		ovpn_transport_close(srv);
 		free(srv);

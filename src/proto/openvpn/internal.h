@@ -21,7 +21,6 @@ struct tcp_conn;
 
 #define OVPN_MAX_PEERS	  16384
 #define OVPN_ADDR_BUCKETS 4096
-#define OVPN_HAND_WINDOW  60.0
 #define OVPN_LAME_DUCK	  60.0
 
 enum ks_state {
@@ -48,7 +47,8 @@ struct ovpn_ks {
 struct ovpn_sess {
 	struct ovpn_server *srv;
 	struct session *s;
-	struct tcp_conn *conn; /* NULL on UDP */
+	struct tcp_conn *conn; /* NULL on UDP, or once the TCP connection is gone */
+	bool tcp;
 	union sockaddr_any peer;
 	uint64_t local_sid;
 	uint64_t remote_sid;
@@ -66,6 +66,7 @@ struct ovpn_sess {
 	char *auth_token;    /* pushed; proves the user on renegotiation */
 	uint32_t term_cause; /* Acct-Terminate-Cause when it closes */
 	bool pushed;
+	bool preauth; /* holds an unauthenticated slot (UDP; TCP: its connection) */
 	bool closing;
 	double close_at;
 	double last_recv;
@@ -80,6 +81,7 @@ struct ovpn_server {
 	struct core *core;
 	struct ovpn_tls_auth ta;
 	uint8_t cookie_key[32];
+	uint8_t hash_key[16]; /* the address table's bucket hash */
 	int udp_fd;
 	uint16_t udp_port; /* the port udp_fd is bound to */
 	ev_io udp_io;
@@ -118,6 +120,8 @@ double ovpn_now(struct ovpn_server *srv);
 /* transport.c */
 void ovpn_transport_send(struct ovpn_sess *os, const uint8_t *pkt, size_t len, bool data);
 void ovpn_transport_detach(struct ovpn_sess *os); /* session is going away */
+/* The session is admitted (or ends): its unauthenticated slot goes back. */
+void ovpn_transport_preauth_done(struct ovpn_sess *os);
 void ovpn_addr_insert(struct ovpn_server *srv, struct ovpn_sess *os);
 void ovpn_addr_remove(struct ovpn_server *srv, struct ovpn_sess *os);
 struct ovpn_sess *ovpn_addr_lookup(struct ovpn_server *srv, const union sockaddr_any *a);

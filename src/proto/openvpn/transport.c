@@ -18,9 +18,11 @@
 #include "lib/err.h"
 #include "lib/hmac.h"
 #include "lib/log.h"
+#include "lib/siphash.h"
 
 #define TCP_IN_MAX	   (2 + 65535)
 #define TCP_OUT_DATA_LIMIT (4u << 20) /* beyond this, data packets are dropped */
+#define TCP_OUT_LIMIT	   (8u << 20) /* beyond this, everything is */
 #define UDP_BATCH	   32
 #define COOKIE_SLOT	   30 /* seconds: (hand-window + 1) / 2 */
 
@@ -41,6 +43,7 @@ struct tcp_conn {
 	struct ovpn_server *srv;
 	struct tcp_conn *dirty_next, *dirty_prev;
 	bool dirty;
+	bool preauth; /* the core's unauthenticated slot, taken over at adopt */
 	int fd;
 	ev_io rio;
 	ev_io wio;
@@ -103,6 +106,8 @@ static void dirty_link(struct tcp_conn *c)
 static void tcp_conn_free(struct tcp_conn *c)
 {
 	struct ev_loop *loop = core_loop(c->srv->core);
+	if (c->preauth)
+		core_preauth_put(c->srv->core, &c->peer);
 	dirty_unlink(c);
 	ev_io_stop(loop, &c->rio);
 	ev_io_stop(loop, &c->wio);
@@ -145,7 +150,8 @@ static void tcp_flush(struct tcp_conn *c)
 
 static int tcp_queue(struct tcp_conn *c, const uint8_t *pkt, size_t len, bool data)
 {
-	if (data && c->out_len > TCP_OUT_DATA_LIMIT)
+	/* Data yields first; control too once a client stops reading entirely. */
+	if ((data && c->out_len > TCP_OUT_DATA_LIMIT) || c->out_len > TCP_OUT_LIMIT)
 		return P2S_E_FULL;
 	if (c->out_off && c->out_off + c->out_len + len + 2 > c->out_cap) {
 		memmove(c->out, c->out + c->out_off, c->out_len);
@@ -245,18 +251,20 @@ void ovpn_transport_adopt(struct ovpn_server *srv, int fd, const union sockaddr_
 	struct tcp_conn *c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
+		core_preauth_put(srv->core, peer);
 		return;
 	}
 	struct ev_loop *loop = core_loop(srv->core);
 	c->srv = srv;
 	c->fd = fd;
 	c->peer = *peer;
+	c->preauth = true;
 	ev_io_init(&c->rio, tcp_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, tcp_write_cb, fd, EV_WRITE);
 	c->rio.data = c->wio.data = c;
 	ev_io_start(loop, &c->rio);
 	/* A connection that never starts a session is closed after the hand window. */
-	ev_timer_init(&c->idle, tcp_idle_cb, OVPN_HAND_WINDOW, 0);
+	ev_timer_init(&c->idle, tcp_idle_cb, core_conf(srv->core)->hand_window_sec, 0);
 	c->idle.data = c;
 	ev_timer_start(loop, &c->idle);
 }
@@ -272,28 +280,27 @@ static void tcp_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- UDP ---------------------------------------------------------------- */
 
-static unsigned addr_hash(const union sockaddr_any *a)
+/* Keyed: clients choose their ports, so they must not choose our buckets. */
+static unsigned addr_hash(const struct ovpn_server *srv, const union sockaddr_any *a)
 {
-	uint32_t h = 2166136261u;
-	const uint8_t *p = a->sa.sa_family == AF_INET6 ? a->in6.sin6_addr.s6_addr
-						       : (const uint8_t *)&a->in.sin_addr;
-	size_t n = a->sa.sa_family == AF_INET6 ? 16 : 4;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	h = (h ^ a->in.sin_port) * 16777619u;
-	return h % OVPN_ADDR_BUCKETS;
+	uint8_t k[18];
+	bool v6 = a->sa.sa_family == AF_INET6;
+	size_t n = v6 ? 16 : 4;
+	memcpy(k, v6 ? (const void *)&a->in6.sin6_addr : (const void *)&a->in.sin_addr, n);
+	memcpy(k + n, v6 ? &a->in6.sin6_port : &a->in.sin_port, 2);
+	return (unsigned)(siphash24(srv->hash_key, k, n + 2) % OVPN_ADDR_BUCKETS);
 }
 
 void ovpn_addr_insert(struct ovpn_server *srv, struct ovpn_sess *os)
 {
-	unsigned h = addr_hash(&os->peer);
+	unsigned h = addr_hash(srv, &os->peer);
 	os->hnext = srv->by_addr[h];
 	srv->by_addr[h] = os;
 }
 
 void ovpn_addr_remove(struct ovpn_server *srv, struct ovpn_sess *os)
 {
-	for (struct ovpn_sess **p = &srv->by_addr[addr_hash(&os->peer)]; *p; p = &(*p)->hnext)
+	for (struct ovpn_sess **p = &srv->by_addr[addr_hash(srv, &os->peer)]; *p; p = &(*p)->hnext)
 		if (*p == os) {
 			*p = os->hnext;
 			return;
@@ -302,7 +309,7 @@ void ovpn_addr_remove(struct ovpn_server *srv, struct ovpn_sess *os)
 
 struct ovpn_sess *ovpn_addr_lookup(struct ovpn_server *srv, const union sockaddr_any *a)
 {
-	for (struct ovpn_sess *os = srv->by_addr[addr_hash(a)]; os; os = os->hnext)
+	for (struct ovpn_sess *os = srv->by_addr[addr_hash(srv, a)]; os; os = os->hnext)
 		if (sockaddr_equal(&os->peer, a))
 			return os;
 	return NULL;
@@ -402,9 +409,14 @@ static void udp_unknown_peer(struct ovpn_server *srv, const union sockaddr_any *
 	}
 	if ((c.op != OVPN_CONTROL_V1 && c.op != OVPN_ACK_V1) || !cookie_valid(srv, from, &c))
 		return;
+	if (!core_preauth_get(srv->core, from))
+		return; /* too many half-open sessions, from here or in all */
 	struct ovpn_sess *os = ovpn_sess_new(srv, from, NULL, c.ack_sid, true);
-	if (!os)
+	if (!os) {
+		core_preauth_put(srv->core, from);
 		return;
+	}
+	os->preauth = true;
 	os->remote_sid = c.sid;
 	ovpn_addr_insert(srv, os);
 	ovpn_sess_input(os, pkt, len);
@@ -422,6 +434,33 @@ static void udp_float(struct ovpn_server *srv, struct ovpn_sess *os, const union
 	os->peer = *from;
 	os->s->peer = *from;
 	ovpn_addr_insert(srv, os);
+}
+
+/* A packet from a session's address under another client session id: a new
+ * client instance, or somebody spoofing that address. Its reset is answered
+ * statelessly like any other; the old session goes only when the cookie
+ * comes back, which a blind spoofer never sees. True: the packet is handled. */
+static bool other_instance(struct ovpn_server *srv, struct ovpn_sess *os,
+			   const union sockaddr_any *from, const uint8_t *pkt, size_t len)
+{
+	struct cur h;
+	cur_init(&h, pkt, len);
+	cur_u8(&h);
+	uint64_t sid = cur_u64(&h); /* checked cheaply first: the session's own packets */
+	struct ovpn_ctl c;
+	if (os->remote_sid == 0 || !cur_ok(&h) || sid == os->remote_sid ||
+	    ovpn_ctl_parse(pkt, len, &srv->ta, &c) < 0)
+		return false;
+	if (c.op == OVPN_HARD_RESET_CLIENT_V2 && c.key_id == 0) {
+		udp_stateless_reset(srv, from, &c);
+		return true;
+	}
+	if (!cookie_valid(srv, from, &c))
+		return true; /* dropped: not for this session, not a new one */
+	ovpn_sess_close(os, "client restarted from the same address");
+	ovpn_addr_remove(srv, os);
+	udp_unknown_peer(srv, from, pkt, len);
+	return true;
 }
 
 static void udp_datagram(struct ovpn_server *srv, const union sockaddr_any *from,
@@ -442,15 +481,8 @@ static void udp_datagram(struct ovpn_server *srv, const union sockaddr_any *from
 	if (!cur_ok(&c))
 		return;
 	struct ovpn_sess *os = ovpn_addr_lookup(srv, from);
-	if (os && op == OVPN_HARD_RESET_CLIENT_V2) {
-		/* A new client instance from the same address replaces the old session. */
-		uint64_t sid = cur_u64(&c);
-		if (cur_ok(&c) && sid != os->remote_sid) {
-			ovpn_sess_close(os, "client restarted from the same address");
-			ovpn_addr_remove(srv, os);
-			os = NULL;
-		}
-	}
+	if (os && other_instance(srv, os, from, pkt, len))
+		return;
 	if (os)
 		ovpn_sess_input(os, pkt, len);
 	else
@@ -488,6 +520,8 @@ static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 void ovpn_transport_send(struct ovpn_sess *os, const uint8_t *pkt, size_t len, bool data)
 {
+	if (os->tcp && !os->conn)
+		return; /* its connection is gone: nothing goes out by UDP instead */
 	if (!os->conn) {
 		if (os->srv->udp_fd >= 0)
 			udp_send(os->srv, &os->peer, pkt, len);
@@ -515,8 +549,21 @@ static void flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 		udp_flush(srv);
 }
 
+void ovpn_transport_preauth_done(struct ovpn_sess *os)
+{
+	if (os->conn && os->conn->preauth) {
+		os->conn->preauth = false;
+		core_preauth_put(os->srv->core, &os->conn->peer);
+	}
+	if (os->preauth) {
+		os->preauth = false;
+		core_preauth_put(os->srv->core, &os->peer);
+	}
+}
+
 void ovpn_transport_detach(struct ovpn_sess *os)
 {
+	ovpn_transport_preauth_done(os);
 	if (os->conn) {
 		struct tcp_conn *c = os->conn;
 		os->conn = NULL;
