@@ -23,7 +23,8 @@ IKE_CASES="cert-address cert-route cert-dns cert-ping cert-iperf-up cert-iperf-d
 refuse-revoked refuse-other-root refuse-expired good-session-survives eap-mschapv2
 eap-wrong-password eap-tls proposal-seed-default proposal-3des-modp1024 proposal-aes128-sha1
 proposal-esp-aes128-sha1 custom-policy-honoured custom-policy-defaults-refused nat-traffic
-nat-keepalive mobike rekey-under-load init-flood-bounded init-flood-client-connects"
+nat-keepalive mobike rekey-under-load init-flood-bounded init-flood-client-connects
+profile-swanctl-connects"
 PROFILE_CASES="profile-mobileconfig profile-mobileconfig-identity profile-ps1 embedded-server-cert"
 LAB_CASES="$IKE_CASES $PROFILE_CASES"
 CTL=$BUILD/p2sctl
@@ -357,6 +358,33 @@ eap_cases() {
 	swan_stop eap
 }
 
+# The package's Generic/swanctl.conf as a user installs it (alice's
+# certificate as client.crt, VpnServerRoot.cer as the CA), only the
+# gateway's name replaced by the lab's address: the tunnel comes up.
+profile_swanctl_case() {
+	local d
+	if [ ! -x "$CTL" ] || ! "$CTL" --config "$D/gw.json" profile generate --output "$D/pkg-swan.zip" >/dev/null 2>&1; then
+		fail profile-swanctl-connects "expected p2sctl profile generate to make a package"
+		return
+	fi
+	(cd "$D" && python3 -m zipfile -e pkg-swan.zip pkg-swan)
+	client pkgswan
+	d=$(swan_dir pkgswan)/swanctl
+	cp "$D/pkg-swan/Generic/VpnServerRoot.cer" "$d/x509ca/"
+	cp "$PKI/clients/alice@contoso.com.crt" "$d/x509/client.crt"
+	cp "$PKI/clients/alice@contoso.com.key" "$d/private/client.key"
+	sed "s/remote_addrs = gw.p2s.test/remote_addrs = $GW_ADDR2/" "$D/pkg-swan/Generic/swanctl.conf" \
+		>"$d/swanctl.conf"
+	if ! swan_start $NS_CLI2 pkgswan >/dev/null || ! swan_load pkgswan; then
+		fail profile-swanctl-connects "expected strongSwan to load the generated swanctl.conf: $(swan_logs pkgswan 5 | tr '\n' '|')"
+	elif ! up pkgswan lab-ikev2 || ! ping_from $NS_CLI2 2; then
+		fail profile-swanctl-connects "expected a tunnel with the generated swanctl.conf, got: $(initiate_log pkgswan lab-ikev2 | tail -n 3 | tr '\n' '|')"
+	else
+		pass profile-swanctl-connects
+	fi
+	swan_stop pkgswan
+}
+
 # probe CASE WANT IKE [ESP]: a charon-cmd client offering exactly that.
 probe() {
 	local c=$1 want=$2 got
@@ -409,6 +437,8 @@ table ip lab {
 N
 }
 
+roam_moved() { swan_sa_line roam "local .*10\.98\.0\.2\[" | grep -q .; }
+
 keepalives() { # packets of one byte (NAT keepalives) the NAT forwarded
 	ip netns exec $NS_NAT nft list counter ip lab keepalives 2>/dev/null |
 		sed -n 's/.*packets \([0-9]*\).*/\1/p'
@@ -446,8 +476,7 @@ nat_cases() {
 	# The client's first address goes away: MOBIKE moves the SA to the other.
 	echo "+ $NS_ROAM: ip link set r0 down (the client changes address)" >&2
 	ip -n $NS_ROAM link set r0 down
-	if wait_until 15 sh -c "swanctl --list-sas --uri unix://$(swan_dir roam)/charon.vici 2>/dev/null | grep -q 'local .*10.98.0.2\['" &&
-		ping_from $NS_ROAM 3; then
+	if wait_until 15 roam_moved && ping_from $NS_ROAM 3; then
 		pass mobike
 	else
 		fail mobike "expected the SA to move to 10.98.0.2 by MOBIKE and traffic to go on, got: $(swan_sa_line roam 'local ') / $(grep -i mobike "$(swan_log roam)" | tail -n 2 | tr '\n' '|')"
@@ -623,7 +652,7 @@ diagnostics() {
 	local n
 	echo "--- gateway log $GWLOG (last 60 lines)"
 	tail -n 60 "$GWLOG" 2>/dev/null
-	for n in alice neg eap roam; do [ -d "$(swan_dir $n)" ] && swan_logs $n 25; done
+	for n in alice neg eap pkgswan roam; do [ -d "$(swan_dir $n)" ] && swan_logs $n 25; done
 }
 
 cleanup_extra() {
@@ -668,6 +697,7 @@ main() {
 	cert_cases && {
 		refusal_cases
 		eap_cases
+		profile_swanctl_case
 		proposal_cases
 		custom_policy_cases
 		nat_cases
