@@ -125,7 +125,7 @@ void ike_sa_kill(struct ike_sa *sa, const char *why)
 	ike_child_clear(&sa->child);
 	ike_child_clear(&sa->old_child);
 	if (sa->s) {
-		core_session_end(sa->s, RAD_TERM_LOST_CARRIER, why);
+		core_session_end(sa->s, RAD_TERM_LOST_CARRIER, why ? why : "IKE SA closed");
 	} else if (why) {
 		slog_info(sa->label, "IKE SA closed: %s", why);
 	}
@@ -246,7 +246,7 @@ static void esp_input(struct ike_engine *e, const uint8_t *pkt, size_t len,
 		core_session_moved(sa->s, from);
 	}
 	if (nh != ESP_NH_IPV4 && nh != ESP_NH_IPV6)
-		return; /* dummy packets (59) and anything else */
+		return;				/* dummy packets (59) and anything else */
 	core_fwd_from_session(sa->s, e->pt, n); /* counts it, or the drop */
 }
 

@@ -194,7 +194,8 @@ int esp_encrypt(struct esp_sa *sa, const uint8_t *payload, size_t len, uint8_t n
 	put32(out, sa->spi);
 	put32(out + 4, seq);
 	uint8_t *iv = out + ESP_HDR_LEN, *ct = iv + sa->iv_len;
-	memmove(ct, payload, len);
+	if (len)
+		memmove(ct, payload, len);
 	for (size_t i = 0; i < pad; i++)
 		ct[len + i] = (uint8_t)(i + 1);
 	ct[len + pad] = (uint8_t)pad;

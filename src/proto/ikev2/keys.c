@@ -289,7 +289,8 @@ int ike_sk_seal(const struct ike_sk_dir *d, uint8_t *msg, size_t cap, size_t sk_
 	uint8_t *iv = msg + ct_off - iv_len, *ct = msg + ct_off;
 	if (RAND_bytes(iv, (int)iv_len) != 1)
 		return P2S_E_CRYPTO;
-	memmove(ct, inner, inner_len);
+	if (inner_len)
+		memmove(ct, inner, inner_len);
 	memset(ct + inner_len, 0, pad);
 	ct[inner_len + pad] = (uint8_t)pad;
 	put16(msg + sk_off + 2, total - sk_off);
