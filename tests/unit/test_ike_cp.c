@@ -71,9 +71,11 @@ static void test_ts_narrowing(void **state)
 	assert_int_equal(oi.n, 1);
 	assert_memory_equal(oi.ts[0].start, "\xac\x10\xc9\x02", 4);
 	assert_memory_equal(oi.ts[0].end, "\xac\x10\xc9\x02", 4);
-	assert_int_equal(or.n, 2);
+	assert_int_equal(or.n, 3); /* the routes, then the gateway's own address */
 	assert_memory_equal(or.ts[0].start, "\x0a\x01\x00\x00", 4);
 	assert_memory_equal(or.ts[0].end, "\x0a\x01\xff\xff", 4);
+	assert_memory_equal(or.ts[2].start, "\xac\x10\xc9\x01", 4);
+	assert_memory_equal(or.ts[2].end, "\xac\x10\xc9\x01", 4);
 	/* The client asks for part of one route only: that part. */
 	cr.ts[0] = (struct ike_ts){IKE_TS_IPV4_RANGE, 6, 443, 443, {10, 1, 2, 0}, {10, 1, 2, 255}};
 	assert_true(ike_ts_narrow(&ci, &cr, &net, &oi, & or));

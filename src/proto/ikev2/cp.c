@@ -139,6 +139,13 @@ bool ike_ts_narrow(const struct ike_ts_list *tsi, const struct ike_ts_list *tsr,
 		uint32_t lo = net->routes[i].addr, m = prefix4_mask(net->routes[i].len);
 		narrow4(tsr, lo, lo | ~m, out_r);
 	}
+	/* The gateway's own pool address, when the client's selectors take it
+	 * (0.0.0.0/0 as Windows asks): DHCP answers and pings come from it. */
+	bool covered = false;
+	for (size_t i = 0; i < net->n_routes; i++)
+		covered |= prefix4_contains(&net->routes[i], net->gateway);
+	if (!covered && net->gateway)
+		narrow4(tsr, net->gateway, net->gateway, out_r);
 	for (size_t i = 0; i < net->n_routes6; i++) {
 		uint8_t lo[16], hi[16];
 		prefix6_range(&net->routes6[i], lo, hi);

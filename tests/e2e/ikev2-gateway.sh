@@ -1,10 +1,13 @@
 #!/bin/bash
-# IKEv2: the gateway itself rekeys CHILD SAs at the data volume a custom
-# vpnClientIpsecPolicies entry names (saDataSizeKilobytes), during an iperf3
-# run, without losing an interval; after a reload to the default policy
-# (Azure's 100 GB) it starts none. The client is Debian's strongSwan with
-# userspace ESP (lib/strongswan.sh), offering exactly the custom policy.
-#   tests/e2e/ikev2-gwrekey.sh [BUILD_DIR]
+# IKEv2, what the gateway does on its own: it rekeys CHILD SAs at the data
+# volume a custom vpnClientIpsecPolicies entry names (saDataSizeKilobytes),
+# during an iperf3 run, without losing an interval, and after a reload to
+# the default policy (Azure's 100 GB) starts none; it answers a DHCPINFORM
+# sent through the tunnel (as Windows sends it) with the DNS servers and
+# the routes as classless static routes (options 121 and 249), and
+# forwards none of it. The client is Debian's strongSwan with userspace ESP
+# (lib/strongswan.sh), offering exactly the custom policy.
+#   tests/e2e/ikev2-gateway.sh [BUILD_DIR]
 set -u
 BUILD=$(realpath "${1:-build}")
 cd "$(dirname "$0")" || exit 2
@@ -12,7 +15,8 @@ cd "$(dirname "$0")" || exit 2
 . lib/pki.sh
 . lib/openvpn.sh
 . lib/strongswan.sh
-LAB_CASES="gw-rekey-by-volume gw-rekey-traffic-unbroken gw-rekey-none-by-default"
+LAB_CASES="gw-rekey-by-volume gw-rekey-traffic-unbroken gw-rekey-none-by-default
+dhcp-inform-routes dhcp-inform-not-forwarded"
 GW=$BUILD/p2sgw
 CTL=$BUILD/p2sctl
 D=$LAB_DIR
@@ -43,6 +47,7 @@ write_conf() { # write_conf [vpnClientIpsecPolicies JSON array]
   "listen": {"address": "0.0.0.0", "tcpPort": 443, "udpPort": 1194},
   "serverCertificate": {"certFile": "$PKI/server.crt", "keyFile": "$PKI/server.key"},
   "virtualNetwork": {"addressSpace": ["10.1.0.0/16"], "dnsServers": ["10.1.0.4"]},
+  "customRoutes": {"addressPrefixes": ["192.168.50.0/24"]},
   "vpnClientConfiguration": {
     "vpnClientAddressPool": {"addressPrefixes": ["$POOL"]},
     "vpnClientProtocols": ["IkeV2"],
@@ -70,6 +75,31 @@ try:
 except Exception:
     print(0, 0, 0)
 P
+}
+
+# A DHCPINFORM from the virtual IP to the gateway's vnet side (inside the
+# selectors): the answer names DNS 10.1.0.4 and the vnet and customRoutes.
+dhcp_cases() {
+	local vip out
+	vip=$(swan_vip alice)
+	spawn $NS_VNET "$D/vnet-dhcp.log" python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 67))
+print("forwarded:", s.recvfrom(2048)[1], flush=True)' >/dev/null
+	wait_listen $NS_VNET udp 67 5
+	out=$(run $NS_CLI python3 "$PWD/lib/dhcpinform.py" "$vip" 10.1.0.1)
+	echo "dhcpinform: $out"
+	case $out in
+	*"type=5 dns=10.1.0.4 routes121=10.1.0.0/16 via 172.16.202.1,192.168.50.0/24 via 172.16.202.1 routes249=10.1.0.0/16 via 172.16.202.1,192.168.50.0/24 via 172.16.202.1"*)
+		pass dhcp-inform-routes ;;
+	*) fail dhcp-inform-routes "expected a DHCPACK with DNS 10.1.0.4 and routes 10.1.0.0/16 and 192.168.50.0/24 via 172.16.202.1 in options 121 and 249, got: $out" ;;
+	esac
+	if log_has "$D/vnet-dhcp.log" forwarded; then
+		fail dhcp-inform-not-forwarded "expected the gateway to answer the DHCPINFORM itself, the vnet host got it: $(cat "$D/vnet-dhcp.log")"
+	else
+		pass dhcp-inform-not-forwarded
+	fi
 }
 
 main() {
@@ -103,6 +133,7 @@ main() {
 	else fail gw-rekey-by-volume "expected >= 2 CHILD rekeys started by the gateway at 100 MB each over $bytes B, got $after; $(log_tail "$GWLOG" 5)"; fi
 	if [ "$n" -ge 7 ] && [ "$zero" -eq 0 ] && swan_child_up alice p2s; then pass gw-rekey-traffic-unbroken
 	else fail gw-rekey-traffic-unbroken "expected 8 one-second intervals all with data and the SA up, got $n intervals, $zero empty"; fi
+	dhcp_cases
 	# The default policy (100 GB, 7.5 h): the same traffic starts no rekey.
 	write_conf
 	run $NS_GW "$CTL" --config "$D/gw.json" gateway reload >/dev/null
