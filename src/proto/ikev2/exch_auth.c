@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/radius.h"
 #include "auth/service.h"
 #include "internal.h"
 #include "lib/err.h"
@@ -113,6 +114,24 @@ static const char *notify_name(uint16_t n)
 	}
 }
 
+/* INITIAL_CONTACT (RFC 7296 §2.4): the client has no other SA with us, so
+ * earlier ones of the same user (a crashed or rebooted client) go now
+ * rather than at their dead-peer timeout. */
+static void initial_contact(struct ike_sa *sa, const struct ike_chain *ch)
+{
+	struct ike_notify n;
+	if (!ike_chain_notify(ch, IKE_N_INITIAL_CONTACT, &n) || !sa->s->user[0])
+		return;
+	for (struct ike_sa *o = sa->e->head; o; o = o->next) {
+		if (o == sa || !o->s || o->state != IKE_ST_ESTABLISHED ||
+		    strcmp(o->s->user, sa->s->user) != 0)
+			continue;
+		core_session_end(o->s, RAD_TERM_USER_REQUEST,
+				 "replaced by the same user's new IKE SA (INITIAL_CONTACT)");
+		ike_sa_kill(o, NULL);
+	}
+}
+
 /* The last IKE_AUTH response: [IDr, CERT,] AUTH, CP, SA, TSi, TSr. */
 void ike_auth_finish(struct ike_sa *sa, bool with_msk)
 {
@@ -154,6 +173,7 @@ void ike_auth_finish(struct ike_sa *sa, bool with_msk)
 		ike_sa_kill(sa, notify_name(err));
 		return;
 	}
+	initial_contact(sa, &ch);
 	OPENSSL_cleanse(sa->auth_req, sa->auth_req_len);
 	sa->state = IKE_ST_ESTABLISHED;
 	char addr[16], detail[160], suite[96];
