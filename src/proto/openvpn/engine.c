@@ -87,6 +87,7 @@ static void send_message(struct ovpn_ks *ks, const char *msg)
 
 static void ks_free(struct ovpn_ks *ks)
 {
+	rel_free(&ks->rel);
 	SSL_free(ks->ssl); /* frees both BIOs */
 	if (ovpn_dc_ready(&ks->dc))
 		ovpn_dc_free(&ks->dc);
@@ -109,6 +110,8 @@ static int ks_init(struct ovpn_sess *os, struct ovpn_ks *ks, uint8_t key_id)
 	}
 	BIO_set_mem_eof_return(ks->rbio, -1); /* empty means "wait", not EOF */
 	SSL_set_bio(ks->ssl, ks->rbio, ks->wbio);
+	/* Idle sessions are the many: TLS record buffers only while in use. */
+	SSL_set_mode(ks->ssl, SSL_MODE_RELEASE_BUFFERS);
 	SSL_set_accept_state(ks->ssl);
 	cert_auth_set_label(ks->ssl, os->label);
 	rel_init(&ks->rel, 2.0);
@@ -223,6 +226,17 @@ void ovpn_auth_done(struct ovpn_sess *os, struct ovpn_ks *ks, bool first)
 	ks_flush(os, ks);
 }
 
+/* IPv6 inside the tunnel: ifconfig-ipv6 and route-ipv6 from session_net. */
+static void push_params6(struct ovpn_push_params *pp, const struct session_net *net)
+{
+	pp->has_v6 = net->has_v6;
+	pp->ifconfig_ip6 = net->addr6;
+	pp->prefix6_len = net->prefix6_len;
+	pp->gateway6 = net->gateway6;
+	pp->routes6 = net->routes6;
+	pp->n_routes6 = net->n_routes6;
+}
+
 static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 {
 	const struct gw_conf *c = core_conf(os->srv->core);
@@ -248,6 +262,7 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 		.dns = net.dns,
 		.n_dns = net.n_dns,
 	};
+	push_params6(&pp, &net);
 	char msgs[8][PUSH_MSG_MAX];
 	int n = ovpn_push_reply_build(&pp, msgs, 8);
 	if (n < 0) {
@@ -266,6 +281,7 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 	char detail[96];
 	snprintf(detail, sizeof(detail), "cipher %s%s", os->cipher,
 		 os->pi.iv_proto & IV_PROTO_TLS_KEY_EXPORT ? " (tls-ekm)" : "");
+	snprintf(os->s->cipher, sizeof(os->s->cipher), "%s", os->cipher);
 	core_session_up(os->s, detail);
 	ovpn_transport_preauth_done(os); /* admitted: no longer counted as unauthenticated */
 }
@@ -503,6 +519,28 @@ static void keepalive(struct ovpn_sess *os, double now)
 	}
 }
 
+/* Once keyed and quiet, a key state gives back what the handshake grew:
+ * the memory BIOs keep their largest size (a certificate chain's flight), so
+ * drained ones are swapped for empty ones, and TLS drops its record buffers. */
+static void ks_trim(struct ovpn_ks *ks)
+{
+	if (ks->trimmed || BIO_ctrl_pending(ks->rbio) || BIO_ctrl_pending(ks->wbio) ||
+	    !rel_send_idle(&ks->rel))
+		return;
+	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
+	if (!rb || !wb) {
+		BIO_free(rb);
+		BIO_free(wb);
+		return;
+	}
+	BIO_set_mem_eof_return(rb, -1);
+	SSL_set_bio(ks->ssl, rb, wb); /* frees the old pair */
+	ks->rbio = rb;
+	ks->wbio = wb;
+	SSL_free_buffers(ks->ssl);
+	ks->trimmed = true;
+}
+
 static void ks_tick(struct ovpn_sess *os, struct ovpn_ks *ks, double now)
 {
 	if (ks->expires && now >= ks->expires) {
@@ -523,6 +561,8 @@ static void ks_tick(struct ovpn_sess *os, struct ovpn_ks *ks, double now)
 		return;
 	}
 	ks_flush(os, ks);
+	if (ks->state == KS_ACTIVE)
+		ks_trim(ks);
 }
 
 static void sess_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)

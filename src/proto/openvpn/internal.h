@@ -42,6 +42,7 @@ struct ovpn_ks {
 	struct ovpn_dc dc;
 	double started;
 	double expires; /* lame duck end, 0 = none */
+	bool trimmed;	/* handshake buffers given back (ks_trim) */
 };
 
 struct ovpn_sess {

@@ -2,6 +2,8 @@
 #ifndef P2S_OVPN_PUSH_H
 #define P2S_OVPN_PUSH_H
 
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +32,13 @@ struct ovpn_push_params {
 	const char *auth_token; /* NULL: none */
 	const uint32_t *dns;
 	size_t n_dns;
+	/* IPv6 inside the tunnel: ifconfig-ipv6 and route-ipv6 when has_v6. */
+	bool has_v6;
+	struct in6_addr ifconfig_ip6;
+	uint8_t prefix6_len;
+	struct in6_addr gateway6; /* the gateway's side: ifconfig-ipv6's remote */
+	const struct prefix6 *routes6;
+	size_t n_routes6;
 };
 
 #define PUSH_MSG_MAX 1024 /* each message stays within the client's read buffer */
@@ -40,5 +49,21 @@ struct ovpn_push_params {
  * when one option (an auth-token) is too long for any message. */
 int ovpn_push_reply_build(const struct ovpn_push_params *p, char msgs[][PUSH_MSG_MAX],
 			  int max_msgs);
+
+/* What a client takes from a PUSH_REPLY (bench/loadgen). */
+struct ovpn_push_client {
+	uint32_t ifconfig_ip; /* host order; 0 when absent */
+	uint32_t netmask;
+	int64_t peer_id; /* -1 when absent */
+	uint32_t ping;
+	uint32_t ping_restart;
+	char cipher[32];
+	bool more; /* push-continuation 2: another message follows */
+};
+
+/* Parses one PUSH_REPLY message into out (fields already set are kept, so
+ * continuations accumulate). 0, or P2S_E_PROTO when it is not a PUSH_REPLY
+ * or an option it reads is malformed. */
+int ovpn_push_reply_parse(const char *msg, size_t len, struct ovpn_push_client *out);
 
 #endif
