@@ -170,43 +170,17 @@ client() {
 }
 
 # conn CONN AUTH USER [ike] [esp] [extra conn settings]: one swanctl
-# connection (and its child of the same name) to the gateway at $GW_ADDR:
-# 192.0.2.1 from the first client host, 198.51.100.1 from the second.
+# connection (swan_conn) for USER to the gateway at $GW_ADDR: 192.0.2.1 from
+# the first client host, 198.51.100.1 from the second.
 GW_ADDR=192.0.2.1
 GW_ADDR2=198.51.100.1
 conn() {
-	local name=$1 auth=$2 user=$3 ike=${4:-default} esp=${5:-default} extra=${6:-}
-	local id=$user cert=""
+	local name=$1 auth=$2 user=$3 id=$3 cert=""
 	case $auth in
-	pubkey | eap-tls) id=$user@contoso.com cert="certs = $user.crt" ;;
+	pubkey | eap-tls) id=$user@contoso.com cert=$user.crt ;;
 	esac
-	cat <<C
-  $name {
-    version = 2
-    remote_addrs = $GW_ADDR
-    vips = 0.0.0.0
-    proposals = $ike
-    $extra
-    local {
-      auth = $auth
-      id = $id
-      $cert
-    }
-    remote {
-      auth = pubkey
-      id = gw.p2s.test
-    }
-    children {
-      $name {
-        remote_ts = 10.1.0.0/16
-        esp_proposals = $esp
-        $CHILD_EXTRA
-      }
-    }
-  }
-C
+	swan_conn "$name" "$GW_ADDR" "$auth" "$id" "$cert" "${4:-default}" "${5:-default}" "${6:-}"
 }
-CHILD_EXTRA=""
 
 # client_conf NAME "CONN BLOCKS" [user:password ...]: swanctl.conf with the
 # connections and EAP secrets; the users' certificates and keys copied in.
@@ -490,13 +464,13 @@ rekey_cases() {
 	swan_terminate alice p2s
 	# Explicit hard limits: the defaults (110% of the rekey times, rounded)
 	# would let SAs expire at the moment they are due for a rekey.
-	CHILD_EXTRA="rekey_time = 5s
+	SWAN_CHILD_EXTRA="rekey_time = 5s
         life_time = 60s
         rand_time = 1s"
 	client_conf alice "$(conn rekey pubkey alice default default "rekey_time = 10s
     over_time = 60s
     rand_time = 2s")"
-	CHILD_EXTRA=""
+	SWAN_CHILD_EXTRA=""
 	swan_ctl alice --load-conns --file "$(swan_dir alice)/swanctl/swanctl.conf" >/dev/null
 	if ! up alice rekey; then
 		fail rekey-under-load "expected a CHILD_SA, got: $(initiate_log alice rekey | tail -n 3 | tr '\n' '|')"
