@@ -150,20 +150,21 @@ static void policy_params(FILE *f, const struct gw_conf *c)
 {
 	struct profile_policy p;
 	profile_policy_get(c, &p);
-	const char *dh = profile_policy_name(POLICY_DH, p.dh, true);
+	const char *dh = profile_policy_name(POLICY_DH, p.dh, CLIENT_APPLE);
 	if (!p.custom)
 		dh = "14";
-	const char *pfs = profile_policy_name(POLICY_PFS, p.pfs, true);
+	const char *pfs = profile_policy_name(POLICY_PFS, p.pfs, CLIENT_APPLE);
 	if (pfs && !*pfs && p.pfs && strcmp(p.pfs, "PFSMM") == 0)
 		pfs = dh;
 	uint32_t child_min = p.child_lifetime_s / 60;
 	child_min = child_min < 10 ? 10 : child_min > 1440 ? 1440 : child_min;
 	sa_params(f, "IKESecurityAssociationParameters",
-		  profile_policy_name(POLICY_CIPHER, p.ike_enc, true),
-		  profile_policy_name(POLICY_IKE_INTEGRITY, p.ike_int, true), dh, 480);
+		  profile_policy_name(POLICY_CIPHER, p.ike_enc, CLIENT_APPLE),
+		  profile_policy_name(POLICY_IKE_INTEGRITY, p.ike_int, CLIENT_APPLE), dh, 480);
 	sa_params(f, "ChildSecurityAssociationParameters",
-		  profile_policy_name(POLICY_CIPHER, p.ipsec_enc, true),
-		  profile_policy_name(POLICY_ESP_INTEGRITY, p.ipsec_int, true), pfs, child_min);
+		  profile_policy_name(POLICY_CIPHER, p.ipsec_enc, CLIENT_APPLE),
+		  profile_policy_name(POLICY_ESP_INTEGRITY, p.ipsec_int, CLIENT_APPLE), pfs,
+		  child_min);
 	fprintf(f, "\t\t\t\t<key>EnablePFS</key>\n\t\t\t\t<%s/>\n", pfs && *pfs ? "true" : "false");
 }
 

@@ -64,12 +64,12 @@ static void ipsec_configuration(FILE *f, const struct gw_conf *c, const char *co
 	fprintf(f,
 		" -AuthenticationTransformConstants %s -CipherTransformConstants %s "
 		"-EncryptionMethod %s -IntegrityCheckMethod %s -DHGroup %s -PfsGroup %s -Force\n",
-		profile_policy_name(POLICY_ESP_INTEGRITY, p.ipsec_int, false),
-		profile_policy_name(POLICY_CIPHER, p.ipsec_enc, false),
-		profile_policy_name(POLICY_CIPHER, p.ike_enc, false),
-		profile_policy_name(POLICY_IKE_INTEGRITY, p.ike_int, false),
-		profile_policy_name(POLICY_DH, p.dh, false),
-		profile_policy_name(POLICY_PFS, p.pfs, false));
+		profile_policy_name(POLICY_ESP_INTEGRITY, p.ipsec_int, CLIENT_WINDOWS),
+		profile_policy_name(POLICY_CIPHER, p.ipsec_enc, CLIENT_WINDOWS),
+		profile_policy_name(POLICY_CIPHER, p.ike_enc, CLIENT_WINDOWS),
+		profile_policy_name(POLICY_IKE_INTEGRITY, p.ike_int, CLIENT_WINDOWS),
+		profile_policy_name(POLICY_DH, p.dh, CLIENT_WINDOWS),
+		profile_policy_name(POLICY_PFS, p.pfs, CLIENT_WINDOWS));
 }
 
 static void header(FILE *f, const struct gw_conf *c, bool cert)

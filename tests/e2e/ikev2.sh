@@ -24,7 +24,7 @@ refuse-revoked refuse-other-root refuse-expired good-session-survives eap-mschap
 eap-wrong-password eap-tls proposal-seed-default proposal-3des-modp1024 proposal-aes128-sha1
 proposal-esp-aes128-sha1 custom-policy-honoured custom-policy-defaults-refused nat-traffic
 nat-keepalive mobike rekey-under-load init-flood-bounded init-flood-client-connects
-profile-swanctl-connects"
+profile-swanctl-connects profile-swanctl-custom-policy"
 PROFILE_CASES="profile-mobileconfig profile-mobileconfig-identity profile-ps1 embedded-server-cert"
 LAB_CASES="$IKE_CASES $PROFILE_CASES"
 CTL=$BUILD/p2sctl
@@ -149,15 +149,16 @@ start_reference() { # start_reference [ike] [esp]
 
 # reconfigure [custom]: the gateway with the custom policy, or back to the
 # defaults.
+# (gw.json follows in both modes: the profile generator reads it.)
 reconfigure() {
+	if [ -n "${1:-}" ]; then write_conf "[$CUSTOM_POLICY]"; else write_conf; fi
 	if [ "$MODE" = strongswan ]; then
 		if [ -n "${1:-}" ]; then swan_gw_conf gw $POOL "$CUSTOM_IKE" "$CUSTOM_ESP"
 		else swan_gw_conf gw $POOL; fi
 		swan_ctl gw --load-conns --file "$(swan_dir gw)/swanctl/swanctl.conf" >/dev/null
-		return
+	else
+		run $NS_GW "$CTL" --config "$D/gw.json" gateway reload >/dev/null
 	fi
-	if [ -n "${1:-}" ]; then write_conf "[$CUSTOM_POLICY]"; else write_conf; fi
-	run $NS_GW "$CTL" --config "$D/gw.json" gateway reload >/dev/null
 }
 
 # ---------------------------------------------------------------- clients
@@ -332,16 +333,20 @@ eap_cases() {
 	swan_stop eap
 }
 
-# The package's Generic/swanctl.conf as a user installs it (alice's
-# certificate as client.crt, VpnServerRoot.cer as the CA), only the
-# gateway's name replaced by the lab's address: the tunnel comes up.
+# profile_swanctl_case CASE: the package's Generic/swanctl.conf, generated
+# from the gateway's configuration as it stands, installed as a user
+# installs it (alice's certificate as client.crt, VpnServerRoot.cer as the
+# CA), only the gateway's name replaced by the lab's address: the tunnel
+# comes up.
 profile_swanctl_case() {
-	local d
+	local c=$1 d
+	rm -rf "$D/pkg-swan" "$D/pkg-swan.zip"
 	if [ ! -x "$CTL" ] || ! "$CTL" --config "$D/gw.json" profile generate --output "$D/pkg-swan.zip" >/dev/null 2>&1; then
-		fail profile-swanctl-connects "expected p2sctl profile generate to make a package"
+		fail "$c" "expected p2sctl profile generate to make a package"
 		return
 	fi
 	(cd "$D" && python3 -m zipfile -e pkg-swan.zip pkg-swan)
+	rm -rf "$(swan_dir pkgswan)"
 	client pkgswan
 	d=$(swan_dir pkgswan)/swanctl
 	cp "$D/pkg-swan/Generic/VpnServerRoot.cer" "$d/x509ca/"
@@ -349,12 +354,13 @@ profile_swanctl_case() {
 	cp "$PKI/clients/alice@contoso.com.key" "$d/private/client.key"
 	sed "s/remote_addrs = gw.p2s.test/remote_addrs = $GW_ADDR2/" "$D/pkg-swan/Generic/swanctl.conf" \
 		>"$d/swanctl.conf"
+	echo "generated proposals: $(grep -E 'proposals|rekey_time' "$d/swanctl.conf" | tr -s ' \n' ' ')"
 	if ! swan_start $NS_CLI2 pkgswan >/dev/null || ! swan_load pkgswan; then
-		fail profile-swanctl-connects "expected strongSwan to load the generated swanctl.conf: $(swan_logs pkgswan 5 | tr '\n' '|')"
+		fail "$c" "expected strongSwan to load the generated swanctl.conf: $(swan_logs pkgswan 5 | tr '\n' '|')"
 	elif ! up pkgswan lab-ikev2 || ! ping_from $NS_CLI2 2; then
-		fail profile-swanctl-connects "expected a tunnel with the generated swanctl.conf, got: $(initiate_log pkgswan lab-ikev2 | tail -n 3 | tr '\n' '|')"
+		fail "$c" "expected a tunnel with the generated swanctl.conf, got: $(initiate_log pkgswan lab-ikev2 | tail -n 3 | tr '\n' '|')"
 	else
-		pass profile-swanctl-connects
+		pass "$c"
 	fi
 	swan_stop pkgswan
 }
@@ -379,6 +385,8 @@ custom_policy_cases() {
 	reconfigure custom
 	probe custom-policy-honoured accepted $CUSTOM_IKE $CUSTOM_ESP
 	probe custom-policy-defaults-refused NO_PROPOSAL_CHOSEN aes256gcm16-prfsha384-ecp384 aes256gcm16
+	# The profile package follows the custom policy.
+	profile_swanctl_case profile-swanctl-custom-policy
 	reconfigure
 }
 
@@ -496,8 +504,8 @@ P
 		fail rekey-under-load "expected 20 one-second intervals all with data, got $n intervals, $zero empty"
 	elif [ "$child" -lt 4 ] || [ "$ike" -lt 2 ]; then
 		fail rekey-under-load "expected >= 3 CHILD and >= 2 IKE rekeys in 20 s, got $((child - 1)) CHILD_SAs rekeyed, $ike IKE lines"
-	elif ! swan_child_up alice rekey; then
-		fail rekey-under-load "expected the SA still up after the run"
+	elif ! swan_wait_child alice rekey 5; then
+		fail rekey-under-load "expected the SA still up after the run, got: $(swan_ctl alice --list-sas | head -n 8 | tr '\n' '|') / $(grep -E '<rekey\|' "$(swan_log alice)" | grep -vE 'CFG|ENC|NET|queueing|activating' | tail -n 12 | tr '\n' '|')"
 	else
 		echo "rekey: $bytes B in $n intervals, $((child - 1)) CHILD rekeys, IKE rekey lines $ike"
 		pass rekey-under-load
@@ -671,7 +679,7 @@ main() {
 	cert_cases && {
 		refusal_cases
 		eap_cases
-		profile_swanctl_case
+		profile_swanctl_case profile-swanctl-connects
 		proposal_cases
 		custom_policy_cases
 		nat_cases

@@ -364,6 +364,35 @@ static void test_apple_windows_only_with_ikev2(void **state)
 	conf_free(c);
 }
 
+/* A custom policy is what the strongSwan client offers, exactly. */
+static void test_swanctl_custom_policy(void **state)
+{
+	(void)state;
+	struct gw_conf *c = load("\"IkeV2\"", "\"Certificate\"", custom_policy);
+	struct profile_input in;
+	input(&in, c);
+	char *t = profile_swanctl_conf(&in);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "    proposals = aes256-sha256-ecp384\n"));
+	assert_non_null(strstr(t, "        esp_proposals = aes256-sha256-ecp256\n"));
+	assert_non_null(strstr(t, "        rekey_time = 3240s\n"));
+	assert_null(strstr(t, "gcm"));
+	check_golden("swanctl-custom.conf", t);
+	conf_free(c);
+	static const char gcm_mm[] =
+		",\"vpnClientIpsecPolicies\":[{\"saLifeTimeSeconds\":27000,\"saDataSizeKilobytes\":"
+		"102400000,\"ipsecEncryption\":\"GCMAES128\",\"ipsecIntegrity\":\"GCMAES128\","
+		"\"ikeEncryption\":\"GCMAES256\",\"ikeIntegrity\":\"SHA384\",\"dhGroup\":"
+		"\"DHGroup24\",\"pfsGroup\":\"PFSMM\"}]";
+	c = load("\"IkeV2\"", "\"Certificate\"", gcm_mm);
+	input(&in, c);
+	t = profile_swanctl_conf(&in);
+	assert_non_null(strstr(t, "    proposals = aes256gcm16-prfsha384-modp2048s256\n"));
+	assert_non_null(strstr(t, "        esp_proposals = aes128gcm16-modp2048s256\n"));
+	free(t);
+	conf_free(c);
+}
+
 static bool zip_has(zip_t *z, const char *name)
 {
 	return zip_name_locate(z, name, 0) >= 0;
@@ -409,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_mobileconfig_certificate_default_policy),
 		cmocka_unit_test(test_mobileconfig_radius_custom_policy),
 		cmocka_unit_test(test_mobileconfig_embeds_identity),
+		cmocka_unit_test(test_swanctl_custom_policy),
 		cmocka_unit_test(test_windows_script),
 		cmocka_unit_test(test_windows_script_radius_custom_policy),
 		cmocka_unit_test(test_windows_script_quotes_names),
