@@ -343,6 +343,32 @@ static void test_windows_script_quotes_names(void **state)
 	conf_free(c);
 }
 
+/* A name with a line break cannot end the script's comment and add a
+ * command of its own. */
+static void test_windows_script_name_cannot_inject(void **state)
+{
+	(void)state;
+	char json[2048];
+	snprintf(json, sizeof(json), base_conf, "\"IkeV2\"", "\"Certificate\"", "");
+	char *p = strstr(json, "contoso-p2s");
+	char fixed[2200];
+	snprintf(fixed, sizeof(fixed), "%.*sx\\nRemove-Item -Recurse C:\\\\%s", (int)(p - json),
+		 json, p + strlen("contoso-p2s"));
+	struct conf_errors e = {0};
+	struct gw_conf *c = conf_load_string(fixed, &e);
+	conf_errors_free(&e);
+	assert_non_null(c);
+	assert_non_null(strchr(c->name, '\n'));
+	struct profile_input in;
+	input(&in, c);
+	char *t = profile_windows_ps1(&in);
+	assert_non_null(t);
+	assert_null(strstr(t, "\nRemove-Item"));
+	assert_non_null(strstr(t, "(x Remove-Item -Recurse C:\\)"));
+	free(t);
+	conf_free(c);
+}
+
 /* Neither file without IKEv2 (the script also comes with SSTP alone). */
 static void test_apple_windows_only_with_ikev2(void **state)
 {
@@ -442,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_windows_script),
 		cmocka_unit_test(test_windows_script_radius_custom_policy),
 		cmocka_unit_test(test_windows_script_quotes_names),
+		cmocka_unit_test(test_windows_script_name_cannot_inject),
 		cmocka_unit_test(test_apple_windows_only_with_ikev2),
 		cmocka_unit_test(test_zip_layout),
 	};
