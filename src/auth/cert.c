@@ -4,6 +4,7 @@
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,16 @@
 
 static int ctx_idx = -1; /* SSL_CTX ex_data: struct cert_auth * */
 static int ssl_idx = -1; /* SSL ex_data: const char * label for log lines */
+static pthread_once_t idx_once = PTHREAD_ONCE_INIT;
+
+static void ctx_auth_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+			  void *argp);
+
+static void idx_init(void)
+{
+	ctx_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ctx_auth_free);
+	ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
 
 int cert_thumbprint(X509 *x, uint8_t out[20])
 {
@@ -160,10 +171,7 @@ static void ctx_auth_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, 
 
 int cert_auth_attach(struct cert_auth *a, SSL_CTX *ctx, enum cert_mode mode)
 {
-	if (ctx_idx < 0)
-		ctx_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ctx_auth_free);
-	if (ssl_idx < 0)
-		ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	pthread_once(&idx_once, idx_init);
 	if (!X509_STORE_up_ref(a->store))
 		return P2S_E_CRYPTO;
 	SSL_CTX_set_cert_store(ctx, a->store);
@@ -179,8 +187,7 @@ int cert_auth_attach(struct cert_auth *a, SSL_CTX *ctx, enum cert_mode mode)
 
 void cert_auth_set_label(SSL *ssl, const char *label)
 {
-	if (ssl_idx < 0)
-		ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	pthread_once(&idx_once, idx_init);
 	SSL_set_ex_data(ssl, ssl_idx, (void *)label);
 }
 
@@ -190,20 +197,14 @@ static void cn_of(X509 *x, char *out, size_t cap)
 	X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, out, (int)cap);
 }
 
+static int identity_from_chain(STACK_OF(X509) * chain, struct cert_identity *id);
+
 int cert_identity_from_ssl(SSL *ssl, struct cert_identity *id)
 {
 	memset(id, 0, sizeof(*id));
-	STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);
-	int n = chain ? sk_X509_num(chain) : 0;
-	if (n < 1 || SSL_get_verify_result(ssl) != X509_V_OK)
+	if (SSL_get_verify_result(ssl) != X509_V_OK || !SSL_get0_peer_certificate(ssl))
 		return P2S_E_DENIED;
-	X509 *leaf = sk_X509_value(chain, 0);
-	cn_of(leaf, id->cn, sizeof(id->cn));
-	subject_of(leaf, id->subject, sizeof(id->subject));
-	if (cert_thumbprint(leaf, id->leaf_sha1) < 0 ||
-	    cert_thumbprint(sk_X509_value(chain, n - 1), id->root_sha1) < 0)
-		return P2S_E_CRYPTO;
-	return 0;
+	return identity_from_chain(SSL_get0_verified_chain(ssl), id);
 }
 
 bool cert_auth_still_valid(const struct cert_auth *a, const struct cert_identity *id,
@@ -218,4 +219,42 @@ bool cert_auth_still_valid(const struct cert_auth *a, const struct cert_identity
 			return true;
 	*why = "its root certificate was removed from vpnClientRootCertificates";
 	return false;
+}
+
+static int identity_from_chain(STACK_OF(X509) * chain, struct cert_identity *id)
+{
+	memset(id, 0, sizeof(*id));
+	int n = chain ? sk_X509_num(chain) : 0;
+	if (n < 1)
+		return P2S_E_DENIED;
+	X509 *leaf = sk_X509_value(chain, 0);
+	cn_of(leaf, id->cn, sizeof(id->cn));
+	subject_of(leaf, id->subject, sizeof(id->subject));
+	if (cert_thumbprint(leaf, id->leaf_sha1) < 0 ||
+	    cert_thumbprint(sk_X509_value(chain, n - 1), id->root_sha1) < 0)
+		return P2S_E_CRYPTO;
+	return 0;
+}
+
+int cert_auth_verify_chain(struct cert_auth *a, X509 *leaf, STACK_OF(X509) * untrusted,
+			   struct cert_identity *id, const char **why)
+{
+	X509_STORE_CTX *xs = X509_STORE_CTX_new();
+	*why = "out of memory";
+	if (!xs || !X509_STORE_CTX_init(xs, a->store, leaf, untrusted)) {
+		X509_STORE_CTX_free(xs);
+		return -ENOMEM;
+	}
+	X509_STORE_CTX_set_purpose(xs, X509_PURPOSE_SSL_CLIENT);
+	int ok = X509_verify_cert(xs);
+	*why = ok == 1 ? cert_leaf_problem(leaf)
+		       : error_reason(X509_STORE_CTX_get_error(xs),
+				      X509_STORE_CTX_get_error_depth(xs));
+	int r = *why ? P2S_E_DENIED : identity_from_chain(X509_STORE_CTX_get0_chain(xs), id);
+	if (r == 0 && cert_auth_is_revoked(a, id->leaf_sha1)) {
+		*why = "certificate revoked (thumbprint listed in vpnClientRevokedCertificates)";
+		r = P2S_E_DENIED;
+	}
+	X509_STORE_CTX_free(xs);
+	return r;
 }

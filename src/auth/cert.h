@@ -42,6 +42,12 @@ struct cert_identity {
 };
 int cert_identity_from_ssl(SSL *ssl, struct cert_identity *id);
 
+/* Verifies a chain presented outside TLS (IKEv2 CERT, EAP-TLS) with the same
+ * rules as the TLS callback: uploaded root, clientAuth EKU, validity,
+ * revocation. 0 with id filled, or negative with *why. */
+int cert_auth_verify_chain(struct cert_auth *a, X509 *leaf, STACK_OF(X509) * untrusted,
+			   struct cert_identity *id, const char **why);
+
 /* On reload: still acceptable under the new trust state? Fills why if not. */
 bool cert_auth_still_valid(const struct cert_auth *a, const struct cert_identity *id,
 			   const char **why);

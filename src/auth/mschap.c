@@ -2,21 +2,26 @@
 
 #include <openssl/evp.h>
 #include <openssl/provider.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "lib/codec.h"
 #include "lib/err.h"
 
-/* MD4 and single DES live in the legacy provider; load it once, beside the
- * default one. */
+/* MD4 and single DES live in the legacy provider; load it once per process
+ * (whichever thread asks first), beside the default one. */
+static pthread_once_t legacy_once = PTHREAD_ONCE_INIT;
+
+static void legacy_load(void)
+{
+	OSSL_PROVIDER_load(NULL, "legacy"); /* kept for the process's life */
+	OSSL_PROVIDER_load(NULL, "default");
+}
+
 static OSSL_LIB_CTX *legacy_ctx(void)
 {
-	static OSSL_PROVIDER *loaded[2]; /* kept for the process's life */
-	if (!loaded[0]) {
-		loaded[0] = OSSL_PROVIDER_load(NULL, "legacy");
-		loaded[1] = OSSL_PROVIDER_load(NULL, "default");
-	}
+	pthread_once(&legacy_once, legacy_load);
 	return NULL;
 }
 

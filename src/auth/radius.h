@@ -15,7 +15,8 @@
 struct radius_client;
 struct radius_req;
 
-enum radius_status { RADIUS_ACCEPT, RADIUS_REJECT, RADIUS_CHALLENGE, RADIUS_TIMEOUT };
+/* Refusal is the zero value: only an Access-Accept accepts (fail closed). */
+enum radius_status { RADIUS_REJECT, RADIUS_ACCEPT, RADIUS_CHALLENGE, RADIUS_TIMEOUT };
 
 #define RADIUS_EAP_MAX 4096
 
@@ -34,7 +35,8 @@ struct radius_result {
 	uint8_t mppe_send[64]; /* MS-MPPE keys, decrypted (EAP: the MSK halves) */
 	uint8_t mppe_recv[64];
 	size_t mppe_send_len, mppe_recv_len;
-	const char *server; /* which server answered, for the log */
+	char mschap2_success[64]; /* "S=<40 hex>", ident byte stripped */
+	const char *server;	  /* which server answered, for the log */
 };
 
 typedef void (*radius_cb)(void *arg, const struct radius_result *res);
@@ -47,9 +49,11 @@ struct radius_auth_req {
 	size_t eap_len;
 	const uint8_t *state; /* State from the Access-Challenge answered */
 	size_t state_len;
-	const char *calling_station; /* client public address */
-	const char *called_station;  /* gateway address */
-	const char *session_id;	     /* Acct-Session-Id */
+	const uint8_t *mschap_challenge; /* 16 bytes, or NULL */
+	const uint8_t *mschap_response;	 /* 50 bytes (RFC 2548 MS-CHAP2-Response) */
+	const char *calling_station;	 /* client public address */
+	const char *called_station;	 /* gateway address */
+	const char *session_id;		 /* Acct-Session-Id */
 };
 
 struct radius_acct {

@@ -2,6 +2,7 @@
 
 #include "ctl.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -12,31 +13,47 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "auth/radius.h"
 #include "core/gateway.h"
 #include "lib/log.h"
 
 struct ctl {
-	struct gateway *g;
+	struct core *g;
 	int fd;
 	ev_io io;
 	char path[108];
 };
+
+/* The IPv6 address ("" for none) and the inner-source check's counters. */
+static json_t *session_json6(json_t *j, const struct session *s)
+{
+	static const struct in6_addr none;
+	char a6[INET6_ADDRSTRLEN] = "";
+	if (memcmp(&s->addr6, &none, sizeof(none)) != 0)
+		inet_ntop(AF_INET6, &s->addr6, a6, sizeof(a6));
+	json_object_set_new(j, "vpnClientIpv6Address", json_string(a6));
+	json_object_set_new(j, "droppedPackets", json_integer((json_int_t)s->ctr.dropped));
+	json_object_set_new(j, "spoofedPackets", json_integer((json_int_t)s->ctr.spoofed));
+	return j;
+}
 
 static json_t *session_json(const struct session *s)
 {
 	char peer[64], addr[16];
 	sockaddr_str(&s->peer, peer, sizeof(peer));
 	ip4_str(s->addr, addr);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "id", s->id,
-			 "protocol", s->ops->protocol, "userName", s->user, "group", s->group,
-			 "publicAddress", peer, "vpnClientAddress", s->addr ? addr : "",
-			 "connectedSince", (json_int_t)s->started, "ingressBytes",
-			 (json_int_t)s->ctr.bytes_in, "egressBytes", (json_int_t)s->ctr.bytes_out,
-			 "ingressPackets", (json_int_t)s->ctr.pkts_in, "egressPackets",
-			 (json_int_t)s->ctr.pkts_out);
+	return session_json6(
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "id", s->id,
+			  "protocol", tunnel_name(s->ops->proto), "userName", s->user, "group",
+			  s->group, "publicAddress", peer, "vpnClientAddress", s->addr ? addr : "",
+			  "connectedSince", (json_int_t)s->started, "ingressBytes",
+			  (json_int_t)s->ctr.bytes_in, "egressBytes", (json_int_t)s->ctr.bytes_out,
+			  "ingressPackets", (json_int_t)s->ctr.pkts_in, "egressPackets",
+			  (json_int_t)s->ctr.pkts_out),
+		s);
 }
 
-static json_t *cmd_sessions(struct gateway *g)
+static json_t *cmd_sessions(struct core *g)
 {
 	json_t *arr = json_array();
 	for (struct session *s = g->reg.head; s; s = s->next)
@@ -45,28 +62,57 @@ static json_t *cmd_sessions(struct gateway *g)
 	return arr;
 }
 
-static json_t *cmd_show(struct gateway *g)
+/* Gateway-wide: IPv6 pool room and every spoofed packet dropped so far. */
+static json_t *show_json6(json_t *j, const struct core *g)
 {
-	const struct sku_info *sku = sku_lookup(g->conf->sku);
-	return json_pack(
-		"{s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:{s:i, s:i}, s:i}", "name", g->conf->name,
-		"sku", g->conf->sku, "vpnGatewayGeneration", g->conf->generation, "gatewayFqdn",
-		g->conf->fqdn, "connectionLimits", "SSTP", sku ? (int)sku->sstp_max : 0,
-		"IkeV2AndOpenVPN", (int)gateway_connection_cap(g), "connections", "OpenVPN",
-		(int)g->admitted_ovpn, "handshaking", (int)(g->reg.count - g->admitted_ovpn),
-		"freePoolAddresses", (int)pool_free_count(&g->pool));
+	json_object_set_new(j, "freePoolIpv6Addresses",
+			    json_integer((json_int_t)pool6_free_count(&g->pool6)));
+	json_object_set_new(j, "spoofedPackets", json_integer((json_int_t)g->fwd.spoofed));
+	return j;
 }
 
-static json_t *cmd_disconnect(struct gateway *g, const char *id)
+static json_t *cmd_show(struct core *g)
+{
+	unsigned admitted = core_admitted(g, TUNNEL_OPENVPN) + core_admitted(g, TUNNEL_SSTP);
+	return show_json6(
+		json_pack("{s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:{s:i, s:i, s:i}, s:i, s:i, s:i}",
+			  "name", g->conf->name, "sku", g->conf->sku, "vpnGatewayGeneration",
+			  g->conf->generation, "gatewayFqdn", g->conf->fqdn, "connectionLimits",
+			  "SSTP", (int)core_connection_cap(g, TUNNEL_SSTP), "IkeV2AndOpenVPN",
+			  (int)core_connection_cap(g, TUNNEL_OPENVPN), "connections", "OpenVPN",
+			  (int)g->reg.admitted[TUNNEL_OPENVPN], "IKEv2",
+			  (int)g->reg.admitted[TUNNEL_IKEV2], "SSTP",
+			  (int)g->reg.admitted[TUNNEL_SSTP], "handshaking",
+			  (int)(g->reg.count - admitted), "unauthenticated",
+			  (int)core_preauth_count(g), "freePoolAddresses",
+			  (int)pool_free_count(&g->pool)),
+		g);
+}
+
+static json_t *cmd_disconnect(struct core *g, const char *id)
 {
 	struct session *s = id ? session_find(&g->reg, id) : NULL;
 	if (!s)
 		return json_pack("{s:s}", "error", "no such session");
-	s->ops->disconnect(s, "disconnected by the administrator");
+	s->ops->disconnect(s, RAD_TERM_ADMIN_RESET, "disconnected by the administrator");
 	return json_pack("{s:s}", "disconnected", id);
 }
 
-char *ctl_execute(struct gateway *g, const char *line)
+static json_t *cmd_reload(struct core *g)
+{
+	char note[256];
+	if (core_reload(g, note, sizeof(note)) < 0) {
+		char msg[320];
+		snprintf(msg, sizeof(msg), "configuration rejected: %s",
+			 note[0] ? note : "see the gateway log");
+		return json_pack("{s:s}", "error", msg);
+	}
+	if (note[0])
+		return json_pack("{s:b, s:s}", "reloaded", 1, "restartNeeded", note);
+	return json_pack("{s:b}", "reloaded", 1);
+}
+
+char *ctl_execute(struct core *g, const char *line)
 {
 	json_t *r;
 	if (strcmp(line, "sessions") == 0)
@@ -74,10 +120,7 @@ char *ctl_execute(struct gateway *g, const char *line)
 	else if (strcmp(line, "show") == 0)
 		r = cmd_show(g);
 	else if (strcmp(line, "reload") == 0)
-		r = gateway_reload(g) == 0 ? json_pack("{s:b}", "reloaded", 1)
-					   : json_pack("{s:s}", "error",
-						       "configuration rejected; "
-						       "see the gateway log");
+		r = cmd_reload(g);
 	else if (strncmp(line, "disconnect ", 11) == 0)
 		r = cmd_disconnect(g, line + 11);
 	else
@@ -114,7 +157,7 @@ static void ctl_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	close(fd);
 }
 
-struct ctl *ctl_start(struct gateway *g)
+struct ctl *ctl_start(struct core *g)
 {
 	struct ctl *c = calloc(1, sizeof(*c));
 	if (!c)

@@ -3,12 +3,12 @@
 #ifndef P2S_CTL_H
 #define P2S_CTL_H
 
-struct gateway;
+struct core;
 struct ctl;
 
-struct ctl *ctl_start(struct gateway *g);
+struct ctl *ctl_start(struct core *g);
 void ctl_stop(struct ctl *c);
 /* Runs one command; returns a JSON document the caller frees. */
-char *ctl_execute(struct gateway *g, const char *line);
+char *ctl_execute(struct core *g, const char *line);
 
 #endif

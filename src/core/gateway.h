@@ -1,5 +1,5 @@
-/* The daemon glue: the one place that knows every subsystem. Owns the
- * configuration, pool, session registry, TUN, trust state and engines. */
+/* The core's own state: the one place that knows every subsystem. Only
+ * src/core and the daemon include this; engines see core.h. */
 #ifndef P2S_GATEWAY_H
 #define P2S_GATEWAY_H
 
@@ -8,68 +8,158 @@
 #include <stdbool.h>
 
 #include "auth/cert.h"
+#include "auth/service.h"
 #include "conf/conf.h"
+#include "core/core.h"
 #include "core/statedir.h"
 #include "pool/pool.h"
+#include "pool/pool6.h"
 #include "tunnel/fwd.h"
 #include "tunnel/session.h"
 
-struct ovpn_server;
 struct ctl;
 struct radius_client;
 struct token_keys;
 struct jwks_fetch;
 
-struct gateway {
+/* The gateway's certificate, key and client trust; replaced whole on reload. */
+struct trust {
+	struct cert_auth *certs;
+	SSL_CTX *tls[TLS_PROFILE_N];
+	X509 *cert;
+	STACK_OF(X509) * chain;
+	EVP_PKEY *key;
+};
+
+/* The shared TCP port: the core accepts and peeks, an engine adopts. */
+struct listener {
+	int fd;
+	uint16_t port;
+	ev_timer backoff; /* accept paused: out of file descriptors */
+	ev_io io;
+	double last_warn;
+	unsigned dropped;
+};
+
+#define PREAUTH_BUCKETS 4096
+struct preauth_src;
+struct preauth {
+	uint8_t key[16]; /* for the bucket hash */
+	struct preauth_src *buckets[PREAUTH_BUCKETS];
+	unsigned total;
+	unsigned long refused;
+	double last_warn;
+};
+void preauth_init(struct preauth *p);
+void preauth_free(struct preauth *p);
+
+struct core {
 	struct ev_loop *loop;
 	struct gw_conf *conf;
-	const char *conf_path; /* NULL: the embedded default */
-	bool auto_pki;	       /* no serverCertificate: PKI made in stateDirectory */
+	const char *conf_path;	   /* NULL: the embedded default */
+	const char *opt_log_level; /* command-line overrides, kept across reloads */
+	const char *opt_state_dir;
+	bool auto_pki; /* no serverCertificate: PKI made in stateDirectory */
 	struct statedir_paths state;
 	X509 *demo_root; /* trusted in addition to the configured roots */
 	struct pool pool;
-	struct session_registry reg;
-	struct fwd fwd;
-	int tun_fd;
-	int tun_ifindex;
-	ev_io tun_io;
-	struct cert_auth *auth;
-	SSL_CTX *tls_ctx;
-	struct ovpn_server *ovpn;
-	struct radius_client *radius; /* NULL without RADIUS servers */
-	struct ctl *ctl;
-	ev_signal sig_hup, sig_int, sig_term;
-	unsigned admitted_ovpn;
-	bool stopping;
-	ev_timer stop_timer;
 	/* Pool ranges: the main pool's first, then each client connection
 	 * configuration's (vngClientConnectionConfigurations[k]). */
 	size_t *conn_first;
 	size_t *conn_n;
 	size_t n_conn;
+	struct session_registry reg;
+	struct fwd fwd;
+	int tun_fd;
+	int tun_ifindex;
+	ev_io tun_io;
+	struct trust trust;
+	struct auth_ctx auth;
+	struct radius_client *radius;	  /* NULL without RADIUS servers */
+	struct radius_client *radius_old; /* finishing its requests after a reload */
+	ev_timer radius_old_timer;
 	struct token_keys *token_keys; /* Entra ID signing keys */
 	struct jwks_fetch *jwks;       /* keeps them fresh from aadJwksUri */
+	struct prefix4 *routes;	       /* virtual network + customRoutes */
+	size_t n_routes;
+	/* IPv6 inside the tunnel (pools6.c): the pool's ranges laid out as
+	 * the IPv4 ones, main pool first (main6_n of them, 0 or 1). */
+	struct pool6 pool6;
+	size_t *conn6_first;
+	size_t *conn6_n;
+	size_t main6_n;
+	struct prefix6 *routes6; /* IPv6 virtual network + customRoutes */
+	size_t n_routes6;
+	const struct engine_ops *const *engine_table; /* NULL-terminated, from the daemon */
+	struct engine *engines[TUNNEL_N];
+	struct listener tcp;
+	struct preauth preauth;
+	struct ctl *ctl;
+	ev_signal sig_hup, sig_int, sig_term;
+	bool stopping;
+	ev_timer stop_timer;
 };
 
-int gateway_init(struct gateway *g, struct gw_conf *conf, const char *conf_path);
-int gateway_run(struct gateway *g);
-void gateway_free(struct gateway *g);
-/* Re-reads the configuration; applies trust changes without dropping
- * sessions that are still acceptable. 0 or negative (old config kept). */
-int gateway_reload(struct gateway *g);
+struct core_options {
+	const char *conf_path;
+	const char *log_level; /* overrides logLevel, NULL: none */
+	const char *state_dir; /* overrides stateDirectory */
+	const struct engine_ops *const *engines;
+};
 
-/* Leases a pool address for an authenticated session, within the SKU cap,
- * from connection configuration conn's pool (-1: the main pool), preferring
- * want (RADIUS Framed-IP-Address) when it is free in a pool.
- * 0, or P2S_E_FULL with *why set. */
+int core_init(struct core *g, struct gw_conf *conf, const struct core_options *o);
+int core_run(struct core *g);
+void core_free(struct core *g);
+/* Re-reads the configuration and applies it without dropping sessions
+ * that are still allowed. 0, or negative (old configuration kept); *note
+ * (may be NULL) names what could not be applied without a restart. */
+int core_reload(struct core *g, char *note, size_t note_cap);
+
 /* The IKEv2+OpenVPN cap: the SKU's, or maxClientConnections when lower. */
-unsigned gateway_connection_cap(const struct gateway *g);
-int gateway_session_admit(struct gateway *g, struct session *s, uint32_t want, int conn,
-			  const char **why);
-void gateway_session_release(struct gateway *g, struct session *s);
+unsigned core_connection_cap(const struct core *g, enum tunnel_proto p);
+unsigned core_admitted(const struct core *g, enum tunnel_proto p);
 
-/* TLS server context with Azure's point-to-site TLS policy, exactly. */
-SSL_CTX *gateway_tls_ctx_new(const char *cert_file, const char *key_file, struct cert_auth *a,
-			     unsigned auth_types);
+/* trust.c */
+int trust_build(struct core *g, const struct gw_conf *c, struct trust *out);
+void trust_free(struct trust *t);
+
+/* listen.c */
+int listener_open(struct core *g);
+void listener_close(struct core *g);
+
+/* pools.c: builds out and the connection ranges (g->conn_*). */
+int core_pools_build(struct core *g, const struct gw_conf *c, struct pool *out);
+int core_tun_address(struct core *g, const struct pool *now, const struct pool *before);
+
+/* pools6.c: IPv6 inside the tunnel. */
+int core_pools6_build(struct core *g, const struct gw_conf *c, struct pool6 *out);
+void core_pools6_free(struct core *g);
+int core_tun_address6(struct core *g, const struct pool6 *now, const struct pool6 *before);
+int core_routes6_build(struct core *g, const struct gw_conf *c);
+/* Leases s an IPv6 address beside its IPv4 one when conn's pool (-1: the
+ * main pool) has an IPv6 prefix; s->addr6 stays zero otherwise. */
+void core_admit6(struct session *s, int conn);
+void core_release6(struct session *s);
+/* "172.16.201.2", or "172.16.201.2 fd00:201::2" with an IPv6 address. */
+void core_addr_text(const struct session *s, char *out, size_t cap);
+/* Fills the IPv6 part of out (has_v6 false without an IPv6 lease). */
+void session_net6(const struct session *s, struct session_net *out);
+/* Reload: s keeps its IPv6 address in np, or false with why set. */
+bool core_pools6_transfer(struct core *g, struct pool6 *np, struct session *s, int conn, char *why,
+			  size_t cap);
+void core_pools6_apply(struct core *g, struct pool6 *np);
+
+/* reload.c */
+void core_apply_options(const struct core *g, struct gw_conf *c);
+int core_token_keys_setup(struct core *g, const struct gw_conf *c);
+void core_auth_ctx_refresh(struct core *g);
+
+/* lifecycle.c */
+int core_admit(struct session *s, uint32_t want, int conn, const char **why);
+int core_routes_build(struct core *g, const struct gw_conf *c);
+
+/* engines */
+int core_engines_sync(struct core *g);
+void core_engines_stop(struct core *g);
 
 #endif

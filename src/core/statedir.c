@@ -6,6 +6,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,7 +14,9 @@
 #include "lib/err.h"
 #include "lib/log.h"
 #include "pki/pki.h"
-#include "proto/openvpn/wire.h"
+#include "lib/file.h"
+#include "lib/static_key.h"
+#include "profile/profile.h"
 
 static void join(char *out, const char *dir, const char *name)
 {
@@ -62,41 +65,35 @@ static int make_tls_auth(const char *path)
 	return fclose(f) == 0 ? 0 : -errno;
 }
 
-static int cat_file(FILE *out, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, out);
-	fclose(f);
-	return 0;
-}
-
-/* An inline client profile in the layout clients import. */
+/* The demo profile is the package's OpenVPN profile with the demo client's
+ * certificate embedded: one writer for the .ovpn text. */
 static int write_demo_ovpn(const struct gw_conf *c, const struct statedir_paths *p)
 {
-	FILE *f = fopen(p->demo_ovpn, "w");
-	if (!f)
-		return -errno;
-	fchmod(fileno(f), 0600);
-	fprintf(f,
-		"client\nremote %s %u\nproto tcp\ndev tun\nnobind\nresolv-retry infinite\n"
-		"verify-x509-name %s name\nremote-cert-tls server\ncipher AES-256-GCM\n"
-		"auth SHA256\ntls-version-min 1.2\nkey-direction 1\npersist-key\npersist-tun\n"
-		"verb 3\n",
-		c->fqdn, c->tcp_port, c->fqdn);
-	int r = 0;
-	const char *tags[] = {"ca", "cert", "key", "tls-auth"};
-	const char *files[] = {p->gateway_root, p->demo_cert, p->demo_key, p->tls_auth};
-	for (int i = 0; i < 4 && r == 0; i++) {
-		fprintf(f, "<%s>\n", tags[i]);
-		r = cat_file(f, files[i]);
-		fprintf(f, "</%s>\n", tags[i]);
+	struct profile_input in = {.conf = c,
+				   .ca_pem = file_read_all(p->gateway_root),
+				   .tls_auth_text = file_read_all(p->tls_auth),
+				   .client_cert_pem = file_read_all(p->demo_cert),
+				   .client_key_pem = file_read_all(p->demo_key)};
+	char *text = in.ca_pem && in.tls_auth_text && in.client_cert_pem && in.client_key_pem
+			     ? profile_ovpn(&in)
+			     : NULL;
+	int r = text ? 0 : -ENOENT;
+	FILE *f = text ? fopen(p->demo_ovpn, "w") : NULL;
+	if (text && !f)
+		r = -errno;
+	if (f) {
+		fchmod(fileno(f), 0600);
+		fputs(text, f);
+		r = fclose(f) == 0 ? 0 : -errno;
 	}
-	return fclose(f) == 0 ? r : -errno;
+	free(text);
+	free((char *)in.ca_pem);
+	free((char *)in.tls_auth_text);
+	free((char *)in.client_cert_pem);
+	if (in.client_key_pem)
+		OPENSSL_cleanse((char *)in.client_key_pem, strlen(in.client_key_pem));
+	free((char *)in.client_key_pem);
+	return r;
 }
 
 static void fill_paths(const char *d, struct statedir_paths *p)

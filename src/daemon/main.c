@@ -7,6 +7,7 @@
 
 #include "conf/conf.h"
 #include "core/gateway.h"
+#include "daemon/engines.h"
 #include "lib/log.h"
 
 static void usage(FILE *f)
@@ -61,18 +62,12 @@ int main(int argc, char **argv)
 		conf_free(conf);
 		return 0;
 	}
-	if (level) {
-		free(conf->log_level);
-		conf->log_level = strdup(level);
-	}
-	if (state) {
-		free(conf->state_dir);
-		conf->state_dir = strdup(state);
-	}
-	struct gateway g;
-	int r = gateway_init(&g, conf, path);
+	struct core_options co = {
+		.conf_path = path, .log_level = level, .state_dir = state, .engines = p2s_engines};
+	struct core g;
+	int r = core_init(&g, conf, &co);
 	if (r == 0)
-		gateway_run(&g);
-	gateway_free(&g);
+		core_run(&g);
+	core_free(&g);
 	return r == 0 ? 0 : 1;
 }

@@ -2,15 +2,23 @@
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 
 #include "err.h"
+
+/* Fetched once for the process; workers on other threads share it. */
+static EVP_MAC *mac;
+static pthread_once_t mac_once = PTHREAD_ONCE_INIT;
+
+static void mac_fetch(void)
+{
+	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
 
 int hmac_compute(const char *digest, const uint8_t *key, size_t key_len,
 		 const struct hmac_part *parts, size_t n_parts, uint8_t *out, size_t out_len)
 {
-	static EVP_MAC *mac;
-	if (!mac)
-		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	pthread_once(&mac_once, mac_fetch);
 	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0),

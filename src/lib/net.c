@@ -93,3 +93,50 @@ bool sockaddr_equal(const union sockaddr_any *a, const union sockaddr_any *b)
 		       memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16) == 0;
 	return false;
 }
+
+static bool bits_equal(const uint8_t *a, const uint8_t *b, unsigned len)
+{
+	unsigned full = len / 8, rest = len % 8;
+	if (memcmp(a, b, full) != 0)
+		return false;
+	if (!rest)
+		return true;
+	uint8_t m = (uint8_t)(0xff << (8 - rest));
+	return (a[full] & m) == (b[full] & m);
+}
+
+int prefix6_parse(const char *s, struct prefix6 *out)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	if (!slash || (size_t)(slash - s) >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = 0;
+	char *end;
+	long len = strtol(slash + 1, &end, 10);
+	if (*end || end == slash + 1 || len < 0 || len > 128)
+		return -EINVAL;
+	struct in6_addr a;
+	if (inet_pton(AF_INET6, buf, &a) != 1)
+		return -EINVAL;
+	struct in6_addr host = a;
+	/* Host bits set: compare the address with itself masked. */
+	for (unsigned i = (unsigned)len; i < 128; i++)
+		host.s6_addr[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
+	if (memcmp(&host, &a, 16) != 0)
+		return -EINVAL;
+	out->addr = a;
+	out->len = (uint8_t)len;
+	return 0;
+}
+
+bool prefix6_contains(const struct prefix6 *p, const struct in6_addr *a)
+{
+	return bits_equal(p->addr.s6_addr, a->s6_addr, p->len);
+}
+
+bool prefix6_overlap(const struct prefix6 *a, const struct prefix6 *b)
+{
+	return bits_equal(a->addr.s6_addr, b->addr.s6_addr, a->len < b->len ? a->len : b->len);
+}

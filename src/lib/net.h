@@ -1,4 +1,4 @@
-/* IPv4 prefixes and socket addresses. */
+/* IPv4 and IPv6 prefixes and socket addresses. */
 #ifndef P2S_NET_H
 #define P2S_NET_H
 
@@ -19,6 +19,16 @@ bool prefix4_contains(const struct prefix4 *p, uint32_t addr);
 bool prefix4_overlap(const struct prefix4 *a, const struct prefix4 *b);
 void ip4_str(uint32_t addr, char out[16]);
 bool ip4_is_private(const struct prefix4 *p);
+
+struct prefix6 {
+	struct in6_addr addr; /* host bits cleared */
+	uint8_t len;
+};
+
+/* Parses "x:y::/n"; rejects host bits set. 0 or -EINVAL. */
+int prefix6_parse(const char *s, struct prefix6 *out);
+bool prefix6_contains(const struct prefix6 *p, const struct in6_addr *a);
+bool prefix6_overlap(const struct prefix6 *a, const struct prefix6 *b);
 
 union sockaddr_any {
 	struct sockaddr sa;

@@ -1,20 +1,29 @@
 #include "session.h"
 
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int proto_index(const char *p)
+#include "conf/conf.h"
+#include "lib/random.h"
+
+const char *tunnel_name(enum tunnel_proto p)
 {
-	return strcmp(p, "OpenVPN") == 0 ? 0 : strcmp(p, "SSTP") == 0 ? 1 : 2;
+	static const char *const names[TUNNEL_N] = {"OpenVPN", "SSTP", "IKEv2"};
+	return p < TUNNEL_N ? names[p] : "?";
+}
+
+unsigned tunnel_conf_bit(enum tunnel_proto p)
+{
+	static const unsigned bits[TUNNEL_N] = {PROTO_OPENVPN, PROTO_SSTP, PROTO_IKEV2};
+	return p < TUNNEL_N ? bits[p] : 0;
 }
 
 /* An RFC 4122 version-4 UUID, as Azure's connection ids carry. */
 static void uuid4(char out[37])
 {
 	uint8_t b[16];
-	RAND_bytes(b, sizeof(b));
+	p2s_random(b, sizeof(b));
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
@@ -29,7 +38,7 @@ struct session *session_new(struct session_registry *r, const struct session_ops
 		return NULL;
 	char u[37];
 	uuid4(u);
-	snprintf(s->id, sizeof(s->id), "%s_%s", ops->protocol, u);
+	snprintf(s->id, sizeof(s->id), "%s_%s", tunnel_name(ops->proto), u);
 	s->ops = ops;
 	s->proto = proto;
 	s->started = time(NULL);
@@ -38,7 +47,6 @@ struct session *session_new(struct session_registry *r, const struct session_ops
 		r->head->prev = s;
 	r->head = s;
 	r->count++;
-	r->count_by_proto[proto_index(ops->protocol)]++;
 	return s;
 }
 
@@ -53,7 +61,6 @@ void session_free(struct session_registry *r, struct session *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	r->count--;
-	r->count_by_proto[proto_index(s->ops->protocol)]--;
 	free(s);
 }
 

@@ -521,13 +521,16 @@ flood_cases() {
 	sleep 1
 	client_conf alice "$(conn p2s pubkey alice)"
 	swan_ctl alice --load-conns --file "$(swan_dir alice)/swanctl/swanctl.conf" >/dev/null
-	local t0=$SECONDS
-	if up alice p2s 20 && ping_from $NS_CLI 2; then pass init-flood-client-connects
-	else fail init-flood-client-connects "expected the real client to connect during the flood, got: $(initiate_log alice p2s | tail -n 3 | tr '\n' '|')"; fi
-	echo "client up $((SECONDS - t0)) s into the flood"
+	local t0=$SECONDS up_ok=0
+	up alice p2s 20 && up_ok=1
+	echo "client up after $((SECONDS - t0)) s of flood: $up_ok"
 	wait_until 15 log_has "$D/flood.json" '"sent"'
 	out=$(cat "$D/flood.json")
 	echo "flood: $out"
+	# Connected while the flood ran; traffic checked once it is over (the
+	# flood shares the lab's two cores with the data path).
+	if [ $up_ok -eq 1 ] && ping_from $NS_CLI 3; then pass init-flood-client-connects
+	else fail init-flood-client-connects "expected the real client to connect during the flood and pass traffic, got: $(initiate_log alice p2s | tail -n 3 | tr '\n' '|')"; fi
 	local sent cookies full
 	read -r sent cookies full < <(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["sent"], j["cookie"], j["full"])' "$D/flood.json" 2>/dev/null)
 	# Every answer past the threshold must be a COOKIE: full answers (state

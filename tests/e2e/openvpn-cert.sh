@@ -19,7 +19,7 @@ LAB_CASES="check-config tcp-address tcp-route tcp-dns tcp-ping tcp-iperf-up tcp-
 udp-address udp-route udp-ping udp-iperf-up udp-iperf-down refuse-other-root refuse-revoked
 refuse-expired refuse-no-clientauth refuse-no-tls-auth good-session-survives revoke-reload
 profile-xml profile-connects profile-client-cert revoke-live sstp-hello-closed renegotiation
-connection-cap graceful-shutdown embedded-default"
+connection-cap graceful-shutdown embedded-default demo-root-dropped"
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
 D=$LAB_DIR
@@ -382,6 +382,32 @@ embedded_default() {
 		fail embedded-default "expected the demo client to get a working tunnel, got: $(log_tail "$D/demo.log" 3)"
 	fi
 	stop_pid "$(client_pid demo)"
+	stop_pid "$pid"
+	demo_root_dropped
+}
+
+# The same state directory under a configuration that uploads its own root:
+# the demo client root is no longer trusted, so the demo client is refused.
+demo_root_dropped() {
+	cat >"$D/demo.json" <<J
+{"name": "demo2", "gatewayFqdn": "p2sgw.example.net", "stateDirectory": "$D/demo",
+ "virtualNetwork": {"addressSpace": ["10.1.0.0/16"]},
+ "vpnClientConfiguration": {"vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
+  "vpnClientProtocols": ["OpenVPN"], "vpnAuthenticationTypes": ["Certificate"],
+  "vpnClientRootCertificates": [{"name": "r", "publicCertData": "$(cat "$PKI/root/root.b64")"}]}}
+J
+	local pid
+	pid=$(spawn $NS_GW "$D/gw-demo2.log" "$GW" --config "$D/demo.json")
+	wait_listen $NS_GW tcp 443 10 "$pid"
+	ovpn_client $NS_CLI "$D" demo2 "$D/demo/demo-client.ovpn" tcp 192.0.2.1 443 --route-nopull \
+		--connect-retry-max 1 >/dev/null
+	if wait_log "$D/gw-demo2.log" "refused client certificate .*not issued by a trusted root" 10 &&
+		! log_has "$D/demo2.log" "Initialization Sequence Completed"; then
+		pass demo-root-dropped
+	else
+		fail demo-root-dropped "expected the demo client refused once roots are uploaded: $(log_tail "$D/gw-demo2.log" 3)"
+	fi
+	stop_pid "$(client_pid demo2)"
 	stop_pid "$pid"
 }
 

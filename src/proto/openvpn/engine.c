@@ -1,31 +1,30 @@
 /* OpenVPN sessions: the control channel state machine (reliability, TLS on
- * memory BIOs, key-method 2, push), key rotation and keepalive. The data
- * channel's per-packet path is in data_path.c; sockets are in transport.c. */
+ * memory BIOs, key-method 2, push), key rotation, keepalive and the data
+ * channel's per-packet path (the codec is data.c); sockets are in
+ * transport.c, who the client is in auth.c. */
 #define LOG_MODULE "openvpn"
 
 #include <openssl/err.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "core/gateway.h"
+#include "auth/radius.h"
 #include "engine.h"
 #include "internal.h"
 #include "lib/err.h"
+#include "lib/file.h"
 #include "lib/log.h"
-#include "auth/radius.h"
 #include "push.h"
+#include "lib/random.h"
 
 #define TICK	  0.5
 #define EKM_LABEL "EXPORTER-OpenVPN-datakeys"
 
-static uint8_t msg_buf[65536]; /* one loop per process: plaintext scratch */
-
 double ovpn_now(struct ovpn_server *srv)
 {
-	return ev_now(srv->gw->loop);
+	return ev_now(core_loop(srv->core));
 }
 
 static void sess_destroy(struct ovpn_sess *os);
@@ -97,7 +96,8 @@ static void ks_free(struct ovpn_ks *ks)
 static int ks_init(struct ovpn_sess *os, struct ovpn_ks *ks, uint8_t key_id)
 {
 	memset(ks, 0, sizeof(*ks));
-	ks->ssl = SSL_new(os->srv->tls_ctx);
+	/* The context of the moment: a reload changes it for new handshakes only. */
+	ks->ssl = SSL_new(core_tls_ctx(os->srv->core, TLS_PROFILE_OPENVPN));
 	ks->rbio = BIO_new(BIO_s_mem());
 	ks->wbio = BIO_new(BIO_s_mem());
 	if (!ks->ssl || !ks->rbio || !ks->wbio) {
@@ -175,7 +175,7 @@ static void ks_activate(struct ovpn_sess *os, struct ovpn_ks *ks)
 		os->primary = idx;
 		slog_info(os->label, "data keys renegotiated (key id %u)", ks->key_id);
 	}
-	uint32_t reneg = os->srv->gw->conf->reneg_sec;
+	uint32_t reneg = core_conf(os->srv->core)->reneg_sec;
 	if (reneg)
 		os->reneg_at =
 			ovpn_now(os->srv) + reneg * (0.9 + 0.1 * (rand() / (double)RAND_MAX));
@@ -189,8 +189,8 @@ static void km2_send(struct ovpn_sess *os, struct ovpn_ks *ks)
 				  "keydir 0,cipher AES-256-GCM,auth SHA256,keysize 256,tls-auth,"
 				  "key-method 2,tls-server";
 	uint8_t buf[1024];
-	RAND_bytes(os->srv_random1, sizeof(os->srv_random1));
-	RAND_bytes(os->srv_random2, sizeof(os->srv_random2));
+	p2s_random(os->srv_random1, sizeof(os->srv_random1));
+	p2s_random(os->srv_random2, sizeof(os->srv_random2));
 	int n = ovpn_km2_write_server(buf, sizeof(buf), os->srv_random1, os->srv_random2, occ);
 	if (n > 0)
 		SSL_write(ks->ssl, buf, n);
@@ -198,7 +198,6 @@ static void km2_send(struct ovpn_sess *os, struct ovpn_ks *ks)
 
 void ovpn_auth_failed(struct ovpn_sess *os, struct ovpn_ks *ks, const char *why)
 {
-	slog_warn(os->label, "authentication refused: %s", why);
 	/* The client reads control messages only after the key-method 2 reply. */
 	km2_send(os, ks);
 	send_message(ks, "AUTH_FAILED");
@@ -224,23 +223,31 @@ void ovpn_auth_done(struct ovpn_sess *os, struct ovpn_ks *ks, bool first)
 	ks_flush(os, ks);
 }
 
+/* IPv6 inside the tunnel: ifconfig-ipv6 and route-ipv6 from session_net. */
+static void push_params6(struct ovpn_push_params *pp, const struct session_net *net)
+{
+	pp->has_v6 = net->has_v6;
+	pp->ifconfig_ip6 = net->addr6;
+	pp->prefix6_len = net->prefix6_len;
+	pp->gateway6 = net->gateway6;
+	pp->routes6 = net->routes6;
+	pp->n_routes6 = net->n_routes6;
+}
+
 static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 {
-	struct gateway *gw = os->srv->gw;
-	const struct gw_conf *c = gw->conf;
-	struct prefix4 routes[128];
-	size_t nr = 0;
-	for (size_t i = 0; i < c->vnet.n && nr < 128; i++)
-		routes[nr++] = c->vnet.v[i];
-	for (size_t i = 0; i < c->routes.n && nr < 128; i++)
-		routes[nr++] = c->routes.v[i];
-	const struct pool_range *pr = &gw->pool.ranges[os->s->pool_range];
+	const struct gw_conf *c = core_conf(os->srv->core);
+	struct session_net net;
+	if (session_net(os->s, &net) < 0) {
+		ovpn_sess_close(os, "no address to push");
+		return;
+	}
 	struct ovpn_push_params pp = {
-		.ifconfig_ip = os->s->addr,
-		.prefix_len = pr->prefix.len,
-		.route_gateway = pool_gateway(&gw->pool, os->s->pool_range),
-		.routes = routes,
-		.n_routes = nr,
+		.ifconfig_ip = net.addr,
+		.prefix_len = net.prefix_len,
+		.route_gateway = net.gateway,
+		.routes = net.routes,
+		.n_routes = net.n_routes,
 		.ping = c->ping_sec,
 		.ping_restart = c->ping_restart_sec,
 		.peer_id = os->peer_id,
@@ -249,10 +256,11 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 		.iv_ncp = os->pi.iv_ncp,
 		.push_mtu = os->pi.has_mtu,
 		.auth_token = os->auth_token,
-		.dns = c->dns_servers.v,
-		.n_dns = c->dns_servers.n,
+		.dns = net.dns,
+		.n_dns = net.n_dns,
 	};
-	static char msgs[8][PUSH_MSG_MAX];
+	push_params6(&pp, &net);
+	char msgs[8][PUSH_MSG_MAX];
 	int n = ovpn_push_reply_build(&pp, msgs, 8);
 	if (n < 0) {
 		ovpn_sess_close(os, "the push reply does not fit the client's messages "
@@ -267,13 +275,11 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 		return;
 	}
 	ks_activate(os, ks);
-	os->up_at = ovpn_now(os->srv);
-	os->next_interim = os->up_at + os->srv->gw->conf->radius_acct_interval_sec;
-	ovpn_auth_account(os, 1, 0);
-	char a[16];
-	ip4_str(os->s->addr, a);
-	slog_info(os->label, "session up: user \"%s\" address %s cipher %s%s", os->s->user, a,
-		  os->cipher, os->pi.iv_proto & IV_PROTO_TLS_KEY_EXPORT ? " (tls-ekm)" : "");
+	char detail[96];
+	snprintf(detail, sizeof(detail), "cipher %s%s", os->cipher,
+		 os->pi.iv_proto & IV_PROTO_TLS_KEY_EXPORT ? " (tls-ekm)" : "");
+	core_session_up(os->s, detail);
+	ovpn_transport_preauth_done(os); /* admitted: no longer counted as unauthenticated */
 }
 
 /* ---- control messages and TLS ------------------------------------------- */
@@ -344,8 +350,9 @@ static void ks_drive(struct ovpn_sess *os, struct ovpn_ks *ks)
 		slog_debug(os->label, "TLS up: %s %s", SSL_get_version(ks->ssl),
 			   SSL_get_cipher_name(ks->ssl));
 	}
+	uint8_t *msg_buf = os->srv->plain;
 	while (!os->closing && ks->ssl) {
-		int n = SSL_read(ks->ssl, msg_buf, sizeof(msg_buf));
+		int n = SSL_read(ks->ssl, msg_buf, sizeof(os->srv->plain));
 		if (n <= 0) {
 			int e = SSL_get_error(ks->ssl, n);
 			if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
@@ -416,7 +423,8 @@ static int data_in(struct ovpn_sess *os, const uint8_t *pkt, size_t len)
 	struct ovpn_ks *ks = ks_by_id(os, ovpn_kid_of(pkt[0]));
 	if (!ks || !ovpn_dc_ready(&ks->dc))
 		return P2S_E_PROTO;
-	int n = ovpn_dc_decrypt(&ks->dc, pkt, len, msg_buf, sizeof(msg_buf));
+	uint8_t *msg_buf = os->srv->plain;
+	int n = ovpn_dc_decrypt(&ks->dc, pkt, len, msg_buf, sizeof(os->srv->plain));
 	if (n < 0) {
 		os->s->ctr.dropped++;
 		return n;
@@ -430,7 +438,7 @@ static int data_in(struct ovpn_sess *os, const uint8_t *pkt, size_t len)
 		return 0;
 	}
 	if (n > 0)
-		fwd_from_session(&os->srv->gw->fwd, os->s, msg_buf, (size_t)n);
+		core_fwd_from_session(os->s, msg_buf, (size_t)n);
 	return 0;
 }
 
@@ -449,8 +457,9 @@ static void data_send(struct ovpn_sess *os, const uint8_t *pkt, size_t len)
 	struct ovpn_ks *ks = &os->ks[os->primary];
 	if (os->closing || ks->state != KS_ACTIVE)
 		return;
-	static uint8_t out[65536 + OVPN_DATA_OVERHEAD];
-	int n = ovpn_dc_encrypt(&ks->dc, ks->key_id, os->peer_id, pkt, len, out, sizeof(out));
+	uint8_t *out = os->srv->cipher_out;
+	int n = ovpn_dc_encrypt(&ks->dc, ks->key_id, os->peer_id, pkt, len, out,
+				sizeof(os->srv->cipher_out));
 	if (n > 0) {
 		ovpn_transport_send(os, out, (size_t)n, true);
 		os->last_send = ovpn_now(os->srv);
@@ -462,8 +471,9 @@ static void sess_send_ip(struct session *s, const uint8_t *pkt, size_t len)
 	data_send(s->proto, pkt, len);
 }
 
-/* Ordered by the gateway (reload, revocation, control socket). */
-static void sess_disconnect(struct session *s, const char *reason)
+/* Ordered by the core (reload, revocation, Session-Timeout, control
+ * socket, shutdown): RESTART tells the client to reconnect later. */
+static void sess_disconnect(struct session *s, uint32_t cause, const char *reason)
 {
 	struct ovpn_sess *os = s->proto;
 	struct ovpn_ks *ks = &os->ks[os->primary];
@@ -475,44 +485,22 @@ static void sess_disconnect(struct session *s, const char *reason)
 		send_message(ks, msg);
 		ks_flush(os, ks);
 	}
-	if (os->term_cause == RAD_TERM_LOST_CARRIER)
-		os->term_cause =
-			os->srv->gw->stopping ? RAD_TERM_NAS_REQUEST : RAD_TERM_ADMIN_RESET;
+	os->term_cause = cause;
 	ovpn_sess_close(os, reason);
 	os->close_at = ovpn_now(os->srv) + 1.0;
 }
 
 static const struct session_ops ovpn_session_ops = {
-	.protocol = "OpenVPN",
+	.proto = TUNNEL_OPENVPN,
 	.send_ip = sess_send_ip,
 	.disconnect = sess_disconnect,
 };
 
 /* ---- timers ------------------------------------------------------------- */
 
-/* RADIUS limits and bookkeeping: Session-Timeout and Interim-Update. */
-static void radius_timers(struct ovpn_sess *os, double now)
-{
-	uint32_t every = os->srv->gw->conf->radius_acct_interval_sec;
-	if (os->session_timeout && now - os->up_at >= os->session_timeout) {
-		os->term_cause = RAD_TERM_SESSION_TIMEOUT;
-		sess_disconnect(os->s, "RADIUS Session-Timeout reached");
-		return;
-	}
-	if (every && now >= os->next_interim) {
-		os->next_interim = now + every;
-		ovpn_auth_account(os, 3, 0);
-	}
-}
-
 static void keepalive(struct ovpn_sess *os, double now)
 {
-	const struct gw_conf *c = os->srv->gw->conf;
-	if (os->radius_user) {
-		radius_timers(os, now);
-		if (os->closing)
-			return;
-	}
+	const struct gw_conf *c = core_conf(os->srv->core);
 	if (now - os->last_recv > 2.0 * c->ping_restart_sec) {
 		ovpn_sess_close(os, "ping timeout: nothing heard from the client");
 		return;
@@ -533,13 +521,17 @@ static void ks_tick(struct ovpn_sess *os, struct ovpn_ks *ks, double now)
 		ks_free(ks);
 		return;
 	}
-	if (ks->state != KS_ACTIVE && now - ks->started > OVPN_HAND_WINDOW) {
+	uint32_t window = core_conf(os->srv->core)->hand_window_sec;
+	if (ks->state != KS_ACTIVE && now - ks->started > window) {
 		if (ks == &os->ks[os->primary]) {
-			ovpn_sess_close(os, "TLS handshake did not complete within 60 s");
+			ovpn_sess_close(os,
+					"TLS handshake did not complete within the hand window");
 			return;
 		}
-		slog_warn(os->label, "renegotiation timed out");
-		ks_free(ks);
+		/* Keys, certificates and tokens must be renewed: a client that
+		 * does not renegotiate in time does not keep the old key. */
+		ovpn_sess_close(os, "the client did not renegotiate its data keys within the hand "
+				    "window");
 		return;
 	}
 	ks_flush(os, ks);
@@ -588,24 +580,24 @@ struct ovpn_sess *ovpn_sess_new(struct ovpn_server *srv, const union sockaddr_an
 		return NULL;
 	os->srv = srv;
 	os->conn = conn;
+	os->tcp = conn != NULL;
 	os->peer = *peer;
 	os->peer_id = peer_id_alloc(srv, os);
-	os->s = os->peer_id == UINT32_MAX ? NULL
-					  : session_new(&srv->gw->reg, &ovpn_session_ops, os);
+	os->s = os->peer_id == UINT32_MAX
+			? NULL
+			: core_session_new(srv->core, &ovpn_session_ops, os, peer);
 	if (!os->s || ks_init(os, &os->ks[0], 0) < 0) {
-		if (os->s)
-			session_free(&srv->gw->reg, os->s);
+		core_session_free(os->s);
 		if (os->peer_id != UINT32_MAX)
 			srv->by_peer_id[os->peer_id] = NULL;
 		free(os);
 		return NULL;
 	}
-	os->s->peer = *peer;
 	char addr[64];
 	sockaddr_str(peer, addr, sizeof(addr));
 	snprintf(os->label, sizeof(os->label), "%s %s", os->s->id, addr);
 	if (!local_sid)
-		RAND_bytes((uint8_t *)&local_sid, sizeof(local_sid));
+		p2s_random((uint8_t *)&local_sid, sizeof(local_sid));
 	os->local_sid = local_sid;
 	os->ta_time = (uint32_t)time(NULL);
 	os->term_cause = RAD_TERM_LOST_CARRIER;
@@ -620,7 +612,7 @@ struct ovpn_sess *ovpn_sess_new(struct ovpn_server *srv, const union sockaddr_an
 	}
 	ev_timer_init(&os->timer, sess_timer_cb, TICK, TICK);
 	os->timer.data = os;
-	ev_timer_start(srv->gw->loop, &os->timer);
+	ev_timer_start(core_loop(srv->core), &os->timer);
 	slog_debug(os->label, "new %s connection", conn ? "TCP" : "UDP");
 	return os;
 }
@@ -631,93 +623,108 @@ void ovpn_sess_close(struct ovpn_sess *os, const char *reason)
 		return;
 	os->closing = true;
 	os->close_at = ovpn_now(os->srv);
-	struct session *s = os->s;
-	/* A connection that never became a session was logged by its refusal. */
-	log_msg(os->pushed ? LOG_INFO : LOG_DEBUG, LOG_MODULE, os->label,
-		"session closed: %s (user \"%s\", %ld s, in %llu B, out %llu B)", reason, s->user,
-		(long)(time(NULL) - s->started), (unsigned long long)s->ctr.bytes_in,
-		(unsigned long long)s->ctr.bytes_out);
-	if (os->pushed)
-		ovpn_auth_account(os, 2, os->term_cause);
+	core_session_end(os->s, os->term_cause, reason);
 	ovpn_auth_free(os);
-	if (os->admitted)
-		gateway_session_release(os->srv->gw, s);
-	os->admitted = false;
 	/* Destroy from the timer, never from inside a caller's stack frame. */
-	ev_timer_stop(os->srv->gw->loop, &os->timer);
+	struct ev_loop *loop = core_loop(os->srv->core);
+	ev_timer_stop(loop, &os->timer);
 	ev_timer_set(&os->timer, 0.0, TICK);
-	ev_timer_start(os->srv->gw->loop, &os->timer);
+	ev_timer_start(loop, &os->timer);
 }
 
 static void sess_destroy(struct ovpn_sess *os)
 {
 	struct ovpn_server *srv = os->srv;
-	ev_timer_stop(srv->gw->loop, &os->timer);
+	ev_timer_stop(core_loop(srv->core), &os->timer);
 	ovpn_transport_detach(os);
 	srv->by_peer_id[os->peer_id] = NULL;
 	ks_free(&os->ks[0]);
 	ks_free(&os->ks[1]);
 	ovpn_km2_free(&os->km2);
 	ovpn_auth_free(os);
-	session_free(&srv->gw->reg, os->s);
+	core_session_free(os->s);
 	free(os);
 }
 
-/* ---- server ------------------------------------------------------------- */
+/* ---- the engine --------------------------------------------------------- */
 
-struct ovpn_server *ovpn_server_new(struct gateway *gw)
-{
-	struct ovpn_server *srv = calloc(1, sizeof(*srv));
-	if (!srv)
-		return NULL;
-	srv->gw = gw;
-	srv->udp_fd = srv->tcp_fd = -1;
-	RAND_bytes(srv->cookie_key, sizeof(srv->cookie_key));
-	ovpn_server_set_tls(srv, gw->tls_ctx);
-	return srv;
-}
-
-void ovpn_server_set_tls(struct ovpn_server *srv, SSL_CTX *ctx)
-{
-	SSL_CTX_up_ref(ctx);
-	SSL_CTX_free(srv->tls_ctx);
-	srv->tls_ctx = ctx;
-}
-
-int ovpn_server_load_tls_auth(struct ovpn_server *srv, const char *path)
+static int load_tls_auth(struct ovpn_server *srv, const char *path)
 {
 	if (!path) {
 		srv->ta.enabled = false;
 		return 0;
 	}
-	FILE *f = fopen(path, "r");
-	if (!f)
+	char *text = file_read_all(path);
+	if (!text)
 		return -errno;
-	char text[4096];
-	size_t n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
 	uint8_t key[OVPN_STATIC_KEY_LEN];
-	int r = ovpn_static_key_parse(text, n, key);
+	int r = ovpn_static_key_parse(text, strlen(text), key);
 	if (r == 0)
 		ovpn_tls_auth_from_static(&srv->ta, key);
 	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(text, sizeof(text));
+	OPENSSL_cleanse(text, strlen(text));
+	free(text);
 	return r;
 }
 
-int ovpn_server_start(struct ovpn_server *srv)
+static struct engine *engine_start(struct core *c)
 {
+	struct ovpn_server *srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return NULL;
+	srv->core = c;
+	srv->udp_fd = -1;
+	p2s_random(srv->cookie_key, sizeof(srv->cookie_key));
+	p2s_random(srv->hash_key, sizeof(srv->hash_key));
+	const char *ta = core_tls_auth_path(c);
+	int r = load_tls_auth(srv, ta);
+	if (r < 0)
+		log_err("cannot read the tls-auth key %s: %s", ta, p2s_strerror(r));
+	if (!ta)
+		log_warn("tls-auth is off (no openvpn.tlsAuthKeyFile): anyone can start TLS "
+			 "handshakes; Azure's profiles expect it on");
+	if (r < 0 || ovpn_transport_open(srv) < 0) {
+		ovpn_transport_close(srv);
+		free(srv);
+		return NULL;
+	}
+	return (struct engine *)srv;
+}
+
+/* A new tls-auth key and UDP port apply; running sessions keep their keys. */
+static int engine_reload(struct engine *e)
+{
+	struct ovpn_server *srv = (struct ovpn_server *)e;
+	const char *ta = core_tls_auth_path(srv->core);
+	int r = load_tls_auth(srv, ta);
+	if (r < 0)
+		log_err("reload: cannot read the tls-auth key %s: %s (keeping the old one)", ta,
+			p2s_strerror(r));
 	return ovpn_transport_open(srv);
 }
 
-void ovpn_server_free(struct ovpn_server *srv)
+static void engine_stop(struct engine *e)
 {
+	struct ovpn_server *srv = (struct ovpn_server *)e;
 	if (!srv)
 		return;
 	for (uint32_t i = 0; i < OVPN_MAX_PEERS; i++)
 		if (srv->by_peer_id[i])
 			sess_destroy(srv->by_peer_id[i]);
 	ovpn_transport_close(srv);
-	SSL_CTX_free(srv->tls_ctx);
+	OPENSSL_cleanse(&srv->ta, sizeof(srv->ta));
 	free(srv);
 }
+
+static void engine_tcp_adopt(struct engine *e, int fd, const union sockaddr_any *peer)
+{
+	ovpn_transport_adopt((struct ovpn_server *)e, fd, peer);
+}
+
+const struct engine_ops ovpn_engine_ops = {
+	.proto = TUNNEL_OPENVPN,
+	.start = engine_start,
+	.tcp_adopt = engine_tcp_adopt,
+	.reload = engine_reload,
+	.stop = engine_stop,
+};

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/core.h"
 #include "data.h"
 #include "kmethod.h"
 #include "lib/net.h"
@@ -15,14 +16,11 @@
 #include "replay.h"
 #include "wire.h"
 
-struct gateway;
 struct session;
 struct tcp_conn;
-struct radius_req;
 
 #define OVPN_MAX_PEERS	  16384
 #define OVPN_ADDR_BUCKETS 4096
-#define OVPN_HAND_WINDOW  60.0
 #define OVPN_LAME_DUCK	  60.0
 
 enum ks_state {
@@ -49,7 +47,8 @@ struct ovpn_ks {
 struct ovpn_sess {
 	struct ovpn_server *srv;
 	struct session *s;
-	struct tcp_conn *conn; /* NULL on UDP */
+	struct tcp_conn *conn; /* NULL on UDP, or once the TCP connection is gone */
+	bool tcp;
 	union sockaddr_any peer;
 	uint64_t local_sid;
 	uint64_t remote_sid;
@@ -63,17 +62,11 @@ struct ovpn_sess {
 	const char *cipher;
 	struct ovpn_km2 km2; /* the client's, until keys are derived */
 	uint8_t srv_random1[32], srv_random2[32];
-	bool admitted;		    /* holds a pool address */
-	struct radius_req *rad_req; /* pending authentication */
-	bool radius_user;	    /* authenticated by RADIUS: accounted there */
-	char *auth_token;	    /* pushed; proves the user on renegotiation */
-	uint32_t session_timeout;   /* from RADIUS, seconds */
-	uint8_t rad_class[253];	    /* echoed in accounting */
-	size_t rad_class_len;
-	double up_at;
+	int auth_ks;	     /* the key state waiting for the auth service */
+	char *auth_token;    /* pushed; proves the user on renegotiation */
 	uint32_t term_cause; /* Acct-Terminate-Cause when it closes */
-	double next_interim;
 	bool pushed;
+	bool preauth; /* holds an unauthenticated slot (UDP; TCP: its connection) */
 	bool closing;
 	double close_at;
 	double last_recv;
@@ -85,14 +78,13 @@ struct ovpn_sess {
 };
 
 struct ovpn_server {
-	struct gateway *gw;
-	SSL_CTX *tls_ctx;
+	struct core *core;
 	struct ovpn_tls_auth ta;
 	uint8_t cookie_key[32];
+	uint8_t hash_key[16]; /* the address table's bucket hash */
 	int udp_fd;
-	int tcp_fd;
+	uint16_t udp_port; /* the port udp_fd is bound to */
 	ev_io udp_io;
-	ev_io tcp_io;
 	struct ovpn_sess *by_peer_id[OVPN_MAX_PEERS];
 	uint32_t next_peer_id;
 	struct ovpn_sess *by_addr[OVPN_ADDR_BUCKETS];
@@ -103,15 +95,18 @@ struct ovpn_server {
 	ev_prepare flush_w;
 	struct tcp_conn *dirty; /* TCP connections with queued bytes */
 	struct udp_out *udp_q;
+	struct udp_in *udp_in;
+	/* Per-engine scratch: decrypted plaintext and encrypted output. */
+	uint8_t plain[65536];
+	uint8_t cipher_out[65536 + OVPN_DATA_OVERHEAD];
 };
 
 /* auth.c: the client's key-method 2 message; decides, possibly later. */
 void ovpn_auth_km2(struct ovpn_sess *os, struct ovpn_ks *ks, const uint8_t *p, size_t n);
 void ovpn_auth_free(struct ovpn_sess *os);
-/* Accounting records for RADIUS users (Start, Interim-Update, Stop). */
-void ovpn_auth_account(struct ovpn_sess *os, uint32_t status, uint32_t cause);
 
 /* engine.c */
+/* Tells the client AUTH_FAILED and closes (the refusal was logged). */
 void ovpn_auth_failed(struct ovpn_sess *os, struct ovpn_ks *ks, const char *why);
 /* Authentication succeeded: answer key-method 2, then push or rekey. */
 void ovpn_auth_done(struct ovpn_sess *os, struct ovpn_ks *ks, bool first);
@@ -125,11 +120,16 @@ double ovpn_now(struct ovpn_server *srv);
 /* transport.c */
 void ovpn_transport_send(struct ovpn_sess *os, const uint8_t *pkt, size_t len, bool data);
 void ovpn_transport_detach(struct ovpn_sess *os); /* session is going away */
+/* The session is admitted (or ends): its unauthenticated slot goes back. */
+void ovpn_transport_preauth_done(struct ovpn_sess *os);
 void ovpn_addr_insert(struct ovpn_server *srv, struct ovpn_sess *os);
 void ovpn_addr_remove(struct ovpn_server *srv, struct ovpn_sess *os);
 struct ovpn_sess *ovpn_addr_lookup(struct ovpn_server *srv, const union sockaddr_any *a);
+/* The UDP socket: opened, or re-bound when udpPort changed. */
 int ovpn_transport_open(struct ovpn_server *srv);
 void ovpn_transport_close(struct ovpn_server *srv);
+/* A connection from the shared TCP port (the core peeked a client reset). */
+void ovpn_transport_adopt(struct ovpn_server *srv, int fd, const union sockaddr_any *peer);
 /* Rate-limited warning for packets dropped before any session exists. */
 void ovpn_warn_drop(struct ovpn_server *srv, const union sockaddr_any *from, const char *why);
 

@@ -1,6 +1,6 @@
-/* Sockets for the OpenVPN engine: the TCP listener (shared with SSTP: the
- * first byte tells them apart), TCP framing with a 16-bit length, and the UDP
- * socket with the stateless HMAC-cookie handshake and peer-id lookup. */
+/* Sockets for the OpenVPN engine: TCP connections the core hands over from
+ * the shared port (framing with a 16-bit length), and the UDP socket with the
+ * stateless HMAC-cookie handshake and peer-id lookup. */
 #define LOG_MODULE "openvpn"
 
 #include <arpa/inet.h>
@@ -13,15 +13,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/gateway.h"
 #include "internal.h"
 #include "lib/cursor.h"
 #include "lib/err.h"
 #include "lib/hmac.h"
 #include "lib/log.h"
+#include "lib/siphash.h"
 
 #define TCP_IN_MAX	   (2 + 65535)
 #define TCP_OUT_DATA_LIMIT (4u << 20) /* beyond this, data packets are dropped */
+#define TCP_OUT_LIMIT	   (8u << 20) /* beyond this, everything is */
 #define UDP_BATCH	   32
 #define COOKIE_SLOT	   30 /* seconds: (hand-window + 1) / 2 */
 
@@ -33,10 +34,16 @@ struct udp_out {
 	uint8_t buf[UDP_BATCH][2048];
 };
 
+struct udp_in {
+	uint8_t bufs[UDP_BATCH][2048];
+	union sockaddr_any addrs[UDP_BATCH];
+};
+
 struct tcp_conn {
 	struct ovpn_server *srv;
 	struct tcp_conn *dirty_next, *dirty_prev;
 	bool dirty;
+	bool preauth; /* the core's unauthenticated slot, taken over at adopt */
 	int fd;
 	ev_io rio;
 	ev_io wio;
@@ -51,7 +58,7 @@ struct tcp_conn {
 
 void ovpn_warn_drop(struct ovpn_server *srv, const union sockaddr_any *from, const char *why)
 {
-	double now = ev_now(srv->gw->loop);
+	double now = ovpn_now(srv);
 	srv->hmac_drops++;
 	if (now - srv->last_hmac_warn < 2.0)
 		return; /* rate-limited: one line per 2 s */
@@ -98,7 +105,9 @@ static void dirty_link(struct tcp_conn *c)
 
 static void tcp_conn_free(struct tcp_conn *c)
 {
-	struct ev_loop *loop = c->srv->gw->loop;
+	struct ev_loop *loop = core_loop(c->srv->core);
+	if (c->preauth)
+		core_preauth_put(c->srv->core, &c->peer);
 	dirty_unlink(c);
 	ev_io_stop(loop, &c->rio);
 	ev_io_stop(loop, &c->wio);
@@ -132,7 +141,7 @@ static void tcp_flush(struct tcp_conn *c)
 	}
 	if (!c->out_len)
 		c->out_off = 0;
-	struct ev_loop *loop = c->srv->gw->loop;
+	struct ev_loop *loop = core_loop(c->srv->core);
 	if (c->out_len)
 		ev_io_start(loop, &c->wio);
 	else
@@ -141,7 +150,8 @@ static void tcp_flush(struct tcp_conn *c)
 
 static int tcp_queue(struct tcp_conn *c, const uint8_t *pkt, size_t len, bool data)
 {
-	if (data && c->out_len > TCP_OUT_DATA_LIMIT)
+	/* Data yields first; control too once a client stops reading entirely. */
+	if ((data && c->out_len > TCP_OUT_DATA_LIMIT) || c->out_len > TCP_OUT_LIMIT)
 		return P2S_E_FULL;
 	if (c->out_off && c->out_off + c->out_len + len + 2 > c->out_cap) {
 		memmove(c->out, c->out + c->out_off, c->out_len);
@@ -229,15 +239,6 @@ static void tcp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	if (n < 0)
 		return;
-	if (!c->os && c->in_len == 0 && c->in[0] == 0x16) {
-		char a[64];
-		sockaddr_str(&c->peer, a, sizeof(a));
-		log_warn("TLS ClientHello from %s on the shared TCP port: SSTP is not enabled "
-			 "on this gateway; closing",
-			 a);
-		tcp_conn_free(c);
-		return;
-	}
 	c->in_len += (size_t)n;
 	if (!tcp_frames(c))
 		tcp_conn_lost(c, "protocol error on the TCP stream");
@@ -245,35 +246,27 @@ static void tcp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 static void tcp_idle_cb(struct ev_loop *loop, ev_timer *w, int revents);
 
-static void tcp_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+void ovpn_transport_adopt(struct ovpn_server *srv, int fd, const union sockaddr_any *peer)
 {
-	(void)revents;
-	struct ovpn_server *srv = w->data;
-	for (int i = 0; i < 64; i++) {
-		union sockaddr_any peer;
-		socklen_t sl = sizeof(peer);
-		int fd = accept4(srv->tcp_fd, &peer.sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			return;
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		struct tcp_conn *c = calloc(1, sizeof(*c));
-		if (!c) {
-			close(fd);
-			continue;
-		}
-		c->srv = srv;
-		c->fd = fd;
-		c->peer = peer;
-		ev_io_init(&c->rio, tcp_read_cb, fd, EV_READ);
-		ev_io_init(&c->wio, tcp_write_cb, fd, EV_WRITE);
-		c->rio.data = c->wio.data = c;
-		ev_io_start(loop, &c->rio);
-		/* A connection that never starts a session is closed after the hand window. */
-		ev_timer_init(&c->idle, tcp_idle_cb, OVPN_HAND_WINDOW, 0);
-		c->idle.data = c;
-		ev_timer_start(loop, &c->idle);
+	struct tcp_conn *c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		core_preauth_put(srv->core, peer);
+		return;
 	}
+	struct ev_loop *loop = core_loop(srv->core);
+	c->srv = srv;
+	c->fd = fd;
+	c->peer = *peer;
+	c->preauth = true;
+	ev_io_init(&c->rio, tcp_read_cb, fd, EV_READ);
+	ev_io_init(&c->wio, tcp_write_cb, fd, EV_WRITE);
+	c->rio.data = c->wio.data = c;
+	ev_io_start(loop, &c->rio);
+	/* A connection that never starts a session is closed after the hand window. */
+	ev_timer_init(&c->idle, tcp_idle_cb, core_conf(srv->core)->hand_window_sec, 0);
+	c->idle.data = c;
+	ev_timer_start(loop, &c->idle);
 }
 
 static void tcp_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -287,28 +280,27 @@ static void tcp_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- UDP ---------------------------------------------------------------- */
 
-static unsigned addr_hash(const union sockaddr_any *a)
+/* Keyed: clients choose their ports, so they must not choose our buckets. */
+static unsigned addr_hash(const struct ovpn_server *srv, const union sockaddr_any *a)
 {
-	uint32_t h = 2166136261u;
-	const uint8_t *p = a->sa.sa_family == AF_INET6 ? a->in6.sin6_addr.s6_addr
-						       : (const uint8_t *)&a->in.sin_addr;
-	size_t n = a->sa.sa_family == AF_INET6 ? 16 : 4;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	h = (h ^ a->in.sin_port) * 16777619u;
-	return h % OVPN_ADDR_BUCKETS;
+	uint8_t k[18];
+	bool v6 = a->sa.sa_family == AF_INET6;
+	size_t n = v6 ? 16 : 4;
+	memcpy(k, v6 ? (const void *)&a->in6.sin6_addr : (const void *)&a->in.sin_addr, n);
+	memcpy(k + n, v6 ? &a->in6.sin6_port : &a->in.sin_port, 2);
+	return (unsigned)(siphash24(srv->hash_key, k, n + 2) % OVPN_ADDR_BUCKETS);
 }
 
 void ovpn_addr_insert(struct ovpn_server *srv, struct ovpn_sess *os)
 {
-	unsigned h = addr_hash(&os->peer);
+	unsigned h = addr_hash(srv, &os->peer);
 	os->hnext = srv->by_addr[h];
 	srv->by_addr[h] = os;
 }
 
 void ovpn_addr_remove(struct ovpn_server *srv, struct ovpn_sess *os)
 {
-	for (struct ovpn_sess **p = &srv->by_addr[addr_hash(&os->peer)]; *p; p = &(*p)->hnext)
+	for (struct ovpn_sess **p = &srv->by_addr[addr_hash(srv, &os->peer)]; *p; p = &(*p)->hnext)
 		if (*p == os) {
 			*p = os->hnext;
 			return;
@@ -317,7 +309,7 @@ void ovpn_addr_remove(struct ovpn_server *srv, struct ovpn_sess *os)
 
 struct ovpn_sess *ovpn_addr_lookup(struct ovpn_server *srv, const union sockaddr_any *a)
 {
-	for (struct ovpn_sess *os = srv->by_addr[addr_hash(a)]; os; os = os->hnext)
+	for (struct ovpn_sess *os = srv->by_addr[addr_hash(srv, a)]; os; os = os->hnext)
 		if (sockaddr_equal(&os->peer, a))
 			return os;
 	return NULL;
@@ -417,9 +409,14 @@ static void udp_unknown_peer(struct ovpn_server *srv, const union sockaddr_any *
 	}
 	if ((c.op != OVPN_CONTROL_V1 && c.op != OVPN_ACK_V1) || !cookie_valid(srv, from, &c))
 		return;
+	if (!core_preauth_get(srv->core, from))
+		return; /* too many half-open sessions, from here or in all */
 	struct ovpn_sess *os = ovpn_sess_new(srv, from, NULL, c.ack_sid, true);
-	if (!os)
+	if (!os) {
+		core_preauth_put(srv->core, from);
 		return;
+	}
+	os->preauth = true;
 	os->remote_sid = c.sid;
 	ovpn_addr_insert(srv, os);
 	ovpn_sess_input(os, pkt, len);
@@ -437,6 +434,33 @@ static void udp_float(struct ovpn_server *srv, struct ovpn_sess *os, const union
 	os->peer = *from;
 	os->s->peer = *from;
 	ovpn_addr_insert(srv, os);
+}
+
+/* A packet from a session's address under another client session id: a new
+ * client instance, or somebody spoofing that address. Its reset is answered
+ * statelessly like any other; the old session goes only when the cookie
+ * comes back, which a blind spoofer never sees. True: the packet is handled. */
+static bool other_instance(struct ovpn_server *srv, struct ovpn_sess *os,
+			   const union sockaddr_any *from, const uint8_t *pkt, size_t len)
+{
+	struct cur h;
+	cur_init(&h, pkt, len);
+	cur_u8(&h);
+	uint64_t sid = cur_u64(&h); /* checked cheaply first: the session's own packets */
+	struct ovpn_ctl c;
+	if (os->remote_sid == 0 || !cur_ok(&h) || sid == os->remote_sid ||
+	    ovpn_ctl_parse(pkt, len, &srv->ta, &c) < 0)
+		return false;
+	if (c.op == OVPN_HARD_RESET_CLIENT_V2 && c.key_id == 0) {
+		udp_stateless_reset(srv, from, &c);
+		return true;
+	}
+	if (!cookie_valid(srv, from, &c))
+		return true; /* dropped: not for this session, not a new one */
+	ovpn_sess_close(os, "client restarted from the same address");
+	ovpn_addr_remove(srv, os);
+	udp_unknown_peer(srv, from, pkt, len);
+	return true;
 }
 
 static void udp_datagram(struct ovpn_server *srv, const union sockaddr_any *from,
@@ -457,15 +481,8 @@ static void udp_datagram(struct ovpn_server *srv, const union sockaddr_any *from
 	if (!cur_ok(&c))
 		return;
 	struct ovpn_sess *os = ovpn_addr_lookup(srv, from);
-	if (os && op == OVPN_HARD_RESET_CLIENT_V2) {
-		/* A new client instance from the same address replaces the old session. */
-		uint64_t sid = cur_u64(&c);
-		if (cur_ok(&c) && sid != os->remote_sid) {
-			ovpn_sess_close(os, "client restarted from the same address");
-			ovpn_addr_remove(srv, os);
-			os = NULL;
-		}
-	}
+	if (os && other_instance(srv, os, from, pkt, len))
+		return;
 	if (os)
 		ovpn_sess_input(os, pkt, len);
 	else
@@ -477,8 +494,8 @@ static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)revents;
 	struct ovpn_server *srv = w->data;
-	static uint8_t bufs[UDP_BATCH][2048];
-	static union sockaddr_any addrs[UDP_BATCH];
+	uint8_t(*bufs)[2048] = srv->udp_in->bufs;
+	union sockaddr_any *addrs = srv->udp_in->addrs;
 	struct mmsghdr msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	for (int round = 0; round < 8; round++) {
@@ -503,6 +520,8 @@ static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 void ovpn_transport_send(struct ovpn_sess *os, const uint8_t *pkt, size_t len, bool data)
 {
+	if (os->tcp && !os->conn)
+		return; /* its connection is gone: nothing goes out by UDP instead */
 	if (!os->conn) {
 		if (os->srv->udp_fd >= 0)
 			udp_send(os->srv, &os->peer, pkt, len);
@@ -530,8 +549,21 @@ static void flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 		udp_flush(srv);
 }
 
+void ovpn_transport_preauth_done(struct ovpn_sess *os)
+{
+	if (os->conn && os->conn->preauth) {
+		os->conn->preauth = false;
+		core_preauth_put(os->srv->core, &os->conn->peer);
+	}
+	if (os->preauth) {
+		os->preauth = false;
+		core_preauth_put(os->srv->core, &os->peer);
+	}
+}
+
 void ovpn_transport_detach(struct ovpn_sess *os)
 {
+	ovpn_transport_preauth_done(os);
 	if (os->conn) {
 		struct tcp_conn *c = os->conn;
 		os->conn = NULL;
@@ -543,24 +575,21 @@ void ovpn_transport_detach(struct ovpn_sess *os)
 	}
 }
 
-static int open_socket(struct ovpn_server *srv, int type, uint16_t port)
+static int open_udp(const struct gw_conf *c)
 {
-	const struct gw_conf *c = srv->gw->conf;
 	union sockaddr_any a = {0};
 	a.in.sin_family = AF_INET;
-	a.in.sin_port = htons(port);
+	a.in.sin_port = htons(c->udp_port);
 	if (inet_pton(AF_INET, c->listen_addr, &a.in.sin_addr) != 1)
 		return -EINVAL;
-	int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	int one = 1, buf = 4 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (type == SOCK_DGRAM) {
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	}
-	if (bind(fd, &a.sa, sizeof(a.in)) < 0 || (type == SOCK_STREAM && listen(fd, 512) < 0)) {
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	if (bind(fd, &a.sa, sizeof(a.in)) < 0) {
 		int e = -errno;
 		close(fd);
 		return e;
@@ -568,48 +597,61 @@ static int open_socket(struct ovpn_server *srv, int type, uint16_t port)
 	return fd;
 }
 
+static void udp_close(struct ovpn_server *srv)
+{
+	if (srv->udp_fd < 0)
+		return;
+	ev_io_stop(core_loop(srv->core), &srv->udp_io);
+	close(srv->udp_fd);
+	srv->udp_fd = -1;
+}
+
+static int buffers_init(struct ovpn_server *srv)
+{
+	if (!srv->udp_q)
+		srv->udp_q = calloc(1, sizeof(*srv->udp_q));
+	if (!srv->udp_in)
+		srv->udp_in = calloc(1, sizeof(*srv->udp_in));
+	if (!srv->udp_q || !srv->udp_in)
+		return -ENOMEM;
+	if (!ev_is_active(&srv->flush_w)) {
+		ev_prepare_init(&srv->flush_w, flush_cb);
+		srv->flush_w.data = srv;
+		ev_prepare_start(core_loop(srv->core), &srv->flush_w);
+	}
+	return 0;
+}
+
 int ovpn_transport_open(struct ovpn_server *srv)
 {
-	const struct gw_conf *c = srv->gw->conf;
-	srv->tcp_fd = open_socket(srv, SOCK_STREAM, c->tcp_port);
-	if (srv->tcp_fd < 0) {
-		log_err("cannot listen on TCP %s:%u: %s", c->listen_addr, c->tcp_port,
-			p2s_strerror(srv->tcp_fd));
-		return srv->tcp_fd;
-	}
-	srv->udp_fd = open_socket(srv, SOCK_DGRAM, c->udp_port);
-	if (srv->udp_fd < 0) {
-		log_err("cannot bind UDP %s:%u: %s", c->listen_addr, c->udp_port,
-			p2s_strerror(srv->udp_fd));
-		return srv->udp_fd;
-	}
-	ev_io_init(&srv->tcp_io, tcp_accept_cb, srv->tcp_fd, EV_READ);
-	ev_io_init(&srv->udp_io, udp_read_cb, srv->udp_fd, EV_READ);
-	srv->tcp_io.data = srv->udp_io.data = srv;
-	ev_io_start(srv->gw->loop, &srv->tcp_io);
-	ev_io_start(srv->gw->loop, &srv->udp_io);
-	srv->udp_q = calloc(1, sizeof(*srv->udp_q));
-	if (!srv->udp_q)
+	const struct gw_conf *c = core_conf(srv->core);
+	if (buffers_init(srv) < 0)
 		return -ENOMEM;
-	ev_prepare_init(&srv->flush_w, flush_cb);
-	srv->flush_w.data = srv;
-	ev_prepare_start(srv->gw->loop, &srv->flush_w);
-	log_info("OpenVPN listening on TCP %s:%u and UDP %s:%u (tls-auth %s)", c->listen_addr,
-		 c->tcp_port, c->listen_addr, c->udp_port, srv->ta.enabled ? "required" : "off");
+	if (srv->udp_fd >= 0 && srv->udp_port == c->udp_port)
+		return 0;
+	int fd = open_udp(c);
+	if (fd < 0) {
+		log_err("cannot bind UDP %s:%u: %s", c->listen_addr, c->udp_port, p2s_strerror(fd));
+		return fd;
+	}
+	udp_close(srv); /* a new port: UDP clients reconnect to it */
+	srv->udp_fd = fd;
+	srv->udp_port = c->udp_port;
+	ev_io_init(&srv->udp_io, udp_read_cb, fd, EV_READ);
+	srv->udp_io.data = srv;
+	ev_io_start(core_loop(srv->core), &srv->udp_io);
+	log_info("OpenVPN listening on UDP %s:%u and the shared TCP port %u (tls-auth %s)",
+		 c->listen_addr, c->udp_port, c->tcp_port, srv->ta.enabled ? "required" : "off");
 	return 0;
 }
 
 void ovpn_transport_close(struct ovpn_server *srv)
 {
-	struct ev_loop *loop = srv->gw->loop;
-	if (srv->tcp_fd >= 0) {
-		ev_io_stop(loop, &srv->tcp_io);
-		close(srv->tcp_fd);
-	}
-	if (srv->udp_fd >= 0) {
-		ev_io_stop(loop, &srv->udp_io);
-		close(srv->udp_fd);
-	}
-	ev_prepare_stop(loop, &srv->flush_w);
+	udp_close(srv);
+	if (ev_is_active(&srv->flush_w))
+		ev_prepare_stop(core_loop(srv->core), &srv->flush_w);
 	free(srv->udp_q);
+	free(srv->udp_in);
+	srv->udp_q = NULL;
+	srv->udp_in = NULL;
 }

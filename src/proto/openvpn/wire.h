@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/static_key.h"
+
 enum ovpn_op {
 	OVPN_CONTROL_SOFT_RESET_V1 = 3,
 	OVPN_CONTROL_V1 = 4,
@@ -73,11 +75,6 @@ int ovpn_ctl_parse(const uint8_t *pkt, size_t len, const struct ovpn_tls_auth *t
 int ovpn_ctl_write(uint8_t *out, size_t cap, const struct ovpn_ctl *pkt,
 		   const struct ovpn_tls_auth *ta);
 
-/* OpenVPN static key file ("OpenVPN Static key V1", 256 bytes of hex). */
-#define OVPN_STATIC_KEY_LEN 256
-int ovpn_static_key_parse(const char *text, size_t len, uint8_t key[OVPN_STATIC_KEY_LEN]);
-/* Writes the file text for key into out (at least 700 bytes). */
-void ovpn_static_key_format(const uint8_t key[OVPN_STATIC_KEY_LEN], char *out, size_t cap);
 /* Server side (direction 0) tls-auth keys from a static key. */
 void ovpn_tls_auth_from_static(struct ovpn_tls_auth *ta, const uint8_t key[OVPN_STATIC_KEY_LEN]);
 

@@ -1,83 +1,67 @@
-# A private FreeRADIUS for the labs: make_raddb DIR PORT SECRET writes a
-# configuration listening on 127.0.0.1:PORT (authentication) and PORT+1
-# (accounting, recorded in DIR/log/radacct detail files), running as root.
+# A private FreeRADIUS for the labs, on Debian's STOCK configuration:
+# make_raddb DIR PORT SECRET [signed] copies /etc/freeradius/3.0 and changes
+# only what a new user edits (clients.conf, the users file) and the listen
+# ports, so two or three servers share the gateway's namespace:
+#   - sites-enabled/default: authentication on PORT, accounting on PORT+1
+#     (recorded in DIR/log/radacct detail files by the stock `detail` module);
+#   - sites-enabled/inner-tunnel: its loopback listener moves to PORT+6.
+# Because the lab runs from a temporary directory, as root, radiusd.conf also
+# gets its paths (raddbdir, logdir, run_dir) pointed into DIR and the
+# user/group switch to freerad commented out (freerad cannot enter the lab's
+# mode-700 directory). Nothing else is touched: the stock server does NOT
+# sign PAP Access-Accept/Reject (no Message-Authenticator), as deployed.
+#
 # Users: alice (Framed-IP-Address, Class, Reply-Message), bob (Session-Timeout
-# 5), carol, dave, and slow (answered after a 15 s delay, like an MFA push).
-# Every reply carries a Message-Authenticator (BlastRADIUS mitigation).
+# 5), carol, dave, and slow (answered after SLOW_SECONDS, like an MFA push:
+# the users file's Exec-Program-Wait, which the stock `exec` module runs in
+# post-auth, capped by its stock 10 s timeout).
+# With "signed", every reply item list also sets Message-Authenticator, which
+# makes this one server sign its replies (the "require" mode's good case).
+
+SLOW_SECONDS=8
 
 make_raddb() {
-	local d=$1 port=$2 secret=$3
+	local d=$1 port=$2 secret=$3 signed=${4:-}
 	rm -rf "$d"
 	cp -a /etc/freeradius/3.0 "$d"
-	rm -f "$d"/sites-enabled/* "$d"/mods-enabled/eap
+	# Paths and user: the lab's deviations, see above.
 	sed -i -e "s|^\s*logdir = .*|logdir = $d/log|" -e "s|^\s*raddbdir = .*|raddbdir = $d|" \
-		-e "s|^\s*run_dir = .*|run_dir = $d/run|" -e 's|^\s*user = freerad|#|' \
-		-e 's|^\s*group = freerad|#|' "$d/radiusd.conf"
+		-e "s|^\s*run_dir = .*|run_dir = $d/run|" -e 's|^\s*user = freerad|#&|' \
+		-e 's|^\s*group = freerad|#&|' "$d/radiusd.conf"
 	mkdir -p "$d/log/radacct" "$d/run"
-	cat >"$d/mods-enabled/delay" <<'M'
-exec delay {
-	wait = yes
-	program = "/bin/sleep 15"
-	timeout = 25
-}
-M
-	cat >"$d/sites-enabled/lab" <<S
-server default {
-	listen {
-		type = auth
-		ipaddr = 127.0.0.1
-		port = $port
-	}
-	listen {
-		type = acct
-		ipaddr = 127.0.0.1
-		port = $((port + 1))
-	}
-	authorize {
-		if (User-Name == "slow") {
-			delay
-		}
-		files
-		pap
-	}
-	authenticate {
-		Auth-Type PAP {
-			pap
-		}
-	}
-	preacct {
-		acct_unique
-	}
-	accounting {
-		detail
-	}
-	post-auth {
-		update reply {
-			Message-Authenticator := 0x00
-		}
-		Post-Auth-Type REJECT {
-			update reply {
-				Message-Authenticator := 0x00
-			}
-		}
-	}
-}
-S
+	# Listen ports: the stock "port = 0" lines are auth, acct, auth (IPv6), acct (IPv6).
+	awk -v p="$port" '/^[ \t]*port = 0/ { n++; sub(/port = 0/, "port = " (n % 2 ? p : p + 1)) } { print }' \
+		"$d/sites-available/default" >"$d/default.new"
+	rm -f "$d/sites-enabled/default"
+	mv "$d/default.new" "$d/sites-enabled/default"
+	sed "s|port = 18120|port = $((port + 6))|" "$d/sites-available/inner-tunnel" >"$d/inner.new"
+	rm -f "$d/sites-enabled/inner-tunnel"
+	mv "$d/inner.new" "$d/sites-enabled/inner-tunnel"
 	cat >"$d/clients.conf" <<C
 client gw {
 	ipaddr = 127.0.0.1
 	secret = $secret
 }
 C
+	local ma=""
+	[ -n "$signed" ] && ma=", Message-Authenticator := 0x00"
 	cat >"$d/mods-config/files/authorize" <<U
 alice Cleartext-Password := "wonderland"
-	Reply-Message := "hello alice", Class := "cls-alice", Framed-IP-Address := 172.16.201.77
+	Reply-Message := "hello alice", Class := "cls-alice", Framed-IP-Address := 172.16.201.77$ma
 bob Cleartext-Password := "builder"
-	Session-Timeout := 5
-carol Cleartext-Password := "carol-pw"
-dave Cleartext-Password := "dave-pw"
+	Session-Timeout := 5$ma
+carol Cleartext-Password := "carol-pw"${ma:+
+	${ma#, }}
+dave Cleartext-Password := "dave-pw"${ma:+
+	${ma#, }}
 slow Cleartext-Password := "slow-pw"
+	Exec-Program-Wait := "/bin/sleep $SLOW_SECONDS"$ma
 U
+}
+
+# What differs between the lab's copy and the stock configuration, for the log.
+raddb_diff() {
+	diff -rq /etc/freeradius/3.0 "$1" -x log -x run | sed "s|/etc/freeradius/3.0/||"
 }
 
 # The accounting records of a detail file, one JSON object per line.
@@ -96,41 +80,16 @@ for line in sys.stdin:
 if rec: print(json.dumps(rec))'
 }
 
-# raddb_eap DIR PKI: turns the configuration make_raddb wrote into an EAP
-# server as well: EAP-MSCHAPv2 (checked against the users' passwords) and
-# EAP-TLS (client certificates from the lab's client root, the gateway's
-# certificate as the server's), for gateways that relay EAP (IKEv2, SSTP).
+# raddb_eap DIR PKI: what a user sets for EAP-TLS in the stock eap module
+# (whose EAP-MSCHAPv2 already checks the users file's passwords): the
+# server's certificate and key (the gateway's, from the lab PKI) and the CA
+# of the client certificates (the lab's client root) instead of the stock
+# snakeoil pair and system CAs. For gateways that relay EAP (IKEv2, SSTP).
 raddb_eap() {
-	local d=$1 pki=$2
-	cat >"$d/mods-enabled/eap" <<M
-eap {
-	default_eap_type = mschapv2
-	timer_expire = 60
-	ignore_unknown_eap_types = no
-	max_sessions = \${max_requests}
-	mschapv2 {
-	}
-	tls-config tls-common {
-		private_key_file = $pki/server.key
-		certificate_file = $pki/server-leaf.crt
-		ca_file = $pki/root/root.crt
-		cipher_list = "DEFAULT"
-		tls_min_version = "1.2"
-		tls_max_version = "1.2"
-	}
-	tls {
-		tls = tls-common
-	}
-}
-M
-	python3 - "$d/sites-enabled/lab" <<'P'
-import sys
-p = sys.argv[1]
-s = open(p).read()
-s = s.replace("\t\tfiles\n\t\tpap\n", "\t\teap {\n\t\t\tok = return\n\t\t}\n\t\tfiles\n\t\tpap\n", 1)
-s = s.replace("\t\tAuth-Type PAP {\n\t\t\tpap\n\t\t}\n",
-              "\t\tAuth-Type PAP {\n\t\t\tpap\n\t\t}\n\t\tAuth-Type MS-CHAP {\n\t\t\tmschap\n\t\t}\n\t\teap\n", 1)
-open(p, "w").write(s)
-P
-	grep -q "Auth-Type MS-CHAP" "$d/sites-enabled/lab"
+	local d=$1 pki=$2 f=$1/mods-enabled/eap
+	sed -i -e "s|^\(\s*private_key_file = \).*|\1$pki/server.key|" \
+		-e "s|^\(\s*certificate_file = \).*|\1$pki/server-leaf.crt|" \
+		-e "s|^\(\s*ca_file = \).*|\1$pki/root/root.crt|" "$f" &&
+		grep -q "certificate_file = $pki/server-leaf.crt" "$f" &&
+		grep -q "ca_file = $pki/root/root.crt" "$f"
 }
