@@ -61,7 +61,7 @@ static void write_data(FILE *f, const uint8_t *der, size_t len, const char *inde
 static void common_keys(FILE *f, const struct gw_conf *c, const char *kind, const char *type,
 			const char *display)
 {
-	char uuid[37];
+	char uuid[37], *fqdn = profile_xml_escaped(c->fqdn);
 	payload_uuid(c, kind, uuid);
 	fprintf(f,
 		"\t\t\t<key>PayloadDisplayName</key>\n\t\t\t<string>%s</string>\n"
@@ -70,7 +70,8 @@ static void common_keys(FILE *f, const struct gw_conf *c, const char *kind, cons
 		"\t\t\t<key>PayloadType</key>\n\t\t\t<string>%s</string>\n"
 		"\t\t\t<key>PayloadUUID</key>\n\t\t\t<string>%s</string>\n"
 		"\t\t\t<key>PayloadVersion</key>\n\t\t\t<integer>1</integer>\n",
-		display, c->fqdn, kind, type, uuid);
+		display, fqdn, kind, type, uuid);
+	free(fqdn);
 }
 
 static void root_payload(FILE *f, const struct profile_input *in)
@@ -150,20 +151,21 @@ static void policy_params(FILE *f, const struct gw_conf *c)
 {
 	struct profile_policy p;
 	profile_policy_get(c, &p);
-	const char *dh = profile_policy_name(POLICY_DH, p.dh, true);
+	const char *dh = profile_policy_name(POLICY_DH, p.dh, CLIENT_APPLE);
 	if (!p.custom)
 		dh = "14";
-	const char *pfs = profile_policy_name(POLICY_PFS, p.pfs, true);
+	const char *pfs = profile_policy_name(POLICY_PFS, p.pfs, CLIENT_APPLE);
 	if (pfs && !*pfs && p.pfs && strcmp(p.pfs, "PFSMM") == 0)
 		pfs = dh;
 	uint32_t child_min = p.child_lifetime_s / 60;
 	child_min = child_min < 10 ? 10 : child_min > 1440 ? 1440 : child_min;
 	sa_params(f, "IKESecurityAssociationParameters",
-		  profile_policy_name(POLICY_CIPHER, p.ike_enc, true),
-		  profile_policy_name(POLICY_IKE_INTEGRITY, p.ike_int, true), dh, 480);
+		  profile_policy_name(POLICY_CIPHER, p.ike_enc, CLIENT_APPLE),
+		  profile_policy_name(POLICY_IKE_INTEGRITY, p.ike_int, CLIENT_APPLE), dh, 480);
 	sa_params(f, "ChildSecurityAssociationParameters",
-		  profile_policy_name(POLICY_CIPHER, p.ipsec_enc, true),
-		  profile_policy_name(POLICY_ESP_INTEGRITY, p.ipsec_int, true), pfs, child_min);
+		  profile_policy_name(POLICY_CIPHER, p.ipsec_enc, CLIENT_APPLE),
+		  profile_policy_name(POLICY_ESP_INTEGRITY, p.ipsec_int, CLIENT_APPLE), pfs,
+		  child_min);
 	fprintf(f, "\t\t\t\t<key>EnablePFS</key>\n\t\t\t\t<%s/>\n", pfs && *pfs ? "true" : "false");
 }
 
@@ -220,7 +222,8 @@ char *profile_mobileconfig(const struct profile_input *in)
 	const struct gw_conf *c = in->conf;
 	if (!(c->protocols & PROTO_IKEV2) || !(c->auth_types & (AUTH_CERTIFICATE | AUTH_RADIUS)))
 		return NULL;
-	char *out = NULL, *name = profile_xml_escaped(c->name);
+	char *out = NULL, *name = profile_xml_escaped(c->name),
+	     *fqdn = profile_xml_escaped(c->fqdn);
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -240,8 +243,9 @@ char *profile_mobileconfig(const struct profile_input *in)
 		"\t<key>PayloadType</key>\n\t<string>Configuration</string>\n"
 		"\t<key>PayloadUUID</key>\n\t<string>%s</string>\n"
 		"\t<key>PayloadVersion</key>\n\t<integer>1</integer>\n</dict>\n</plist>\n",
-		name, c->fqdn, uuid);
+		name, fqdn, uuid);
 	fclose(f);
 	free(name);
+	free(fqdn);
 	return out;
 }

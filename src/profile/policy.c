@@ -24,56 +24,69 @@ void profile_policy_get(const struct gw_conf *c, struct profile_policy *p)
 				     "GCMAES256", "None",   27000,	 false};
 }
 
+/* One policy value in Azure's name and in each client's vocabulary. */
 struct name_map {
-	const char *azure, *apple, *windows;
+	const char *azure, *name[PROFILE_CLIENTS];
 };
 
-static const char *lookup(const struct name_map *m, const char *azure, bool apple)
+static const char *lookup(const struct name_map *m, const char *azure, enum profile_client cl)
 {
 	for (; azure && m->azure; m++)
 		if (strcmp(m->azure, azure) == 0)
-			return apple ? m->apple : m->windows;
+			return m->name[cl];
 	return NULL;
 }
 
 /* Apple: EncryptionAlgorithm values; Windows: EncryptionMethod and
- * CipherTransformConstants share these names. */
+ * CipherTransformConstants share these names; strongSwan: proposal keywords. */
 static const struct name_map ciphers[] = {
-	{"GCMAES256", "AES-256-GCM", "GCMAES256"},
-	{"GCMAES128", "AES-128-GCM", "GCMAES128"},
-	{"AES256", "AES-256", "AES256"},
-	{"AES128", "AES-128", "AES128"},
-	{NULL, NULL, NULL},
+	{"GCMAES256", {"AES-256-GCM", "GCMAES256", "aes256gcm16"}},
+	{"GCMAES128", {"AES-128-GCM", "GCMAES128", "aes128gcm16"}},
+	{"AES256", {"AES-256", "AES256", "aes256"}},
+	{"AES128", {"AES-128", "AES128", "aes128"}},
+	{NULL, {NULL, NULL, NULL}},
 };
 
 /* IKE integrity (the PRF when the cipher is GCM). */
 static const struct name_map ike_integrity[] = {
-	{"SHA384", "SHA2-384", "SHA384"},
-	{"SHA256", "SHA2-256", "SHA256"},
-	{NULL, NULL, NULL},
+	{"SHA384", {"SHA2-384", "SHA384", "sha384"}},
+	{"SHA256", {"SHA2-256", "SHA256", "sha256"}},
+	{NULL, {NULL, NULL, NULL}},
 };
 
-/* ESP integrity: Windows' AuthenticationTransformConstants. */
+/* ESP integrity: Windows' AuthenticationTransformConstants; an AEAD has
+ * none in a strongSwan proposal. */
 static const struct name_map esp_integrity[] = {
-	{"GCMAES256", "SHA2-256", "GCMAES256"},
-	{"GCMAES128", "SHA2-256", "GCMAES128"},
-	{"SHA256", "SHA2-256", "SHA256128"},
-	{NULL, NULL, NULL},
+	{"GCMAES256", {"SHA2-256", "GCMAES256", ""}},
+	{"GCMAES128", {"SHA2-256", "GCMAES128", ""}},
+	{"SHA256", {"SHA2-256", "SHA256128", "sha256"}},
+	{NULL, {NULL, NULL, NULL}},
 };
 
 /* Apple takes group numbers; Windows has DHGroup and PfsGroup names. */
 static const struct name_map dh_groups[] = {
-	{"DHGroup24", "24", "Group24"}, {"ECP384", "20", "ECP384"},  {"ECP256", "19", "ECP256"},
-	{"DHGroup14", "14", "Group14"}, {"DHGroup2", "2", "Group2"}, {NULL, NULL, NULL},
+	{"DHGroup24", {"24", "Group24", "modp2048s256"}},
+	{"ECP384", {"20", "ECP384", "ecp384"}},
+	{"ECP256", {"19", "ECP256", "ecp256"}},
+	{"DHGroup14", {"14", "Group14", "modp2048"}},
+	{"DHGroup2", {"2", "Group2", "modp1024"}},
+	{NULL, {NULL, NULL, NULL}},
 };
 
+/* "" = no PFS; PFSMM (the IKE group again) is resolved by the caller. */
 static const struct name_map pfs_groups[] = {
-	{"PFS24", "24", "PFS24"},   {"ECP384", "20", "ECP384"}, {"ECP256", "19", "ECP256"},
-	{"PFS14", "14", "PFS2048"}, {"PFS2", "2", "PFS2"},	{"PFSMM", "", "PFSMM"},
-	{"None", "", "None"},	    {NULL, NULL, NULL},
+	{"PFS24", {"24", "PFS24", "modp2048s256"}},
+	{"ECP384", {"20", "ECP384", "ecp384"}},
+	{"ECP256", {"19", "ECP256", "ecp256"}},
+	{"PFS14", {"14", "PFS2048", "modp2048"}},
+	{"PFS2", {"2", "PFS2", "modp1024"}},
+	{"PFSMM", {"", "PFSMM", ""}},
+	{"None", {"", "None", ""}},
+	{NULL, {NULL, NULL, NULL}},
 };
 
-const char *profile_policy_name(enum profile_policy_field f, const char *azure, bool apple)
+const char *profile_policy_name(enum profile_policy_field f, const char *azure,
+				enum profile_client cl)
 {
 	static const struct name_map *const maps[] = {
 		[POLICY_CIPHER] = ciphers,
@@ -82,5 +95,5 @@ const char *profile_policy_name(enum profile_policy_field f, const char *azure, 
 		[POLICY_DH] = dh_groups,
 		[POLICY_PFS] = pfs_groups,
 	};
-	return lookup(maps[f], azure, apple);
+	return lookup(maps[f], azure, cl);
 }

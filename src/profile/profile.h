@@ -36,9 +36,12 @@ enum profile_policy_field {
 	POLICY_DH,
 	POLICY_PFS
 };
-/* An Azure policy name in Apple's (apple = true) or Windows' vocabulary;
- * NULL if unknown. Apple's groups are numbers as text; "" = no PFS. */
-const char *profile_policy_name(enum profile_policy_field f, const char *azure, bool apple);
+enum profile_client { CLIENT_APPLE, CLIENT_WINDOWS, CLIENT_STRONGSWAN, PROFILE_CLIENTS };
+/* An Azure policy name in a client's vocabulary; NULL if unknown. Apple's
+ * groups are numbers as text; "" = no PFS (and no ESP integrity for
+ * strongSwan's AEAD proposals). */
+const char *profile_policy_name(enum profile_policy_field f, const char *azure,
+				enum profile_client cl);
 
 /* Each returns a malloc'd NUL-terminated text, or NULL when it does not
  * apply to this configuration (e.g. no OpenVPN). */

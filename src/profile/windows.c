@@ -64,23 +64,34 @@ static void ipsec_configuration(FILE *f, const struct gw_conf *c, const char *co
 	fprintf(f,
 		" -AuthenticationTransformConstants %s -CipherTransformConstants %s "
 		"-EncryptionMethod %s -IntegrityCheckMethod %s -DHGroup %s -PfsGroup %s -Force\n",
-		profile_policy_name(POLICY_ESP_INTEGRITY, p.ipsec_int, false),
-		profile_policy_name(POLICY_CIPHER, p.ipsec_enc, false),
-		profile_policy_name(POLICY_CIPHER, p.ike_enc, false),
-		profile_policy_name(POLICY_IKE_INTEGRITY, p.ike_int, false),
-		profile_policy_name(POLICY_DH, p.dh, false),
-		profile_policy_name(POLICY_PFS, p.pfs, false));
+		profile_policy_name(POLICY_ESP_INTEGRITY, p.ipsec_int, CLIENT_WINDOWS),
+		profile_policy_name(POLICY_CIPHER, p.ipsec_enc, CLIENT_WINDOWS),
+		profile_policy_name(POLICY_CIPHER, p.ike_enc, CLIENT_WINDOWS),
+		profile_policy_name(POLICY_IKE_INTEGRITY, p.ike_int, CLIENT_WINDOWS),
+		profile_policy_name(POLICY_DH, p.dh, CLIENT_WINDOWS),
+		profile_policy_name(POLICY_PFS, p.pfs, CLIENT_WINDOWS));
+}
+
+/* Configuration text in a comment: control characters (a newline would end
+ * the comment and start code) become spaces. */
+static void comment_text(FILE *f, const char *s)
+{
+	for (; s && *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
 }
 
 static void header(FILE *f, const struct gw_conf *c, bool cert)
 {
-	fprintf(f,
-		"# VPN connections to %s (%s) for the Windows built-in client.\n"
-		"# Run in PowerShell: powershell -ExecutionPolicy Bypass -File "
-		"AddVpnConnection.ps1\n"
-		"# Importing the gateway root (Generic\\VpnServerRoot.cer) needs an elevated "
-		"prompt.\n",
-		c->fqdn, c->name);
+	fputs("# VPN connections to ", f);
+	comment_text(f, c->fqdn);
+	fputs(" (", f);
+	comment_text(f, c->name);
+	fputs(") for the Windows built-in client.\n"
+	      "# Run in PowerShell: powershell -ExecutionPolicy Bypass -File "
+	      "AddVpnConnection.ps1\n"
+	      "# Importing the gateway root (Generic\\VpnServerRoot.cer) needs an elevated "
+	      "prompt.\n",
+	      f);
 	if (cert)
 		fputs("# Certificate authentication: import your client certificate first, for "
 		      "IKEv2 into\n# Local Computer\\Personal:\n#   Import-PfxCertificate "

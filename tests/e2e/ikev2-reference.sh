@@ -6,6 +6,7 @@
 # the prefix "reference-".
 #   tests/e2e/ikev2-reference.sh [BUILD_DIR]
 set -o pipefail
+BUILD=$(realpath "${1:-build}")
 cd "$(dirname "$0")" || exit 2
-P2S_LAB_GATEWAY=strongswan bash ./ikev2.sh "$@" 2>&1 |
+P2S_LAB_GATEWAY=strongswan bash ./ikev2.sh "$BUILD" 2>&1 |
 	sed -u -E 's/^(PASS|FAIL|SKIP): /\1: reference-/'

@@ -343,6 +343,32 @@ static void test_windows_script_quotes_names(void **state)
 	conf_free(c);
 }
 
+/* A name with a line break cannot end the script's comment and add a
+ * command of its own. */
+static void test_windows_script_name_cannot_inject(void **state)
+{
+	(void)state;
+	char json[2048];
+	snprintf(json, sizeof(json), base_conf, "\"IkeV2\"", "\"Certificate\"", "");
+	char *p = strstr(json, "contoso-p2s");
+	char fixed[2200];
+	snprintf(fixed, sizeof(fixed), "%.*sx\\nRemove-Item -Recurse C:\\\\%s", (int)(p - json),
+		 json, p + strlen("contoso-p2s"));
+	struct conf_errors e = {0};
+	struct gw_conf *c = conf_load_string(fixed, &e);
+	conf_errors_free(&e);
+	assert_non_null(c);
+	assert_non_null(strchr(c->name, '\n'));
+	struct profile_input in;
+	input(&in, c);
+	char *t = profile_windows_ps1(&in);
+	assert_non_null(t);
+	assert_null(strstr(t, "\nRemove-Item"));
+	assert_non_null(strstr(t, "(x Remove-Item -Recurse C:\\)"));
+	free(t);
+	conf_free(c);
+}
+
 /* Neither file without IKEv2 (the script also comes with SSTP alone). */
 static void test_apple_windows_only_with_ikev2(void **state)
 {
@@ -360,6 +386,35 @@ static void test_apple_windows_only_with_ikev2(void **state)
 	assert_non_null(t);
 	assert_null(strstr(t, "Ikev2"));
 	assert_null(strstr(t, "Set-VpnConnectionIPsecConfiguration"));
+	free(t);
+	conf_free(c);
+}
+
+/* A custom policy is what the strongSwan client offers, exactly. */
+static void test_swanctl_custom_policy(void **state)
+{
+	(void)state;
+	struct gw_conf *c = load("\"IkeV2\"", "\"Certificate\"", custom_policy);
+	struct profile_input in;
+	input(&in, c);
+	char *t = profile_swanctl_conf(&in);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "    proposals = aes256-sha256-ecp384\n"));
+	assert_non_null(strstr(t, "        esp_proposals = aes256-sha256-ecp256\n"));
+	assert_non_null(strstr(t, "        rekey_time = 3240s\n"));
+	assert_null(strstr(t, "gcm"));
+	check_golden("swanctl-custom.conf", t);
+	conf_free(c);
+	static const char gcm_mm[] =
+		",\"vpnClientIpsecPolicies\":[{\"saLifeTimeSeconds\":27000,\"saDataSizeKilobytes\":"
+		"102400000,\"ipsecEncryption\":\"GCMAES128\",\"ipsecIntegrity\":\"GCMAES128\","
+		"\"ikeEncryption\":\"GCMAES256\",\"ikeIntegrity\":\"SHA384\",\"dhGroup\":"
+		"\"DHGroup24\",\"pfsGroup\":\"PFSMM\"}]";
+	c = load("\"IkeV2\"", "\"Certificate\"", gcm_mm);
+	input(&in, c);
+	t = profile_swanctl_conf(&in);
+	assert_non_null(strstr(t, "    proposals = aes256gcm16-prfsha384-modp2048s256\n"));
+	assert_non_null(strstr(t, "        esp_proposals = aes128gcm16-modp2048s256\n"));
 	free(t);
 	conf_free(c);
 }
@@ -409,9 +464,11 @@ int main(void)
 		cmocka_unit_test(test_mobileconfig_certificate_default_policy),
 		cmocka_unit_test(test_mobileconfig_radius_custom_policy),
 		cmocka_unit_test(test_mobileconfig_embeds_identity),
+		cmocka_unit_test(test_swanctl_custom_policy),
 		cmocka_unit_test(test_windows_script),
 		cmocka_unit_test(test_windows_script_radius_custom_policy),
 		cmocka_unit_test(test_windows_script_quotes_names),
+		cmocka_unit_test(test_windows_script_name_cannot_inject),
 		cmocka_unit_test(test_apple_windows_only_with_ikev2),
 		cmocka_unit_test(test_zip_layout),
 	};

@@ -80,41 +80,16 @@ for line in sys.stdin:
 if rec: print(json.dumps(rec))'
 }
 
-# raddb_eap DIR PKI: turns the configuration make_raddb wrote into an EAP
-# server as well: EAP-MSCHAPv2 (checked against the users' passwords) and
-# EAP-TLS (client certificates from the lab's client root, the gateway's
-# certificate as the server's), for gateways that relay EAP (IKEv2, SSTP).
+# raddb_eap DIR PKI: what a user sets for EAP-TLS in the stock eap module
+# (whose EAP-MSCHAPv2 already checks the users file's passwords): the
+# server's certificate and key (the gateway's, from the lab PKI) and the CA
+# of the client certificates (the lab's client root) instead of the stock
+# snakeoil pair and system CAs. For gateways that relay EAP (IKEv2, SSTP).
 raddb_eap() {
-	local d=$1 pki=$2
-	cat >"$d/mods-enabled/eap" <<M
-eap {
-	default_eap_type = mschapv2
-	timer_expire = 60
-	ignore_unknown_eap_types = no
-	max_sessions = \${max_requests}
-	mschapv2 {
-	}
-	tls-config tls-common {
-		private_key_file = $pki/server.key
-		certificate_file = $pki/server-leaf.crt
-		ca_file = $pki/root/root.crt
-		cipher_list = "DEFAULT"
-		tls_min_version = "1.2"
-		tls_max_version = "1.2"
-	}
-	tls {
-		tls = tls-common
-	}
-}
-M
-	python3 - "$d/sites-enabled/lab" <<'P'
-import sys
-p = sys.argv[1]
-s = open(p).read()
-s = s.replace("\t\tfiles\n\t\tpap\n", "\t\teap {\n\t\t\tok = return\n\t\t}\n\t\tfiles\n\t\tpap\n", 1)
-s = s.replace("\t\tAuth-Type PAP {\n\t\t\tpap\n\t\t}\n",
-              "\t\tAuth-Type PAP {\n\t\t\tpap\n\t\t}\n\t\tAuth-Type MS-CHAP {\n\t\t\tmschap\n\t\t}\n\t\teap\n", 1)
-open(p, "w").write(s)
-P
-	grep -q "Auth-Type MS-CHAP" "$d/sites-enabled/lab"
+	local d=$1 pki=$2 f=$1/mods-enabled/eap
+	sed -i -e "s|^\(\s*private_key_file = \).*|\1$pki/server.key|" \
+		-e "s|^\(\s*certificate_file = \).*|\1$pki/server-leaf.crt|" \
+		-e "s|^\(\s*ca_file = \).*|\1$pki/root/root.crt|" "$f" &&
+		grep -q "certificate_file = $pki/server-leaf.crt" "$f" &&
+		grep -q "ca_file = $pki/root/root.crt" "$f"
 }

@@ -197,52 +197,60 @@ swan_client_files() {
 	fi
 }
 
-# swan_client_conf NAME GW_ADDR AUTH ID [proposals] [esp_proposals]
-# [extra connection settings]: swanctl.conf of a road-warrior client as a
-# user writes it: the gateway's address and name, a virtual IP, the vnet as
-# remote_ts, local auth pubkey | eap-mschapv2 | eap-tls with identity ID.
-# Proposals default to strongSwan's own defaults.
-swan_client_conf() {
-	local name=$1 gw=$2 auth=$3 id=$4 ike=${5:-default} esp=${6:-default} extra=${7:-}
-	local local_auth="auth = $auth
-      id = $id"
-	case $auth in
-	pubkey | eap-tls) local_auth="$local_auth
-      certs = client.crt" ;;
-	eap-mschapv2) local_auth="$local_auth
-      eap_id = $id" ;;
-	esac
-	cat >"$(swan_dir "$name")/swanctl/swanctl.conf" <<C
-connections {
-  p2s {
+# swan_conn CONN GW_ADDR AUTH ID [CERT] [proposals] [esp_proposals]
+# [extra connection settings]: one road-warrior connection (and its child of
+# the same name) as a user writes it in swanctl.conf: the gateway's address
+# and name ($SWAN_GW_ID), a virtual IP, the vnet ($SWAN_REMOTE_TS) as
+# remote_ts, local auth pubkey | eap-mschapv2 | eap-tls with identity ID and
+# certificate file CERT (x509/). Proposals default to strongSwan's own;
+# $SWAN_CHILD_EXTRA goes into the child.
+swan_conn() {
+	local conn=$1 gw=$2 auth=$3 id=$4 cert=${5:-} ike=${6:-default} esp=${7:-default} extra=${8:-}
+	cat <<C
+  $conn {
     version = 2
     remote_addrs = $gw
     vips = 0.0.0.0
     proposals = $ike
     $extra
     local {
-      $local_auth
+      auth = $auth
+      id = $id
+      ${cert:+certs = $cert}
     }
     remote {
       auth = pubkey
-      id = gw.p2s.test
+      id = ${SWAN_GW_ID:-gw.p2s.test}
     }
     children {
-      p2s {
-        remote_ts = 10.1.0.0/16
+      $conn {
+        remote_ts = ${SWAN_REMOTE_TS:-10.1.0.0/16}
         esp_proposals = $esp
         $SWAN_CHILD_EXTRA
       }
     }
   }
-}
 C
-	[ -n "${SWAN_EAP_SECRET:-}" ] &&
-		printf 'secrets {\n  eap-user {\n    id = %s\n    secret = "%s"\n  }\n}\n' "$id" \
-			"$SWAN_EAP_SECRET" >>"$(swan_dir "$name")/swanctl/swanctl.conf"
-	return 0
 }
 SWAN_CHILD_EXTRA=""
+
+# swan_client_conf NAME GW_ADDR AUTH ID [proposals] [esp_proposals]
+# [extra connection settings]: swanctl.conf with one connection "p2s" (see
+# swan_conn; the certificate is x509/client.crt from swan_client_files) and,
+# with $SWAN_EAP_SECRET set, the EAP secret of ID.
+swan_client_conf() {
+	local name=$1 gw=$2 auth=$3 id=$4 cert=""
+	case $auth in pubkey | eap-tls) cert=client.crt ;; esac
+	{
+		echo "connections {"
+		swan_conn p2s "$gw" "$auth" "$id" "$cert" "${5:-default}" "${6:-default}" "${7:-}"
+		echo "}"
+		[ -n "${SWAN_EAP_SECRET:-}" ] &&
+			printf 'secrets {\n  eap-user {\n    id = %s\n    secret = "%s"\n  }\n}\n' \
+				"$id" "$SWAN_EAP_SECRET"
+	} >"$(swan_dir "$name")/swanctl/swanctl.conf"
+	return 0
+}
 
 # The seed's default IKE and IPsec policy tables in strongSwan's proposal
 # syntax (PROTOCOLS.md §2.1), what a reference responder accepts.
