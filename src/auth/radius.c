@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "lib/stats.h"
 #include "lib/net.h"
+#include "lib/random.h"
 
 #define MAX_SERVERS	 2
 #define DEAD_SECONDS	 30.0
@@ -284,7 +285,7 @@ static void add_common(struct rad_builder *b, const struct radius_server *s,
 static int build_probe(struct radius_req *q, const struct radius_server *s)
 {
 	struct rad_builder b;
-	RAND_bytes(q->auth, sizeof(q->auth));
+	p2s_random(q->auth, sizeof(q->auth));
 	rad_begin(&b, RAD_STATUS_SERVER, q->id, q->auth);
 	rad_add_message_authenticator(&b);
 	rad_add_str(&b, RAD_NAS_IDENTIFIER, q->rc->nas_id);
@@ -299,7 +300,7 @@ static int build_probe(struct radius_req *q, const struct radius_server *s)
 static int build_auth(struct radius_req *q, const struct radius_server *s)
 {
 	struct rad_builder b;
-	RAND_bytes(q->auth, sizeof(q->auth));
+	p2s_random(q->auth, sizeof(q->auth));
 	rad_begin(&b, RAD_ACCESS_REQUEST, q->id, q->auth);
 	rad_add_message_authenticator(&b);
 	rad_add_str(&b, RAD_USER_NAME, q->spec.user);

@@ -39,6 +39,10 @@ J
 
 up() { wait_log "$D/$1.log" "Initialization Sequence Completed" "${2:-15}"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+gw_show() { # gw_show FIELD: one field of p2sctl gateway show
+	"$CTL" --socket "$D/p2sgw.sock" --output json gateway show |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
 handshaking() {
 	"$CTL" --socket "$D/p2sgw.sock" --output json gateway show |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["handshaking"])'
@@ -54,6 +58,7 @@ flood_tcp() {
 	sleep 1
 	spawn $NS_CLI2 "$D/tcpflood.log" python3 lib/flood.py tcp 198.51.100.1 443 5000 7 >/dev/null
 	sleep 2
+	local held=$(gw_show unauthenticated)
 	ovpn_client $NS_CLI "$D" alice2 "$D/alice2.ovpn" udp 192.0.2.1 1194 --route-nopull >/dev/null
 	local t1=$SECONDS
 	if up alice2 5; then pass flood-tcp-new-client
@@ -64,9 +69,12 @@ flood_tcp() {
 	cpu1=$(cpu_seconds "$GW_PID")
 	rss1=$(rss_kb "$GW_PID")
 	echo "flood: $(cat "$D/tcpflood.log"); gateway CPU $cpu0 -> $cpu1 s over $((SECONDS - t0)) s; RSS $rss0 -> $rss1 KiB"
+	# What the gateway holds mid-flood is capped; what reached it beyond the
+	# cap was closed at once (on a loaded machine some SYNs are still being
+	# retried by the flooder's kernel when it stops: not counted either way).
 	local closed=$(sed -n 's/.* \([0-9]*\) closed by the gateway/\1/p' "$D/tcpflood.log")
-	if [ "${closed:-0}" -ge 4900 ]; then pass flood-tcp-refused
-	else fail flood-tcp-refused "expected all but the 32 per-source slots closed at once, got: $(cat "$D/tcpflood.log")"; fi
+	if [ "${held:-99}" -le 34 ] && [ "${closed:-0}" -ge 2500 ]; then pass flood-tcp-refused
+	else fail flood-tcp-refused "expected at most 32 (+2 real clients) unauthenticated connections held mid-flood and the rest closed, got $held held; $(cat "$D/tcpflood.log")"; fi
 	# iperf3 itself costs the gateway CPU: compare with the run's length.
 	if python3 -c "import sys; sys.exit(0 if $cpu1 - $cpu0 < 0.8 * ($SECONDS - $t0) else 1)"; then
 		pass flood-tcp-cpu

@@ -437,9 +437,12 @@ static void udp_float(struct ovpn_server *srv, struct ovpn_sess *os, const union
 }
 
 /* A packet from a session's address under another client session id: a new
- * client instance, or somebody spoofing that address. Its reset is answered
- * statelessly like any other; the old session goes only when the cookie
- * comes back, which a blind spoofer never sees. True: the packet is handled. */
+ * client instance, or somebody spoofing that address. While the session's
+ * own client is heard from (its pings) such packets are dropped unanswered:
+ * an answer would reach the live client, which may act on it. Once it has
+ * gone quiet, a reset is answered statelessly like any other, and the old
+ * session goes only when the cookie comes back, which a blind spoofer never
+ * sees. True: the packet is handled. */
 static bool other_instance(struct ovpn_server *srv, struct ovpn_sess *os,
 			   const union sockaddr_any *from, const uint8_t *pkt, size_t len)
 {
@@ -451,6 +454,9 @@ static bool other_instance(struct ovpn_server *srv, struct ovpn_sess *os,
 	if (os->remote_sid == 0 || !cur_ok(&h) || sid == os->remote_sid ||
 	    ovpn_ctl_parse(pkt, len, &srv->ta, &c) < 0)
 		return false;
+	double quiet = ovpn_now(srv) - os->last_recv;
+	if (quiet < 2.0 * core_conf(srv->core)->ping_sec)
+		return true;
 	if (c.op == OVPN_HARD_RESET_CLIENT_V2 && c.key_id == 0) {
 		udp_stateless_reset(srv, from, &c);
 		return true;

@@ -10,6 +10,7 @@
 #include "auth/radius.h"
 #include "auth/service.h"
 #include "lib/log.h"
+#include "lib/random.h"
 #include "proto/ppp/frame.h"
 #include "proto/sstp/conn.h"
 
@@ -161,7 +162,7 @@ void sstp_call_start(struct sstp_conn *c)
 		allowed |= PPP_AUTH_MSCHAPV2 | PPP_AUTH_EAP;
 	if (conf->auth_types & AUTH_CERTIFICATE)
 		allowed |= PPP_AUTH_EAP;
-	RAND_bytes((uint8_t *)&magic, sizeof(magic));
+	p2s_random(&magic, sizeof(magic));
 	ppp_init(&c->ppp, &call_ppp_ops, c, allowed, magic);
 	c->ppp_started = true;
 	ppp_start(&c->ppp);
