@@ -36,9 +36,9 @@ static SSL_CTX *ctx_new(bool server, const char *cert, const char *key, const ch
 	SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
 	SSL_CTX_set_num_tickets(c, 0);
-	SSL_CTX_set_verify(c, server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
-				     : SSL_VERIFY_NONE,
-			   NULL);
+	SSL_CTX_set_verify(
+		c, server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_NONE,
+		NULL);
 	return c;
 }
 
@@ -72,8 +72,8 @@ int main(int argc, char **argv)
 {
 	const char *cert = NULL, *key = NULL, *ca = NULL, *ccert = NULL, *ckey = NULL;
 	int n = 500, o;
-	static const struct option opts[] = {{"cert", 1, 0, 'c'},	 {"key", 1, 0, 'k'},
-					     {"ca", 1, 0, 'a'},		 {"client-cert", 1, 0, 'C'},
+	static const struct option opts[] = {{"cert", 1, 0, 'c'},	{"key", 1, 0, 'k'},
+					     {"ca", 1, 0, 'a'},		{"client-cert", 1, 0, 'C'},
 					     {"client-key", 1, 0, 'K'}, {0, 0, 0, 0}};
 	while ((o = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
 		switch (o) {
@@ -102,7 +102,8 @@ int main(int argc, char **argv)
 		}
 		total += t;
 	}
-	printf("floor handshakes=%d server_cpu_us=%.1f per_s=%.0f\n", n, total / n * 1e6, n / total);
+	printf("floor handshakes=%d server_cpu_us=%.1f per_s=%.0f\n", n, total / n * 1e6,
+	       n / total);
 	SSL_CTX_free(sc);
 	SSL_CTX_free(cc);
 	return 0;
