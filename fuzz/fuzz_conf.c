@@ -20,6 +20,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(e.n == 0);
 		FUZZ_CHECK(c->pools.n > 0);
 		FUZZ_CHECK(c->fqdn && c->fqdn[0]);
+		/* IPv6: at most one prefix per pool, a sane length, never Basic. */
+		FUZZ_CHECK(c->pools6.n <= 1);
+		for (size_t i = 0; i < c->pools6.n; i++)
+			FUZZ_CHECK(c->pools6.v[i].len >= 64 && c->pools6.v[i].len <= 120);
+		for (size_t k = 0; k < c->client_connections.n; k++)
+			FUZZ_CHECK(c->client_connections.v[k].pool6.n <= 1);
+		FUZZ_CHECK(strcmp(c->sku, "Basic") != 0 ||
+			   c->pools6.n + c->vnet6.n + c->routes6.n == 0);
 		for (size_t i = 0; i < c->roots.n; i++)
 			FUZZ_CHECK(c->roots.v[i].der && c->roots.v[i].der_len > 0);
 		conf_free(c);

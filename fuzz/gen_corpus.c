@@ -333,6 +333,15 @@ static void gen_conf(void)
 		"\"00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:01:23:45:67\"}]}}\n",
 		b64);
 	put_str("conf", "full", full);
+	put_str("conf", "dual-stack",
+		"{\"gatewayFqdn\": \"v\", \"virtualNetwork\": {\"addressSpace\": "
+		"[\"10.1.0.0/16\", \"fd00:10:1::/64\"]},\n"
+		" \"customRoutes\": {\"addressPrefixes\": [\"fd00:10:2::/48\"]},\n"
+		" \"vpnClientConfiguration\": {\"vpnClientAddressPool\": {\"addressPrefixes\": "
+		"[\"172.16.201.0/24\", \"fd00:201::/64\"]},\n"
+		"  \"vngClientConnectionConfigurations\": [{\"name\": \"c\", "
+		"\"vpnClientAddressPool\": {\"addressPrefixes\": [\"10.50.0.0/24\", "
+		"\"fd00:50::/120\"]}}]}}\n");
 	char *arm = fmt(
 		"{\"name\": \"gw-arm\", \"id\": \"/subscriptions/0/x\", \"type\": "
 		"\"Microsoft.Network/virtualNetworkGateways\", \"location\": \"westeurope\",\n"
@@ -385,6 +394,46 @@ static void gen_conf(void)
 	EVP_PKEY_free(k);
 }
 
+/* ---- inner packets (fwd) ------------------------------------------------ */
+
+/* One inner packet behind a direction byte (0: from client a, 1: from the
+ * TUN): IPv4 or IPv6 by the addresses' length (4 or 16). */
+static void fwd_seed(const char *name, uint8_t dir, const uint8_t *src, const uint8_t *dst,
+		     size_t alen)
+{
+	uint8_t p[64] = {dir};
+	size_t n = alen == 4 ? 28 : 48;
+	if (alen == 4) {
+		p[1] = 0x45, p[4] = 28, p[10] = 64, p[11] = 1;
+		memcpy(p + 13, src, 4);
+		memcpy(p + 17, dst, 4);
+	} else {
+		p[1] = 0x60, p[6] = 8, p[7] = 58, p[8] = 64;
+		memcpy(p + 9, src, 16);
+		memcpy(p + 25, dst, 16);
+	}
+	put("fwd", name, p, n + 1);
+}
+
+/* The harness's world: a holds 172.16.201.2 and fd00:201::2, b the ::3s. */
+static void gen_fwd(void)
+{
+	static const uint8_t a4[4] = {172, 16, 201, 2}, b4[4] = {172, 16, 201, 3},
+			     vnet4[4] = {10, 1, 0, 10};
+	static const uint8_t a6[16] = {0xfd, 0, 2, 1, [15] = 2}, b6[16] = {0xfd, 0, 2, 1, [15] = 3},
+			     vnet6[16] = {0xfd, 0, 0, 0x10, 0, 1, [15] = 0x10},
+			     ll[16] = {0xfe, 0x80, [15] = 9}, rs[16] = {0xff, 2, [15] = 2};
+	fwd_seed("v4-own", 0, a4, vnet4, 4);
+	fwd_seed("v4-spoofed", 0, b4, vnet4, 4);
+	fwd_seed("v4-to-client", 0, a4, b4, 4);
+	fwd_seed("v4-from-tun", 1, vnet4, b4, 4);
+	fwd_seed("v6-own", 0, a6, vnet6, 16);
+	fwd_seed("v6-spoofed", 0, b6, vnet6, 16);
+	fwd_seed("v6-to-client", 2, a6, b6, 16);
+	fwd_seed("v6-link-local", 0, ll, rs, 16);
+	fwd_seed("v6-from-tun", 1, vnet6, a6, 16);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -399,5 +448,6 @@ int main(int argc, char **argv)
 	gen_static_key();
 	gen_data();
 	gen_conf();
+	gen_fwd();
 	return 0;
 }

@@ -16,8 +16,10 @@
 #include "auth/jwks_fetch.h"
 #include "auth/policy.h"
 #include "auth/radius.h"
+#include "auth/ratelimit.h"
 #include "auth/token.h"
 #include "lib/log.h"
+#include "lib/stats.h"
 #include "lib/text.h"
 
 struct auth_pending {
@@ -67,9 +69,17 @@ static struct auth_pending *pending_of(struct session *s)
 	return s->auth;
 }
 
+static void count_refusal(struct session *s, const char *why)
+{
+	if (s->auth_ctx)
+		stats_refusal(s->auth_ctx->stats, time(NULL), tunnel_name(s->ops->proto), s->id,
+			      s->user, why);
+}
+
 static void refuse(struct session *s, auth_cb cb, const char *why)
 {
 	slog_warn(s->id, "authentication refused: %s", why);
+	count_refusal(s, why);
 	struct auth_result r = {.verdict = AUTH_REFUSE, .why = why, .reply_message = ""};
 	cb(s, &r);
 }
@@ -223,6 +233,7 @@ static void radius_rejected(struct session *s, struct auth_pending *p,
 		snprintf(p->why, sizeof(p->why), "RADIUS rejected user \"%s\"%s%s", s->user,
 			 res->reply_message[0] ? ": " : "", res->reply_message);
 	slog_warn(s->id, "authentication refused: %s", p->why);
+	count_refusal(s, p->why);
 	struct auth_result r = {.verdict = AUTH_REFUSE,
 				.why = p->why,
 				.eap = res->eap,
@@ -255,6 +266,17 @@ static void radius_step(struct session *s, const struct auth_request *req, auth_
 	}
 	if (!req->user || (req->kind == CRED_PASSWORD && !req->password)) {
 		refuse(s, cb, "no client certificate and no username/password");
+		return;
+	}
+	const char *why = NULL;
+	if (!req->no_admit && p->state_len == 0 && x->has_room && !x->has_room(s, &why)) {
+		refuse(s, cb, why);
+		return;
+	}
+	/* A new conversation counts; the rounds of one (EAP, State) do not. */
+	if (p->state_len == 0 && x->logins &&
+	    !ratelimit_allow(x->logins, req->user, (double)time(NULL))) {
+		refuse(s, cb, "too many login attempts for this user name in the last minute");
 		return;
 	}
 	if (req->user != s->user)

@@ -76,6 +76,8 @@ struct token_keys;
 struct jwks_fetch;
 struct cert_auth;
 struct gw_conf;
+struct ratelimit;
+struct stats;
 struct auth_ctx {
 	const struct gw_conf *conf;
 	struct cert_auth *certs;
@@ -83,10 +85,15 @@ struct auth_ctx {
 	struct token_keys *token_keys;
 	struct jwks_fetch *jwks;
 	const char *nas_address; /* Called-Station-Id */
+	struct stats *stats;	 /* refusals are counted here (the core's); may be NULL */
 	/* Leases an address from connection configuration conn's pool (-1: the
 	 * main pool) within the tunnel's cap, preferring want. 0, or negative
 	 * with *why. */
 	int (*admit)(struct session *s, uint32_t want, int conn, const char **why);
+	/* Would the tunnel's cap admit one more? Asked before RADIUS, so a full
+	 * gateway does not send anyone an MFA prompt for nothing. */
+	bool (*has_room)(struct session *s, const char **why);
+	struct ratelimit *logins; /* RADIUS attempts per user name, or NULL */
 };
 
 /* An Entra ID session whose access token has expired (with the same skew as

@@ -1,5 +1,7 @@
 /* pki: the root and client certificates Azure's docs make users create by
  * hand with PowerShell or openssl. */
+#include <fcntl.h>
+#include <unistd.h>
 #include <errno.h>
 #include <openssl/pkcs12.h>
 #include <stdio.h>
@@ -37,9 +39,21 @@ static void mkdir_p(const char *dir)
 	mkdir(p, 0700);
 }
 
+/* name is a certificate CN the user typed: it names a file inside dir and
+ * nothing else (no separators, no leading dot, no control bytes). */
 static void path_in(char *out, size_t cap, const char *dir, const char *name, const char *ext)
 {
-	snprintf(out, cap, "%s/%s%s", dir, name, ext);
+	char safe[256];
+	size_t n = 0;
+	for (; name[n] && n + 1 < sizeof(safe); n++) {
+		unsigned char ch = (unsigned char)name[n];
+		safe[n] =
+			ch == '/' || ch == '\\' || ch < 0x20 || ch == 0x7f || (n == 0 && ch == '.')
+				? '_'
+				: (char)ch;
+	}
+	safe[n] = 0;
+	snprintf(out, cap, "%s/%s%s", dir, safe, ext);
 }
 
 int cmd_pki_create_root(const struct opts *o, const struct args *a)
@@ -78,10 +92,14 @@ static int write_p12(const char *path, const char *cn, EVP_PKEY *k, X509 *x, X50
 	sk_X509_push(ca, root);
 	PKCS12 *p = PKCS12_create(password, cn, k, x, ca, 0, 0, 0, 0, 0);
 	sk_X509_free(ca);
-	FILE *f = p ? fopen(path, "wb") : NULL;
+	/* A private key inside: 0600, and never through a planted symlink. */
+	int fd = p ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
+	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
 	int ok = f && i2d_PKCS12_fp(f, p);
 	if (f)
 		fclose(f);
+	else if (fd >= 0)
+		close(fd);
 	PKCS12_free(p);
 	return ok ? 0 : -1;
 }

@@ -40,6 +40,14 @@ struct prefix_list {
 	size_t n;
 };
 
+/* IPv6 prefixes from the same JSON arrays as a prefix_list's IPv4 ones;
+ * at[i] is v[i]'s index in that array, for error paths. */
+struct prefix6_list {
+	struct prefix6 *v;
+	size_t *at;
+	size_t n;
+};
+
 struct ip_list {
 	uint32_t *v; /* host byte order */
 	size_t n;
@@ -60,6 +68,7 @@ struct conf_radius_server {
 	char *address;
 	uint32_t score;
 	char *secret;
+	char *require_ma; /* auto, require, never */
 };
 
 struct conf_policy_member {
@@ -83,6 +92,7 @@ struct conf_client_connection {
 	char *name;
 	struct prefix_list pool;
 	CONF_ARRAY(struct conf_id_ref) groups;
+	struct prefix6_list pool6; /* IPv6 beside pool */
 };
 
 struct gw_conf {
@@ -110,10 +120,14 @@ struct gw_conf {
 	uint32_t max_connections;
 	uint32_t preauth_max;	     /* unauthenticated connections, in all */
 	uint32_t preauth_per_source; /* ... and from one address */
+	uint32_t logins_per_minute;  /* RADIUS logins per user name */
 	struct prefix_list vnet;
 	struct ip_list dns_servers;
 	struct prefix_list routes;
 	struct prefix_list pools;
+	struct prefix6_list vnet6; /* IPv6 beside vnet, routes, pools */
+	struct prefix6_list routes6;
+	struct prefix6_list pools6;
 	unsigned protocols;
 	unsigned auth_types;
 	CONF_ARRAY(struct conf_root_cert) roots;
@@ -121,6 +135,7 @@ struct gw_conf {
 	CONF_ARRAY(struct conf_ipsec_policy) ipsec_policies;
 	char *radius_address;
 	char *radius_secret;
+	char *radius_require_ma; /* radiusServerAddress's; NULL = auto */
 	CONF_ARRAY(struct conf_radius_server) radius_servers;
 	uint32_t radius_timeout_sec;
 	uint32_t radius_acct_interval_sec;
@@ -129,8 +144,17 @@ struct gw_conf {
 	char *aad_issuer;
 	char *aad_jwks_file;
 	char *aad_jwks_uri;
+	char *aad_ca_file; /* CA bundle for the key and discovery fetches */
 	CONF_ARRAY(struct conf_client_connection) client_connections;
 	CONF_ARRAY(struct conf_policy_group) policy_groups;
+	/* The management listener (HTTP API, metrics, status page). */
+	bool mgmt_enabled;
+	char *mgmt_address;
+	uint16_t mgmt_port;
+	bool mgmt_tls;
+	/* No vpnClientConfiguration object: point-to-site is removed (the
+	 * gateway serves no clients; reload ends every session). */
+	bool p2s_absent;
 };
 
 /* Collected problems: each "path: rule" string, all of them, not just the first. */
@@ -139,6 +163,8 @@ struct conf_errors {
 	size_t n;
 	char **warn;
 	size_t n_warn;
+	char **ignored; /* Azure fields accepted but unused, for one warning */
+	size_t n_ignored;
 };
 
 void conf_errors_add(struct conf_errors *e, const char *path, const char *fmt, ...)
@@ -154,11 +180,16 @@ void conf_free(struct gw_conf *c);
 
 /* Semantic rules that span fields (validate.c). */
 void conf_validate(const struct gw_conf *c, struct conf_errors *errs);
+/* The IPv6 rules (validate6.c): SKU, pool sizes, overlaps. */
+void conf_validate6(const struct gw_conf *c, struct conf_errors *errs);
 
 /* For a reload: fields only a restart applies (the schema marks them) keep
  * their running values in n; note lists the JSON paths that differed.
  * Returns how many did. */
 int conf_keep_restart_fields(struct gw_conf *o, struct gw_conf *n, char *note, size_t cap);
+/* The p2sgw form of a loaded configuration (Azure's export included), as
+ * JSON text with every defaulted field written out; free() it (dump.c). */
+char *conf_dump(const struct gw_conf *c);
 
 /* Writes the p2sgw.json(5) man page from the schema (man.c). */
 void conf_schema_man(FILE *out);

@@ -5,6 +5,10 @@
 #include <string.h>
 
 #define G(f) offsetof(struct gw_conf, f)
+/* A connection configuration's IPv6 pool, from its F_OBJECT base (pool). */
+#define POOL6_OFF                                                                                  \
+	(offsetof(struct conf_client_connection, pool6) -                                          \
+	 offsetof(struct conf_client_connection, pool))
 
 static const char *const skus[] = {"Basic",    "VpnGw1",   "VpnGw2",   "VpnGw3",
 				   "VpnGw4",   "VpnGw5",   "VpnGw1AZ", "VpnGw2AZ",
@@ -20,6 +24,7 @@ static const char *const dh_groups[] = {"DHGroup24", "ECP384",	 "ECP256",
 					"DHGroup14", "DHGroup2", NULL};
 static const char *const pfs_groups[] = {"PFS24", "PFSMM", "ECP384", "ECP256",
 					 "PFS14", "PFS2",  "None",   NULL};
+static const char *const ma_modes[] = {"auto", "require", "never", NULL};
 static const char *const attr_types[] = {"CertificateGroupId", "AADGroupId", "RadiusAzureGroupId",
 					 NULL};
 
@@ -43,6 +48,22 @@ static const struct conf_field limits_fields[] = {
 		"more are refused at once (apart from maxClientConnections)"},
 	{"unauthenticatedPerSource", F_UINT, G(preauth_per_source), .min = 1, .max = 1000000,
 	 .def = "32", .doc = "the same, from one client address"},
+	{"radiusLoginsPerUserPerMinute", F_UINT, G(logins_per_minute), .min = 1, .max = 1000000,
+	 .def = "10",
+	 .doc = "RADIUS logins one user name may start in a minute (each may be an MFA "
+		"prompt or count towards a lockout)"},
+	{NULL}};
+
+static const struct conf_field mgmt_fields[] = {
+	{"enabled", F_BOOL, G(mgmt_enabled), .def = "true",
+	 .doc = "serve the management API, /metrics and the status page", .restart = true},
+	{"address", F_STRING, G(mgmt_address), .def = "127.0.0.1",
+	 .doc = "address of the management listener (loopback: this host only)", .restart = true},
+	{"port", F_PORT, G(mgmt_port), .def = "9443", .doc = "TCP port of the management listener",
+	 .restart = true},
+	{"tls", F_BOOL, G(mgmt_tls), .def = "false",
+	 .doc = "HTTPS with the gateway certificate (serverCertificate or the generated one)",
+	 .restart = true},
 	{NULL}};
 
 static const struct conf_field server_cert_fields[] = {
@@ -66,16 +87,20 @@ static const struct conf_field openvpn_fields[] = {
 	{NULL}};
 
 static const struct conf_field vnet_fields[] = {
-	{"addressSpace", F_CIDRS, G(vnet), .doc = "prefixes of the virtual network"},
+	{"addressSpace", F_CIDRS, G(vnet), .off6 = G(vnet6),
+	 .doc = "prefixes of the virtual network, IPv4 and IPv6"},
 	{"dnsServers", F_IPS, G(dns_servers), .doc = "DNS servers pushed to clients"},
 	{NULL}};
 
 static const struct conf_field routes_fields[] = {
-	{"addressPrefixes", F_CIDRS, G(routes), .doc = "further prefixes pushed to clients"},
+	{"addressPrefixes", F_CIDRS, G(routes), .off6 = G(routes6),
+	 .doc = "further prefixes pushed to clients, IPv4 and IPv6"},
 	{NULL}};
 
 static const struct conf_field pool_fields[] = {
-	{"addressPrefixes", F_CIDRS, G(pools), .doc = "client address pool"}, {NULL}};
+	{"addressPrefixes", F_CIDRS, G(pools), .off6 = G(pools6),
+	 .doc = "client address pool: IPv4, and at most one IPv6 prefix beside"},
+	{NULL}};
 
 #define E(t, f) offsetof(struct t, f)
 
@@ -104,12 +129,20 @@ static const struct conf_field ipsec_fields[] = {
 	{"pfsGroup", F_ENUM, E(conf_ipsec_policy, pfs_group), .values = pfs_groups},
 	{NULL}};
 
+#define MA_DOC                                                                                     \
+	"whether this server's Access-Accept/Reject/Challenge must carry a "                       \
+	"Message-Authenticator (BlastRADIUS, CVE-2024-3596): require; never (only with "           \
+	"EAP-Message, as RFC 3579 asks); auto, required once the server has sent one. "            \
+	"An unsigned server is named once in the log"
+
 static const struct conf_field radius_server_fields[] = {
 	{"radiusServerAddress", F_STRING, E(conf_radius_server, address),
 	 .doc = "IPv4 address (port 1812 unless given as a.b.c.d:port)"},
 	{"radiusServerScore", F_UINT, E(conf_radius_server, score), .min = 1, .max = 30, .def = "1",
 	 .doc = "priority: the higher score is asked first"},
 	{"radiusServerSecret", F_SECRET, E(conf_radius_server, secret), .doc = "shared secret"},
+	{"radiusServerRequireMessageAuthenticator", F_ENUM, E(conf_radius_server, require_ma),
+	 .values = ma_modes, .def = "auto", .doc = MA_DOC},
 	{NULL}};
 
 static const struct conf_field id_ref_fields[] = {
@@ -119,7 +152,7 @@ static const struct conf_field id_ref_fields[] = {
 static const struct conf_field client_conn_fields[] = {
 	{"name", F_STRING, E(conf_client_connection, name), .doc = "name"},
 	{"vpnClientAddressPool", F_OBJECT, E(conf_client_connection, pool),
-	 .sub = (const struct conf_field[]){{"addressPrefixes", F_CIDRS, 0,
+	 .sub = (const struct conf_field[]){{"addressPrefixes", F_CIDRS, 0, .off6 = POOL6_OFF,
 					     .doc = "this configuration's pool"},
 					    {NULL}}},
 	{"virtualNetworkGatewayPolicyGroups", F_ARRAY, E(conf_client_connection, groups),
@@ -142,6 +175,7 @@ static const struct conf_field group_fields[] = {
 	 .doc = "lowest wins when a user matches several"},
 	{"policyMembers", F_ARRAY, E(conf_policy_group, members), .sub = member_fields,
 	 .elem_size = sizeof(struct conf_policy_member)},
+	{"vngClientConnectionConfigurations", F_IGNORED}, /* Azure's back-references */
 	{NULL}};
 
 static const struct conf_field client_conf_fields[] = {
@@ -158,6 +192,10 @@ static const struct conf_field client_conf_fields[] = {
 	 .elem_size = sizeof(struct conf_ipsec_policy), .doc = "custom IKE/IPsec policy"},
 	{"radiusServerAddress", F_STRING, G(radius_address), .doc = "single RADIUS server"},
 	{"radiusServerSecret", F_SECRET, G(radius_secret), .doc = "its shared secret"},
+	{"radiusServerRequireMessageAuthenticator", F_ENUM, G(radius_require_ma),
+	 .values = ma_modes,
+	 .doc = "radiusServerAddress's Message-Authenticator policy, as in radiusServers[] "
+		"(default auto)"},
 	{"radiusServers", F_ARRAY, G(radius_servers), .sub = radius_server_fields,
 	 .elem_size = sizeof(struct conf_radius_server), .doc = "at most two RADIUS servers"},
 	{"radiusTimeoutSeconds", F_UINT, G(radius_timeout_sec), .min = 1, .max = 120, .def = "30",
@@ -171,16 +209,30 @@ static const struct conf_field client_conf_fields[] = {
 	{"aadJwksFile", F_STRING, G(aad_jwks_file),
 	 .doc = "the tenant's signing keys (JWKS JSON), for hosts without internet"},
 	{"aadJwksUri", F_STRING, G(aad_jwks_uri),
-	 .doc = "where to fetch the signing keys: daily, and on an unknown kid (rate-limited)"},
+	 .doc = "where to fetch the signing keys: daily, and on an unknown kid (rate-limited). "
+		"Without it or aadJwksFile, the keys are found by OpenID Connect discovery: "
+		"aadTenant/v2.0/.well-known/openid-configuration names the jwks_uri"},
+	{"aadCaFile", F_STRING, G(aad_ca_file),
+	 .doc = "PEM CA bundle trusted for the HTTPS key and discovery fetches "
+		"(default: the system's CAs)"},
 	{"vngClientConnectionConfigurations", F_ARRAY, G(client_connections),
 	 .sub = client_conn_fields, .elem_size = sizeof(struct conf_client_connection),
 	 .doc = "address pools per user group"},
 	{NULL}};
 
+/* Azure's export writes the SKU as an object; its tier and capacity (scale
+ * units) mean nothing here. */
+static const struct conf_field sku_fields[] = {
+	{"name", F_ENUM, G(sku), .values = skus, .doc = "the SKU"},
+	{"tier", F_IGNORED},
+	{"capacity", F_IGNORED},
+	{NULL}};
+
 const struct conf_field conf_schema_root[] = {
 	{"name", F_STRING, G(name), .def = "p2sgw", .doc = "gateway name"},
-	{"sku", F_ENUM, G(sku), .values = skus, .def = "VpnGw1",
-	 .doc = "sets the P2S connection caps (SSTP 128; IKEv2+OpenVPN 250 to 10000)"},
+	{"sku", F_ENUM, G(sku), .values = skus, .def = "VpnGw1", .sub = sku_fields,
+	 .doc = "sets the P2S connection caps (SSTP 128; IKEv2+OpenVPN 250 to 10000); "
+		"Azure's {name, tier, capacity} form is read for its name"},
 	{"vpnGatewayGeneration", F_ENUM, G(generation), .values = generations, .def = "Generation1",
 	 .doc = "generation the SKU is offered in"},
 	{"vpnType", F_ENUM, G(vpn_type), .values = vpn_types, .def = "RouteBased",
@@ -202,6 +254,7 @@ const struct conf_field conf_schema_root[] = {
 	 .doc = "a lower IKEv2+OpenVPN connection cap than the SKU's; 0 = the SKU's"},
 	{"listen", F_OBJECT, .sub = listen_fields},
 	{"limits", F_OBJECT, .sub = limits_fields},
+	{"management", F_OBJECT, .sub = mgmt_fields},
 	{"serverCertificate", F_OBJECT, .sub = server_cert_fields},
 	{"openvpn", F_OBJECT, .sub = openvpn_fields},
 	{"virtualNetwork", F_OBJECT, .sub = vnet_fields},
@@ -210,9 +263,60 @@ const struct conf_field conf_schema_root[] = {
 	 .elem_size = sizeof(struct conf_policy_group),
 	 .doc = "user groups: at most 90 groups and 390 members, exactly one default"},
 	{"vpnClientConfiguration", F_OBJECT, .sub = client_conf_fields},
+	/* What `az network vnet-gateway show` prints beside the point-to-site
+	 * resource: site-to-site, BGP, the public side Azure runs. */
+	{"adminState", F_IGNORED},
+	{"allowRemoteVnetTraffic", F_IGNORED},
+	{"allowVirtualWanTraffic", F_IGNORED},
+	{"autoScaleConfiguration", F_IGNORED},
+	{"bgpSettings", F_IGNORED},
+	{"disableIPSecReplayProtection", F_IGNORED},
+	{"enableBgp", F_IGNORED},
+	{"enableBgpRouteTranslationForNat", F_IGNORED},
+	{"enableDnsForwarding", F_IGNORED},
+	{"enablePrivateIpAddress", F_IGNORED},
+	{"extendedLocation", F_IGNORED},
+	{"gatewayDefaultSite", F_IGNORED},
+	{"gatewayType", F_IGNORED},
+	{"identity", F_IGNORED},
+	{"inboundDnsForwardingEndpoint", F_IGNORED},
+	{"ipConfigurations", F_IGNORED},
+	{"natRules", F_IGNORED},
+	{"resiliencyModel", F_IGNORED},
+	{"vNetExtendedLocationResourceId", F_IGNORED},
+	{"virtualNetworkGatewayMigrationStatus", F_IGNORED},
 	{NULL}};
 
-/* Restart-only string fields that differ keep their running values in n;
+/* One restart-only field: true if it differed (n now holds o's value; a
+ * string swaps, so o frees the new one). */
+static bool keep_field(const struct conf_field *f, struct gw_conf *o, struct gw_conf *n)
+{
+	char *a = (char *)o + f->off, *b = (char *)n + f->off;
+	switch (f->type) {
+	case F_STRING: {
+		char **x = (char **)a, **y = (char **)b;
+		if ((!*x && !*y) || (*x && *y && strcmp(*x, *y) == 0))
+			return false;
+		char *tmp = *x;
+		*x = *y;
+		*y = tmp;
+		return true;
+	}
+	case F_PORT:
+		if (*(uint16_t *)a == *(uint16_t *)b)
+			return false;
+		*(uint16_t *)b = *(uint16_t *)a;
+		return true;
+	case F_BOOL:
+		if (*(bool *)a == *(bool *)b)
+			return false;
+		*(bool *)b = *(bool *)a;
+		return true;
+	default: return false;
+	}
+}
+
+/* Restart-only fields that differ keep their running values in n;
  * their JSON paths are listed in note. Returns how many differed. */
 static int keep_table(const struct conf_field *t, const char *path, struct gw_conf *o,
 		      struct gw_conf *n, char *note, size_t cap, size_t *at)
@@ -225,14 +329,8 @@ static int keep_table(const struct conf_field *t, const char *path, struct gw_co
 			k += keep_table(f->sub, p, o, n, note, cap, at);
 			continue;
 		}
-		if (!f->restart || f->type != F_STRING)
+		if (!f->restart || !keep_field(f, o, n))
 			continue;
-		char **a = (char **)((char *)o + f->off), **b = (char **)((char *)n + f->off);
-		if ((!*a && !*b) || (*a && *b && strcmp(*a, *b) == 0))
-			continue;
-		char *tmp = *a;
-		*a = *b;
-		*b = tmp;
 		k++;
 		if (*at < cap)
 			*at += (size_t)snprintf(note + *at, cap - *at, "%s%s", *at ? ", " : "", p);

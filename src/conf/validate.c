@@ -1,8 +1,10 @@
 /* Rules that span fields, from Azure's documented point-to-site limits.
  * Each error names the JSON path it concerns and the rule broken. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 
@@ -26,6 +28,8 @@ static void check_gateway(const struct gw_conf *c, struct conf_errors *e)
 		if (c->auth_types & AUTH_RADIUS)
 			conf_errors_add(e, AUTHS, "the Basic SKU does not support RADIUS");
 	}
+	if (c->mgmt_enabled && !c->mgmt_port)
+		conf_errors_add(e, "management.port", "must not be 0 while enabled");
 	if (!c->fqdn || !c->fqdn[0])
 		conf_errors_add(e, "gatewayFqdn", "is required: the name clients connect to");
 	if (!c->tun_name[0] || strlen(c->tun_name) >= 16)
@@ -181,6 +185,27 @@ static const char *tenant_after(const char *url, const char *const *prefixes, si
 	return NULL;
 }
 
+/* Plain http to this host only: the authority must be exactly a loopback
+ * name or address (http://localhost.example.net/ is not). */
+static bool http_loopback(const char *url)
+{
+	if (strncmp(url, "http://", 7) != 0)
+		return false;
+	const char *h = url + 7;
+	size_t n = strcspn(h, ":/?#");
+	if (h[0] == '[')
+		return strncmp(h, "[::1]", 5) == 0 && strchr(":/", h[5]) && h[5];
+	char host[64];
+	if (n == 0 || n >= sizeof(host))
+		return false;
+	memcpy(host, h, n);
+	host[n] = 0;
+	struct in_addr a;
+	if (strcmp(host, "localhost") == 0)
+		return true;
+	return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
 static void check_aad(const struct gw_conf *c, struct conf_errors *e)
 {
 	if (!(c->auth_types & AUTH_AAD))
@@ -204,13 +229,10 @@ static void check_aad(const struct gw_conf *c, struct conf_errors *e)
 				"with the trailing slash");
 	if (t && is && tl == il && is_guid(t, tl) && strncasecmp(t, is, tl) != 0)
 		conf_errors_add(e, CC "aadIssuer", "names another tenant than aadTenant");
-	if (!c->aad_jwks_file && !c->aad_jwks_uri)
-		conf_errors_add(e, CC "aadJwksFile",
-				"AAD authentication needs the tenant's signing "
-				"keys: aadJwksFile or aadJwksUri");
+	if (c->aad_ca_file && access(c->aad_ca_file, R_OK) != 0)
+		conf_errors_add(e, CC "aadCaFile", "cannot read %s", c->aad_ca_file);
 	if (c->aad_jwks_uri && strncmp(c->aad_jwks_uri, "https://", 8) != 0 &&
-	    strncmp(c->aad_jwks_uri, "http://127.", 11) != 0 &&
-	    strncmp(c->aad_jwks_uri, "http://localhost", 16) != 0)
+	    !http_loopback(c->aad_jwks_uri))
 		conf_errors_add(e, CC "aadJwksUri",
 				"must be an https:// URL (plain http only on "
 				"loopback)");
@@ -231,8 +253,13 @@ static void check_radius(const struct gw_conf *c, struct conf_errors *e)
 		conf_errors_add(e, CC "radiusServerAddress",
 				"use radiusServers or "
 				"radiusServerAddress, not both");
-	if (single && !c->radius_secret)
-		conf_errors_add(e, CC "radiusServerSecret", "is required with radiusServerAddress");
+	if (c->radius_require_ma && !single)
+		conf_errors_add(e, CC "radiusServerRequireMessageAuthenticator",
+				"applies to radiusServerAddress, which is not set (put it in "
+				"each radiusServers[] entry)");
+	if (single && (!c->radius_secret || !c->radius_secret[0]))
+		conf_errors_add(e, CC "radiusServerSecret",
+				"is required (not empty) with radiusServerAddress");
 	if (c->radius_servers.n > 2)
 		conf_errors_add(e, CC "radiusServers", "at most two RADIUS servers");
 	for (size_t i = 0; i < c->radius_servers.n; i++) {
@@ -298,11 +325,14 @@ static void warn_unserved(const struct gw_conf *c, struct conf_errors *e)
 void conf_validate(const struct gw_conf *c, struct conf_errors *e)
 {
 	check_gateway(c, e);
+	if (c->p2s_absent) /* point-to-site removed: nothing of it to check */
+		return;
 	check_pools(c, e);
 	check_matrix(c, e);
 	check_ipsec(c, e);
 	check_aad(c, e);
 	check_radius(c, e);
 	check_groups(c, e);
+	conf_validate6(c, e);
 	warn_unserved(c, e);
 }

@@ -8,11 +8,19 @@
 
 #define AT(base, off) ((void *)((char *)(base) + (off)))
 
-/* ARM resources carry metadata beside a field's value; it is not config. */
+/* ARM resources carry metadata beside a field's value, in every object of
+ * Azure's export; it is not config. */
 static bool arm_metadata(const char *key)
 {
-	static const char *const keys[] = {
-		"id", "etag", "type", "location", "tags", "provisioningState", NULL};
+	static const char *const keys[] = {"id",
+					   "etag",
+					   "type",
+					   "location",
+					   "tags",
+					   "provisioningState",
+					   "resourceGroup",
+					   "resourceGuid",
+					   NULL};
 	for (const char *const *k = keys; *k; k++)
 		if (strcmp(*k, key) == 0)
 			return true;
@@ -71,10 +79,42 @@ static void set_uint(json_t *v, const char *path, const struct conf_field *f, vo
 		*(uint32_t *)AT(base, f->off) = (uint32_t)json_integer_value(v);
 }
 
+static void prefix6_list_free(struct prefix6_list *l)
+{
+	free(l->v);
+	free(l->at);
+	*l = (struct prefix6_list){0};
+}
+
+/* One element: IPv4 into pl, IPv6 (when the field takes it) into l6. */
+static void add_cidr(json_t *it, const char *p, size_t i, const struct conf_field *f,
+		     struct prefix_list *pl, struct prefix6_list *l6, struct conf_errors *e)
+{
+	const char *s = json_is_string(it) ? json_string_value(it) : NULL;
+	if (s && l6 && strchr(s, ':')) {
+		if (prefix6_parse(s, &l6->v[l6->n]) == 0) {
+			l6->at[l6->n++] = i;
+			return;
+		}
+	} else if (s && prefix4_parse(s, &pl->v[pl->n]) == 0) {
+		pl->n++;
+		return;
+	}
+	if (f->off6)
+		conf_errors_add(e, p,
+				"must be an IPv4 CIDR such as 10.1.0.0/16 or an IPv6 one such "
+				"as fd00:1::/64, with no host bits set");
+	else
+		conf_errors_add(e, p,
+				"must be an IPv4 CIDR such as 10.1.0.0/16 "
+				"with no host bits set");
+}
+
 static void set_cidrs(json_t *v, const char *path, const struct conf_field *f, void *base,
 		      struct conf_errors *e)
 {
 	struct prefix_list *pl = AT(base, f->off);
+	struct prefix6_list *l6 = f->off6 ? AT(base, f->off6) : NULL;
 	if (!json_is_array(v)) {
 		conf_errors_add(e, path, "must be an array of CIDR strings");
 		return;
@@ -82,18 +122,22 @@ static void set_cidrs(json_t *v, const char *path, const struct conf_field *f, v
 	free(pl->v);
 	pl->n = 0;
 	pl->v = calloc(json_array_size(v) + 1, sizeof(*pl->v));
+	if (l6) {
+		prefix6_list_free(l6);
+		l6->v = calloc(json_array_size(v) + 1, sizeof(*l6->v));
+		l6->at = calloc(json_array_size(v) + 1, sizeof(*l6->at));
+	}
+	if (!pl->v || (l6 && (!l6->v || !l6->at))) {
+		conf_errors_add(e, path, "out of memory");
+		return;
+	}
 	size_t i;
 	json_t *it;
 	json_array_foreach(v, i, it)
 	{
 		char p[512];
 		snprintf(p, sizeof(p), "%s[%zu]", path, i);
-		if (!json_is_string(it) || prefix4_parse(json_string_value(it), &pl->v[pl->n]) < 0)
-			conf_errors_add(e, p,
-					"must be an IPv4 CIDR such as 10.1.0.0/16 "
-					"with no host bits set");
-		else
-			pl->n++;
+		add_cidr(it, p, i, f, pl, l6, e);
 	}
 }
 
@@ -237,7 +281,14 @@ static void unknown_field(const struct conf_field *table, const char *key, const
 static void walk_field(json_t *v, const struct conf_field *f, const char *path, void *base,
 		       struct conf_errors *e)
 {
+	if (json_is_null(v))
+		return; /* Azure prints unset fields as null: the default stands */
+	if (f->sub && json_is_object(v) && (f->type == F_ENUM || f->type == F_STRING)) {
+		conf_walk_object(v, f->sub, path, base, e); /* {name, ...} on the same base */
+		return;
+	}
 	switch (f->type) {
+	case F_IGNORED: conf_note_ignored(e, path); break;
 	case F_STRING:
 	case F_SECRET:
 	case F_ENUM: set_string(v, path, f, base, e); break;
@@ -276,6 +327,8 @@ void conf_walk_object(json_t *obj, const struct conf_field *table, const char *p
 			walk_field(v, f, p, base, e);
 		else if (strcmp(key, "properties") == 0 && !json_is_object(v))
 			conf_errors_add(e, p, "must be an object (the ARM form's fields)");
+		else if (arm_metadata(key) && !json_is_null(v))
+			conf_note_ignored(e, p);
 		else if (strcmp(key, "properties") != 0 && !arm_metadata(key))
 			unknown_field(table, key, p, e);
 	}
@@ -297,6 +350,8 @@ void conf_apply_defaults(const struct conf_field *table, void *base)
 			conf_apply_defaults(f->sub, AT(base, f->off));
 			continue;
 		}
+		if (f->type == F_IGNORED)
+			continue;
 		if (!f->def)
 			continue;
 		if (f->type == F_STRING || f->type == F_ENUM)
@@ -347,6 +402,8 @@ void conf_free_fields(const struct conf_field *table, void *base)
 			free(((struct prefix_list *)AT(base, f->off))->v);
 			((struct prefix_list *)AT(base, f->off))->v = NULL;
 			((struct prefix_list *)AT(base, f->off))->n = 0;
+			if (f->off6)
+				prefix6_list_free(AT(base, f->off6));
 			break;
 		default: break;
 		}
@@ -365,6 +422,7 @@ const char *conf_type_name(const struct conf_field *f)
 					    "array of objects",
 					    "array of CIDR strings",
 					    "array of names",
-					    "array of IPv4 addresses"};
+					    "array of IPv4 addresses",
+					    "Azure's, ignored"};
 	return names[f->type];
 }

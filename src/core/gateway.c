@@ -16,7 +16,6 @@
 #include "auth/jwks_fetch.h"
 #include "auth/radius.h"
 #include "auth/token.h"
-#include "core/ctl.h"
 #include "lib/err.h"
 #include "lib/file.h"
 #include "lib/log.h"
@@ -46,6 +45,8 @@ static int setup_tun(struct core *g)
 		return g->tun_fd;
 	}
 	int r = core_tun_address(g, &g->pool, NULL);
+	if (r == 0)
+		r = core_tun_address6(g, &g->pool6, NULL);
 	if (r < 0)
 		return r;
 	ev_io_init(&g->tun_io, tun_read_cb, g->tun_fd, EV_READ);
@@ -53,6 +54,7 @@ static int setup_tun(struct core *g)
 	ev_io_start(g->loop, &g->tun_io);
 	g->fwd = (struct fwd){.tun_fd = g->tun_fd,
 			      .pool = &g->pool,
+			      .pool6 = &g->pool6,
 			      .client_to_client = g->conf->client_to_client};
 	return 0;
 }
@@ -79,6 +81,7 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	log_info("signal %d: shutting down; telling %u client(s) to reconnect later", w->signum,
 		 g->reg.count);
 	g->stopping = true;
+	core_notify_stopping(g);
 	/* Clients are told to reconnect later and RADIUS users get an
 	 * accounting Stop; a second later the loop ends. */
 	struct session *next;
@@ -142,8 +145,11 @@ static int setup_auth(struct core *g)
 	if (c->radius_address || c->radius_servers.n)
 		g->radius = radius_client_new(g->loop, c);
 	int r = core_token_keys_setup(g, c);
+	ratelimit_init(&g->logins, c->logins_per_minute);
 	core_auth_ctx_refresh(g);
 	g->auth.admit = core_admit;
+	g->auth.has_room = core_has_room;
+	g->auth.logins = &g->logins;
 	return r;
 }
 
@@ -178,15 +184,19 @@ int core_init(struct core *g, struct gw_conf *conf, const struct core_options *o
 	if (r == 0)
 		r = core_routes_build(g, conf);
 	if (r == 0)
+		r = core_pools6_build(g, conf, &g->pool6);
+	if (r == 0)
+		r = core_routes6_build(g, conf);
+	if (r == 0)
 		r = setup_auth(g);
 	if (r == 0)
 		r = setup_tun(g);
 	if (r == 0)
 		r = core_engines_sync(g);
-	if (r == 0)
-		g->ctl = ctl_start(g);
 	if (r < 0)
 		return r;
+	g->mgmt = mgmt_start(g);
+	core_health_start(g);
 	setup_signals(g);
 	return 0;
 }
@@ -204,18 +214,29 @@ static void print_how_to_connect(const struct core *g)
 
 int core_run(struct core *g)
 {
+	if (g->conf->p2s_absent) {
+		log_info("gateway \"%s\" (%s) ready: no vpnClientConfiguration, so no tunnel is "
+			 "served; the management API and control socket are",
+			 g->conf->name, g->conf->sku);
+		core_notify_ready(g);
+		ev_run(g->loop, 0);
+		return 0;
+	}
 	char a[16];
 	ip4_str(pool_gateway(&g->pool, 0), a);
 	log_info("gateway \"%s\" (%s) ready: %s is %s, client pool has %u addresses", g->conf->name,
 		 g->conf->sku, g->conf->tun_name, a, pool_free_count(&g->pool));
 	print_how_to_connect(g);
+	core_notify_ready(g);
 	ev_run(g->loop, 0);
 	return 0;
 }
 
 void core_free(struct core *g)
 {
-	ctl_stop(g->ctl);
+	mgmt_stop(g->mgmt);
+	core_health_stop(g);
+	ev_timer_stop(g->loop, &g->watchdog);
 	core_engines_stop(g);
 	listener_close(g);
 	radius_client_free(g->radius);
@@ -229,6 +250,7 @@ void core_free(struct core *g)
 	if (g->tun_fd >= 0)
 		close(g->tun_fd);
 	pool_free(&g->pool);
+	core_pools6_free(g);
 	preauth_free(&g->preauth);
 	trust_free(&g->trust);
 	X509_free(g->demo_root);

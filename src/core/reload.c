@@ -29,6 +29,9 @@ void core_auth_ctx_refresh(struct core *g)
 	g->auth.token_keys = g->token_keys;
 	g->auth.jwks = g->jwks;
 	g->auth.nas_address = g->conf->fqdn;
+	g->logins.per_minute = g->conf->logins_per_minute;
+	g->auth.stats = &g->stats;
+	radius_client_set_stats(g->radius, &g->stats);
 }
 
 static void keys_fetched(void *arg, struct token_keys *k)
@@ -37,6 +40,7 @@ static void keys_fetched(void *arg, struct token_keys *k)
 	token_keys_free(g->token_keys);
 	g->token_keys = k;
 	g->auth.token_keys = k;
+	g->keys_at = ev_now(g->loop);
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -44,13 +48,20 @@ static bool str_eq(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-/* Entra ID signing keys: from aadJwksFile now, from aadJwksUri in the
- * background; a failed file read keeps the previous set. */
+/* Where the keys are fetched from: the URI, or discovery from the tenant or
+ * issuer, through the CA file. */
+static bool fetch_source_changed(const struct gw_conf *o, const struct gw_conf *n)
+{
+	return !str_eq(o->aad_jwks_uri, n->aad_jwks_uri) || !str_eq(o->aad_tenant, n->aad_tenant) ||
+	       !str_eq(o->aad_issuer, n->aad_issuer) || !str_eq(o->aad_ca_file, n->aad_ca_file);
+}
+
+/* Entra ID signing keys: from aadJwksFile now, from aadJwksUri or by
+ * discovery in the background; a failed file read keeps the previous set. */
 int core_token_keys_setup(struct core *g, const struct gw_conf *c)
 {
 	bool aad = c->auth_types & AUTH_AAD;
-	const char *old_uri = g->conf == c ? NULL : g->conf->aad_jwks_uri;
-	if (g->jwks && (!aad || !str_eq(old_uri, c->aad_jwks_uri))) {
+	if (g->jwks && (!aad || !jwks_fetch_wanted(c) || fetch_source_changed(g->conf, c))) {
 		jwks_fetch_stop(g->jwks);
 		g->jwks = NULL;
 	}
@@ -65,8 +76,8 @@ int core_token_keys_setup(struct core *g, const struct gw_conf *c)
 		}
 		keys_fetched(g, k);
 	}
-	if (aad && c->aad_jwks_uri && !g->jwks &&
-	    !(g->jwks = jwks_fetch_start(g->loop, c->aad_jwks_uri, keys_fetched, g)))
+	if (aad && jwks_fetch_wanted(c) && !g->jwks &&
+	    !(g->jwks = jwks_fetch_start(g->loop, c, keys_fetched, g)))
 		return -ENOMEM;
 	return 0;
 }
@@ -143,7 +154,7 @@ struct moved {
 /* Re-leases each admitted session's address in the new pool; those whose
  * address no longer belongs to their group's pool are listed to go. */
 static size_t pools_transfer(struct core *g, const struct gw_conf *n, struct pool *np,
-			     struct moved *out, size_t cap)
+			     struct pool6 *np6, struct moved *out, size_t cap)
 {
 	size_t k = 0;
 	for (struct session *s = g->reg.head; s; s = s->next) {
@@ -158,6 +169,9 @@ static size_t pools_transfer(struct core *g, const struct gw_conf *n, struct poo
 		if (pool_lease_in(np, s, s->addr, first, cnt, &got, &range) == 0 &&
 		    got == s->addr) {
 			s->pool_range = range;
+			if (k < cap &&
+			    !core_pools6_transfer(g, np6, s, conn, out[k].why, sizeof(out[0].why)))
+				out[k++].s = s;
 			continue;
 		}
 		if (got)
@@ -174,11 +188,12 @@ static size_t pools_transfer(struct core *g, const struct gw_conf *n, struct poo
 	return k;
 }
 
-static void pools_apply(struct core *g, struct pool *np)
+static void pools_apply(struct core *g, struct pool *np, struct pool6 *np6)
 {
 	core_tun_address(g, np, &g->pool);
 	pool_free(&g->pool);
 	g->pool = *np;
+	core_pools6_apply(g, np6);
 }
 
 /* Sessions the new configuration no longer allows. */
@@ -219,21 +234,54 @@ static struct gw_conf *reload_read(struct core *g, char *note, size_t cap)
 }
 
 /* Everything that can fail, before anything running changes. */
-static int reload_prepare(struct core *g, struct gw_conf *n, struct trust *t, struct pool *np)
+static int reload_prepare(struct core *g, struct gw_conf *n, struct trust *t, struct pool *np,
+			  struct pool6 *np6)
 {
 	if (trust_build(g, n, t) < 0) {
 		log_err("reload: TLS set-up failed; still running the previous configuration");
 		return P2S_E_CONFIG;
 	}
+	if (n->p2s_absent)
+		return 0; /* no pools to build: every P2S session ends */
 	if (core_pools_build(g, n, np) < 0) {
 		trust_free(t);
 		log_err("reload: the new pools cannot be laid out");
 		return P2S_E_CONFIG;
 	}
+	if (core_pools6_build(g, n, np6) < 0) {
+		pool_free(np);
+		trust_free(t);
+		log_err("reload: the new IPv6 pools cannot be laid out");
+		return P2S_E_CONFIG;
+	}
 	return 0;
 }
 
+/* vpnClientConfiguration is gone: every P2S session ends with the reason,
+ * the engines stop and the shared port closes (core_engines_sync). */
+static void p2s_removed(struct core *g)
+{
+	log_info("reload: vpnClientConfiguration removed; ending %u session(s)", g->reg.count);
+	struct session *next;
+	for (struct session *s = g->reg.head; s; s = next) {
+		next = s->next;
+		if (!s->ended)
+			s->ops->disconnect(s, RAD_TERM_ADMIN_RESET,
+					   "the point-to-site configuration was removed");
+	}
+}
+
+static int reload_apply(struct core *g, char *note, size_t note_cap);
+
 int core_reload(struct core *g, char *note, size_t note_cap)
+{
+	core_notify_reloading(g);
+	int r = reload_apply(g, note, note_cap);
+	core_notify_reloaded(g);
+	return r;
+}
+
+static int reload_apply(struct core *g, char *note, size_t note_cap)
 {
 	if (note && note_cap)
 		note[0] = 0;
@@ -244,24 +292,31 @@ int core_reload(struct core *g, char *note, size_t note_cap)
 	struct gw_conf *n = reload_read(g, note, note_cap);
 	struct trust t;
 	struct pool np;
+	struct pool6 np6;
 	if (!n)
 		return P2S_E_CONFIG;
 	core_apply_options(g, n);
 	keep_restart_fields(g->conf, n, note, note_cap);
-	if (reload_prepare(g, n, &t, &np) < 0) {
+	if (reload_prepare(g, n, &t, &np, &np6) < 0) {
 		conf_free(n);
 		core_apply_options(g, g->conf);
 		return P2S_E_CONFIG;
 	}
 	struct moved *mv = calloc(g->reg.count + 1, sizeof(*mv));
-	size_t n_mv = mv ? pools_transfer(g, n, &np, mv, g->reg.count) : 0;
-	pools_apply(g, &np);
+	size_t n_mv = 0;
+	if (n->p2s_absent)
+		p2s_removed(g);
+	else if (mv)
+		n_mv = pools_transfer(g, n, &np, &np6, mv, g->reg.count);
+	if (!n->p2s_absent)
+		pools_apply(g, &np, &np6);
 	trust_free(&g->trust);
 	g->trust = t;
 	radius_apply(g, n);
 	if (core_token_keys_setup(g, n) < 0)
 		log_err("reload: keeping the previous Entra ID signing keys");
 	core_routes_build(g, n);
+	core_routes6_build(g, n);
 	conf_free(g->conf);
 	g->conf = n;
 	g->fwd.client_to_client = n->client_to_client;

@@ -98,7 +98,7 @@ int pki_write_cert(const char *path, X509 *x, bool append)
 
 int pki_write_key(const char *path, EVP_PKEY *k)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	int ok = f && PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
 	if (f)

@@ -1,20 +1,52 @@
 #include "fwd.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "lib/cursor.h"
 #include "lib/err.h"
 
-static uint32_t ip4_at(const uint8_t *p)
+/* The addresses of an inner IP header. */
+struct inner {
+	int version; /* 4 or 6 */
+	uint32_t src4, dst4;
+	struct in6_addr src6, dst6;
+};
+
+/* Reads the version and both addresses; the rest of the packet is the
+ * kernel's (TUN) or the client's business. 0 or P2S_E_TRUNC. */
+static int inner_parse(const uint8_t *pkt, size_t len, struct inner *h)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	struct cur c;
+	cur_init(&c, pkt, len);
+	uint8_t v = cur_u8(&c) >> 4;
+	if (v == 4) {
+		cur_bytes(&c, 11);
+		h->src4 = cur_u32(&c);
+		h->dst4 = cur_u32(&c);
+	} else if (v == 6) {
+		cur_bytes(&c, 7);
+		cur_copy(&c, &h->src6, 16);
+		cur_copy(&c, &h->dst6, 16);
+	} else {
+		return P2S_E_TRUNC;
+	}
+	h->version = v;
+	return cur_ok(&c) ? 0 : P2S_E_TRUNC;
+}
+
+static void *owner_of(const struct fwd *f, const struct inner *h)
+{
+	if (h->version == 4)
+		return pool_owner(f->pool, h->dst4);
+	return f->pool6 ? pool6_owner(f->pool6, &h->dst6) : NULL;
 }
 
 void fwd_from_tun(struct fwd *f, const uint8_t *pkt, size_t len)
 {
-	if (len < 20 || pkt[0] >> 4 != 4)
-		return; /* IPv6 pools come later */
-	struct session *s = pool_owner(f->pool, ip4_at(pkt + 16));
+	struct inner h;
+	struct session *s = inner_parse(pkt, len, &h) == 0 ? owner_of(f, &h) : NULL;
 	if (!s) {
 		f->no_route_drops++;
 		return;
@@ -25,33 +57,79 @@ void fwd_from_tun(struct fwd *f, const uint8_t *pkt, size_t len)
 }
 
 /* Pool addresses nobody holds are unreachable; the gateway's own are not. */
-static bool unowned_pool_addr(const struct pool *p, uint32_t dst)
+static bool unowned_pool_addr(const struct fwd *f, const struct inner *h)
 {
-	for (size_t i = 0; i < p->n; i++)
-		if (pool_gateway(p, i) == dst)
+	if (h->version == 6)
+		return f->pool6 && !pool6_is_gateway(f->pool6, &h->dst6) &&
+		       pool6_contains(f->pool6, &h->dst6);
+	for (size_t i = 0; i < f->pool->n; i++)
+		if (pool_gateway(f->pool, i) == h->dst4)
 			return false;
-	return pool_contains(p, dst);
+	return pool_contains(f->pool, h->dst4);
+}
+
+static bool is_link_local6(const struct in6_addr *a)
+{
+	return a->s6_addr[0] == 0xfe && (a->s6_addr[1] & 0xc0) == 0x80;
+}
+
+static bool is_zero6(const struct in6_addr *a)
+{
+	static const struct in6_addr zero;
+	return memcmp(a, &zero, sizeof(zero)) == 0;
+}
+
+/* A client's own kernel talks to the tunnel link itself (router and
+ * neighbour solicitations, MLD: link-local or unspecified source, multicast
+ * destination): that never leaves the link, and it is not spoofing. */
+static bool link_scoped6(const struct inner *h)
+{
+	return is_link_local6(&h->src6) || is_zero6(&h->src6) || h->dst6.s6_addr[0] == 0xff;
+}
+
+/* 0 when the source is the client's own; else why it is dropped. */
+static int check_source(struct fwd *f, struct session *s, const struct inner *h)
+{
+	if (h->version == 6 && link_scoped6(h))
+		return P2S_E_DENIED;
+	bool own = h->version == 4 ? s->addr && h->src4 == s->addr
+				   : !is_zero6(&s->addr6) && memcmp(&h->src6, &s->addr6, 16) == 0;
+	if (own)
+		return 0;
+	s->ctr.spoofed++;
+	f->spoofed++;
+	return P2S_E_PROTO;
+}
+
+static int to_peer(struct fwd *f, struct session *s, struct session *peer, const uint8_t *pkt,
+		   size_t len)
+{
+	/* A packet to the sender's own address would only bounce back. */
+	if (!f->client_to_client || !peer || peer == s) {
+		s->ctr.dropped++;
+		return P2S_E_DENIED;
+	}
+	peer->ctr.bytes_out += len;
+	peer->ctr.pkts_out++;
+	peer->ops->send_ip(peer, pkt, len);
+	return 0;
 }
 
 int fwd_from_session(struct fwd *f, struct session *s, const uint8_t *pkt, size_t len)
 {
-	if (len < 20 || pkt[0] >> 4 != 4 || ip4_at(pkt + 12) != s->addr) {
+	struct inner h;
+	int r = inner_parse(pkt, len, &h);
+	if (r == 0)
+		r = check_source(f, s, &h);
+	if (r < 0) {
 		s->ctr.dropped++;
-		return P2S_E_PROTO; /* not IPv4 from the client's own address */
+		return r;
 	}
 	s->ctr.bytes_in += len;
 	s->ctr.pkts_in++;
-	struct session *peer = pool_owner(f->pool, ip4_at(pkt + 16));
-	if (peer || unowned_pool_addr(f->pool, ip4_at(pkt + 16))) {
-		if (!f->client_to_client || !peer) {
-			s->ctr.dropped++;
-			return P2S_E_DENIED;
-		}
-		peer->ctr.bytes_out += len;
-		peer->ctr.pkts_out++;
-		peer->ops->send_ip(peer, pkt, len);
-		return 0;
-	}
+	struct session *peer = owner_of(f, &h);
+	if (peer || unowned_pool_addr(f, &h))
+		return to_peer(f, s, peer, pkt, len);
 	if (write(f->tun_fd, pkt, len) < 0) {
 		f->tun_write_errors++;
 		return -errno;

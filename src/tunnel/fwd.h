@@ -1,6 +1,8 @@
-/* Inner-packet forwarding between sessions and the TUN device. A packet
- * from the virtual network goes to the session that owns its destination
- * pool address; a packet from a client must carry that client's address. */
+/* Inner-packet forwarding between sessions and the TUN device, IPv4 and
+ * IPv6. A packet from the virtual network goes to the session that owns its
+ * destination pool address; a packet from a client must carry that client's
+ * own address as its source (else it is dropped and counted as spoofed), and
+ * clients are kept apart unless clientToClient allows them to meet. */
 #ifndef P2S_FWD_H
 #define P2S_FWD_H
 
@@ -9,20 +11,26 @@
 #include <stdint.h>
 
 #include "pool/pool.h"
+#include "pool/pool6.h"
 #include "session.h"
 
 struct fwd {
 	int tun_fd;
-	struct pool *pool;
+	struct pool *pool;   /* borrowed */
+	struct pool6 *pool6; /* borrowed; NULL or empty: no IPv6 */
 	bool client_to_client;
 	uint64_t tun_write_errors;
 	uint64_t no_route_drops;
+	uint64_t spoofed; /* every session's spoofed packets, also after it ended */
 };
 
 /* From the TUN: deliver to the owning session, or drop. */
 void fwd_from_tun(struct fwd *f, const uint8_t *pkt, size_t len);
 /* From a client: checks the source, keeps clients apart unless allowed,
- * then writes to the TUN. 0 or a negative error (packet dropped). */
+ * then writes to the TUN. 0 or a negative error (packet dropped):
+ * P2S_E_TRUNC not an IP header, P2S_E_PROTO a source that is not the
+ * client's own (counted in s->ctr.spoofed and f->spoofed), P2S_E_DENIED
+ * another client's address or link-scoped traffic. */
 int fwd_from_session(struct fwd *f, struct session *s, const uint8_t *pkt, size_t len);
 
 #endif

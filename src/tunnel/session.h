@@ -55,6 +55,11 @@ struct session {
 	struct cert_identity cert;
 	bool has_cert;
 	struct session_counters ctr;
+	/* Rates, computed by the core once a second from ctr (the packet path
+	 * only increments ctr): the highest seen and the totals last sampled. */
+	uint64_t max_bps, max_pps;
+	uint64_t rate_bytes, rate_pkts;
+	char cipher[48]; /* the data channel's cipher, set by the engine; "" until known */
 	const struct session_ops *ops;
 	void *proto;
 	struct core *core;

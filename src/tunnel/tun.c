@@ -62,7 +62,16 @@ static void add_attr(struct nlmsghdr *nh, unsigned short type, const void *data,
 	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(rta->rta_len);
 }
 
-static int addr_change(int ifindex, uint16_t type, uint16_t flags, uint32_t addr, uint8_t len)
+/* One address request: alen bytes of addr (network order), prefix len. */
+struct addr_req {
+	uint16_t type, flags;
+	unsigned char family;
+	const void *addr;
+	size_t alen;
+	uint8_t len;
+};
+
+static int addr_change(int ifindex, const struct addr_req *q)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -70,14 +79,15 @@ static int addr_change(int ifindex, uint16_t type, uint16_t flags, uint32_t addr
 		char attrs[64];
 	} req = {0};
 	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
-	req.nh.nlmsg_type = type;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	req.ifa.ifa_family = AF_INET;
-	req.ifa.ifa_prefixlen = len;
+	req.nh.nlmsg_type = q->type;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | q->flags;
+	req.ifa.ifa_family = q->family;
+	req.ifa.ifa_prefixlen = q->len;
 	req.ifa.ifa_index = (unsigned)ifindex;
-	uint32_t a = htonl(addr);
-	add_attr(&req.nh, IFA_LOCAL, &a, 4);
-	add_attr(&req.nh, IFA_ADDRESS, &a, 4);
+	/* A TUN has no neighbours to ask: an IPv6 address is usable at once. */
+	req.ifa.ifa_flags = q->family == AF_INET6 ? IFA_F_NODAD : 0;
+	add_attr(&req.nh, IFA_LOCAL, q->addr, q->alen);
+	add_attr(&req.nh, IFA_ADDRESS, q->addr, q->alen);
 	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (s < 0)
 		return -errno;
@@ -98,10 +108,26 @@ static int addr_change(int ifindex, uint16_t type, uint16_t flags, uint32_t addr
 
 int tun_addr_add(int ifindex, uint32_t addr, uint8_t len)
 {
-	return addr_change(ifindex, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, addr, len);
+	uint32_t a = htonl(addr);
+	struct addr_req q = {RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, AF_INET, &a, 4, len};
+	return addr_change(ifindex, &q);
 }
 
 int tun_addr_del(int ifindex, uint32_t addr, uint8_t len)
 {
-	return addr_change(ifindex, RTM_DELADDR, 0, addr, len);
+	uint32_t a = htonl(addr);
+	struct addr_req q = {RTM_DELADDR, 0, AF_INET, &a, 4, len};
+	return addr_change(ifindex, &q);
+}
+
+int tun_addr6_add(int ifindex, const struct in6_addr *addr, uint8_t len)
+{
+	struct addr_req q = {RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, AF_INET6, addr, 16, len};
+	return addr_change(ifindex, &q);
+}
+
+int tun_addr6_del(int ifindex, const struct in6_addr *addr, uint8_t len)
+{
+	struct addr_req q = {RTM_DELADDR, 0, AF_INET6, addr, 16, len};
+	return addr_change(ifindex, &q);
 }

@@ -13,5 +13,9 @@ int tun_open(const char *name, int *ifindex);
 int tun_addr_add(int ifindex, uint32_t addr, uint8_t len);
 /* Removes it again (a pool dropped on reload). */
 int tun_addr_del(int ifindex, uint32_t addr, uint8_t len);
+/* The same for IPv6 (no duplicate address detection: nobody else is on a
+ * TUN link). */
+int tun_addr6_add(int ifindex, const struct in6_addr *addr, uint8_t len);
+int tun_addr6_del(int ifindex, const struct in6_addr *addr, uint8_t len);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <arpa/inet.h>
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,6 +308,85 @@ static void test_auth_token(void **state)
 	assert_int_equal(ovpn_push_reply_build(&p, msgs, 8), P2S_E_PROTO);
 }
 
+static struct prefix6 p6(const char *s)
+{
+	struct prefix6 p;
+	assert_int_equal(prefix6_parse(s, &p), 0);
+	return p;
+}
+
+static void v6_params(struct ovpn_push_params *p, const struct prefix6 *routes, size_t n)
+{
+	p->has_v6 = true;
+	assert_int_equal(inet_pton(AF_INET6, "fd00:201::2", &p->ifconfig_ip6), 1);
+	assert_int_equal(inet_pton(AF_INET6, "fd00:201::1", &p->gateway6), 1);
+	p->prefix6_len = 64;
+	p->routes6 = routes;
+	p->n_routes6 = n;
+}
+
+/* Dual stack: ifconfig-ipv6 addr/len gateway, a route-ipv6 per prefix. */
+static void test_ipv6(void **state)
+{
+	(void)state;
+	struct prefix6 routes[] = {p6("fd00:10:1::/64"), p6("2001:db8:2::/48")};
+	struct ovpn_push_params p = typical();
+	v6_params(&p, routes, 2);
+	assert_string_equal(build_one(&p),
+			    "PUSH_REPLY,route-gateway 172.16.201.1,topology subnet,ping 10,"
+			    "ping-restart 60,route 10.1.0.0 255.255.0.0,"
+			    "ifconfig 172.16.201.2 255.255.255.0,route-ipv6 fd00:10:1::/64,"
+			    "route-ipv6 2001:db8:2::/48,ifconfig-ipv6 fd00:201::2/64 fd00:201::1,"
+			    "peer-id 0,cipher AES-256-GCM,protocol-flags cc-exit tls-ekm,"
+			    "tun-mtu 1500");
+	/* A /120 pool and no IPv6 routes: the address alone. */
+	v6_params(&p, NULL, 0);
+	p.prefix6_len = 120;
+	const char *m = build_one(&p);
+	assert_non_null(strstr(m, ",ifconfig-ipv6 fd00:201::2/120 fd00:201::1,"));
+	assert_null(strstr(m, "route-ipv6"));
+}
+
+/* Without an IPv6 address the client hears nothing of IPv6, routes or not. */
+static void test_ipv6_absent(void **state)
+{
+	(void)state;
+	struct prefix6 routes[] = {p6("fd00:10:1::/64")};
+	struct ovpn_push_params p = typical();
+	p.routes6 = routes;
+	p.n_routes6 = 1;
+	const char *m = build_one(&p);
+	assert_null(strstr(m, "ipv6"));
+}
+
+/* Many IPv6 routes spread over continuation messages, none lost. */
+static void test_ipv6_many_routes(void **state)
+{
+	(void)state;
+	struct prefix6 *r = calloc(200, sizeof(*r));
+	assert_non_null(r);
+	for (size_t i = 0; i < 200; i++) {
+		char t[64];
+		snprintf(t, sizeof(t), "fd00:10:%zx::/48", i + 1);
+		r[i] = p6(t);
+	}
+	struct ovpn_push_params p = typical();
+	v6_params(&p, r, 200);
+	int n = ovpn_push_reply_build(&p, msgs, 64);
+	assert_true(n > 1);
+	size_t found = 0, ifc = 0;
+	for (int i = 0; i < n; i++) {
+		assert_true(strlen(msgs[i]) < PUSH_MSG_MAX);
+		for (const char *at = msgs[i]; (at = strstr(at, ",route-ipv6 ")); at++)
+			found++;
+		ifc += strstr(msgs[i], ",ifconfig-ipv6 ") != NULL;
+	}
+	assert_int_equal(found, 200);
+	assert_int_equal(ifc, 1);
+	assert_non_null(strstr(msgs[n - 1], "push-continuation 1"));
+	free(r);
+}
+
 /* The load generator reads back what the gateway pushes. */
 static void test_parse_reply(void **state)
 {
@@ -371,6 +451,9 @@ int main(void)
 		cmocka_unit_test(test_continuation),
 		cmocka_unit_test(test_too_many_for_max),
 		cmocka_unit_test(test_auth_token),
+		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_ipv6_absent),
+		cmocka_unit_test(test_ipv6_many_routes),
 		cmocka_unit_test(test_parse_reply),
 		cmocka_unit_test(test_parse_reply_bad),
 	};

@@ -52,11 +52,15 @@ static int setup(void **state)
 	(void)state;
 	key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	char *n = bn_b64url(OSSL_PKEY_PARAM_RSA_N), *e = bn_b64url(OSSL_PKEY_PARAM_RSA_E);
-	char jwks[2048];
+	char jwks[4096];
+	/* The same key also published for encryption and for PS256: only k1,
+	 * a signing key for RS256 (or unrestricted), may verify. */
 	snprintf(jwks, sizeof(jwks),
 		 "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"ec\"},{\"kty\":\"RSA\",\"kid\":\"k1\","
-		 "\"n\":\"%s\",\"e\":\"%s\"}]}",
-		 n, e);
+		 "\"use\":\"sig\",\"n\":\"%s\",\"e\":\"%s\"},{\"kty\":\"RSA\",\"kid\":\"enc\","
+		 "\"use\":\"enc\",\"n\":\"%s\",\"e\":\"%s\"},{\"kty\":\"RSA\",\"kid\":\"ps\","
+		 "\"alg\":\"PS256\",\"n\":\"%s\",\"e\":\"%s\"}]}",
+		 n, e, n, e, n, e);
 	free(n);
 	free(e);
 	const char *why;
@@ -184,6 +188,16 @@ static void test_algorithm_and_key(void **state)
 			    "token algorithm is not RS256");
 	assert_string_equal(check("{\"alg\":\"RS256\",\"kid\":\"k9\"}", GOOD_BODY(""), NULL, &tc),
 			    "unknown signing key (kid)");
+	/* Keys published for encryption or another algorithm are not signing keys. */
+	assert_string_equal(check("{\"alg\":\"RS256\",\"kid\":\"enc\"}", GOOD_BODY(""), NULL, &tc),
+			    "unknown signing key (kid)");
+	assert_string_equal(check("{\"alg\":\"RS256\",\"kid\":\"ps\"}", GOOD_BODY(""), NULL, &tc),
+			    "unknown signing key (kid)");
+	/* A critical header extension we do not implement refuses the token. */
+	assert_string_equal(
+		check("{\"alg\":\"RS256\",\"kid\":\"k1\",\"crit\":[\"exp\"]}", GOOD_BODY(""), NULL,
+		      &tc),
+		"token header has critical extensions (crit) this gateway does not implement");
 	/* A valid signature over another payload. */
 	char *good = make(HDR, GOOD_BODY(""), NULL);
 	char *other = make(HDR, GOOD_BODY(",\"x\":1"), "AAAA");
@@ -214,6 +228,59 @@ static void test_malformed(void **state)
 	char tenant[64];
 	assert_true(token_tenant_of("https://login.microsoftonline.com/" TID, tenant));
 	assert_string_equal(tenant, TID);
+}
+
+/* Discovery: the v2.0 metadata URL from the tenant, or from a v1 issuer. */
+static void test_discovery_url(void **state)
+{
+	(void)state;
+	char url[256];
+	assert_int_equal(token_discovery_url("https://login.microsoftonline.com/" TID, NULL, url,
+					     sizeof(url)),
+			 0);
+	assert_string_equal(url, "https://login.microsoftonline.com/" TID
+				 "/v2.0/.well-known/openid-configuration");
+	assert_int_equal(
+		token_discovery_url(NULL, "https://sts.windows.net/" TID "/", url, sizeof(url)), 0);
+	assert_string_equal(url, "https://login.microsoftonline.com/" TID
+				 "/v2.0/.well-known/openid-configuration");
+	assert_int_equal(
+		token_discovery_url("https://login.chinacloudapi.cn/" TID, NULL, url, sizeof(url)),
+		0);
+	assert_string_equal(url, "https://login.chinacloudapi.cn/" TID
+				 "/v2.0/.well-known/openid-configuration");
+	/* Neither names a tenant; an evil host is not a login host. */
+	assert_int_equal(
+		token_discovery_url("https://evil.example/" TID, "https://evil/", url, sizeof(url)),
+		-EINVAL);
+	assert_int_equal(
+		token_discovery_url("https://login.microsoftonline.com/", NULL, url, sizeof(url)),
+		-EINVAL);
+	assert_int_equal(
+		token_discovery_url("https://login.microsoftonline.com/" TID, NULL, url, 20),
+		-EINVAL);
+}
+
+static void test_discovery_jwks_uri(void **state)
+{
+	(void)state;
+	char uri[256];
+	const char *why = NULL;
+	assert_int_equal(token_discovery_jwks_uri("{\"issuer\":\"x\",\"jwks_uri\":"
+						  "\"https://login.example/" TID "/keys\"}",
+						  uri, sizeof(uri), &why),
+			 0);
+	assert_string_equal(uri, "https://login.example/" TID "/keys");
+	assert_int_equal(token_discovery_jwks_uri("{\"issuer\":\"x\"}", uri, sizeof(uri), &why),
+			 -EINVAL);
+	assert_string_equal(why, "the metadata document has no jwks_uri");
+	assert_int_equal(token_discovery_jwks_uri("{\"jwks_uri\":\"http://plain/keys\"}", uri,
+						  sizeof(uri), &why),
+			 -EINVAL);
+	assert_string_equal(why, "the metadata's jwks_uri is not https");
+	assert_int_equal(token_discovery_jwks_uri("[1]", uri, sizeof(uri), &why), -EINVAL);
+	assert_int_equal(token_discovery_jwks_uri("{\"jwks_uri\":7}", uri, sizeof(uri), &why),
+			 -EINVAL);
 }
 
 static void test_group_policy(void **state)
@@ -255,6 +322,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_token),	  cmocka_unit_test(test_claim_rules),
 		cmocka_unit_test(test_algorithm_and_key), cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_discovery_url),	  cmocka_unit_test(test_discovery_jwks_uri),
 		cmocka_unit_test(test_group_policy),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

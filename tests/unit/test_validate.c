@@ -173,6 +173,19 @@ static const struct rule_case cases[] = {
 	 CC "radiusServers[0]:"},
 	{"RADIUS single without secret", "cc.radiusServerAddress", "\"10.1.0.5\"",
 	 CC "radiusServerSecret:"},
+	{"RADIUS server with an empty secret", "cc.radiusServers",
+	 "[{\"radiusServerAddress\":\"a\",\"radiusServerSecret\":\"\"}]", CC "radiusServers[0]:"},
+	{"RADIUS require Message-Authenticator ok", "cc.radiusServers",
+	 "[{\"radiusServerAddress\":\"10.1.0.5\",\"radiusServerSecret\":\"s\","
+	 "\"radiusServerRequireMessageAuthenticator\":\"require\"}]",
+	 NULL},
+	{"RADIUS Message-Authenticator policy unknown", "cc.radiusServers",
+	 "[{\"radiusServerAddress\":\"10.1.0.5\",\"radiusServerSecret\":\"s\","
+	 "\"radiusServerRequireMessageAuthenticator\":\"yes\"}]",
+	 CC "radiusServers[0].radiusServerRequireMessageAuthenticator: \"yes\" is not one of auto, "
+	    "require, never"},
+	{"RADIUS policy without the single server", "cc.radiusServerRequireMessageAuthenticator",
+	 "\"require\"", CC "radiusServerRequireMessageAuthenticator: applies to"},
 	{"groups one default ok", "virtualNetworkGatewayPolicyGroups",
 	 "[{\"name\":\"g\",\"isDefault\":true,\"priority\":0,\"policyMembers\":[{\"name\":\"m\","
 	 "\"attributeType\":\"AADGroupId\",\"attributeValue\":\"x\"}]}]",
@@ -215,6 +228,32 @@ static bool has_error(const struct conf_errors *e, const char *prefix)
 		if (strncmp(e->msg[i], prefix, strlen(prefix)) == 0)
 			return true;
 	return false;
+}
+
+/* radiusServerAddress takes its policy beside it; the default is auto. */
+static void test_radius_single_policy(void **state)
+{
+	(void)state;
+	struct conf_errors e;
+	struct gw_conf *c = load_text(
+		"{\"gatewayFqdn\":\"v\",\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
+		"{\"addressPrefixes\":[\"172.16.0.0/24\"]},\"vpnAuthenticationTypes\":[\"Radius\"],"
+		"\"radiusServerAddress\":\"10.1.0.5\",\"radiusServerSecret\":\"s\","
+		"\"radiusServerRequireMessageAuthenticator\":\"never\",\"radiusServers\":[]}}",
+		&e);
+	assert_non_null(c);
+	assert_string_equal(c->radius_require_ma, "never");
+	conf_free(c);
+	conf_errors_free(&e);
+	c = load_text("{\"gatewayFqdn\":\"v\",\"vpnClientConfiguration\":{"
+		      "\"vpnClientAddressPool\":{\"addressPrefixes\":[\"172.16.0.0/24\"]},"
+		      "\"radiusServers\":[{\"radiusServerAddress\":\"10.1.0.5\","
+		      "\"radiusServerSecret\":\"s\"}]}}",
+		      &e);
+	assert_non_null(c);
+	assert_string_equal(c->radius_servers.v[0].require_ma, "auto");
+	conf_free(c);
+	conf_errors_free(&e);
 }
 
 #define AAD_CONF(tenant, issuer, aud, protos)                                                      \
@@ -276,7 +315,50 @@ static void test_aad_rules(void **state)
 	conf_errors_free(&e);
 }
 
-static void test_aad_needs_keys(void **state)
+/* aadJwksUri over plain http only to this host, judged by the whole host name. */
+static void test_aad_jwks_uri(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *uri;
+		bool ok;
+	} cases[] = {
+		{"https://login.microsoftonline.com/" TENANT "/discovery/keys", true},
+		{"http://127.0.0.1:8080/jwks.json", true},
+		{"http://localhost/jwks.json", true},
+		{"http://[::1]:8080/keys", true},
+		{"http://localhost.evil.example/jwks.json", false},
+		{"http://127.evil.example/jwks.json", false},
+		{"http://10.1.0.5/jwks.json", false},
+		{"ftp://127.0.0.1/jwks.json", false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *json = NULL;
+		assert_true(
+			asprintf(&json,
+				 "{\"gatewayFqdn\":\"v\",\"vpnClientConfiguration\":{"
+				 "\"vpnClientAddressPool\":{\"addressPrefixes\":[\"172.16.0.0/"
+				 "24\"]},"
+				 "\"vpnAuthenticationTypes\":[\"AAD\"],\"aadTenant\":"
+				 "\"https://login.microsoftonline.com/" TENANT "\",\"aadIssuer\":"
+				 "\"https://sts.windows.net/" TENANT "/\",\"aadAudience\":\"a\","
+				 "\"aadJwksUri\":\"%s\"}}",
+				 cases[i].uri) > 0);
+		struct conf_errors e;
+		struct gw_conf *c = load_text(json, &e);
+		if (cases[i].ok != (c != NULL))
+			fail_msg("%s: expected %s", cases[i].uri,
+				 cases[i].ok ? "valid" : "refused");
+		if (!c)
+			assert_true(has_error(&e, CC "aadJwksUri: must be an https:// URL"));
+		conf_free(c);
+		conf_errors_free(&e);
+		free(json);
+	}
+}
+
+/* Azure's three AAD fields alone are valid: the keys are found by discovery. */
+static void test_aad_azure_fields_only(void **state)
 {
 	(void)state;
 	struct conf_errors e;
@@ -284,10 +366,25 @@ static void test_aad_needs_keys(void **state)
 		"{\"gatewayFqdn\":\"v\",\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
 		"{\"addressPrefixes\":[\"172.16.0.0/24\"]},\"vpnAuthenticationTypes\":[\"AAD\"],"
 		"\"aadTenant\":\"https://login.microsoftonline.com/" TENANT "\","
-		"\"aadIssuer\":\"https://sts.windows.net/" TENANT "/\",\"aadAudience\":\"a\"}}",
+		"\"aadIssuer\":\"https://sts.windows.net/" TENANT "/\",\"aadAudience\":\"a\","
+		"\"aadCaFile\":\"/dev/null\"}}",
+		&e);
+	assert_non_null(c);
+	assert_null(c->aad_jwks_file);
+	assert_null(c->aad_jwks_uri);
+	assert_string_equal(c->aad_ca_file, "/dev/null");
+	conf_free(c);
+	conf_errors_free(&e);
+	/* ...but a CA file that cannot be read is named. */
+	c = load_text(
+		"{\"gatewayFqdn\":\"v\",\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
+		"{\"addressPrefixes\":[\"172.16.0.0/24\"]},\"vpnAuthenticationTypes\":[\"AAD\"],"
+		"\"aadTenant\":\"https://login.microsoftonline.com/" TENANT "\","
+		"\"aadIssuer\":\"https://sts.windows.net/" TENANT "/\",\"aadAudience\":\"a\","
+		"\"aadCaFile\":\"/nonexistent/lab-ca.pem\"}}",
 		&e);
 	assert_null(c);
-	assert_true(has_error(&e, CC "aadJwksFile:"));
+	assert_true(has_error(&e, CC "aadCaFile: cannot read /nonexistent/lab-ca.pem"));
 	conf_errors_free(&e);
 }
 
@@ -296,7 +393,7 @@ static void test_all_errors_reported(void **state)
 	(void)state;
 	struct conf_errors e;
 	struct gw_conf *c = load_text("{\"vpnType\":\"PolicyBased\",\"sku\":\"Nope\","
-				      "\"listen\":{\"udpPort\":0}}",
+				      "\"listen\":{\"udpPort\":0},\"vpnClientConfiguration\":{}}",
 				      &e);
 	assert_null(c);
 	assert_true(has_error(&e, "vpnType:"));
@@ -305,6 +402,58 @@ static void test_all_errors_reported(void **state)
 	assert_true(has_error(&e, "gatewayFqdn:"));
 	assert_true(has_error(&e, CC "vpnClientAddressPool.addressPrefixes:"));
 	conf_errors_free(&e);
+}
+
+/* No vpnClientConfiguration: point-to-site is removed, which is valid; the
+ * gateway's own fields are still checked. */
+static void test_p2s_absent(void **state)
+{
+	(void)state;
+	struct conf_errors e;
+	struct gw_conf *c = load_text("{\"gatewayFqdn\":\"gw.test\"}", &e);
+	assert_non_null(c);
+	assert_true(c->p2s_absent);
+	assert_int_equal(c->protocols, 0);
+	assert_int_equal(c->auth_types, 0);
+	conf_free(c);
+	conf_errors_free(&e);
+	c = load_text("{\"vpnType\":\"PolicyBased\",\"gatewayFqdn\":\"gw.test\"}", &e);
+	assert_null(c);
+	assert_true(has_error(&e, "vpnType:"));
+	conf_errors_free(&e);
+	c = load_text("{\"gatewayFqdn\":\"gw.test\",\"management\":{\"port\":0}}", &e);
+	assert_null(c);
+	assert_true(has_error(&e, "management.port:"));
+	conf_errors_free(&e);
+	c = load_text("{\"gatewayFqdn\":\"gw.test\",\"vpnClientConfiguration\":{}}", &e);
+	assert_null(c); /* present but empty: its rules apply */
+	assert_true(has_error(&e, CC "vpnClientAddressPool.addressPrefixes:"));
+	conf_errors_free(&e);
+}
+
+/* The management listener is restart-only: a reload keeps the running
+ * values (strings, ports and booleans alike) and names what differed. */
+static void test_restart_fields_kept(void **state)
+{
+	(void)state;
+	struct conf_errors e;
+	struct gw_conf *o =
+		load_text("{\"gatewayFqdn\":\"gw.test\",\"management\":{\"port\":9443}}", &e);
+	conf_errors_free(&e);
+	struct gw_conf *n = load_text("{\"gatewayFqdn\":\"gw.test\",\"management\":{\"port\":9000,"
+				      "\"tls\":true,\"address\":\"0.0.0.0\"}}",
+				      &e);
+	conf_errors_free(&e);
+	assert_non_null(o);
+	assert_non_null(n);
+	char note[256];
+	assert_int_equal(conf_keep_restart_fields(o, n, note, sizeof(note)), 3);
+	assert_int_equal(n->mgmt_port, 9443);
+	assert_false(n->mgmt_tls);
+	assert_string_equal(n->mgmt_address, "127.0.0.1");
+	assert_string_equal(note, "management.address, management.port, management.tls");
+	conf_free(o);
+	conf_free(n);
 }
 
 static void test_sku_caps(void **state)
@@ -347,9 +496,11 @@ static void test_man_page_lists_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rules),	       cmocka_unit_test(test_aad_rules),
-		cmocka_unit_test(test_aad_needs_keys), cmocka_unit_test(test_all_errors_reported),
-		cmocka_unit_test(test_sku_caps),       cmocka_unit_test(test_man_page_lists_fields),
+		cmocka_unit_test(test_rules),	     cmocka_unit_test(test_radius_single_policy),
+		cmocka_unit_test(test_aad_rules),    cmocka_unit_test(test_aad_azure_fields_only),
+		cmocka_unit_test(test_aad_jwks_uri), cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_p2s_absent),   cmocka_unit_test(test_restart_fields_kept),
+		cmocka_unit_test(test_sku_caps),     cmocka_unit_test(test_man_page_lists_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

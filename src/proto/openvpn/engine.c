@@ -226,6 +226,17 @@ void ovpn_auth_done(struct ovpn_sess *os, struct ovpn_ks *ks, bool first)
 	ks_flush(os, ks);
 }
 
+/* IPv6 inside the tunnel: ifconfig-ipv6 and route-ipv6 from session_net. */
+static void push_params6(struct ovpn_push_params *pp, const struct session_net *net)
+{
+	pp->has_v6 = net->has_v6;
+	pp->ifconfig_ip6 = net->addr6;
+	pp->prefix6_len = net->prefix6_len;
+	pp->gateway6 = net->gateway6;
+	pp->routes6 = net->routes6;
+	pp->n_routes6 = net->n_routes6;
+}
+
 static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 {
 	const struct gw_conf *c = core_conf(os->srv->core);
@@ -251,6 +262,7 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 		.dns = net.dns,
 		.n_dns = net.n_dns,
 	};
+	push_params6(&pp, &net);
 	char msgs[8][PUSH_MSG_MAX];
 	int n = ovpn_push_reply_build(&pp, msgs, 8);
 	if (n < 0) {
@@ -269,6 +281,7 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 	char detail[96];
 	snprintf(detail, sizeof(detail), "cipher %s%s", os->cipher,
 		 os->pi.iv_proto & IV_PROTO_TLS_KEY_EXPORT ? " (tls-ekm)" : "");
+	snprintf(os->s->cipher, sizeof(os->s->cipher), "%s", os->cipher);
 	core_session_up(os->s, detail);
 	ovpn_transport_preauth_done(os); /* admitted: no longer counted as unauthenticated */
 }

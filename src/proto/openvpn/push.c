@@ -1,5 +1,6 @@
 #include "push.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,22 @@ static void mask_str(uint8_t len, char out[16])
 	ip4_str(prefix4_mask(len), out);
 }
 
+/* ifconfig-ipv6 <addr>/<len> <gateway> and a route-ipv6 per prefix (via
+ * that gateway, the client's default for route-ipv6). */
+static void collect_options6(const struct ovpn_push_params *p, struct optlist *l)
+{
+	char a[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN];
+	if (!p->has_v6)
+		return;
+	for (size_t i = 0; i < p->n_routes6; i++) {
+		inet_ntop(AF_INET6, &p->routes6[i].addr, a, sizeof(a));
+		opt_add(l, "route-ipv6 %s/%u", a, p->routes6[i].len);
+	}
+	inet_ntop(AF_INET6, &p->ifconfig_ip6, a, sizeof(a));
+	inet_ntop(AF_INET6, &p->gateway6, g, sizeof(g));
+	opt_add(l, "ifconfig-ipv6 %s/%u %s", a, p->prefix6_len, g);
+}
+
 static void collect_options(const struct ovpn_push_params *p, struct optlist *l)
 {
 	char a[16], m[16];
@@ -107,6 +124,7 @@ static void collect_options(const struct ovpn_push_params *p, struct optlist *l)
 	ip4_str(p->ifconfig_ip, a);
 	mask_str(p->prefix_len, m);
 	opt_add(l, "ifconfig %s %s", a, m);
+	collect_options6(p, l);
 	opt_add(l, "peer-id %u", p->peer_id);
 	if (p->iv_ncp >= 2 || (p->iv_proto & IV_PROTO_TLS_KEY_EXPORT))
 		opt_add(l, "cipher %s", p->cipher);
@@ -159,7 +177,7 @@ int ovpn_push_reply_build(const struct ovpn_push_params *p, char msgs[][PUSH_MSG
 {
 	if (max_msgs < 1)
 		return P2S_E_FULL;
-	struct optlist l = {.cap = p->n_routes + 16};
+	struct optlist l = {.cap = p->n_routes + (p->has_v6 ? p->n_routes6 + 1 : 0) + 16};
 	l.opts = calloc(l.cap, sizeof(*l.opts));
 	if (!l.opts)
 		return -ENOMEM;

@@ -2,6 +2,8 @@
 #ifndef P2S_OVPN_PUSH_H
 #define P2S_OVPN_PUSH_H
 
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +32,13 @@ struct ovpn_push_params {
 	const char *auth_token; /* NULL: none */
 	const uint32_t *dns;
 	size_t n_dns;
+	/* IPv6 inside the tunnel: ifconfig-ipv6 and route-ipv6 when has_v6. */
+	bool has_v6;
+	struct in6_addr ifconfig_ip6;
+	uint8_t prefix6_len;
+	struct in6_addr gateway6; /* the gateway's side: ifconfig-ipv6's remote */
+	const struct prefix6 *routes6;
+	size_t n_routes6;
 };
 
 #define PUSH_MSG_MAX 1024 /* each message stays within the client's read buffer */

@@ -2,7 +2,10 @@
 # Three hosts, as TESTBED.md draws them: cli (192.0.2.2) -- gw (192.0.2.1 |
 # 10.1.0.1, ip_forward on) -- vnet (10.1.0.10, route to 172.16.0.0/12 via
 # 10.1.0.1), plus a second client host cli2 (198.51.100.2 -- 198.51.100.1 on
-# gw) so two clients never share a routing table.
+# gw) so two clients never share a routing table. The virtual network is
+# dual stack: gw fd00:10:1::1 -- vnet fd00:10:1::10, with a route to the
+# client IPv6 pools (fd00:200::/24 holds the labs' pools) via gw, and IPv6
+# forwarding on in gw.
 # Names carry the PID so parallel runs never collide; the EXIT trap kills
 # what the lab started (by PID) and deletes the namespaces.
 # Every command is echoed ("+ ns: cmd") so a CI log reads as a transcript;
@@ -69,6 +72,8 @@ lab_cleanup() {
 		grep -h -A 12 -E "AddressSanitizer|LeakSanitizer|runtime error:" $hit | head -n 40
 	fi
 	for ns in $NS_CLI $NS_CLI2 $NS_GW $NS_VNET; do ip netns del "$ns" 2>/dev/null; done
+	# A lab's per-namespace /etc files (netns_hosts), named after its own namespaces.
+	for ns in $NS_CLI $NS_CLI2 $NS_GW $NS_VNET; do rm -rf "/etc/netns/$ns"; done
 	[ -n "${LAB_KEEP:-}" ] || rm -rf "$LAB_DIR"
 }
 
@@ -111,6 +116,22 @@ lab_up() {
 	veth $NS_GW g1 10.1.0.1/24 $NS_VNET v0 10.1.0.10/24
 	ip netns exec $NS_GW sysctl -qw net.ipv4.ip_forward=1
 	ip -n $NS_VNET route add 172.16.0.0/12 via 10.1.0.1
+	# nodad: the addresses are usable at once, not after a second of DAD.
+	ip -n $NS_GW -6 addr add fd00:10:1::1/64 dev g1 nodad
+	ip -n $NS_VNET -6 addr add fd00:10:1::10/64 dev v0 nodad
+	ip netns exec $NS_GW sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip -n $NS_VNET -6 route add fd00:200::/24 via fd00:10:1::1
+}
+
+# netns_hosts NS "ADDR NAME"...: the namespace's own /etc/hosts, which
+# `ip netns exec` bind-mounts over /etc/hosts for what it starts afterwards.
+netns_hosts() {
+	local ns=$1
+	shift
+	mkdir -p "/etc/netns/$ns"
+	printf '127.0.0.1 localhost\n' >"/etc/netns/$ns/hosts"
+	printf '%s\n' "$@" >>"/etc/netns/$ns/hosts"
+	echo "+ /etc/netns/$ns/hosts: $*" >&2
 }
 
 # wait_until SECONDS COMMAND...: polls every 0.1 s; true once COMMAND is.
