@@ -28,7 +28,8 @@ int core_pools_build(struct core *g, const struct gw_conf *c, struct pool *out)
 		const struct prefix_list *pl = &c->client_connections.v[k].pool;
 		first[k] = at;
 		cnt[k] = pl->n;
-		memcpy(all + at, pl->v, pl->n * sizeof(*all));
+		if (pl->n)
+			memcpy(all + at, pl->v, pl->n * sizeof(*all));
 		at += pl->n;
 	}
 	if (r == 0)

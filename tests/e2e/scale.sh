@@ -77,7 +77,7 @@ fi
 sleep 3
 listed=$(n_sessions)
 sessions >"$D/sessions.json"
-ips=$(python3 -c 'import json,sys; print(len({s.get("privateIpAddress", s.get("vpnClientAddress")) for s in json.load(open(sys.argv[1]))}))' "$D/sessions.json")
+ips=$(python3 -c 'import json,sys; print(len({s["privateIpAddress"] for s in json.load(open(sys.argv[1]))}))' "$D/sessions.json")
 if [ "$listed" = "$N" ] && [ "$ips" = "$N" ]; then
 	pass scale-listed
 else

@@ -260,6 +260,9 @@ static void test_gateway_show(void **state)
 	assert_int_equal(json_integer_value(json_object_get(p, "used")), 1);
 	assert_int_equal(json_integer_value(json_object_get(p, "size")), 253);
 	assert_int_equal(json_integer_value(json_object_get(j, "freePoolAddresses")), 252);
+	assert_true(json_is_integer(json_object_get(j, "spoofedPackets")));
+	assert_true(json_is_integer(json_object_get(j, "freePoolIpv6Addresses")));
+	assert_true(json_is_integer(json_object_get(j, "unauthenticated")));
 	json_decref(j);
 	core_drop(g);
 }
@@ -289,6 +292,7 @@ static void test_metrics_render(void **state)
 	assert_non_null(m);
 	assert_true(has_line(m, "# TYPE p2sgw_bytes_total counter"));
 	assert_true(has_line(m, "p2sgw_bytes_total{direction=\"in\"} 1500"));
+	assert_true(has_line(m, "p2sgw_spoofed_packets_total 0"));
 	assert_true(has_line(m, "p2sgw_bytes_total{direction=\"out\"} 3700"));
 	assert_true(
 		has_line(m, "p2sgw_connections{protocol=\"OpenVPN\",auth_type=\"Certificate\"} 1"));
