@@ -81,6 +81,7 @@ int core_admit(struct session *s, uint32_t want, int conn, const char **why)
 	s->admitted = true;
 	g->reg.admitted[p]++;
 	core_admit6(s, conn);
+	core_acl_attach(s);
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "auth/radius.h"
 #include "auth/radius_wire.h"
 #include "auth/ratelimit.h"
+#include "auth/resume.h"
 #include "auth/service.h"
 #include "core/gateway.h"
 #include "lib/err.h"
@@ -624,6 +625,39 @@ static void test_full_gateway_asks_no_radius(void **state)
 	core_drop(g);
 }
 
+/* A resume token is the login of one user: another name, or an unknown
+ * token, is refused; the right one is admitted without RADIUS. */
+static void test_resume_only_its_user(void **state)
+{
+	(void)state;
+	struct crowd_peer pr = {0};
+	struct core *g = crowd_core(&pr);
+	static struct resume_store rs;
+	memset(&rs, 0, sizeof(rs));
+	g->auth.resume = &rs;
+	g->auth.resume_lifetime = 600;
+	struct session *first = new_session(g, TUNNEL_OPENVPN);
+	first->auth_type = AUTH_RADIUS;
+	snprintf(first->user, sizeof(first->user), "mfa");
+	char token[RESUME_TOKEN_LEN + 1];
+	memset(token, 'T', RESUME_TOKEN_LEN);
+	token[RESUME_TOKEN_LEN] = 0;
+	auth_resume_remember(first, token);
+	struct auth_request other = {.kind = CRED_RESUME, .user = "eve", .password = token};
+	auth_step(new_session(g, TUNNEL_OPENVPN), &other, answer);
+	assert_int_equal(out.verdict[0], AUTH_REFUSE);
+	assert_string_equal(out.why, "the resume token is unknown, expired or another user's");
+	struct auth_request same = {.kind = CRED_RESUME, .user = "mfa", .password = token};
+	struct session *s = new_session(g, TUNNEL_OPENVPN);
+	auth_step(s, &same, answer);
+	assert_int_equal(out.verdict[1], AUTH_ACCEPT);
+	assert_true(s->admitted);
+	assert_int_equal(s->auth_type, AUTH_RADIUS);
+	assert_int_equal(pr.auth_seen, 0); /* RADIUS was not asked */
+	crowd_close(&pr);
+	core_drop(g);
+}
+
 static void test_matrix_refused_in_service(void **state)
 {
 	(void)state;
@@ -659,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_pending_logins_do_not_starve),
 		cmocka_unit_test(test_login_rate_limit),
 		cmocka_unit_test(test_full_gateway_asks_no_radius),
+		cmocka_unit_test(test_resume_only_its_user),
 		cmocka_unit_test(test_matrix_refused_in_service),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

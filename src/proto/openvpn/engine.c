@@ -201,9 +201,15 @@ static void km2_send(struct ovpn_sess *os, struct ovpn_ks *ks)
 
 void ovpn_auth_failed(struct ovpn_sess *os, struct ovpn_ks *ks, const char *why)
 {
+	ovpn_auth_failed_msg(os, ks, why, "AUTH_FAILED");
+}
+
+void ovpn_auth_failed_msg(struct ovpn_sess *os, struct ovpn_ks *ks, const char *why,
+			  const char *msg)
+{
 	/* The client reads control messages only after the key-method 2 reply. */
 	km2_send(os, ks);
-	send_message(ks, "AUTH_FAILED");
+	send_message(ks, msg);
 	ks_flush(os, ks);
 	ovpn_sess_close(os, why);
 	os->close_at = ovpn_now(os->srv) + 1.0; /* let AUTH_FAILED reach the client */
