@@ -31,8 +31,15 @@ struct model {
 static void check_send_window(void)
 {
 	int used = 0;
-	for (int i = 0; i < REL_SEND_WIN; i++) {
-		const struct rel_slot *s = &rel.send[i];
+	/* The slot arrays exist exactly while a window holds something. */
+	bool any = false;
+	for (int i = 0; rel.w && i < REL_SEND_WIN; i++)
+		any |= rel.w->send[i].used;
+	for (int i = 0; rel.w && i < REL_RECV_WIN; i++)
+		any |= rel.w->recv[i].used;
+	FUZZ_CHECK(any == (rel.w != NULL));
+	for (int i = 0; rel.w && i < REL_SEND_WIN; i++) {
+		const struct rel_slot *s = &rel.w->send[i];
 		if (!s->used)
 			continue;
 		used++;
@@ -121,5 +128,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FUZZ_CHECK(ids[i] != ids[j]);
 		check_send_window();
 	}
+	rel_free(&rel); /* payloads and windows: ASan's leak check sees the rest */
 	return 0;
 }

@@ -197,12 +197,14 @@ void core_session_end(struct session *s, uint32_t cause, const char *reason)
 		return;
 	s->ended = true;
 	ev_timer_stop(s->core->loop, &s->timer);
-	auth_cancel(s);
 	/* A connection that never became a session was logged by its refusal. */
 	log_msg(s->up ? LOG_INFO : LOG_DEBUG, LOG_MODULE, s->id,
 		"session closed: %s (user \"%s\", %ld s, in %llu B, out %llu B)", reason, s->user,
 		(long)(time(NULL) - s->started), (unsigned long long)s->ctr.bytes_in,
 		(unsigned long long)s->ctr.bytes_out);
+	/* Only now: the reason may be the pending request's own refusal text
+	 * (a RADIUS reject ends the session from inside its callback). */
+	auth_cancel(s);
 	if (s->up)
 		account(s, 2, cause);
 	release(s);

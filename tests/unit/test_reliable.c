@@ -240,18 +240,18 @@ static void test_unknown_and_duplicate_acks(void **state)
 	rel_ack_in(&rel, 99); /* never sent */
 	rel_ack_in(&rel, 0xffffffffu);
 	for (int i = 0; i < REL_SEND_WIN; i++)
-		if (rel.send[i].used)
-			assert_int_equal(rel.send[i].later_acked, 0);
+		if (rel.w->send[i].used)
+			assert_int_equal(rel.w->send[i].later_acked, 0);
 	rel_ack_in(&rel, 3);
 	rel_ack_in(&rel, 3); /* the client resends recent acks: ignore */
 	rel_ack_in(&rel, 3);
 	int used = 0;
 	for (int i = 0; i < REL_SEND_WIN; i++) {
-		if (!rel.send[i].used)
+		if (!rel.w->send[i].used)
 			continue;
 		used++;
-		assert_true(rel.send[i].id < 3);
-		assert_int_equal(rel.send[i].later_acked, 1);
+		assert_true(rel.w->send[i].id < 3);
+		assert_int_equal(rel.w->send[i].later_acked, 1);
 	}
 	assert_int_equal(used, 3);
 	/* Nothing became due early from the repeated ack. */
@@ -328,18 +328,43 @@ static void test_fast_resend(void **state)
 	/* Acks of earlier ids do not count toward a later packet's resend. */
 	rel_ack_in(&rel, 0);
 	for (int i = 0; i < REL_SEND_WIN; i++)
-		if (rel.send[i].used)
-			assert_int_equal(rel.send[i].later_acked, 0);
+		if (rel.w->send[i].used)
+			assert_int_equal(rel.w->send[i].later_acked, 0);
 }
 
-/* An idle window holds no payload memory: the fixed part stays small. */
+/* An idle window is its ids and ack queue: no slot arrays, no payloads. */
 static void test_idle_window_is_small(void **state)
 {
 	(void)state;
-	assert_true(sizeof(struct ovpn_reliable) < 1200);
+	assert_true(sizeof(struct ovpn_reliable) < 256);
+	assert_null(rel.w);
 	assert_int_equal(rel_payload_bytes(&rel), 0);
-	for (int i = 0; i < REL_SEND_WIN; i++)
-		assert_null(rel.send[i].data);
+	assert_true(rel_send_idle(&rel));
+	assert_true(rel_next_deadline(&rel) < 0);
+	assert_null(rel_send_due(&rel, 100));
+	assert_null(rel_recv_pop(&rel));
+	rel_ack_in(&rel, 0); /* nothing to ack: still nothing allocated */
+	assert_null(rel.w);
+}
+
+/* The slot arrays come with the first packet and go with the last one. */
+static void test_windows_come_and_go(void **state)
+{
+	(void)state;
+	assert_int_equal(queue_str("a"), 0);
+	assert_non_null(rel.w);
+	assert_int_equal(recv_str(0, "b"), 0);
+	rel_ack_in(&rel, 0);
+	assert_non_null(rel.w); /* the receive window still holds "b" */
+	expect_pop(0, "b");	/* the popped slot outlives the windows */
+	assert_null(rel.w);
+	assert_int_equal(rel_acks_take(&rel, (uint32_t[4]){0}, 4), 1);
+	/* A duplicate of a delivered packet is acked without allocating. */
+	assert_int_equal(recv_str(0, "b"), 1);
+	assert_null(rel.w);
+	/* Beyond the window: dropped, nothing allocated. */
+	assert_int_equal(recv_str(1 + REL_RECV_WIN, "x"), P2S_E_FULL);
+	assert_null(rel.w);
 }
 
 /* Send payloads exist from queueing until their ack, and only as large as sent. */
@@ -354,9 +379,8 @@ static void test_send_payload_freed_on_ack(void **state)
 	rel_ack_in(&rel, 0); /* a duplicate ack frees nothing twice */
 	rel_ack_in(&rel, 1);
 	assert_int_equal(rel_payload_bytes(&rel), 0);
-	for (int i = 0; i < REL_SEND_WIN; i++)
-		assert_null(rel.send[i].data);
-	/* An empty payload (a reset) allocates nothing. */
+	assert_null(rel.w);
+	/* An empty payload (a reset) allocates no payload. */
 	assert_int_equal(rel_send_queue(&rel, OVPN_CONTROL_SOFT_RESET_V1, NULL, 0), 2);
 	assert_int_equal(rel_payload_bytes(&rel), 0);
 }
@@ -390,7 +414,8 @@ static void test_free_midway(void **state)
 	rel_free(&rel);
 	assert_int_equal(rel_payload_bytes(&rel), 0);
 	assert_true(rel_send_idle(&rel));
-	assert_null(rel.popped);
+	assert_null(rel.popped.data);
+	assert_null(rel.w);
 	assert_int_equal(queue_str("again"), 0);
 }
 
@@ -418,6 +443,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recv_payload_freed_when_consumed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_free_midway, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_windows_come_and_go, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("reliable", tests, NULL, NULL);
 }

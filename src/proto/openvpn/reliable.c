@@ -14,15 +14,43 @@ void rel_init(struct ovpn_reliable *r, double initial_timeout)
 	r->initial_timeout = initial_timeout;
 }
 
-void rel_free(struct ovpn_reliable *r)
+static bool windows_empty(const struct rel_windows *w)
 {
 	for (int i = 0; i < REL_SEND_WIN; i++)
-		if (r->send[i].used)
-			free(r->send[i].data);
+		if (w->send[i].used)
+			return false;
 	for (int i = 0; i < REL_RECV_WIN; i++)
-		if (r->recv[i].used)
-			free(r->recv[i].data);
-	free(r->popped);
+		if (w->recv[i].used)
+			return false;
+	return true;
+}
+
+/* Both windows empty: the slot arrays go until a packet needs them. */
+static void windows_release(struct ovpn_reliable *r)
+{
+	if (r->w && windows_empty(r->w)) {
+		free(r->w);
+		r->w = NULL;
+	}
+}
+
+static bool windows_get(struct ovpn_reliable *r)
+{
+	if (!r->w)
+		r->w = calloc(1, sizeof(*r->w));
+	return r->w != NULL;
+}
+
+void rel_free(struct ovpn_reliable *r)
+{
+	for (int i = 0; r->w && i < REL_SEND_WIN; i++)
+		if (r->w->send[i].used)
+			free(r->w->send[i].data);
+	for (int i = 0; r->w && i < REL_RECV_WIN; i++)
+		if (r->w->recv[i].used)
+			free(r->w->recv[i].data);
+	free(r->w);
+	free(r->popped.data);
 	double t = r->initial_timeout;
 	rel_init(r, t);
 }
@@ -30,10 +58,10 @@ void rel_free(struct ovpn_reliable *r)
 size_t rel_payload_bytes(const struct ovpn_reliable *r)
 {
 	size_t n = 0;
-	for (int i = 0; i < REL_SEND_WIN; i++)
-		n += r->send[i].used ? r->send[i].len : 0;
-	for (int i = 0; i < REL_RECV_WIN; i++)
-		n += r->recv[i].used ? r->recv[i].len : 0;
+	for (int i = 0; r->w && i < REL_SEND_WIN; i++)
+		n += r->w->send[i].used ? r->w->send[i].len : 0;
+	for (int i = 0; r->w && i < REL_RECV_WIN; i++)
+		n += r->w->recv[i].used ? r->w->recv[i].len : 0;
 	return n;
 }
 
@@ -74,13 +102,17 @@ int rel_recv(struct ovpn_reliable *r, uint32_t id, uint8_t op, const uint8_t *da
 	}
 	if (off >= REL_RECV_WIN)
 		return P2S_E_FULL;
-	struct rel_slot *s = &r->recv[id % REL_RECV_WIN];
+	if (!windows_get(r))
+		return P2S_E_FULL; /* not acked: the peer sends it again */
+	struct rel_slot *s = &r->w->recv[id % REL_RECV_WIN];
 	if (s->used) {
 		ack_push(r, id);
 		return 1;
 	}
-	if (!slot_fill(s, data, len))
-		return P2S_E_FULL; /* not acked: the peer sends it again */
+	if (!slot_fill(s, data, len)) {
+		windows_release(r);
+		return P2S_E_FULL;
+	}
 	ack_push(r, id);
 	s->used = true;
 	s->id = id;
@@ -90,23 +122,26 @@ int rel_recv(struct ovpn_reliable *r, uint32_t id, uint8_t op, const uint8_t *da
 
 const struct rel_slot *rel_recv_pop(struct ovpn_reliable *r)
 {
-	struct rel_slot *s = &r->recv[r->recv_next_id % REL_RECV_WIN];
-	if (!s->used || s->id != r->recv_next_id)
+	struct rel_slot *s = r->w ? &r->w->recv[r->recv_next_id % REL_RECV_WIN] : NULL;
+	if (!s || !s->used || s->id != r->recv_next_id)
 		return NULL;
-	/* The caller reads the payload until its next call: freed then. */
-	free(r->popped);
-	r->popped = s->data;
+	/* The caller reads the slot until its next call: a copy outside the
+	 * windows (which may go now), its payload freed then. */
+	free(r->popped.data);
+	r->popped = *s;
 	s->used = false;
+	s->data = NULL;
 	r->recv_next_id++;
-	return s;
+	windows_release(r);
+	return &r->popped;
 }
 
 void rel_ack_in(struct ovpn_reliable *r, uint32_t id)
 {
 	struct rel_slot *hit = NULL;
-	for (int i = 0; i < REL_SEND_WIN; i++)
-		if (r->send[i].used && r->send[i].id == id)
-			hit = &r->send[i];
+	for (int i = 0; r->w && i < REL_SEND_WIN; i++)
+		if (r->w->send[i].used && r->w->send[i].id == id)
+			hit = &r->w->send[i];
 	if (!hit)
 		return;
 	hit->used = false;
@@ -114,10 +149,11 @@ void rel_ack_in(struct ovpn_reliable *r, uint32_t id)
 	hit->data = NULL;
 	/* Older packets still unacked after later ones were: resend them soon. */
 	for (int i = 0; i < REL_SEND_WIN; i++) {
-		struct rel_slot *s = &r->send[i];
+		struct rel_slot *s = &r->w->send[i];
 		if (s->used && (int32_t)(s->id - id) < 0 && ++s->later_acked == REL_FAST_RESEND)
 			s->next_tx = 0;
 	}
+	windows_release(r);
 }
 
 bool rel_send_has_room(const struct ovpn_reliable *r)
@@ -125,26 +161,28 @@ bool rel_send_has_room(const struct ovpn_reliable *r)
 	/* Ids must stay within the peer's receive window of the oldest unacked. */
 	uint32_t oldest = r->send_next_id;
 	int used = 0;
-	for (int i = 0; i < REL_SEND_WIN; i++) {
-		if (!r->send[i].used)
+	for (int i = 0; r->w && i < REL_SEND_WIN; i++) {
+		if (!r->w->send[i].used)
 			continue;
 		used++;
-		if ((int32_t)(r->send[i].id - oldest) < 0)
-			oldest = r->send[i].id;
+		if ((int32_t)(r->w->send[i].id - oldest) < 0)
+			oldest = r->w->send[i].id;
 	}
 	return used < REL_SEND_WIN && r->send_next_id - oldest < REL_SEND_WIN;
 }
 
 int64_t rel_send_queue(struct ovpn_reliable *r, uint8_t op, const uint8_t *data, size_t len)
 {
-	if (len > REL_MAX_PAYLOAD || !rel_send_has_room(r))
+	if (len > REL_MAX_PAYLOAD || !rel_send_has_room(r) || !windows_get(r))
 		return P2S_E_FULL;
 	struct rel_slot *s = NULL;
 	for (int i = 0; i < REL_SEND_WIN && !s; i++)
-		if (!r->send[i].used)
-			s = &r->send[i];
-	if (!slot_fill(s, data, len))
+		if (!r->w->send[i].used)
+			s = &r->w->send[i];
+	if (!slot_fill(s, data, len)) {
+		windows_release(r);
 		return P2S_E_FULL;
+	}
 	s->used = true;
 	s->op = op;
 	s->id = r->send_next_id++;
@@ -157,8 +195,8 @@ int64_t rel_send_queue(struct ovpn_reliable *r, uint8_t op, const uint8_t *data,
 struct rel_slot *rel_send_due(struct ovpn_reliable *r, double now)
 {
 	struct rel_slot *best = NULL;
-	for (int i = 0; i < REL_SEND_WIN; i++) {
-		struct rel_slot *s = &r->send[i];
+	for (int i = 0; r->w && i < REL_SEND_WIN; i++) {
+		struct rel_slot *s = &r->w->send[i];
 		if (s->used && s->next_tx <= now && (!best || (int32_t)(s->id - best->id) < 0))
 			best = s;
 	}
@@ -175,8 +213,8 @@ void rel_sent(struct ovpn_reliable *r, struct rel_slot *s, double now)
 
 bool rel_send_idle(const struct ovpn_reliable *r)
 {
-	for (int i = 0; i < REL_SEND_WIN; i++)
-		if (r->send[i].used)
+	for (int i = 0; r->w && i < REL_SEND_WIN; i++)
+		if (r->w->send[i].used)
 			return false;
 	return true;
 }
@@ -184,9 +222,9 @@ bool rel_send_idle(const struct ovpn_reliable *r)
 double rel_next_deadline(const struct ovpn_reliable *r)
 {
 	double t = -1;
-	for (int i = 0; i < REL_SEND_WIN; i++)
-		if (r->send[i].used && (t < 0 || r->send[i].next_tx < t))
-			t = r->send[i].next_tx;
+	for (int i = 0; r->w && i < REL_SEND_WIN; i++)
+		if (r->w->send[i].used && (t < 0 || r->w->send[i].next_tx < t))
+			t = r->w->send[i].next_tx;
 	return t;
 }
 

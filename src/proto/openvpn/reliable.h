@@ -3,8 +3,10 @@
  * acks), and an in-order receive window of 12 that absorbs duplicates and
  * reordering. Pure data structure: the caller supplies time and does I/O.
  * Owns copies of the payloads it holds, allocated when a packet enters a
- * window and freed when it is acked (send) or consumed (receive), so an idle
- * session's windows hold no payload memory at all (rel_free at the end). */
+ * window and freed when it is acked (send) or consumed (receive); the slot
+ * arrays themselves exist only while a window holds something. An idle
+ * window (a keyed session, or the second key state before any
+ * renegotiation) is the ids and the ack queue alone. rel_free at the end. */
 #ifndef P2S_OVPN_RELIABLE_H
 #define P2S_OVPN_RELIABLE_H
 
@@ -28,15 +30,19 @@ struct rel_slot {
 	int later_acked; /* later ids acked while this one was not */
 };
 
+struct rel_windows {
+	struct rel_slot send[REL_SEND_WIN];
+	struct rel_slot recv[REL_RECV_WIN];
+};
+
 struct ovpn_reliable {
 	uint32_t send_next_id;
-	struct rel_slot send[REL_SEND_WIN];
 	uint32_t recv_next_id;
-	struct rel_slot recv[REL_RECV_WIN];
+	struct rel_windows *w;	      /* NULL while both windows are empty */
 	uint32_t acks[REL_ACK_QUEUE]; /* ids to acknowledge, oldest first */
 	unsigned n_acks;
 	double initial_timeout;
-	uint8_t *popped; /* the payload rel_recv_pop handed out last */
+	struct rel_slot popped; /* what rel_recv_pop handed out last */
 };
 
 void rel_init(struct ovpn_reliable *r, double initial_timeout);
