@@ -48,6 +48,10 @@ static const struct conf_field limits_fields[] = {
 		"more are refused at once (apart from maxClientConnections)"},
 	{"unauthenticatedPerSource", F_UINT, G(preauth_per_source), .min = 1, .max = 1000000,
 	 .def = "32", .doc = "the same, from one client address"},
+	{"radiusLoginsPerUserPerMinute", F_UINT, G(logins_per_minute), .min = 1, .max = 1000000,
+	 .def = "10",
+	 .doc = "RADIUS logins one user name may start in a minute (each may be an MFA "
+		"prompt or count towards a lockout)"},
 	{NULL}};
 
 static const struct conf_field mgmt_fields[] = {
@@ -73,6 +77,10 @@ static const struct conf_field openvpn_fields[] = {
 	 .doc = "OpenVPN static key for tls-auth (HMAC-SHA256, server direction 0)"},
 	{"renegotiateSeconds", F_UINT, G(reneg_sec), .max = 86400 * 7, .def = "3600",
 	 .doc = "data key lifetime; 0 turns server-initiated renegotiation off"},
+	{"authTokenLifetimeSeconds", F_UINT, G(resume_sec), .max = 7 * 86400, .def = "0",
+	 .doc = "ask once: a RADIUS or Entra ID user reconnecting within this many seconds of "
+		"the first login presents the pushed auth-token and is not asked again (no "
+		"second MFA prompt); 0: the token is good for its own session only"},
 	{"handWindowSeconds", F_UINT, G(hand_window_sec), .min = 5, .max = 600, .def = "60",
 	 .doc = "a TLS handshake or key renegotiation must complete within this; a client "
 		"that does not renegotiate in time is disconnected"},
@@ -163,6 +171,22 @@ static const struct conf_field member_fields[] = {
 	 .doc = "group id, certificate domain or RADIUS policy id"},
 	{NULL}};
 
+static const char *const rule_actions[] = {"Allow", "Deny", NULL};
+static const struct field_flag rule_protocols[] = {
+	{"TCP", RULE_TCP}, {"UDP", RULE_UDP}, {"ICMP", RULE_ICMP}, {NULL, 0}};
+
+static const struct conf_field rule_fields[] = {
+	{"name", F_STRING, E(conf_access_rule, name), .doc = "a name for logs and counters"},
+	{"action", F_ENUM, E(conf_access_rule, action), .values = rule_actions, .def = "Allow",
+	 .doc = "what a matching packet gets"},
+	{"destinationPrefixes", F_CIDRS, E(conf_access_rule, dst),
+	 .off6 = E(conf_access_rule, dst6), .doc = "IPv4 and IPv6 prefixes; none: any"},
+	{"protocols", F_FLAGS, E(conf_access_rule, protocols), .flags = rule_protocols,
+	 .doc = "none: any protocol"},
+	{"destinationPorts", F_STRING, E(conf_access_rule, ports),
+	 .doc = "TCP/UDP ports and ranges, e.g. \"22,443,8000-8080\"; absent: any"},
+	{NULL}};
+
 static const struct conf_field group_fields[] = {
 	{"name", F_STRING, E(conf_policy_group, name), .doc = "name"},
 	{"isDefault", F_BOOL, E(conf_policy_group, is_default), .def = "false",
@@ -172,6 +196,10 @@ static const struct conf_field group_fields[] = {
 	{"policyMembers", F_ARRAY, E(conf_policy_group, members), .sub = member_fields,
 	 .elem_size = sizeof(struct conf_policy_member)},
 	{"vngClientConnectionConfigurations", F_IGNORED}, /* Azure's back-references */
+	{"accessRules", F_ARRAY, E(conf_policy_group, rules), .sub = rule_fields,
+	 .elem_size = sizeof(struct conf_access_rule),
+	 .doc = "beyond Azure: what the group's users may reach, first match wins, and what "
+		"no rule allows is refused; absent: everything routed (Azure's behaviour)"},
 	{NULL}};
 
 static const struct conf_field client_conf_fields[] = {

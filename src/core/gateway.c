@@ -6,6 +6,7 @@
 #include "gateway.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "auth/challenge.h"
 #include "auth/jwks_fetch.h"
+#include "auth/resume.h"
 #include "auth/radius.h"
 #include "auth/token.h"
 #include "lib/err.h"
@@ -145,8 +148,15 @@ static int setup_auth(struct core *g)
 	if (c->radius_address || c->radius_servers.n)
 		g->radius = radius_client_new(g->loop, c);
 	int r = core_token_keys_setup(g, c);
+	ratelimit_init(&g->logins, c->logins_per_minute);
 	core_auth_ctx_refresh(g);
 	g->auth.admit = core_admit;
+	g->auth.has_room = core_has_room;
+	g->auth.logins = &g->logins;
+	g->challenges = calloc(1, sizeof(*g->challenges));
+	g->auth.challenges = g->challenges;
+	g->resume = calloc(1, sizeof(*g->resume));
+	g->auth.resume = g->resume;
 	return r;
 }
 
@@ -180,6 +190,8 @@ int core_init(struct core *g, struct gw_conf *conf, const struct core_options *o
 		r = core_pools_build(g, conf, &g->pool);
 	if (r == 0)
 		r = core_routes_build(g, conf);
+	if (r == 0)
+		r = core_acls_apply(g, conf);
 	if (r == 0)
 		r = core_pools6_build(g, conf, &g->pool6);
 	if (r == 0)
@@ -244,6 +256,13 @@ void core_free(struct core *g)
 	free(g->conn_first);
 	free(g->conn_n);
 	free(g->routes);
+	core_acls_free(g);
+	if (g->challenges)
+		OPENSSL_cleanse(g->challenges, sizeof(*g->challenges));
+	free(g->challenges);
+	if (g->resume)
+		OPENSSL_cleanse(g->resume, sizeof(*g->resume));
+	free(g->resume);
 	if (g->tun_fd >= 0)
 		close(g->tun_fd);
 	pool_free(&g->pool);

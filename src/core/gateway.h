@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "auth/cert.h"
+#include "auth/ratelimit.h"
 #include "auth/service.h"
 #include "conf/conf.h"
 #include "core/core.h"
@@ -15,6 +16,7 @@
 #include "lib/stats.h"
 #include "pool/pool.h"
 #include "pool/pool6.h"
+#include "tunnel/acl.h"
 #include "tunnel/fwd.h"
 #include "tunnel/session.h"
 
@@ -76,12 +78,17 @@ struct core {
 	ev_io tun_io;
 	struct trust trust;
 	struct auth_ctx auth;
+	struct ratelimit logins;
+	struct challenges *challenges;	  /* password challenges parked between connections */
+	struct resume_store *resume;	  /* ask once: logins a reconnect may resume */
 	struct radius_client *radius;	  /* NULL without RADIUS servers */
 	struct radius_client *radius_old; /* finishing its requests after a reload */
 	ev_timer radius_old_timer;
 	struct token_keys *token_keys; /* Entra ID signing keys */
 	struct jwks_fetch *jwks;       /* keeps them fresh from aadJwksUri */
-	struct prefix4 *routes;	       /* virtual network + customRoutes */
+	struct acl *acls;	       /* per policy group, as conf->policy_groups */
+	size_t n_acls;
+	struct prefix4 *routes; /* virtual network + customRoutes */
 	size_t n_routes;
 	/* IPv6 inside the tunnel (pools6.c): the pool's ranges laid out as
 	 * the IPv4 ones, main pool first (main6_n of them, 0 or 1). */
@@ -161,8 +168,14 @@ void core_apply_options(const struct core *g, struct gw_conf *c);
 int core_token_keys_setup(struct core *g, const struct gw_conf *c);
 void core_auth_ctx_refresh(struct core *g);
 
+/* rules.c: the groups' access rules, compiled; sessions point at theirs. */
+int core_acls_apply(struct core *g, const struct gw_conf *c);
+void core_acls_free(struct core *g);
+void core_acl_attach(struct session *s);
+
 /* lifecycle.c */
 int core_admit(struct session *s, uint32_t want, int conn, const char **why);
+bool core_has_room(struct session *s, const char **why);
 int core_routes_build(struct core *g, const struct gw_conf *c);
 
 /* health.c: rates once a second, a sample a minute; totals include the

@@ -48,17 +48,25 @@ unsigned core_admitted(const struct core *g, enum tunnel_proto p)
 	return g->reg.admitted[TUNNEL_OPENVPN] + g->reg.admitted[TUNNEL_IKEV2];
 }
 
+bool core_has_room(struct session *s, const char **why)
+{
+	struct core *g = s->core;
+	enum tunnel_proto p = s->ops->proto;
+	if (s->admitted || core_admitted(g, p) < core_connection_cap(g, p))
+		return true;
+	*why = p == TUNNEL_SSTP ? "the gateway's SSTP connection limit is reached"
+				: "the gateway's IKEv2/OpenVPN connection limit is reached";
+	return false;
+}
+
 int core_admit(struct session *s, uint32_t want, int conn, const char **why)
 {
 	struct core *g = s->core;
 	enum tunnel_proto p = s->ops->proto;
 	if (s->admitted)
 		return 0;
-	if (core_admitted(g, p) >= core_connection_cap(g, p)) {
-		*why = p == TUNNEL_SSTP ? "the gateway's SSTP connection limit is reached"
-					: "the gateway's IKEv2/OpenVPN connection limit is reached";
+	if (!core_has_room(s, why))
 		return P2S_E_FULL;
-	}
 	if (want && pool_owner(&g->pool, want)) {
 		*why = "the address RADIUS assigned is in use";
 		return P2S_E_FULL;
@@ -73,6 +81,7 @@ int core_admit(struct session *s, uint32_t want, int conn, const char **why)
 	s->admitted = true;
 	g->reg.admitted[p]++;
 	core_admit6(s, conn);
+	core_acl_attach(s);
 	return 0;
 }
 

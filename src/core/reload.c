@@ -13,6 +13,7 @@
 #include "auth/jwks_fetch.h"
 #include "auth/policy.h"
 #include "auth/radius.h"
+#include "auth/resume.h"
 #include "auth/token.h"
 #include "core/gateway.h"
 #include "lib/err.h"
@@ -29,6 +30,8 @@ void core_auth_ctx_refresh(struct core *g)
 	g->auth.token_keys = g->token_keys;
 	g->auth.jwks = g->jwks;
 	g->auth.nas_address = g->conf->fqdn;
+	g->auth.resume_lifetime = g->conf->resume_sec;
+	g->logins.per_minute = g->conf->logins_per_minute;
 	g->auth.stats = &g->stats;
 	radius_client_set_stats(g->radius, &g->stats);
 }
@@ -195,6 +198,22 @@ static void pools_apply(struct core *g, struct pool *np, struct pool6 *np6)
 	core_pools6_apply(g, np6);
 }
 
+static bool cert_gone(const struct resume_entry *e, void *arg)
+{
+	return e->has_cert && cert_auth_is_revoked(arg, e->cert_sha1);
+}
+
+/* Resumable logins the new configuration no longer allows. */
+static void resume_recheck(struct core *g)
+{
+	if (!g->resume)
+		return;
+	for (unsigned t = AUTH_RADIUS; t <= AUTH_AAD; t <<= 1)
+		if (!(g->conf->auth_types & t))
+			resume_drop_type(g->resume, t);
+	resume_drop_if(g->resume, cert_gone, g->trust.certs);
+}
+
 /* Sessions the new configuration no longer allows. */
 static void recheck_sessions(struct core *g, struct moved *mv, size_t n_mv)
 {
@@ -315,6 +334,7 @@ static int reload_apply(struct core *g, char *note, size_t note_cap)
 	if (core_token_keys_setup(g, n) < 0)
 		log_err("reload: keeping the previous Entra ID signing keys");
 	core_routes_build(g, n);
+	core_acls_apply(g, n);
 	core_routes6_build(g, n);
 	conf_free(g->conf);
 	g->conf = n;
@@ -324,6 +344,7 @@ static int reload_apply(struct core *g, char *note, size_t note_cap)
 	log_info("reload: configuration applied (%zu root(s), %zu revoked)", n->roots.n,
 		 n->revoked.n);
 	recheck_sessions(g, mv, n_mv);
+	resume_recheck(g);
 	free(mv);
 	return 0;
 }

@@ -67,6 +67,7 @@ static json_t *session_json6(json_t *j, const struct session *s)
 	json_object_set_new(j, "privateIpv6Address", json_string(a6));
 	json_object_set_new(j, "droppedPackets", json_integer((json_int_t)s->ctr.dropped));
 	json_object_set_new(j, "spoofedPackets", json_integer((json_int_t)s->ctr.spoofed));
+	json_object_set_new(j, "deniedPackets", json_integer((json_int_t)s->ctr.denied));
 	return j;
 }
 

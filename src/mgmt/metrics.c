@@ -71,6 +71,32 @@ static void traffic(FILE *f, const struct core *g)
 	fprintf(f, "p2sgw_spoofed_packets_total %llu\n", (unsigned long long)g->fwd.spoofed);
 }
 
+/* Per policy group and rule: what each access rule decided, and what no
+ * rule allowed. */
+static void rules(FILE *f, const struct core *g)
+{
+	head(f, "p2sgw_access_rule_packets_total", "counter",
+	     "Packets towards the virtual network decided by an access rule");
+	for (size_t i = 0; i < g->n_acls; i++)
+		for (size_t j = 0; j < g->acls[i].n; j++) {
+			const struct acl_rule *r = &g->acls[i].rules[j];
+			fputs("p2sgw_access_rule_packets_total{group=\"", f);
+			label(f, g->acls[i].group);
+			fputs("\",rule=\"", f);
+			label(f, r->name);
+			fprintf(f, "\",action=\"%s\"} %llu\n", r->deny ? "deny" : "allow",
+				(unsigned long long)r->hits);
+		}
+	head(f, "p2sgw_access_refused_packets_total", "counter",
+	     "Packets towards the virtual network that no access rule allowed, per group");
+	for (size_t i = 0; i < g->n_acls; i++)
+		if (g->acls[i].n) {
+			fputs("p2sgw_access_refused_packets_total{group=\"", f);
+			label(f, g->acls[i].group);
+			fprintf(f, "\"} %llu\n", (unsigned long long)g->acls[i].unmatched);
+		}
+}
+
 static void auth(FILE *f, const struct stats *st)
 {
 	head(f, "p2sgw_handshakes_total", "counter", "Connections begun, per tunnel protocol");
@@ -153,6 +179,7 @@ char *mgmt_metrics_render(struct core *g)
 	auth(f, &g->stats);
 	radius(f, &g->stats);
 	pools(f, g);
+	rules(f, g);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

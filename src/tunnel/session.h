@@ -25,6 +25,7 @@ struct session;
 struct core;
 struct auth_pending;
 struct auth_ctx;
+struct acl;
 
 struct session_ops {
 	enum tunnel_proto proto;
@@ -38,6 +39,7 @@ struct session_ops {
 struct session_counters {
 	uint64_t bytes_in, bytes_out, pkts_in, pkts_out, dropped;
 	uint64_t spoofed; /* inner source address not the client's own */
+	uint64_t denied;  /* refused by the group's access rules */
 };
 
 struct session {
@@ -64,6 +66,7 @@ struct session {
 	void *proto;
 	struct core *core;
 	struct auth_ctx *auth_ctx;
+	struct acl *acl; /* the group's access rules; NULL: everything routed */
 	/* Lifecycle, kept by the core. */
 	bool admitted, up, ended;
 	uint32_t session_timeout; /* RADIUS Session-Timeout, seconds */
