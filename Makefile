@@ -36,6 +36,7 @@ fuzzers: deps
 
 bench: all
 	bench/openvpn-throughput $(BUILD)
+	bench/ikev2-throughput $(BUILD)
 	bench/session-scale $(BUILD)
 
 format:

@@ -53,6 +53,8 @@ int cmd_profile_generate(const struct opts *o, const struct args *a)
 	}
 	in.client_cert_pem = cpem;
 	in.client_key_pem = kpem;
+	/* Protects the identity in the Apple profile; asked for at import. */
+	in.p12_password = arg_get(a, "--p12-password");
 	if (r == 0 && (r = profile_zip(out, &in)) < 0)
 		snprintf(err, sizeof(err), "cannot write %s", out);
 	if (r == 0)

@@ -35,29 +35,40 @@ static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 	return ok ? 0 : P2S_E_CRYPTO;
 }
 
+/* What the leaf is for. Servers: serverAuth and IP security IKE intermediate
+ * (RFC 4945 §5.1.3.12), which Windows and macOS IKEv2 clients look for, and
+ * the gateway's name as a SAN DNS entry, which they match against the remote
+ * identity. Clients whose name is an e-mail address or UPN carry it in the SAN
+ * as both, since strongSwan, Windows and macOS take the IKE identity from
+ * there rather than from the subject. */
+static int add_leaf_exts(X509 *x, X509 *issuer, enum pki_usage usage, const char *san)
+{
+	int r = add_ext(x, issuer, NID_basic_constraints, "critical,CA:FALSE");
+	if (!r)
+		r = add_ext(x, issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+	if (!r)
+		r = add_ext(x, issuer, NID_ext_key_usage,
+			    usage == PKI_SERVER ? "serverAuth," PKI_OID_IKE_INTERMEDIATE
+						: "clientAuth");
+	if (r || !san)
+		return r;
+	char v[600];
+	if (usage == PKI_SERVER)
+		snprintf(v, sizeof(v), "DNS:%s", san);
+	else
+		snprintf(v, sizeof(v), "email:%s,otherName:" PKI_OID_MS_UPN ";UTF8:%s", san, san);
+	return add_ext(x, issuer, NID_subject_alt_name, v);
+}
+
 static int add_usage_exts(X509 *x, X509 *issuer, enum pki_usage usage, const char *san)
 {
 	int r = add_ext(x, issuer, NID_subject_key_identifier, "hash");
 	if (!r && issuer)
 		r = add_ext(x, issuer, NID_authority_key_identifier, "keyid:always");
-	if (usage == PKI_CA) {
-		if (!r)
-			r = add_ext(x, issuer, NID_basic_constraints, "critical,CA:TRUE");
-		return r ? r : add_ext(x, issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
-	}
-	if (!r)
-		r = add_ext(x, issuer, NID_basic_constraints, "critical,CA:FALSE");
-	if (!r)
-		r = add_ext(x, issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
-	if (!r)
-		r = add_ext(x, issuer, NID_ext_key_usage,
-			    usage == PKI_SERVER ? "serverAuth" : "clientAuth");
-	if (!r && san) {
-		char v[300];
-		snprintf(v, sizeof(v), "DNS:%s", san);
-		r = add_ext(x, issuer, NID_subject_alt_name, v);
-	}
-	return r;
+	if (r || usage != PKI_CA)
+		return r ? r : add_leaf_exts(x, issuer, usage, san);
+	r = add_ext(x, issuer, NID_basic_constraints, "critical,CA:TRUE");
+	return r ? r : add_ext(x, issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
 }
 
 X509 *pki_issue(X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *key, const char *cn,
@@ -76,6 +87,8 @@ X509 *pki_issue(X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *key, const char *c
 	ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn,
 					      -1, -1, 0);
 	ok = ok && X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
+	if (usage == PKI_CLIENT && !san_dns && strchr(cn, '@'))
+		san_dns = cn;
 	ok = ok && add_usage_exts(x, issuer, usage, san_dns) == 0;
 	ok = ok && X509_sign(x, issuer ? issuer_key : key, EVP_sha256()) > 0;
 	BN_free(bn);

@@ -122,6 +122,13 @@ int profile_zip(const char *path, const struct profile_input *in)
 		r = add_der(z, "Generic/VpnServerRoot.cer", in->root_der, in->root_der_len);
 	if (r == 0)
 		r = add_text(z, "Generic/swanctl.conf", profile_swanctl_conf(in));
+	char name[300], apple[320];
+	profile_mobileconfig_name(in->conf, name, sizeof(name));
+	snprintf(apple, sizeof(apple), "Apple/%s.mobileconfig", name);
+	if (r == 0)
+		r = add_text(z, apple, profile_mobileconfig(in));
+	if (r == 0)
+		r = add_text(z, "Windows/AddVpnConnection.ps1", profile_windows_ps1(in));
 	if (r < 0) {
 		zip_discard(z);
 		return r;

@@ -70,7 +70,7 @@ char *profile_ovpn(const struct profile_input *in)
 }
 
 /* Configuration strings go into XML text escaped. */
-static char *xml_escaped(const char *s)
+char *profile_xml_escaped(const char *s)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -110,8 +110,9 @@ static void azvpn_clientauth(FILE *f, const struct profile_input *in)
 	const struct gw_conf *c = in->conf;
 	fputs("  <clientauth>\n", f);
 	if (has_auth(in, AUTH_AAD)) {
-		char *aud = xml_escaped(c->aad_audience), *iss = xml_escaped(c->aad_issuer),
-		     *ten = xml_escaped(c->aad_tenant);
+		char *aud = profile_xml_escaped(c->aad_audience),
+		     *iss = profile_xml_escaped(c->aad_issuer),
+		     *ten = profile_xml_escaped(c->aad_tenant);
 		fprintf(f,
 			"    <aad>\n      <audience>%s</audience>\n"
 			"      <cachesigninuser>true</cachesigninuser>\n"
@@ -158,7 +159,8 @@ char *profile_azurevpn_xml(const struct profile_input *in)
 	SHA1(in->root_der, in->root_der_len, sha1);
 	hex_upper(sha1, sizeof(sha1), hash);
 	server_secret(in->tls_auth_text, secret, sizeof(secret));
-	char *out = NULL, *name = xml_escaped(c->name), *fqdn = xml_escaped(c->fqdn);
+	char *out = NULL, *name = profile_xml_escaped(c->name),
+	     *fqdn = profile_xml_escaped(c->fqdn);
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 	fputs("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
@@ -191,7 +193,7 @@ char *profile_vpnsettings_xml(const struct profile_input *in)
 	if (!has_proto(in, PROTO_IKEV2 | PROTO_SSTP))
 		return NULL;
 	char *out = NULL, *root64 = b64_encode(in->root_der, in->root_der_len);
-	char *fqdn = xml_escaped(c->fqdn);
+	char *fqdn = profile_xml_escaped(c->fqdn);
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 	fprintf(f,
@@ -209,13 +211,46 @@ char *profile_vpnsettings_xml(const struct profile_input *in)
 	return out;
 }
 
+/* The proposals strongSwan offers: the gateway's custom policy exactly (its
+ * child rekeyed at 90% of the policy's SA lifetime, before the gateway's),
+ * or a choice from the seed's default tables. */
+static void swanctl_proposals(FILE *f, const struct gw_conf *c, char *esp, size_t cap,
+			      uint32_t *rekey)
+{
+	struct profile_policy p;
+	profile_policy_get(c, &p);
+	*rekey = 0;
+	if (!p.custom) {
+		fputs("aes256gcm16-prfsha384-ecp384,aes256gcm16-prfsha256-modp2048,"
+		      "aes256-sha256-modp2048",
+		      f);
+		snprintf(esp, cap, "aes256gcm16,aes256-sha256");
+		return;
+	}
+	const enum profile_client sw = CLIENT_STRONGSWAN;
+	const char *enc = profile_policy_name(POLICY_CIPHER, p.ike_enc, sw);
+	const char *dh = profile_policy_name(POLICY_DH, p.dh, sw);
+	bool gcm = strstr(enc ? enc : "", "gcm") != NULL;
+	fprintf(f, "%s-%s%s-%s", enc, gcm ? "prf" : "",
+		profile_policy_name(POLICY_IKE_INTEGRITY, p.ike_int, sw), dh);
+	const char *integ = profile_policy_name(POLICY_ESP_INTEGRITY, p.ipsec_int, sw);
+	const char *pfs = profile_policy_name(POLICY_PFS, p.pfs, sw);
+	if (p.pfs && strcmp(p.pfs, "PFSMM") == 0)
+		pfs = dh;
+	snprintf(esp, cap, "%s%s%s%s%s", profile_policy_name(POLICY_CIPHER, p.ipsec_enc, sw),
+		 integ && *integ ? "-" : "", integ ? integ : "", pfs && *pfs ? "-" : "",
+		 pfs ? pfs : "");
+	*rekey = p.child_lifetime_s / 10 * 9;
+}
+
 char *profile_swanctl_conf(const struct profile_input *in)
 {
 	const struct gw_conf *c = in->conf;
 	if (!has_proto(in, PROTO_IKEV2))
 		return NULL;
-	char *out = NULL;
+	char *out = NULL, esp[128];
 	size_t len = 0;
+	uint32_t rekey;
 	FILE *f = open_memstream(&out, &len);
 	fprintf(f,
 		"# strongSwan client for %s: put the client certificate in\n"
@@ -223,14 +258,19 @@ char *profile_swanctl_conf(const struct profile_input *in)
 		"# and VpnServerRoot.cer (DER) in /etc/swanctl/x509ca/, then\n"
 		"# swanctl --load-all && swanctl --initiate --child %s\n"
 		"connections {\n  %s {\n    version = 2\n    remote_addrs = %s\n"
-		"    vips = 0.0.0.0\n    proposals = aes256gcm16-prfsha384-ecp384,"
-		"aes256gcm16-prfsha256-modp2048,aes256-sha256-modp2048\n"
-		"    local {\n      auth = pubkey\n      certs = client.crt\n    }\n"
+		"    vips = 0.0.0.0\n    proposals = ",
+		c->fqdn, c->name, c->name, c->fqdn);
+	swanctl_proposals(f, c, esp, sizeof(esp), &rekey);
+	fprintf(f,
+		"\n    local {\n      auth = pubkey\n      certs = client.crt\n    }\n"
 		"    remote {\n      auth = pubkey\n      id = %s\n    }\n"
 		"    children {\n      %s {\n        remote_ts = ",
-		c->fqdn, c->name, c->name, c->fqdn, c->fqdn, c->name);
+		c->fqdn, c->name);
 	write_routes(f, c);
-	fputs("\n        esp_proposals = aes256gcm16,aes256-sha256\n      }\n    }\n  }\n}\n", f);
+	fprintf(f, "\n        esp_proposals = %s\n", esp);
+	if (rekey)
+		fprintf(f, "        rekey_time = %us\n", rekey);
+	fputs("      }\n    }\n  }\n}\n", f);
 	fclose(f);
 	return out;
 }

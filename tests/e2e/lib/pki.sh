@@ -3,11 +3,15 @@
 #
 # make_pki DIR [ignored]: writes
 #   gwroot/root.{crt,key}      gateway root CA ("P2S Lab Gateway Root", EC P-256)
-#   server.{crt,key}           CN gw.p2s.test, RSA 2048, SHA-256, serverAuth,
-#                              SAN DNS:gw.p2s.test; server.crt = leaf then root
+#   server.{crt,key}           CN gw.p2s.test, RSA 2048, SHA-256, EKU serverAuth
+#                              + IKE intermediate (1.3.6.1.5.5.8.2.2: what Windows
+#                              and macOS IKEv2 clients want), SAN DNS:gw.p2s.test;
+#                              server.crt = leaf then root, server-leaf.crt alone
 #   root/root.{crt,key}        client root CA "P2S Client Root" (RSA 2048)
 #   root/root.b64              its base64 DER: what goes in publicCertData
-#   clients/<CN>.{crt,key}     from the client root, clientAuth:
+#   clients/<CN>.{crt,key}     from the client root, clientAuth, the identity
+#                              also in the SAN as e-mail and UPN (the IKE
+#                              identity strongSwan, Windows and macOS use):
 #     alice@contoso.com (RSA 2048), alice2@, alice3@ (EC P-256), bob@ (to be
 #     revoked), carol@ (validity entirely in the past), dave@ (EKU serverAuth
 #     only, no clientAuth)
@@ -44,16 +48,20 @@ private_key = \$dir/root.key
 default_md = sha256
 default_days = 365
 default_crl_days = 30
+crl_extensions = crl_ext
 policy = any
 unique_subject = no
 email_in_dn = no
 copy_extensions = none
 [any]
 commonName = supplied
+[crl_ext]
+authorityKeyIdentifier = keyid:always
 [client_ext]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
 extendedKeyUsage = clientAuth
+subjectAltName = email:\${ENV::PKI_ID},otherName:1.3.6.1.4.1.311.20.2.3;UTF8:\${ENV::PKI_ID}
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 [noeku_ext]
@@ -65,7 +73,7 @@ authorityKeyIdentifier = keyid
 [server_ext]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = serverAuth
+extendedKeyUsage = serverAuth,1.3.6.1.5.5.8.2.2
 subjectAltName = DNS:gw.p2s.test
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
@@ -93,7 +101,7 @@ pki_issue() {
 	local ca=$1 key=$2 cn=$3 ext=$4 out=$5
 	shift 5
 	openssl req -new -key "$key" -subj "/CN=$cn" 2>/dev/null |
-		openssl ca -config "$ca/ca.cnf" -batch -notext -in /dev/stdin -extensions "$ext" \
+		PKI_ID=$cn openssl ca -config "$ca/ca.cnf" -batch -notext -in /dev/stdin -extensions "$ext" \
 			-out "$out" "$@" 2>/dev/null
 }
 
@@ -120,6 +128,7 @@ make_pki() {
 	pki_root "$d/other" "P2S Other Root"
 
 	pki_issue "$d/gwroot" "$d/server.key" gw.p2s.test server_ext "$d/server.crt"
+	cp "$d/server.crt" "$d/server-leaf.crt"
 	# Leaf then chain, as serverCertificate.certFile allows.
 	cat "$d/gwroot/root.crt" >>"$d/server.crt"
 	for u in alice alice2 alice3 bob; do
@@ -131,8 +140,8 @@ make_pki() {
 	pki_issue "$d/other" "$c/mallory@contoso.com.key" mallory@contoso.com client_ext \
 		"$c/mallory@contoso.com.crt"
 
-	openssl ca -config "$d/root/ca.cnf" -revoke "$c/bob@contoso.com.crt" 2>/dev/null
-	openssl ca -config "$d/root/ca.cnf" -gencrl -out "$d/root/crl.pem" 2>/dev/null
+	PKI_ID=- openssl ca -config "$d/root/ca.cnf" -revoke "$c/bob@contoso.com.crt" 2>/dev/null
+	PKI_ID=- openssl ca -config "$d/root/ca.cnf" -gencrl -out "$d/root/crl.pem" 2>/dev/null
 
 	thumbprint "$c/bob@contoso.com.crt" >"$d/bob.thumbprint"
 	cert_b64 "$d/root/root.crt" >"$d/root/root.b64"

@@ -79,3 +79,17 @@ for line in sys.stdin:
         rec[k.strip()] = v.strip().strip("\"")
 if rec: print(json.dumps(rec))'
 }
+
+# raddb_eap DIR PKI: what a user sets for EAP-TLS in the stock eap module
+# (whose EAP-MSCHAPv2 already checks the users file's passwords): the
+# server's certificate and key (the gateway's, from the lab PKI) and the CA
+# of the client certificates (the lab's client root) instead of the stock
+# snakeoil pair and system CAs. For gateways that relay EAP (IKEv2, SSTP).
+raddb_eap() {
+	local d=$1 pki=$2 f=$1/mods-enabled/eap
+	sed -i -e "s|^\(\s*private_key_file = \).*|\1$pki/server.key|" \
+		-e "s|^\(\s*certificate_file = \).*|\1$pki/server-leaf.crt|" \
+		-e "s|^\(\s*ca_file = \).*|\1$pki/root/root.crt|" "$f" &&
+		grep -q "certificate_file = $pki/server-leaf.crt" "$f" &&
+		grep -q "ca_file = $pki/root/root.crt" "$f"
+}
