@@ -19,7 +19,7 @@ cd "$(dirname "$0")" || exit 2
 . lib/radius.sh
 . lib/openvpn.sh
 . lib/strongswan.sh
-IKE_CASES="cert-address cert-route cert-dns cert-ping cert-iperf-up cert-iperf-down
+IKE_CASES="cert-address cert-route cert-dns cert-ping cert-iperf-up cert-iperf-down cert-session-list
 refuse-revoked refuse-other-root refuse-expired good-session-survives eap-mschapv2
 eap-wrong-password eap-tls proposal-seed-default proposal-3des-modp1024 proposal-aes128-sha1
 proposal-esp-aes128-sha1 custom-policy-honoured custom-policy-defaults-refused nat-traffic
@@ -247,6 +247,25 @@ cert_cases() {
 	else fail cert-iperf-up "expected > 1 MB to the vnet host in 3 s, got $upb B"; fi
 	if [ "$downb" -gt 1000000 ]; then pass cert-iperf-down
 	else fail cert-iperf-down "expected > 1 MB from the vnet host in 3 s, got $downb B"; fi
+	session_listed
+}
+
+# The session list shows the IKEv2 session: its user, the ESP suite and the
+# iperf3 bytes both ways.
+session_listed() {
+	if [ "$MODE" != p2sgw ]; then
+		skip cert-session-list "p2sctl asks p2sgw"
+		return
+	fi
+	local j
+	j=$("$CTL" --socket "$D/p2sgw.sock" --output json session list --protocol IKEv2 2>&1)
+	if python3 -c 'import json, sys
+s = [x for x in json.loads(sys.argv[1]) if x["vpnUserName"] == "alice@contoso.com"][0]
+sys.exit(0 if s["cipher"] and s["authenticationType"] == "Certificate" and s["ingressBytesTransferred"] > 1000000 and s["egressBytesTransferred"] > 1000000 else 1)' "$j" 2>/dev/null; then
+		pass cert-session-list
+	else
+		fail cert-session-list "expected alice's IKEv2 session with its ESP suite, Certificate and > 1 MB each way in p2sctl session list, got: $j"
+	fi
 }
 
 # What the gateway's log must say for each refused client (any case).

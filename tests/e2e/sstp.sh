@@ -79,10 +79,16 @@ case_mschapv2() {
 	b=$(iperf_json $NS_CLI "$D/iperf-alice.json" -B "$a")
 	if [ "${b:-0}" -gt 100000 ]; then pass sstp-tcp; echo "iperf3 over SSTP: $b bytes in 3 s"
 	else fail sstp-tcp "iperf3 to the vnet host moved ${b:-0} bytes"; fi
-	local id
-	id=$("$CTL" --socket "$D/p2sgw.sock" session list 2>/dev/null | grep -o 'SSTP_[0-9a-f-]*' | head -n 1)
+	# The session list: protocol, authentication, the TLS suite that carries
+	# it and the iperf3 bytes.
+	local id j
+	j=$("$CTL" --socket "$D/p2sgw.sock" --output json session list --protocol SSTP 2>/dev/null)
+	id=$(python3 -c 'import json, sys
+for s in json.loads(sys.stdin.read() or "[]"):
+    if s["cipher"].startswith("ECDHE-RSA-AES") and s["authenticationType"] == "Radius" and s["ingressBytesTransferred"] > 100000:
+        print(s["vpnConnectionId"]); break' <<<"$j")
 	if [ -n "$id" ]; then pass sstp-session-list
-	else fail sstp-session-list "no SSTP_<uuid> in p2sctl session list"; fi
+	else fail sstp-session-list "expected an SSTP_<uuid> session (Radius, an ECDHE-RSA-AES cipher, iperf3's bytes) in p2sctl session list, got: $j"; fi
 	if [ -n "$id" ] && "$CTL" --socket "$D/p2sgw.sock" session disconnect --id "$id" >/dev/null 2>&1 &&
 		wait_log "$D/alice.log" "^PPP: link down" 10; then pass sstp-disconnect
 	else fail sstp-disconnect "p2sctl session disconnect did not end the client's link: $(peer_tail alice)"; fi

@@ -181,6 +181,7 @@ void ike_auth_finish(struct ike_sa *sa, bool with_msk)
 	snprintf(detail, sizeof(detail), "IKEv2 %s, ESP %s, spi %08x/%08x", addr,
 		 ike_suite_str(&sa->child.suite, suite, sizeof(suite)), sa->child.spi_in,
 		 sa->child.spi_out);
+	snprintf(sa->s->cipher, sizeof(sa->s->cipher), "%s", suite); /* the session list's */
 	core_session_up(sa->s, detail);
 }
 

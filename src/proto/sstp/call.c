@@ -119,6 +119,9 @@ static void on_ppp_up(void *ctx)
 	ip4_str(c->ppp.peer_ip, a);
 	snprintf(detail, sizeof(detail), "PPP %s, address %s",
 		 c->ppp.auth == PPP_AUTH_MSCHAPV2 ? "MS-CHAPv2" : "EAP", a);
+	/* What protects the tunnel: SSTP is PPP inside this TLS session. */
+	snprintf(c->s->cipher, sizeof(c->s->cipher), "%s",
+		 c->ssl ? SSL_get_cipher_name(c->ssl) : "");
 	core_session_up(c->s, detail);
 }
 
