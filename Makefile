@@ -37,9 +37,10 @@ fuzzers: deps
 bench: all
 	bench/openvpn-throughput $(BUILD)
 	bench/ikev2-throughput $(BUILD)
+	bench/session-scale $(BUILD)
 
 format:
-	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.[ch]')
+	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.[ch]' 'bench/*.[ch]')
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

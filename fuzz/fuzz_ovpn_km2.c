@@ -1,7 +1,8 @@
 /* ovpn_km2_parse_client, then what the engine does with its result:
  * ovpn_peer_info_parse, ovpn_ncp_select and ovpn_push_reply_build (with the
  * password as an auth-token). The whole input is also parsed as a peer-info
- * block on its own. */
+ * block on its own, and as the client-side parsers (bench/loadgen) read
+ * it: the server's key-method 2 message and a PUSH_REPLY. */
 #include <string.h>
 
 #include "fuzz.h"
@@ -71,6 +72,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(r == P2S_E_TRUNC || r == P2S_E_PROTO || r == P2S_E_TRAIL);
 		FUZZ_CHECK(!k.options && !k.username && !k.password && !k.peer_info);
 	}
+	uint8_t r1[32], r2[32];
+	r = ovpn_km2_parse_server(data, size, r1, r2);
+	FUZZ_CHECK(r == 0 || r == P2S_E_TRUNC || r == P2S_E_PROTO || r == P2S_E_TRAIL);
+	struct ovpn_push_client pc = {.peer_id = -1};
+	r = ovpn_push_reply_parse((const char *)data, size, &pc);
+	FUZZ_CHECK(r == 0 || r == P2S_E_PROTO);
+	FUZZ_CHECK(strnlen(pc.cipher, sizeof(pc.cipher)) < sizeof(pc.cipher));
+	FUZZ_CHECK(pc.peer_id >= -1 && pc.peer_id <= 0xffffff);
 	char *s = malloc(size + 1);
 	FUZZ_CHECK(s);
 	memcpy(s, data, size);

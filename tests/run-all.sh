@@ -18,7 +18,7 @@ pass=$((pass + rp)); fail=$((fail + rf))
 if [ "$unit_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=$((fail + 1)); fi
 
 # Formatting is part of the build's contract (.clang-format at the root).
-srcs=$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.[ch]' 2>/dev/null)
+srcs=$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.[ch]' 'bench/*.[ch]' 2>/dev/null)
 if ! command -v clang-format >/dev/null; then
 	echo "SKIP: clang-format (not installed)"; skip=$((skip + 1))
 elif [ -z "$srcs" ]; then

@@ -7,10 +7,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/codec.h"
 #include "lib/err.h"
 #include "lib/log.h"
+#include "lib/stats.h"
 
 static int ctx_idx = -1; /* SSL_CTX ex_data: struct cert_auth * */
 static int ssl_idx = -1; /* SSL ex_data: const char * label for log lines */
@@ -132,6 +134,14 @@ static void refuse(SSL *ssl, X509_STORE_CTX *xs, const char *reason)
 	const char *label = ssl ? SSL_get_ex_data(ssl, ssl_idx) : NULL;
 	log_warn("%s%srefused client certificate %s: %s", label ? label : "", label ? ": " : "",
 		 subj, reason);
+	struct cert_auth *a = ssl ? SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_idx) : NULL;
+	if (a && a->stats) {
+		char proto[16] = "", why[200];
+		if (label) /* "<Protocol>_<uuid>" */
+			snprintf(proto, sizeof(proto), "%.*s", (int)strcspn(label, "_"), label);
+		snprintf(why, sizeof(why), "client certificate %s", reason);
+		stats_refusal(a->stats, time(NULL), proto, label, subj, why);
+	}
 }
 
 static int verify_cb(int ok, X509_STORE_CTX *xs)

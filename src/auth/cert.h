@@ -11,6 +11,8 @@
 
 #include "conf/conf.h"
 
+struct stats;
+
 struct cert_auth {
 	int refs; /* the creator's, plus one per SSL_CTX attached */
 	X509_STORE *store;
@@ -18,6 +20,7 @@ struct cert_auth {
 	size_t n_revoked;
 	uint8_t (*roots)[20]; /* thumbprints of trusted roots */
 	size_t n_roots;
+	struct stats *stats; /* where TLS refusals are counted (the core's); may be NULL */
 };
 
 /* Builds the trust state from the configuration plus optional extra roots

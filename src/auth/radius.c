@@ -15,12 +15,28 @@
 
 #include "lib/err.h"
 #include "lib/log.h"
+#include "lib/stats.h"
 #include "lib/net.h"
 
 #define MAX_SERVERS	 2
 #define DEAD_SECONDS	 30.0
 #define RETRANSMIT_EVERY 3.0
 #define PROBE_EVERY	 5.0 /* Status-Server to a dead server (RFC 5997) */
+/* Identifiers are per socket (RFC 5080 2.2): authentication, accounting and
+ * probes each get their own sockets, so a crowd of pending logins (an MFA
+ * wait is long) never starves accounting, and more sockets open on demand. */
+#define AUTH_SOCKS 16 /* 4,096 logins in flight */
+#define ACCT_SOCKS 4
+#define N_SOCKS	   (AUTH_SOCKS + ACCT_SOCKS + 1)
+
+struct rad_sock {
+	struct radius_client *rc;
+	int fd;
+	ev_io io;
+	struct radius_req *by_id[256];
+	uint8_t next_id;
+	unsigned used;
+};
 
 struct radius_server {
 	union sockaddr_any addr;
@@ -39,6 +55,7 @@ struct radius_server {
 
 struct radius_req {
 	struct radius_client *rc;
+	struct rad_sock *sock; /* whose identifier it holds */
 	bool accounting;
 	bool probe; /* a Status-Server: answers revive the server, silence is fine */
 	bool cancelled;
@@ -64,15 +81,19 @@ struct radius_req {
 
 struct radius_client {
 	struct ev_loop *loop;
-	int fd;
-	ev_io io;
+	struct rad_sock *socks[N_SOCKS]; /* auth, then accounting, then the probe one */
 	struct radius_server servers[MAX_SERVERS];
 	int n;
 	double timeout;
 	char nas_id[128];
-	struct radius_req *by_id[256];
-	uint8_t next_id;
+	struct stats *stats; /* round trips and timeouts per server; may be NULL */
 };
+
+void radius_client_set_stats(struct radius_client *rc, struct stats *st)
+{
+	if (rc)
+		rc->stats = st;
+}
 
 /* The source address the kernel would use to reach to: a connected UDP
  * socket sends nothing but knows its route. 127.0.0.1 if there is none. */
@@ -152,14 +173,10 @@ struct radius_client *radius_client_new(struct ev_loop *loop, const struct gw_co
 	}
 	rc->timeout = c->radius_timeout_sec;
 	snprintf(rc->nas_id, sizeof(rc->nas_id), "%s", c->name);
-	rc->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (rc->n == 0 || rc->fd < 0) {
+	if (rc->n == 0) {
 		radius_client_free(rc);
 		return NULL;
 	}
-	ev_io_init(&rc->io, read_cb, rc->fd, EV_READ);
-	rc->io.data = rc;
-	ev_io_start(loop, &rc->io);
 	return rc;
 }
 
@@ -167,8 +184,10 @@ static void req_free(struct radius_req *q)
 {
 	struct radius_client *rc = q->rc;
 	ev_timer_stop(rc->loop, &q->timer);
-	if (rc->by_id[q->id] == q)
-		rc->by_id[q->id] = NULL;
+	if (q->sock && q->sock->by_id[q->id] == q) {
+		q->sock->by_id[q->id] = NULL;
+		q->sock->used--;
+	}
 	for (int i = 0; i < 6; i++) {
 		if (q->strs[i])
 			OPENSSL_cleanse(q->strs[i], strlen(q->strs[i]));
@@ -178,17 +197,24 @@ static void req_free(struct radius_req *q)
 	free(q);
 }
 
+static void sock_free(struct rad_sock *k)
+{
+	if (!k)
+		return;
+	for (int i = 0; i < 256; i++)
+		if (k->by_id[i])
+			req_free(k->by_id[i]);
+	ev_io_stop(k->rc->loop, &k->io);
+	close(k->fd);
+	free(k);
+}
+
 void radius_client_free(struct radius_client *rc)
 {
 	if (!rc)
 		return;
-	for (int i = 0; i < 256; i++)
-		if (rc->by_id[i])
-			req_free(rc->by_id[i]);
-	if (rc->fd >= 0) {
-		ev_io_stop(rc->loop, &rc->io);
-		close(rc->fd);
-	}
+	for (int k = 0; k < N_SOCKS; k++)
+		sock_free(rc->socks[k]);
 	for (int i = 0; i < rc->n; i++) {
 		ev_timer_stop(rc->loop, &rc->servers[i].probe);
 		free(rc->servers[i].secret);
@@ -196,16 +222,49 @@ void radius_client_free(struct radius_client *rc)
 	free(rc);
 }
 
-static int alloc_id(struct radius_client *rc, struct radius_req *q)
+static struct rad_sock *sock_open(struct radius_client *rc)
 {
-	for (int k = 0; k < 256; k++) {
-		uint8_t id = (uint8_t)(rc->next_id + k);
-		if (!rc->by_id[id]) {
-			rc->by_id[id] = q;
-			rc->next_id = (uint8_t)(id + 1);
+	struct rad_sock *k = calloc(1, sizeof(*k));
+	if (!k)
+		return NULL;
+	k->rc = rc;
+	k->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (k->fd < 0) {
+		free(k);
+		return NULL;
+	}
+	ev_io_init(&k->io, read_cb, k->fd, EV_READ);
+	k->io.data = k;
+	ev_io_start(rc->loop, &k->io);
+	return k;
+}
+
+static int id_take(struct rad_sock *k, struct radius_req *q)
+{
+	for (int i = 0; i < 256; i++) {
+		uint8_t id = (uint8_t)(k->next_id + i);
+		if (!k->by_id[id]) {
+			k->by_id[id] = q;
+			k->next_id = (uint8_t)(id + 1);
+			k->used++;
 			q->id = id;
+			q->sock = k;
 			return 0;
 		}
+	}
+	return P2S_E_FULL;
+}
+
+/* An identifier on a socket of the request's kind, opening one if all are full. */
+static int alloc_id(struct radius_client *rc, struct radius_req *q)
+{
+	int first = q->probe ? AUTH_SOCKS + ACCT_SOCKS : q->accounting ? AUTH_SOCKS : 0;
+	int n = q->probe ? 1 : q->accounting ? ACCT_SOCKS : AUTH_SOCKS;
+	for (int i = first; i < first + n; i++) {
+		if (!rc->socks[i] && !(rc->socks[i] = sock_open(rc)))
+			return -ENOMEM;
+		if (rc->socks[i]->used < 256 && id_take(rc->socks[i], q) == 0)
+			return 0;
 	}
 	return P2S_E_FULL;
 }
@@ -312,7 +371,7 @@ static void transmit(struct radius_req *q)
 {
 	const struct radius_server *s = &q->rc->servers[q->server];
 	const union sockaddr_any *to = q->accounting ? &s->acct_addr : &s->addr;
-	sendto(q->rc->fd, q->pkt, q->len, 0, &to->sa, sizeof(to->in));
+	sendto(q->sock->fd, q->pkt, q->len, 0, &to->sa, sizeof(to->in));
 }
 
 /* The first live server at or after index from, or -1. */
@@ -375,6 +434,10 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct radius_req *q = w->data;
 	struct radius_client *rc = q->rc;
 	double now = ev_now(loop);
+	if (q->cancelled) {
+		req_free(q);
+		return;
+	}
 	if (now - q->server_started < rc->timeout) {
 		transmit(q); /* identical bytes: the server spots the duplicate */
 		return;
@@ -384,6 +447,7 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	struct radius_server *s = &rc->servers[q->server];
+	stats_radius_timeout(rc->stats, s->name);
 	if (s->last_answer < q->server_started)
 		mark_dead(rc, s, now);
 	int next = q->servers_tried < rc->n ? pick_server(rc, (q->server + 1) % rc->n, now) : -1;
@@ -398,12 +462,16 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static struct radius_req *req_new(struct radius_client *rc)
+enum req_kind { REQ_AUTH, REQ_ACCT, REQ_PROBE };
+
+static struct radius_req *req_new(struct radius_client *rc, enum req_kind kind)
 {
 	struct radius_req *q = calloc(1, sizeof(*q));
 	if (!q)
 		return NULL;
 	q->rc = rc;
+	q->accounting = kind == REQ_ACCT;
+	q->probe = kind == REQ_PROBE;
 	if (alloc_id(rc, q) < 0) {
 		free(q);
 		return NULL;
@@ -416,7 +484,7 @@ static struct radius_req *req_new(struct radius_client *rc)
 struct radius_req *radius_auth(struct radius_client *rc, const struct radius_auth_req *r,
 			       radius_cb cb, void *arg)
 {
-	struct radius_req *q = req_new(rc);
+	struct radius_req *q = req_new(rc, REQ_AUTH);
 	if (!q)
 		return NULL;
 	q->cb = cb;
@@ -457,28 +525,32 @@ static void probe_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	struct radius_server *s = w->data;
-	struct radius_req *q = req_new(s->rc);
+	struct radius_req *q = req_new(s->rc, REQ_PROBE);
 	if (!q)
 		return;
-	q->probe = true;
 	if (start_on_server(q, (int)(s - s->rc->servers)) < 0)
 		req_free(q);
 }
 
+/* The session went away: no more retransmissions; the identifier is kept a
+ * little longer so that a late reply is still recognised and consumed. */
 void radius_cancel(struct radius_req *q)
 {
-	if (q)
-		q->cancelled = true; /* the reply, if any, is still consumed */
+	if (!q)
+		return;
+	q->cancelled = true;
+	ev_timer_stop(q->rc->loop, &q->timer);
+	ev_timer_set(&q->timer, RETRANSMIT_EVERY, 0);
+	ev_timer_start(q->rc->loop, &q->timer);
 }
 
 void radius_account(struct radius_client *rc, const struct radius_acct *a)
 {
 	if (!rc)
 		return;
-	struct radius_req *q = req_new(rc);
+	struct radius_req *q = req_new(rc, REQ_ACCT);
 	if (!q)
 		return;
-	q->accounting = true;
 	q->acct = *a;
 	q->acct.user = q->strs[0] = dup_or_null(a->user);
 	q->acct.session_id = q->strs[1] = dup_or_null(a->session_id);
@@ -599,10 +671,10 @@ static bool reply_trusted(struct radius_req *q, struct radius_server *s, const u
 	return true;
 }
 
-static void reply_in(struct radius_client *rc, const uint8_t *p, size_t n,
-		     const union sockaddr_any *from)
+static void reply_in(struct rad_sock *k, const uint8_t *p, size_t n, const union sockaddr_any *from)
 {
-	struct radius_req *q = n >= 20 ? rc->by_id[p[1]] : NULL;
+	struct radius_client *rc = k->rc;
+	struct radius_req *q = n >= 20 ? k->by_id[p[1]] : NULL;
 	if (!q)
 		return;
 	struct radius_server *s = &rc->servers[q->server];
@@ -612,6 +684,7 @@ static void reply_in(struct radius_client *rc, const uint8_t *p, size_t n,
 	if (!reply_trusted(q, s, p, n))
 		return;
 	s->last_answer = ev_now(rc->loop);
+	stats_radius_rtt(rc->stats, s->name, s->last_answer - q->server_started);
 	mark_alive(rc, s);
 	if (q->probe) {
 		req_free(q);
@@ -634,14 +707,14 @@ static void read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop;
 	(void)revents;
-	struct radius_client *rc = w->data;
+	struct rad_sock *k = w->data;
 	uint8_t buf[RAD_MAX_PACKET];
 	for (int i = 0; i < 64; i++) {
 		union sockaddr_any from;
 		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(rc->fd, buf, sizeof(buf), 0, &from.sa, &fl);
+		ssize_t n = recvfrom(k->fd, buf, sizeof(buf), 0, &from.sa, &fl);
 		if (n < 0)
 			return;
-		reply_in(rc, buf, (size_t)n, &from);
+		reply_in(k, buf, (size_t)n, &from);
 	}
 }

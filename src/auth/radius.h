@@ -72,6 +72,9 @@ struct radius_acct {
 /* Servers from conf (radiusServers or radiusServerAddress); NULL when none. */
 struct radius_client *radius_client_new(struct ev_loop *loop, const struct gw_conf *c);
 void radius_client_free(struct radius_client *rc);
+/* Where round-trip times and timeouts are counted (the core's stats). */
+struct stats;
+void radius_client_set_stats(struct radius_client *rc, struct stats *st);
 
 /* Starts an authentication; the callback runs exactly once unless cancelled. */
 struct radius_req *radius_auth(struct radius_client *rc, const struct radius_auth_req *r,

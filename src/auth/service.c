@@ -13,11 +13,15 @@
 #include <time.h>
 
 #include "auth/cert.h"
+#include "auth/challenge.h"
 #include "auth/jwks_fetch.h"
 #include "auth/policy.h"
 #include "auth/radius.h"
+#include "auth/ratelimit.h"
+#include "auth/resume.h"
 #include "auth/token.h"
 #include "lib/log.h"
+#include "lib/stats.h"
 #include "lib/text.h"
 
 struct auth_pending {
@@ -28,6 +32,8 @@ struct auth_pending {
 	uint8_t state[253]; /* RADIUS State between EAP rounds */
 	size_t state_len;
 	char why[400];
+	char *otp; /* answers the next Access-Challenge at once (static challenge) */
+	char challenge_id[CHALLENGE_ID_LEN + 1];
 };
 
 bool auth_token_expired(const struct session *s, time_t now)
@@ -67,9 +73,17 @@ static struct auth_pending *pending_of(struct session *s)
 	return s->auth;
 }
 
+static void count_refusal(struct session *s, const char *why)
+{
+	if (s->auth_ctx)
+		stats_refusal(s->auth_ctx->stats, time(NULL), tunnel_name(s->ops->proto), s->id,
+			      s->user, why);
+}
+
 static void refuse(struct session *s, auth_cb cb, const char *why)
 {
 	slog_warn(s->id, "authentication refused: %s", why);
+	count_refusal(s, why);
 	struct auth_result r = {.verdict = AUTH_REFUSE, .why = why, .reply_message = ""};
 	cb(s, &r);
 }
@@ -202,15 +216,53 @@ static void radius_accepted(struct session *s, struct auth_pending *p,
 	p->cb(s, &r);
 }
 
+static void radius_done(void *arg, const struct radius_result *res);
+
+static void otp_clear(struct auth_pending *p)
+{
+	if (p->otp)
+		OPENSSL_cleanse(p->otp, strlen(p->otp));
+	free(p->otp);
+	p->otp = NULL;
+}
+
+/* A static challenge: the code the user typed with the password answers. */
+static bool answer_with_otp(struct session *s, struct auth_pending *p)
+{
+	if (!p->otp)
+		return false;
+	char peer[64];
+	sockaddr_str(&s->peer, peer, sizeof(peer));
+	struct radius_auth_req r = {.user = s->user,
+				    .password = p->otp,
+				    .state = p->state,
+				    .state_len = p->state_len,
+				    .calling_station = peer,
+				    .called_station = s->auth_ctx->nas_address,
+				    .session_id = s->id};
+	p->rq = radius_auth(s->auth_ctx->radius, &r, radius_done, p);
+	otp_clear(p);
+	return p->rq != NULL;
+}
+
 static void radius_challenged(struct session *s, struct auth_pending *p,
 			      const struct radius_result *res)
 {
 	memcpy(p->state, res->state, res->state_len);
 	p->state_len = res->state_len;
+	if (answer_with_otp(s, p))
+		return;
 	struct auth_result r = {.verdict = AUTH_CHALLENGE,
 				.eap = res->eap,
 				.eap_len = res->eap_len,
 				.reply_message = res->reply_message};
+	struct challenges *c = s->auth_ctx->challenges;
+	if (!res->eap_len && c) { /* a password challenge, answered on another connection */
+		challenge_park(c, s->user, p->state, p->state_len, (double)time(NULL),
+			       p->challenge_id);
+		r.challenge_id = p->challenge_id;
+		slog_info(s->id, "RADIUS asks user \"%s\" for a second factor", s->user);
+	}
 	p->cb(s, &r);
 }
 
@@ -223,6 +275,7 @@ static void radius_rejected(struct session *s, struct auth_pending *p,
 		snprintf(p->why, sizeof(p->why), "RADIUS rejected user \"%s\"%s%s", s->user,
 			 res->reply_message[0] ? ": " : "", res->reply_message);
 	slog_warn(s->id, "authentication refused: %s", p->why);
+	count_refusal(s, p->why);
 	struct auth_result r = {.verdict = AUTH_REFUSE,
 				.why = p->why,
 				.eap = res->eap,
@@ -257,6 +310,23 @@ static void radius_step(struct session *s, const struct auth_request *req, auth_
 		refuse(s, cb, "no client certificate and no username/password");
 		return;
 	}
+	const char *why = NULL;
+	if (req->challenge_id &&
+	    (!x->challenges || challenge_take(x->challenges, req->challenge_id, req->user,
+					      (double)time(NULL), p->state, &p->state_len) < 0)) {
+		refuse(s, cb, "the answer names no challenge of this user that is still open");
+		return;
+	}
+	if (!req->no_admit && !req->challenge_id && x->has_room && !x->has_room(s, &why)) {
+		refuse(s, cb, why);
+		return;
+	}
+	/* A new conversation counts; the rounds of one (EAP, State) do not. */
+	if (p->state_len == 0 && !req->challenge_id && x->logins &&
+	    !ratelimit_allow(x->logins, req->user, (double)time(NULL))) {
+		refuse(s, cb, "too many login attempts for this user name in the last minute");
+		return;
+	}
 	if (req->user != s->user)
 		text_clean(s->user, sizeof(s->user), req->user);
 	char peer[64];
@@ -274,14 +344,98 @@ static void radius_step(struct session *s, const struct auth_request *req, auth_
 				    .session_id = s->id};
 	p->cb = cb;
 	p->no_admit = req->no_admit;
+	otp_clear(p);
+	p->otp = req->otp ? strdup(req->otp) : NULL;
 	radius_cancel(p->rq);
 	p->rq = radius_auth(x->radius, &r, radius_done, p);
 	if (!p->rq)
 		refuse(s, cb, "could not start a RADIUS request");
 }
 
+/* ---- ask once ----------------------------------------------------------- */
+
+void auth_resume_remember(struct session *s, const char *token)
+{
+	const struct auth_ctx *x = s->auth_ctx;
+	if (!x->resume || x->resume_lifetime <= 0 || !token || strlen(token) != RESUME_TOKEN_LEN ||
+	    (s->auth_type != AUTH_RADIUS && s->auth_type != AUTH_AAD))
+		return;
+	struct resume_entry e = {.auth_type = s->auth_type, .has_cert = s->has_cert};
+	memcpy(e.token, token, RESUME_TOKEN_LEN + 1);
+	snprintf(e.user, sizeof(e.user), "%s", s->user);
+	snprintf(e.group, sizeof(e.group), "%s", s->group);
+	memcpy(e.cert_sha1, s->cert.leaf_sha1, 20);
+	memcpy(e.rad_class, s->rad_class, s->rad_class_len);
+	e.rad_class_len = s->rad_class_len;
+	resume_put(x->resume, &e, (double)time(NULL), x->resume_lifetime);
+	OPENSSL_cleanse(&e, sizeof(e));
+}
+
+bool auth_resume_known(const struct session *s, const char *token)
+{
+	const struct auth_ctx *x = s->auth_ctx;
+	return x->resume && resume_find(x->resume, token, (double)time(NULL)) != NULL;
+}
+
+static int group_index(const struct gw_conf *c, const char *name)
+{
+	for (size_t i = 0; name[0] && i < c->policy_groups.n; i++)
+		if (strcmp(c->policy_groups.v[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The same user, the same certificate (if the first login had one), a type
+ * still enabled for this tunnel: admitted into the group it had. */
+static const char *resume_check(struct session *s, const struct auth_request *req,
+				const struct resume_entry *e)
+{
+	char user[256];
+	text_clean(user, sizeof(user), req->user ? req->user : "");
+	if (!e || strcmp(user, e->user) != 0)
+		return "the resume token is unknown, expired or another user's";
+	if (!(s->auth_ctx->conf->auth_types & e->auth_type) ||
+	    !auth_allowed(s->ops->proto, e->auth_type))
+		return "the resume token's authentication type is no longer enabled";
+	struct cert_identity id;
+	if (e->has_cert && (!req->ssl || cert_identity_from_ssl(req->ssl, &id) < 0 ||
+			    memcmp(id.leaf_sha1, e->cert_sha1, 20) != 0))
+		return "the resume token belongs with another client certificate";
+	return NULL;
+}
+
+static void resume_step(struct session *s, const struct auth_request *req, auth_cb cb)
+{
+	const struct auth_ctx *x = s->auth_ctx;
+	const struct resume_entry *e =
+		x->resume ? resume_find(x->resume, req->password, (double)time(NULL)) : NULL;
+	const char *why = resume_check(s, req, e);
+	if (why) {
+		refuse(s, cb, why);
+		return;
+	}
+	s->auth_type = e->auth_type;
+	snprintf(s->user, sizeof(s->user), "%s", e->user);
+	snprintf(s->group, sizeof(s->group), "%s", e->group);
+	memcpy(s->rad_class, e->rad_class, e->rad_class_len);
+	s->rad_class_len = e->rad_class_len;
+	int conn = policy_connection_for(x->conf, group_index(x->conf, e->group));
+	if (!req->no_admit && x->admit(s, 0, conn, &why) < 0) {
+		refuse(s, cb, why);
+		return;
+	}
+	slog_info(s->id, "user \"%s\" resumed a login of the last %.0f s: not asked again", s->user,
+		  x->resume_lifetime);
+	struct auth_result r = {.verdict = AUTH_ACCEPT, .reply_message = ""};
+	cb(s, &r);
+}
+
 void auth_step(struct session *s, const struct auth_request *req, auth_cb cb)
 {
+	if (req->kind == CRED_RESUME) {
+		resume_step(s, req, cb);
+		return;
+	}
 	unsigned type = cred_type(req->kind);
 	char why[160];
 	if (!(s->auth_ctx->conf->auth_types & type)) {
@@ -309,6 +463,7 @@ void auth_cancel(struct session *s)
 	if (!s->auth)
 		return;
 	radius_cancel(s->auth->rq);
+	otp_clear(s->auth);
 	OPENSSL_cleanse(s->auth, sizeof(*s->auth));
 	free(s->auth);
 	s->auth = NULL;

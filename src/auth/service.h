@@ -24,6 +24,7 @@ enum auth_cred {
 	CRED_TOKEN,	 /* password holds an Entra ID access token */
 	CRED_MSCHAPV2,	 /* user + MS-CHAPv2 challenge/response: RADIUS */
 	CRED_EAP,	 /* one EAP packet from the client: relayed to RADIUS */
+	CRED_RESUME,	 /* user + password = a resume token of an earlier login */
 };
 
 struct auth_request {
@@ -40,6 +41,11 @@ struct auth_request {
 					    reserved, NT-response (RFC 2548) */
 	/* Only decide who the user is; do not admit (OpenVPN renegotiation). */
 	bool no_admit;
+	/* CRED_PASSWORD with a second factor: the answer to send when RADIUS
+	 * challenges (a static challenge typed with the password), or the id of
+	 * a challenge parked on an earlier connection that password answers. */
+	const char *otp;
+	const char *challenge_id;
 };
 
 enum auth_verdict { AUTH_REFUSE = 0, AUTH_CHALLENGE, AUTH_ACCEPT };
@@ -56,7 +62,10 @@ struct auth_result {
 	const uint8_t *mppe_send, *mppe_recv;
 	size_t mppe_send_len, mppe_recv_len;
 	const char *mschap2_success; /* "S=<40 hex>", with ident byte stripped */
-	const char *reply_message;   /* RADIUS Reply-Message, or "" */
+	/* CHALLENGE to a password: parked under this id for the client to
+	 * answer on its next connection (the prompt is reply_message). */
+	const char *challenge_id;
+	const char *reply_message; /* RADIUS Reply-Message, or "" */
 };
 
 /* The callback runs exactly once per step, possibly before auth_step
@@ -76,6 +85,8 @@ struct token_keys;
 struct jwks_fetch;
 struct cert_auth;
 struct gw_conf;
+struct ratelimit;
+struct stats;
 struct auth_ctx {
 	const struct gw_conf *conf;
 	struct cert_auth *certs;
@@ -83,15 +94,29 @@ struct auth_ctx {
 	struct token_keys *token_keys;
 	struct jwks_fetch *jwks;
 	const char *nas_address; /* Called-Station-Id */
+	struct stats *stats;	 /* refusals are counted here (the core's); may be NULL */
 	/* Leases an address from connection configuration conn's pool (-1: the
 	 * main pool) within the tunnel's cap, preferring want. 0, or negative
 	 * with *why. */
 	int (*admit)(struct session *s, uint32_t want, int conn, const char **why);
+	/* Would the tunnel's cap admit one more? Asked before RADIUS, so a full
+	 * gateway does not send anyone an MFA prompt for nothing. */
+	bool (*has_room)(struct session *s, const char **why);
+	struct ratelimit *logins;      /* RADIUS attempts per user name, or NULL */
+	struct challenges *challenges; /* parked password challenges, or NULL */
+	struct resume_store *resume;   /* ask once: logins a reconnect may resume */
+	double resume_lifetime;	       /* seconds; 0: a token lives with its session */
 };
 
 /* An Entra ID session whose access token has expired (with the same skew as
  * at login): a renewal of the session's keys must not outlive the token. */
 bool auth_token_expired(const struct session *s, time_t now);
+
+/* Ask once: remember s's login under token for a reconnect within the
+ * window (RADIUS and Entra ID logins; nothing when the window is 0). */
+void auth_resume_remember(struct session *s, const char *token);
+/* Is token a resume token still open? (which request kind to send) */
+bool auth_resume_known(const struct session *s, const char *token);
 
 /* Is this authentication type allowed for this tunnel (the seed's matrix)? */
 bool auth_allowed(enum tunnel_proto p, unsigned auth_type);

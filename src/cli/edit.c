@@ -96,7 +96,7 @@ int edit_commit(const struct opts *o, json_t *root)
 		return 1;
 	}
 	json_t *reply = NULL;
-	if (cli_ask(o, "reload", &reply, true) == 0)
+	if (cli_ask(o, "gateway.reload", NULL, &reply, true) == 0)
 		printf("%s updated; the running gateway applied it\n", o->config);
 	else
 		printf("%s updated; no running gateway answered, it applies at the next start\n",

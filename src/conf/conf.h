@@ -77,11 +77,24 @@ struct conf_policy_member {
 	char *attribute_value;
 };
 
+enum conf_rule_proto { RULE_TCP = 1 << 0, RULE_UDP = 1 << 1, RULE_ICMP = 1 << 2 };
+
+/* A host-level extension of a policy group: what its users may reach. */
+struct conf_access_rule {
+	char *name;
+	char *action;		  /* "Allow" or "Deny" */
+	struct prefix_list dst;	  /* none: any destination */
+	struct prefix6_list dst6; /* the IPv6 ones of the same array */
+	unsigned protocols;	  /* RULE_*; 0: any */
+	char *ports;		  /* "22,80,8000-8080"; NULL: any */
+};
+
 struct conf_policy_group {
 	char *name;
 	bool is_default;
 	uint32_t priority;
 	CONF_ARRAY(struct conf_policy_member) members;
+	CONF_ARRAY(struct conf_access_rule) rules; /* none: everything routed */
 };
 
 struct conf_id_ref {
@@ -113,6 +126,7 @@ struct gw_conf {
 	char *tls_auth_file;
 	uint32_t reneg_sec;
 	uint32_t hand_window_sec;
+	uint32_t resume_sec; /* ask once: the auth-token's window across reconnects */
 	uint32_t ping_sec;
 	uint32_t ping_restart_sec;
 	bool client_to_client;
@@ -120,6 +134,7 @@ struct gw_conf {
 	uint32_t max_connections;
 	uint32_t preauth_max;	     /* unauthenticated connections, in all */
 	uint32_t preauth_per_source; /* ... and from one address */
+	uint32_t logins_per_minute;  /* RADIUS logins per user name */
 	struct prefix_list vnet;
 	struct ip_list dns_servers;
 	struct prefix_list routes;
@@ -146,6 +161,14 @@ struct gw_conf {
 	char *aad_ca_file; /* CA bundle for the key and discovery fetches */
 	CONF_ARRAY(struct conf_client_connection) client_connections;
 	CONF_ARRAY(struct conf_policy_group) policy_groups;
+	/* The management listener (HTTP API, metrics, status page). */
+	bool mgmt_enabled;
+	char *mgmt_address;
+	uint16_t mgmt_port;
+	bool mgmt_tls;
+	/* No vpnClientConfiguration object: point-to-site is removed (the
+	 * gateway serves no clients; reload ends every session). */
+	bool p2s_absent;
 };
 
 /* Collected problems: each "path: rule" string, all of them, not just the first. */

@@ -107,6 +107,9 @@ static struct gw_conf *conf_from_json(json_t *root, struct conf_errors *errs)
 	struct gw_conf *c = calloc(1, sizeof(*c));
 	conf_apply_defaults(conf_schema_root, c);
 	conf_walk_object(root, conf_schema_root, "", c, errs);
+	c->p2s_absent = json_is_object(root) && !json_object_get(root, "vpnClientConfiguration");
+	if (c->p2s_absent) /* the sub-table's defaults do not serve anybody */
+		c->protocols = c->auth_types = 0;
 	json_decref(root);
 	default_fqdn(c, errs);
 	if (errs->n_ignored)

@@ -48,6 +48,22 @@ static const struct conf_field limits_fields[] = {
 		"more are refused at once (apart from maxClientConnections)"},
 	{"unauthenticatedPerSource", F_UINT, G(preauth_per_source), .min = 1, .max = 1000000,
 	 .def = "32", .doc = "the same, from one client address"},
+	{"radiusLoginsPerUserPerMinute", F_UINT, G(logins_per_minute), .min = 1, .max = 1000000,
+	 .def = "10",
+	 .doc = "RADIUS logins one user name may start in a minute (each may be an MFA "
+		"prompt or count towards a lockout)"},
+	{NULL}};
+
+static const struct conf_field mgmt_fields[] = {
+	{"enabled", F_BOOL, G(mgmt_enabled), .def = "true",
+	 .doc = "serve the management API, /metrics and the status page", .restart = true},
+	{"address", F_STRING, G(mgmt_address), .def = "127.0.0.1",
+	 .doc = "address of the management listener (loopback: this host only)", .restart = true},
+	{"port", F_PORT, G(mgmt_port), .def = "9443", .doc = "TCP port of the management listener",
+	 .restart = true},
+	{"tls", F_BOOL, G(mgmt_tls), .def = "false",
+	 .doc = "HTTPS with the gateway certificate (serverCertificate or the generated one)",
+	 .restart = true},
 	{NULL}};
 
 static const struct conf_field server_cert_fields[] = {
@@ -61,6 +77,10 @@ static const struct conf_field openvpn_fields[] = {
 	 .doc = "OpenVPN static key for tls-auth (HMAC-SHA256, server direction 0)"},
 	{"renegotiateSeconds", F_UINT, G(reneg_sec), .max = 86400 * 7, .def = "3600",
 	 .doc = "data key lifetime; 0 turns server-initiated renegotiation off"},
+	{"authTokenLifetimeSeconds", F_UINT, G(resume_sec), .max = 7 * 86400, .def = "0",
+	 .doc = "ask once: a RADIUS or Entra ID user reconnecting within this many seconds of "
+		"the first login presents the pushed auth-token and is not asked again (no "
+		"second MFA prompt); 0: the token is good for its own session only"},
 	{"handWindowSeconds", F_UINT, G(hand_window_sec), .min = 5, .max = 600, .def = "60",
 	 .doc = "a TLS handshake or key renegotiation must complete within this; a client "
 		"that does not renegotiate in time is disconnected"},
@@ -151,6 +171,22 @@ static const struct conf_field member_fields[] = {
 	 .doc = "group id, certificate domain or RADIUS policy id"},
 	{NULL}};
 
+static const char *const rule_actions[] = {"Allow", "Deny", NULL};
+static const struct field_flag rule_protocols[] = {
+	{"TCP", RULE_TCP}, {"UDP", RULE_UDP}, {"ICMP", RULE_ICMP}, {NULL, 0}};
+
+static const struct conf_field rule_fields[] = {
+	{"name", F_STRING, E(conf_access_rule, name), .doc = "a name for logs and counters"},
+	{"action", F_ENUM, E(conf_access_rule, action), .values = rule_actions, .def = "Allow",
+	 .doc = "what a matching packet gets"},
+	{"destinationPrefixes", F_CIDRS, E(conf_access_rule, dst),
+	 .off6 = E(conf_access_rule, dst6), .doc = "IPv4 and IPv6 prefixes; none: any"},
+	{"protocols", F_FLAGS, E(conf_access_rule, protocols), .flags = rule_protocols,
+	 .doc = "none: any protocol"},
+	{"destinationPorts", F_STRING, E(conf_access_rule, ports),
+	 .doc = "TCP/UDP ports and ranges, e.g. \"22,443,8000-8080\"; absent: any"},
+	{NULL}};
+
 static const struct conf_field group_fields[] = {
 	{"name", F_STRING, E(conf_policy_group, name), .doc = "name"},
 	{"isDefault", F_BOOL, E(conf_policy_group, is_default), .def = "false",
@@ -160,6 +196,10 @@ static const struct conf_field group_fields[] = {
 	{"policyMembers", F_ARRAY, E(conf_policy_group, members), .sub = member_fields,
 	 .elem_size = sizeof(struct conf_policy_member)},
 	{"vngClientConnectionConfigurations", F_IGNORED}, /* Azure's back-references */
+	{"accessRules", F_ARRAY, E(conf_policy_group, rules), .sub = rule_fields,
+	 .elem_size = sizeof(struct conf_access_rule),
+	 .doc = "beyond Azure: what the group's users may reach, first match wins, and what "
+		"no rule allows is refused; absent: everything routed (Azure's behaviour)"},
 	{NULL}};
 
 static const struct conf_field client_conf_fields[] = {
@@ -238,6 +278,7 @@ const struct conf_field conf_schema_root[] = {
 	 .doc = "a lower IKEv2+OpenVPN connection cap than the SKU's; 0 = the SKU's"},
 	{"listen", F_OBJECT, .sub = listen_fields},
 	{"limits", F_OBJECT, .sub = limits_fields},
+	{"management", F_OBJECT, .sub = mgmt_fields},
 	{"serverCertificate", F_OBJECT, .sub = server_cert_fields},
 	{"openvpn", F_OBJECT, .sub = openvpn_fields},
 	{"virtualNetwork", F_OBJECT, .sub = vnet_fields},
@@ -270,7 +311,36 @@ const struct conf_field conf_schema_root[] = {
 	{"virtualNetworkGatewayMigrationStatus", F_IGNORED},
 	{NULL}};
 
-/* Restart-only string fields that differ keep their running values in n;
+/* One restart-only field: true if it differed (n now holds o's value; a
+ * string swaps, so o frees the new one). */
+static bool keep_field(const struct conf_field *f, struct gw_conf *o, struct gw_conf *n)
+{
+	char *a = (char *)o + f->off, *b = (char *)n + f->off;
+	switch (f->type) {
+	case F_STRING: {
+		char **x = (char **)a, **y = (char **)b;
+		if ((!*x && !*y) || (*x && *y && strcmp(*x, *y) == 0))
+			return false;
+		char *tmp = *x;
+		*x = *y;
+		*y = tmp;
+		return true;
+	}
+	case F_PORT:
+		if (*(uint16_t *)a == *(uint16_t *)b)
+			return false;
+		*(uint16_t *)b = *(uint16_t *)a;
+		return true;
+	case F_BOOL:
+		if (*(bool *)a == *(bool *)b)
+			return false;
+		*(bool *)b = *(bool *)a;
+		return true;
+	default: return false;
+	}
+}
+
+/* Restart-only fields that differ keep their running values in n;
  * their JSON paths are listed in note. Returns how many differed. */
 static int keep_table(const struct conf_field *t, const char *path, struct gw_conf *o,
 		      struct gw_conf *n, char *note, size_t cap, size_t *at)
@@ -283,14 +353,8 @@ static int keep_table(const struct conf_field *t, const char *path, struct gw_co
 			k += keep_table(f->sub, p, o, n, note, cap, at);
 			continue;
 		}
-		if (!f->restart || f->type != F_STRING)
+		if (!f->restart || !keep_field(f, o, n))
 			continue;
-		char **a = (char **)((char *)o + f->off), **b = (char **)((char *)n + f->off);
-		if ((!*a && !*b) || (*a && *b && strcmp(*a, *b) == 0))
-			continue;
-		char *tmp = *a;
-		*a = *b;
-		*b = tmp;
 		k++;
 		if (*at < cap)
 			*at += (size_t)snprintf(note + *at, cap - *at, "%s%s", *at ? ", " : "", p);

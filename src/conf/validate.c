@@ -28,6 +28,8 @@ static void check_gateway(const struct gw_conf *c, struct conf_errors *e)
 		if (c->auth_types & AUTH_RADIUS)
 			conf_errors_add(e, AUTHS, "the Basic SKU does not support RADIUS");
 	}
+	if (c->mgmt_enabled && !c->mgmt_port)
+		conf_errors_add(e, "management.port", "must not be 0 while enabled");
 	if (!c->fqdn || !c->fqdn[0])
 		conf_errors_add(e, "gatewayFqdn", "is required: the name clients connect to");
 	if (!c->tun_name[0] || strlen(c->tun_name) >= 16)
@@ -281,8 +283,39 @@ static bool group_exists(const struct gw_conf *c, const char *id)
 	return false;
 }
 
+static void check_rule(const struct conf_access_rule *r, const char *path, struct conf_errors *e)
+{
+	struct port_range pr[PORT_RANGES_MAX];
+	char p[240];
+	snprintf(p, sizeof(p), "%s.destinationPorts", path);
+	if (r->ports && ports_parse(r->ports, pr, PORT_RANGES_MAX) < 0)
+		conf_errors_add(e, p,
+				"must be ports or ranges such as \"22,443,8000-8080\" (1 to 65535, "
+				"at most %d)",
+				PORT_RANGES_MAX);
+	else if (r->ports && r->protocols && !(r->protocols & (RULE_TCP | RULE_UDP)))
+		conf_errors_add(e, p, "ports need TCP or UDP among the protocols");
+}
+
+static void check_rules(const struct gw_conf *c, struct conf_errors *e)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < c->policy_groups.n; i++)
+		for (size_t j = 0; j < c->policy_groups.v[i].rules.n; j++) {
+			char p[200];
+			snprintf(p, sizeof(p),
+				 "virtualNetworkGatewayPolicyGroups[%zu].accessRules[%zu]", i, j);
+			check_rule(&c->policy_groups.v[i].rules.v[j], p, e);
+			total++;
+		}
+	if (total > 1000)
+		conf_errors_add(e, "virtualNetworkGatewayPolicyGroups",
+				"at most 1000 access rules across all groups, found %zu", total);
+}
+
 static void check_groups(const struct gw_conf *c, struct conf_errors *e)
 {
+	check_rules(c, e);
 	size_t defaults = 0, members = 0;
 	for (size_t i = 0; i < c->policy_groups.n; i++) {
 		defaults += c->policy_groups.v[i].is_default;
@@ -323,6 +356,8 @@ static void warn_unserved(const struct gw_conf *c, struct conf_errors *e)
 void conf_validate(const struct gw_conf *c, struct conf_errors *e)
 {
 	check_gateway(c, e);
+	if (c->p2s_absent) /* point-to-site removed: nothing of it to check */
+		return;
 	check_pools(c, e);
 	check_matrix(c, e);
 	check_ipsec(c, e);

@@ -6,6 +6,7 @@
 #include "gateway.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +14,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "auth/challenge.h"
 #include "auth/jwks_fetch.h"
+#include "auth/resume.h"
 #include "auth/radius.h"
 #include "auth/token.h"
-#include "core/ctl.h"
 #include "lib/err.h"
 #include "lib/file.h"
 #include "lib/log.h"
@@ -82,6 +84,7 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	log_info("signal %d: shutting down; telling %u client(s) to reconnect later", w->signum,
 		 g->reg.count);
 	g->stopping = true;
+	core_notify_stopping(g);
 	/* Clients are told to reconnect later and RADIUS users get an
 	 * accounting Stop; a second later the loop ends. */
 	struct session *next;
@@ -145,8 +148,15 @@ static int setup_auth(struct core *g)
 	if (c->radius_address || c->radius_servers.n)
 		g->radius = radius_client_new(g->loop, c);
 	int r = core_token_keys_setup(g, c);
+	ratelimit_init(&g->logins, c->logins_per_minute);
 	core_auth_ctx_refresh(g);
 	g->auth.admit = core_admit;
+	g->auth.has_room = core_has_room;
+	g->auth.logins = &g->logins;
+	g->challenges = calloc(1, sizeof(*g->challenges));
+	g->auth.challenges = g->challenges;
+	g->resume = calloc(1, sizeof(*g->resume));
+	g->auth.resume = g->resume;
 	return r;
 }
 
@@ -181,6 +191,8 @@ int core_init(struct core *g, struct gw_conf *conf, const struct core_options *o
 	if (r == 0)
 		r = core_routes_build(g, conf);
 	if (r == 0)
+		r = core_acls_apply(g, conf);
+	if (r == 0)
 		r = core_pools6_build(g, conf, &g->pool6);
 	if (r == 0)
 		r = core_routes6_build(g, conf);
@@ -190,10 +202,10 @@ int core_init(struct core *g, struct gw_conf *conf, const struct core_options *o
 		r = setup_tun(g);
 	if (r == 0)
 		r = core_engines_sync(g);
-	if (r == 0)
-		g->ctl = ctl_start(g);
 	if (r < 0)
 		return r;
+	g->mgmt = mgmt_start(g);
+	core_health_start(g);
 	setup_signals(g);
 	return 0;
 }
@@ -211,18 +223,29 @@ static void print_how_to_connect(const struct core *g)
 
 int core_run(struct core *g)
 {
+	if (g->conf->p2s_absent) {
+		log_info("gateway \"%s\" (%s) ready: no vpnClientConfiguration, so no tunnel is "
+			 "served; the management API and control socket are",
+			 g->conf->name, g->conf->sku);
+		core_notify_ready(g);
+		ev_run(g->loop, 0);
+		return 0;
+	}
 	char a[16];
 	ip4_str(pool_gateway(&g->pool, 0), a);
 	log_info("gateway \"%s\" (%s) ready: %s is %s, client pool has %u addresses", g->conf->name,
 		 g->conf->sku, g->conf->tun_name, a, pool_free_count(&g->pool));
 	print_how_to_connect(g);
+	core_notify_ready(g);
 	ev_run(g->loop, 0);
 	return 0;
 }
 
 void core_free(struct core *g)
 {
-	ctl_stop(g->ctl);
+	mgmt_stop(g->mgmt);
+	core_health_stop(g);
+	ev_timer_stop(g->loop, &g->watchdog);
 	core_engines_stop(g);
 	listener_close(g);
 	radius_client_free(g->radius);
@@ -233,6 +256,13 @@ void core_free(struct core *g)
 	free(g->conn_first);
 	free(g->conn_n);
 	free(g->routes);
+	core_acls_free(g);
+	if (g->challenges)
+		OPENSSL_cleanse(g->challenges, sizeof(*g->challenges));
+	free(g->challenges);
+	if (g->resume)
+		OPENSSL_cleanse(g->resume, sizeof(*g->resume));
+	free(g->resume);
 	if (g->tun_fd >= 0)
 		close(g->tun_fd);
 	pool_free(&g->pool);

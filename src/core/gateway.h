@@ -8,16 +8,19 @@
 #include <stdbool.h>
 
 #include "auth/cert.h"
+#include "auth/ratelimit.h"
 #include "auth/service.h"
 #include "conf/conf.h"
 #include "core/core.h"
 #include "core/statedir.h"
+#include "lib/stats.h"
 #include "pool/pool.h"
 #include "pool/pool6.h"
+#include "tunnel/acl.h"
 #include "tunnel/fwd.h"
 #include "tunnel/session.h"
 
-struct ctl;
+struct mgmt;
 struct radius_client;
 struct token_keys;
 struct jwks_fetch;
@@ -75,12 +78,17 @@ struct core {
 	ev_io tun_io;
 	struct trust trust;
 	struct auth_ctx auth;
+	struct ratelimit logins;
+	struct challenges *challenges;	  /* password challenges parked between connections */
+	struct resume_store *resume;	  /* ask once: logins a reconnect may resume */
 	struct radius_client *radius;	  /* NULL without RADIUS servers */
 	struct radius_client *radius_old; /* finishing its requests after a reload */
 	ev_timer radius_old_timer;
 	struct token_keys *token_keys; /* Entra ID signing keys */
 	struct jwks_fetch *jwks;       /* keeps them fresh from aadJwksUri */
-	struct prefix4 *routes;	       /* virtual network + customRoutes */
+	struct acl *acls;	       /* per policy group, as conf->policy_groups */
+	size_t n_acls;
+	struct prefix4 *routes; /* virtual network + customRoutes */
 	size_t n_routes;
 	/* IPv6 inside the tunnel (pools6.c): the pool's ranges laid out as
 	 * the IPv4 ones, main pool first (main6_n of them, 0 or 1). */
@@ -94,7 +102,13 @@ struct core {
 	struct engine *engines[TUNNEL_N];
 	struct listener tcp;
 	struct preauth preauth;
-	struct ctl *ctl;
+	struct mgmt *mgmt; /* control socket and HTTP API (src/mgmt) */
+	struct stats stats;
+	ev_timer health_timer; /* per-session rates, per-minute samples */
+	double minute_start, health_at;
+	uint64_t minute_in0, minute_out0; /* gateway totals when the minute began */
+	double keys_at;			  /* when the Entra ID keys were last loaded, 0: never */
+	ev_timer watchdog;		  /* systemd's, when it asks for one */
 	ev_signal sig_hup, sig_int, sig_term;
 	bool stopping;
 	ev_timer stop_timer;
@@ -154,9 +168,42 @@ void core_apply_options(const struct core *g, struct gw_conf *c);
 int core_token_keys_setup(struct core *g, const struct gw_conf *c);
 void core_auth_ctx_refresh(struct core *g);
 
+/* rules.c: the groups' access rules, compiled; sessions point at theirs. */
+int core_acls_apply(struct core *g, const struct gw_conf *c);
+void core_acls_free(struct core *g);
+void core_acl_attach(struct session *s);
+
 /* lifecycle.c */
 int core_admit(struct session *s, uint32_t want, int conn, const char **why);
+bool core_has_room(struct session *s, const char **why);
 int core_routes_build(struct core *g, const struct gw_conf *c);
+
+/* health.c: rates once a second, a sample a minute; totals include the
+ * sessions that ended. */
+struct core_traffic {
+	uint64_t bytes_in, bytes_out, pkts_in, pkts_out;
+};
+void core_health_start(struct core *g);
+void core_health_stop(struct core *g);
+void core_traffic_totals(const struct core *g, struct core_traffic *t);
+/* Pool usage of one pool (0: the main pool, k + 1: client connection k). */
+struct core_pool_usage {
+	const char *name;
+	uint32_t used, size;
+};
+size_t core_pool_count(const struct core *g);
+void core_pool_usage(const struct core *g, size_t i, struct core_pool_usage *u);
+
+/* notify.c: systemd's readiness protocol (a no-op without NOTIFY_SOCKET). */
+void core_notify_ready(struct core *g);
+void core_notify_reloading(struct core *g);
+void core_notify_reloaded(struct core *g);
+void core_notify_stopping(struct core *g);
+
+/* The management side (src/mgmt: control socket, HTTP API), started and
+ * stopped by the core. NULL when neither could start (logged). */
+struct mgmt *mgmt_start(struct core *g);
+void mgmt_stop(struct mgmt *m);
 
 /* engines */
 int core_engines_sync(struct core *g);

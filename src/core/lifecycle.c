@@ -48,17 +48,25 @@ unsigned core_admitted(const struct core *g, enum tunnel_proto p)
 	return g->reg.admitted[TUNNEL_OPENVPN] + g->reg.admitted[TUNNEL_IKEV2];
 }
 
+bool core_has_room(struct session *s, const char **why)
+{
+	struct core *g = s->core;
+	enum tunnel_proto p = s->ops->proto;
+	if (s->admitted || core_admitted(g, p) < core_connection_cap(g, p))
+		return true;
+	*why = p == TUNNEL_SSTP ? "the gateway's SSTP connection limit is reached"
+				: "the gateway's IKEv2/OpenVPN connection limit is reached";
+	return false;
+}
+
 int core_admit(struct session *s, uint32_t want, int conn, const char **why)
 {
 	struct core *g = s->core;
 	enum tunnel_proto p = s->ops->proto;
 	if (s->admitted)
 		return 0;
-	if (core_admitted(g, p) >= core_connection_cap(g, p)) {
-		*why = p == TUNNEL_SSTP ? "the gateway's SSTP connection limit is reached"
-					: "the gateway's IKEv2/OpenVPN connection limit is reached";
+	if (!core_has_room(s, why))
 		return P2S_E_FULL;
-	}
 	if (want && pool_owner(&g->pool, want)) {
 		*why = "the address RADIUS assigned is in use";
 		return P2S_E_FULL;
@@ -73,6 +81,7 @@ int core_admit(struct session *s, uint32_t want, int conn, const char **why)
 	s->admitted = true;
 	g->reg.admitted[p]++;
 	core_admit6(s, conn);
+	core_acl_attach(s);
 	return 0;
 }
 
@@ -95,6 +104,7 @@ struct session *core_session_new(struct core *c, const struct session_ops *ops, 
 	s->core = c;
 	s->auth_ctx = &c->auth;
 	s->peer = *peer;
+	c->stats.handshakes[ops->proto]++;
 	return s;
 }
 
@@ -196,6 +206,12 @@ void core_session_end(struct session *s, uint32_t cause, const char *reason)
 	if (s->up)
 		account(s, 2, cause);
 	release(s);
+	/* The gateway's totals stay monotonic when sessions go. */
+	struct stats *st = &s->core->stats;
+	st->bytes_in_closed += s->ctr.bytes_in;
+	st->bytes_out_closed += s->ctr.bytes_out;
+	st->pkts_in_closed += s->ctr.pkts_in;
+	st->pkts_out_closed += s->ctr.pkts_out;
 }
 
 void core_session_free(struct session *s)
@@ -221,8 +237,10 @@ int core_routes_build(struct core *g, const struct gw_conf *c)
 	struct prefix4 *r = calloc(n + 1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	memcpy(r, c->vnet.v, c->vnet.n * sizeof(*r));
-	memcpy(r + c->vnet.n, c->routes.v, c->routes.n * sizeof(*r));
+	if (c->vnet.n) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(r, c->vnet.v, c->vnet.n * sizeof(*r));
+	if (c->routes.n)
+		memcpy(r + c->vnet.n, c->routes.v, c->routes.n * sizeof(*r));
 	free(g->routes);
 	g->routes = r;
 	g->n_routes = n;

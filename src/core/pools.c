@@ -22,13 +22,14 @@ int core_pools_build(struct core *g, const struct gw_conf *c, struct pool *out)
 	size_t *cnt = calloc(n_conn + 1, sizeof(size_t));
 	int r = all && first && cnt ? 0 : -ENOMEM;
 	size_t at = c->pools.n;
-	if (r == 0)
+	if (r == 0 && c->pools.n) /* none when point-to-site is removed */
 		memcpy(all, c->pools.v, c->pools.n * sizeof(*all));
 	for (size_t k = 0; r == 0 && k < n_conn; k++) {
 		const struct prefix_list *pl = &c->client_connections.v[k].pool;
 		first[k] = at;
 		cnt[k] = pl->n;
-		memcpy(all + at, pl->v, pl->n * sizeof(*all));
+		if (pl->n)
+			memcpy(all + at, pl->v, pl->n * sizeof(*all));
 		at += pl->n;
 	}
 	if (r == 0)

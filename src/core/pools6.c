@@ -33,13 +33,14 @@ int core_pools6_build(struct core *g, const struct gw_conf *c, struct pool6 *out
 	size_t *cnt = calloc(nc + 1, sizeof(size_t));
 	int r = all && first && cnt ? 0 : -ENOMEM;
 	size_t at = c->pools6.n;
-	if (r == 0)
+	if (r == 0 && c->pools6.n) /* most gateways have no IPv6 pool */
 		memcpy(all, c->pools6.v, c->pools6.n * sizeof(*all));
 	for (size_t k = 0; r == 0 && k < nc; k++) {
 		const struct prefix6_list *pl = &c->client_connections.v[k].pool6;
 		first[k] = at;
 		cnt[k] = pl->n;
-		memcpy(all + at, pl->v, pl->n * sizeof(*all));
+		if (pl->n)
+			memcpy(all + at, pl->v, pl->n * sizeof(*all));
 		at += pl->n;
 	}
 	if (r == 0)
@@ -121,8 +122,10 @@ int core_routes6_build(struct core *g, const struct gw_conf *c)
 	struct prefix6 *r = calloc(n + 1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	memcpy(r, c->vnet6.v, c->vnet6.n * sizeof(*r));
-	memcpy(r + c->vnet6.n, c->routes6.v, c->routes6.n * sizeof(*r));
+	if (c->vnet6.n) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(r, c->vnet6.v, c->vnet6.n * sizeof(*r));
+	if (c->routes6.n)
+		memcpy(r + c->vnet6.n, c->routes6.v, c->routes6.n * sizeof(*r));
 	free(g->routes6);
 	g->routes6 = r;
 	g->n_routes6 = n;

@@ -13,6 +13,7 @@
 #include "auth/jwks_fetch.h"
 #include "auth/policy.h"
 #include "auth/radius.h"
+#include "auth/resume.h"
 #include "auth/token.h"
 #include "core/gateway.h"
 #include "lib/err.h"
@@ -29,6 +30,10 @@ void core_auth_ctx_refresh(struct core *g)
 	g->auth.token_keys = g->token_keys;
 	g->auth.jwks = g->jwks;
 	g->auth.nas_address = g->conf->fqdn;
+	g->auth.resume_lifetime = g->conf->resume_sec;
+	g->logins.per_minute = g->conf->logins_per_minute;
+	g->auth.stats = &g->stats;
+	radius_client_set_stats(g->radius, &g->stats);
 }
 
 static void keys_fetched(void *arg, struct token_keys *k)
@@ -37,6 +42,7 @@ static void keys_fetched(void *arg, struct token_keys *k)
 	token_keys_free(g->token_keys);
 	g->token_keys = k;
 	g->auth.token_keys = k;
+	g->keys_at = ev_now(g->loop);
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -192,6 +198,22 @@ static void pools_apply(struct core *g, struct pool *np, struct pool6 *np6)
 	core_pools6_apply(g, np6);
 }
 
+static bool cert_gone(const struct resume_entry *e, void *arg)
+{
+	return e->has_cert && cert_auth_is_revoked(arg, e->cert_sha1);
+}
+
+/* Resumable logins the new configuration no longer allows. */
+static void resume_recheck(struct core *g)
+{
+	if (!g->resume)
+		return;
+	for (unsigned t = AUTH_RADIUS; t <= AUTH_AAD; t <<= 1)
+		if (!(g->conf->auth_types & t))
+			resume_drop_type(g->resume, t);
+	resume_drop_if(g->resume, cert_gone, g->trust.certs);
+}
+
 /* Sessions the new configuration no longer allows. */
 static void recheck_sessions(struct core *g, struct moved *mv, size_t n_mv)
 {
@@ -237,6 +259,8 @@ static int reload_prepare(struct core *g, struct gw_conf *n, struct trust *t, st
 		log_err("reload: TLS set-up failed; still running the previous configuration");
 		return P2S_E_CONFIG;
 	}
+	if (n->p2s_absent)
+		return 0; /* no pools to build: every P2S session ends */
 	if (core_pools_build(g, n, np) < 0) {
 		trust_free(t);
 		log_err("reload: the new pools cannot be laid out");
@@ -251,7 +275,31 @@ static int reload_prepare(struct core *g, struct gw_conf *n, struct trust *t, st
 	return 0;
 }
 
+/* vpnClientConfiguration is gone: every P2S session ends with the reason,
+ * the engines stop and the shared port closes (core_engines_sync). */
+static void p2s_removed(struct core *g)
+{
+	log_info("reload: vpnClientConfiguration removed; ending %u session(s)", g->reg.count);
+	struct session *next;
+	for (struct session *s = g->reg.head; s; s = next) {
+		next = s->next;
+		if (!s->ended)
+			s->ops->disconnect(s, RAD_TERM_ADMIN_RESET,
+					   "the point-to-site configuration was removed");
+	}
+}
+
+static int reload_apply(struct core *g, char *note, size_t note_cap);
+
 int core_reload(struct core *g, char *note, size_t note_cap)
+{
+	core_notify_reloading(g);
+	int r = reload_apply(g, note, note_cap);
+	core_notify_reloaded(g);
+	return r;
+}
+
+static int reload_apply(struct core *g, char *note, size_t note_cap)
 {
 	if (note && note_cap)
 		note[0] = 0;
@@ -273,14 +321,20 @@ int core_reload(struct core *g, char *note, size_t note_cap)
 		return P2S_E_CONFIG;
 	}
 	struct moved *mv = calloc(g->reg.count + 1, sizeof(*mv));
-	size_t n_mv = mv ? pools_transfer(g, n, &np, &np6, mv, g->reg.count) : 0;
-	pools_apply(g, &np, &np6);
+	size_t n_mv = 0;
+	if (n->p2s_absent)
+		p2s_removed(g);
+	else if (mv)
+		n_mv = pools_transfer(g, n, &np, &np6, mv, g->reg.count);
+	if (!n->p2s_absent)
+		pools_apply(g, &np, &np6);
 	trust_free(&g->trust);
 	g->trust = t;
 	radius_apply(g, n);
 	if (core_token_keys_setup(g, n) < 0)
 		log_err("reload: keeping the previous Entra ID signing keys");
 	core_routes_build(g, n);
+	core_acls_apply(g, n);
 	core_routes6_build(g, n);
 	conf_free(g->conf);
 	g->conf = n;
@@ -290,6 +344,7 @@ int core_reload(struct core *g, char *note, size_t note_cap)
 	log_info("reload: configuration applied (%zu root(s), %zu revoked)", n->roots.n,
 		 n->revoked.n);
 	recheck_sessions(g, mv, n_mv);
+	resume_recheck(g);
 	free(mv);
 	return 0;
 }

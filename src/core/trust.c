@@ -87,6 +87,8 @@ int trust_build(struct core *g, const struct gw_conf *c, struct trust *out)
 	size_t demo = g->demo_root && c->roots.n == 0 ? 1 : 0;
 	if (r == 0 && !(t.certs = cert_auth_new(c, &g->demo_root, demo)))
 		r = P2S_E_CONFIG;
+	if (r == 0)
+		t.certs->stats = &g->stats; /* TLS-time refusals counted with the others */
 	for (int p = 0; r == 0 && p < TLS_PROFILE_N; p++)
 		if (!(t.tls[p] = tls_ctx_new(&t, (enum tls_profile)p, c->auth_types)))
 			r = P2S_E_CONFIG;

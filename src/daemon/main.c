@@ -54,6 +54,10 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
+	/* Started by systemd: journald adds the time, and reads "<N>" as the
+	 * line's priority. */
+	if (getenv("JOURNAL_STREAM") || getenv("NOTIFY_SOCKET"))
+		log_journal = true;
 	struct gw_conf *conf = load(path);
 	if (!conf)
 		return 1;

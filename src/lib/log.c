@@ -6,6 +6,10 @@
 #include <time.h>
 
 enum log_level log_threshold = LOG_INFO;
+bool log_journal;
+
+/* syslog priorities, for journald's "<N>" prefixes */
+static const int level_prio[] = {3, 4, 6, 7, 7};
 
 static const char *const level_names[] = {"error", "warn", "info", "debug", "sensitive"};
 
@@ -14,12 +18,17 @@ void log_msg(enum log_level lvl, const char *mod, const char *sid, const char *f
 	if (lvl > log_threshold)
 		return;
 	char line[1024];
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	int n = snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %-5s %s: ", tm.tm_hour,
-			 tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, level_names[lvl], mod);
+	int n;
+	if (log_journal) { /* journald stamps the time itself */
+		n = snprintf(line, sizeof(line), "<%d>%s: ", level_prio[lvl], mod);
+	} else {
+		struct timespec ts;
+		struct tm tm;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		n = snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %-5s %s: ", tm.tm_hour,
+			     tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, level_names[lvl], mod);
+	}
 	if (sid && n >= 0 && (size_t)n < sizeof(line))
 		n += snprintf(line + n, sizeof(line) - n, "[%s] ", sid);
 	va_list ap;

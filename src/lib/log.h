@@ -5,7 +5,12 @@
 
 enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_SENSITIVE };
 
+#include <stdbool.h>
+
 extern enum log_level log_threshold;
+/* Lines start with a syslog priority ("<6>") and carry no time: set when
+ * systemd started us (JOURNAL_STREAM or NOTIFY_SOCKET). */
+extern bool log_journal;
 
 void log_msg(enum log_level lvl, const char *mod, const char *sid, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

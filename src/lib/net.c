@@ -140,3 +140,36 @@ bool prefix6_overlap(const struct prefix6 *a, const struct prefix6 *b)
 {
 	return bits_equal(a->addr.s6_addr, b->addr.s6_addr, a->len < b->len ? a->len : b->len);
 }
+
+static int port_at(const char **p)
+{
+	char *end;
+	long v = strtol(*p, &end, 10);
+	if (end == *p || v < 1 || v > 65535)
+		return -1;
+	*p = end;
+	return (int)v;
+}
+
+int ports_parse(const char *s, struct port_range *out, size_t cap)
+{
+	size_t n = 0;
+	const char *p = s;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		int lo = port_at(&p), hi = lo;
+		if (lo > 0 && *p == '-') {
+			p++;
+			hi = port_at(&p);
+		}
+		while (*p == ' ')
+			p++;
+		if (lo < 0 || hi < lo || n == cap || (*p && *p != ','))
+			return -EINVAL;
+		out[n++] = (struct port_range){(uint16_t)lo, (uint16_t)hi};
+		if (*p == ',' && !*++p)
+			return -EINVAL; /* a trailing comma */
+	}
+	return n ? (int)n : -EINVAL;
+}

@@ -30,6 +30,15 @@ int prefix6_parse(const char *s, struct prefix6 *out);
 bool prefix6_contains(const struct prefix6 *p, const struct in6_addr *a);
 bool prefix6_overlap(const struct prefix6 *a, const struct prefix6 *b);
 
+struct port_range {
+	uint16_t lo, hi;
+};
+#define PORT_RANGES_MAX 32
+
+/* Parses "22,443,8000-8080" (ports 1..65535, each range lo <= hi) into out.
+ * Returns how many ranges, or -EINVAL. */
+int ports_parse(const char *s, struct port_range *out, size_t cap);
+
 union sockaddr_any {
 	struct sockaddr sa;
 	struct sockaddr_in in;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "lib/cursor.h"
 #include "lib/err.h"
 
@@ -130,6 +131,11 @@ int fwd_from_session(struct fwd *f, struct session *s, const uint8_t *pkt, size_
 	struct session *peer = owner_of(f, &h);
 	if (peer || unowned_pool_addr(f, &h))
 		return to_peer(f, s, peer, pkt, len);
+	if (s->acl && !acl_allows(s->acl, pkt, len)) {
+		s->ctr.denied++;
+		f->denied++;
+		return P2S_E_DENIED;
+	}
 	if (write(f->tun_fd, pkt, len) < 0) {
 		f->tun_write_errors++;
 		return -errno;

@@ -22,6 +22,7 @@ struct fwd {
 	uint64_t tun_write_errors;
 	uint64_t no_route_drops;
 	uint64_t spoofed; /* every session's spoofed packets, also after it ended */
+	uint64_t denied;  /* refused by access rules, every session's */
 };
 
 /* From the TUN: deliver to the owning session, or drop. */
@@ -30,7 +31,8 @@ void fwd_from_tun(struct fwd *f, const uint8_t *pkt, size_t len);
  * then writes to the TUN. 0 or a negative error (packet dropped):
  * P2S_E_TRUNC not an IP header, P2S_E_PROTO a source that is not the
  * client's own (counted in s->ctr.spoofed and f->spoofed), P2S_E_DENIED
- * another client's address or link-scoped traffic. */
+ * another client's address, link-scoped traffic, or what the session's
+ * access rules refuse (counted in s->ctr.denied and f->denied). */
 int fwd_from_session(struct fwd *f, struct session *s, const uint8_t *pkt, size_t len);
 
 #endif

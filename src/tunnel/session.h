@@ -25,6 +25,7 @@ struct session;
 struct core;
 struct auth_pending;
 struct auth_ctx;
+struct acl;
 
 struct session_ops {
 	enum tunnel_proto proto;
@@ -38,6 +39,7 @@ struct session_ops {
 struct session_counters {
 	uint64_t bytes_in, bytes_out, pkts_in, pkts_out, dropped;
 	uint64_t spoofed; /* inner source address not the client's own */
+	uint64_t denied;  /* refused by the group's access rules */
 };
 
 struct session {
@@ -55,10 +57,16 @@ struct session {
 	struct cert_identity cert;
 	bool has_cert;
 	struct session_counters ctr;
+	/* Rates, computed by the core once a second from ctr (the packet path
+	 * only increments ctr): the highest seen and the totals last sampled. */
+	uint64_t max_bps, max_pps;
+	uint64_t rate_bytes, rate_pkts;
+	char cipher[48]; /* the data channel's cipher, set by the engine; "" until known */
 	const struct session_ops *ops;
 	void *proto;
 	struct core *core;
 	struct auth_ctx *auth_ctx;
+	struct acl *acl; /* the group's access rules; NULL: everything routed */
 	/* Lifecycle, kept by the core. */
 	bool admitted, up, ended;
 	uint32_t session_timeout; /* RADIUS Session-Timeout, seconds */

@@ -122,7 +122,7 @@ groups() {
 	done
 	local list
 	list=$(run $NS_GW "$CTL" --socket "$D/p2sgw.sock" --output json session list)
-	if python3 -c 'import json,sys; s={x["userName"]: x["group"] for x in json.load(sys.stdin)}
+	if python3 -c 'import json,sys; s={x["vpnUserName"]: x["group"] for x in json.load(sys.stdin)}
 sys.exit(0 if s.get("erin@contoso.com")=="eng" and s.get("sam@contoso.com")=="sales" and s.get("alice@contoso.com")=="contoso" and s.get("nora@fabrikam.com")=="everyone" else 1)' <<<"$list"; then
 		pass groups-listed
 	else

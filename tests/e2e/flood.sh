@@ -91,7 +91,7 @@ spoofed_reset() {
 		return
 	fi
 	local peer=$("$CTL" --socket "$D/p2sgw.sock" --output json session list |
-		python3 -c 'import json,sys; print([s["publicAddress"] for s in json.load(sys.stdin) if s["userName"].startswith("alice2")][0])')
+		python3 -c 'import json,sys; print([s["publicIpAddress"] for s in json.load(sys.stdin) if s["vpnUserName"].startswith("alice2")][0])')
 	run $NS_CLI python3 lib/flood.py spoof "${peer%:*}" "${peer##*:}" 192.0.2.1 1194 "$PKI/ta.key"
 	sleep 2
 	if ! log_has "$D/gw.log" "client restarted from the same address" &&

@@ -145,7 +145,7 @@ session_field() {
 	run $NS_GW "$CTL" --socket "$D/p2sgw.sock" --output json session list |
 		python3 -c 'import json, sys
 for s in json.load(sys.stdin):
-    if s.get("vpnClientAddress") == sys.argv[1]:
+    if s.get("privateIpAddress") == sys.argv[1]:
         print(s.get(sys.argv[2], "missing")); break
 else:
     print("no-session")' "$a4" "$2"
@@ -185,13 +185,13 @@ spoofing() {
 	b4=$(addr_of bob 4)
 	b6=$(addr_of bob 6)
 	before=$(session_field alice spoofedPackets)
-	bob_before=$(session_field bob egressPackets)
+	bob_before=$(session_field bob egressPacketsTransferred)
 	spoof spoof4-other 4 "$b4" 10.1.0.10
 	spoof spoof4-made-up 4 192.168.77.7 10.1.0.10
 	spoof spoof6-other 6 "$b6" $VNET6
 	spoof spoof6-made-up 6 fd00:dead::7 $VNET6
 	after=$(session_field alice spoofedPackets)
-	bob_after=$(session_field bob egressPackets)
+	bob_after=$(session_field bob egressPacketsTransferred)
 	total=$(run $NS_GW "$CTL" --socket "$D/p2sgw.sock" --output json gateway show |
 		python3 -c 'import json, sys; print(json.load(sys.stdin).get("spoofedPackets", "missing"))')
 	if [ "$before" = 0 ] && [ "$after" = 12 ] && [ "$total" = 12 ]; then

@@ -377,6 +377,51 @@ static void test_peer_info_odd_lines(void **state)
 	assert_string_equal(pi.platform, "mac");
 }
 
+/* What the load generator writes is what the gateway parses. */
+static void test_write_client_round_trip(void **state)
+{
+	(void)state;
+	struct ovpn_km2 k = {.options = "V4,dev-type tun", .peer_info = "IV_PROTO=142\n"};
+	memset(k.pre_master, 1, sizeof(k.pre_master));
+	memset(k.random1, 2, 32);
+	memset(k.random2, 3, 32);
+	uint8_t buf[512];
+	int n = ovpn_km2_write_client(buf, sizeof(buf), &k);
+	assert_true(n > 0);
+	struct ovpn_km2 out;
+	assert_int_equal(ovpn_km2_parse_client(buf, (size_t)n, &out), 0);
+	assert_memory_equal(out.pre_master, k.pre_master, 48);
+	assert_memory_equal(out.random2, k.random2, 32);
+	assert_string_equal(out.options, "V4,dev-type tun");
+	assert_null(out.username); /* absent strings go out empty */
+	assert_null(out.password);
+	assert_string_equal(out.peer_info, "IV_PROTO=142\n");
+	ovpn_km2_free(&out);
+	assert_int_equal(ovpn_km2_write_client(buf, 100, &k), -ENOSPC);
+}
+
+static void test_parse_server(void **state)
+{
+	(void)state;
+	uint8_t r1[32], r2[32], g1[32], g2[32];
+	memset(r1, 0xa1, 32);
+	memset(r2, 0xb2, 32);
+	uint8_t buf[512];
+	int n = ovpn_km2_write_server(buf, sizeof(buf), r1, r2, "V4,tls-server");
+	assert_true(n > 0);
+	assert_int_equal(ovpn_km2_parse_server(buf, (size_t)n, g1, g2), 0);
+	assert_memory_equal(g1, r1, 32);
+	assert_memory_equal(g2, r2, 32);
+	/* Only the options string: still a server message. */
+	assert_int_equal(ovpn_km2_parse_server(buf, (size_t)n - 6, g1, g2), 0);
+	for (int cut = 0; cut < n - 6; cut++)
+		assert_true(ovpn_km2_parse_server(buf, (size_t)cut, g1, g2) < 0);
+	buf[n] = 0;
+	assert_int_equal(ovpn_km2_parse_server(buf, (size_t)n + 1, g1, g2), P2S_E_TRAIL);
+	buf[4] = 1; /* key-method 1 */
+	assert_int_equal(ovpn_km2_parse_server(buf, (size_t)n, g1, g2), P2S_E_PROTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +441,8 @@ int main(void)
 		cmocka_unit_test(test_peer_info_26_client),
 		cmocka_unit_test(test_peer_info_sparse),
 		cmocka_unit_test(test_peer_info_odd_lines),
+		cmocka_unit_test(test_write_client_round_trip),
+		cmocka_unit_test(test_parse_server),
 	};
 	return cmocka_run_group_tests_name("kmethod", tests, NULL, NULL);
 }

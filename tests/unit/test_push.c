@@ -387,6 +387,54 @@ static void test_ipv6_many_routes(void **state)
 	free(r);
 }
 
+/* The load generator reads back what the gateway pushes. */
+static void test_parse_reply(void **state)
+{
+	(void)state;
+	struct ovpn_push_params p = typical();
+	p.peer_id = 4321;
+	const char *m = build_one(&p);
+	struct ovpn_push_client c = {.peer_id = -1};
+	assert_int_equal(ovpn_push_reply_parse(m, strlen(m), &c), 0);
+	assert_int_equal(c.ifconfig_ip, 0xac10c902);
+	assert_int_equal(c.netmask, 0xffffff00);
+	assert_int_equal(c.peer_id, 4321);
+	assert_int_equal(c.ping, 10);
+	assert_int_equal(c.ping_restart, 60);
+	assert_string_equal(c.cipher, "AES-256-GCM");
+	assert_false(c.more);
+}
+
+static void test_parse_reply_bad(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"PUSH_REQUEST",
+		"PUSH_REPLYX,ping 1",
+		"PUSH_REPLY,ifconfig 172.16.0.2",
+		"PUSH_REPLY,ifconfig 172.16.0.300 255.255.255.0",
+		"PUSH_REPLY,peer-id",
+		"PUSH_REPLY,peer-id 16777216",
+		"PUSH_REPLY,peer-id -1",
+		"PUSH_REPLY,ping 10x",
+		"PUSH_REPLY,cipher AN-EXTREMELY-LONG-CIPHER-NAME-THAT-DOES-NOT-FIT",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ovpn_push_client c = {.peer_id = -1};
+		assert_int_equal(ovpn_push_reply_parse(bad[i], strlen(bad[i]), &c), P2S_E_PROTO);
+	}
+	/* A NUL inside the message is not an option separator. */
+	struct ovpn_push_client c = {.peer_id = -1};
+	assert_int_equal(ovpn_push_reply_parse("PUSH_REPLY,ping 1\0x", 19, &c), P2S_E_PROTO);
+	/* Continuations accumulate. */
+	assert_int_equal(ovpn_push_reply_parse("PUSH_REPLY,ping 3,push-continuation 2", 37, &c), 0);
+	assert_true(c.more);
+	assert_int_equal(ovpn_push_reply_parse("PUSH_REPLY,peer-id 7", 20, &c), 0);
+	assert_false(c.more);
+	assert_int_equal(c.ping, 3);
+	assert_int_equal(c.peer_id, 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +454,8 @@ int main(void)
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_ipv6_absent),
 		cmocka_unit_test(test_ipv6_many_routes),
+		cmocka_unit_test(test_parse_reply),
+		cmocka_unit_test(test_parse_reply_bad),
 	};
 	return cmocka_run_group_tests_name("push", tests, NULL, NULL);
 }

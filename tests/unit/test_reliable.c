@@ -11,12 +11,20 @@
 #include "proto/openvpn/reliable.h"
 #include "proto/openvpn/wire.h"
 
-static struct ovpn_reliable rel; /* large: keep it off the stack */
+static struct ovpn_reliable rel;
 
 static int setup(void **state)
 {
 	(void)state;
 	rel_init(&rel, 2.0);
+	return 0;
+}
+
+/* Whatever a test leaves in the windows is freed: ASan's leak check sees it. */
+static int teardown(void **state)
+{
+	(void)state;
+	rel_free(&rel);
 	return 0;
 }
 
@@ -324,24 +332,92 @@ static void test_fast_resend(void **state)
 			assert_int_equal(rel.send[i].later_acked, 0);
 }
 
+/* An idle window holds no payload memory: the fixed part stays small. */
+static void test_idle_window_is_small(void **state)
+{
+	(void)state;
+	assert_true(sizeof(struct ovpn_reliable) < 1200);
+	assert_int_equal(rel_payload_bytes(&rel), 0);
+	for (int i = 0; i < REL_SEND_WIN; i++)
+		assert_null(rel.send[i].data);
+}
+
+/* Send payloads exist from queueing until their ack, and only as large as sent. */
+static void test_send_payload_freed_on_ack(void **state)
+{
+	(void)state;
+	assert_int_equal(queue_str("hello"), 0);
+	assert_int_equal(queue_str("tls bytes"), 1);
+	assert_int_equal(rel_payload_bytes(&rel), 5 + 9);
+	rel_ack_in(&rel, 0);
+	assert_int_equal(rel_payload_bytes(&rel), 9);
+	rel_ack_in(&rel, 0); /* a duplicate ack frees nothing twice */
+	rel_ack_in(&rel, 1);
+	assert_int_equal(rel_payload_bytes(&rel), 0);
+	for (int i = 0; i < REL_SEND_WIN; i++)
+		assert_null(rel.send[i].data);
+	/* An empty payload (a reset) allocates nothing. */
+	assert_int_equal(rel_send_queue(&rel, OVPN_CONTROL_SOFT_RESET_V1, NULL, 0), 2);
+	assert_int_equal(rel_payload_bytes(&rel), 0);
+}
+
+/* Received payloads live until consumed; the popped one until the next pop. */
+static void test_recv_payload_freed_when_consumed(void **state)
+{
+	(void)state;
+	assert_int_equal(recv_str(1, "second"), 0);
+	assert_int_equal(rel_payload_bytes(&rel), 6);
+	assert_null(rel_recv_pop(&rel));
+	assert_int_equal(recv_str(0, "first"), 0);
+	expect_pop(0, "first");
+	expect_pop(1, "second");
+	assert_int_equal(rel_payload_bytes(&rel), 0);
+	assert_null(rel_recv_pop(&rel));
+	/* Duplicates of what was consumed are not stored again. */
+	assert_int_equal(recv_str(1, "second"), 1);
+	assert_int_equal(rel_payload_bytes(&rel), 0);
+}
+
+/* rel_free gives back everything held mid-handshake and leaves a usable window. */
+static void test_free_midway(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		queue_str("outstanding");
+	assert_int_equal(recv_str(2, "early"), 0);
+	assert_int_equal(recv_str(0, "x"), 0);
+	expect_pop(0, "x");
+	rel_free(&rel);
+	assert_int_equal(rel_payload_bytes(&rel), 0);
+	assert_true(rel_send_idle(&rel));
+	assert_null(rel.popped);
+	assert_int_equal(queue_str("again"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_in_order, setup),
-		cmocka_unit_test_setup(test_reordering, setup),
-		cmocka_unit_test_setup(test_empty_payload, setup),
-		cmocka_unit_test_setup(test_duplicates, setup),
-		cmocka_unit_test_setup(test_beyond_window, setup),
-		cmocka_unit_test_setup(test_below_window, setup),
-		cmocka_unit_test_setup(test_recv_too_large, setup),
-		cmocka_unit_test_setup(test_acks_take_order_and_limit, setup),
-		cmocka_unit_test_setup(test_ack_queue_overflow_keeps_newest, setup),
-		cmocka_unit_test_setup(test_send_window, setup),
-		cmocka_unit_test_setup(test_send_too_large, setup),
-		cmocka_unit_test_setup(test_unknown_and_duplicate_acks, setup),
-		cmocka_unit_test_setup(test_retransmit_backoff, setup),
-		cmocka_unit_test_setup(test_due_oldest_first, setup),
-		cmocka_unit_test_setup(test_fast_resend, setup),
+		cmocka_unit_test_setup_teardown(test_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reordering, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_payload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_beyond_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_below_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recv_too_large, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_acks_take_order_and_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_queue_overflow_keeps_newest, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_send_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_too_large, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_and_duplicate_acks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retransmit_backoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_due_oldest_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_resend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_window_is_small, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_payload_freed_on_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recv_payload_freed_when_consumed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_free_midway, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("reliable", tests, NULL, NULL);
 }

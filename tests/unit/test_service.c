@@ -19,6 +19,8 @@
 
 #include "auth/radius.h"
 #include "auth/radius_wire.h"
+#include "auth/ratelimit.h"
+#include "auth/resume.h"
 #include "auth/service.h"
 #include "core/gateway.h"
 #include "lib/err.h"
@@ -273,6 +275,51 @@ static uint16_t peer_open(struct core *g, struct peer *pr)
 	return ntohs(a.sin_port);
 }
 
+/* ---- a peer that answers by user name: "good" is accepted, anything else
+ * waits forever (a pending MFA approval); accounting is counted. */
+struct crowd_peer {
+	int fd, acct_fd;
+	ev_io io, acct_io;
+	int auth_seen, acct_seen;
+};
+
+static bool user_is(const uint8_t *p, size_t n, const char *name)
+{
+	struct rad_iter it;
+	struct rad_attr a;
+	rad_iter_init(&it, p, n);
+	while (rad_iter_next(&it, &a))
+		if (a.type == RAD_USER_NAME)
+			return a.len == strlen(name) && memcmp(a.val, name, a.len) == 0;
+	return false;
+}
+
+static void crowd_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct crowd_peer *pr = w->data;
+	uint8_t req[4096];
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	ssize_t n = recvfrom(w->fd, req, sizeof(req), 0, (struct sockaddr *)&from, &fl);
+	if (n >= 20 && req[0] == RAD_ACCOUNTING_REQUEST)
+		pr->acct_seen++;
+	if (n < 20 || req[0] != RAD_ACCESS_REQUEST)
+		return;
+	pr->auth_seen++;
+	if (!user_is(req, (size_t)n, "good"))
+		return;
+	struct rad_builder b;
+	rad_begin(&b, RAD_ACCESS_ACCEPT, req[1], req + 4);
+	rad_add_message_authenticator(&b);
+	int len = rad_finish(&b, SECRET);
+	uint8_t ra[16];
+	md5_of(b.buf, (size_t)len, SECRET, strlen(SECRET), ra);
+	memcpy(b.buf + 4, ra, 16);
+	sendto(w->fd, b.buf, (size_t)len, 0, (struct sockaddr *)&from, fl);
+}
+
 static struct core *radius_core(struct peer *pr)
 {
 	struct core *g = core_from(CONF_HEAD "\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
@@ -365,6 +412,11 @@ static void test_eap_challenge_challenge_accept(void **state)
 	assert_true(s->admitted);
 	assert_int_equal(s->auth_type, AUTH_RADIUS);
 	assert_string_equal(s->user, "alice");
+	/* Each answered round trip is in the core's histogram for that server. */
+	assert_int_equal(g->stats.n_radius, 1);
+	assert_int_equal(g->stats.radius[0].count, 3);
+	assert_int_equal(g->stats.radius[0].timeouts, 0);
+	assert_int_equal(g->stats.refused_total, 0);
 	close(pr.fd);
 	core_drop(g);
 }
@@ -381,6 +433,10 @@ static void test_eap_reject(void **state)
 	assert_int_equal(out.eap[1][0], 4); /* EAP-Failure relayed */
 	assert_non_null(strstr(out.why, "RADIUS rejected user \"alice\""));
 	assert_false(s->admitted);
+	/* Counted under the reason without the user's name. */
+	assert_int_equal(g->stats.refused_total, 1);
+	assert_string_equal(g->stats.reasons[0].label, "RADIUS rejected user");
+	assert_string_equal(stats_recent(&g->stats, 0)->user, "alice");
 	close(pr.fd);
 	core_drop(g);
 }
@@ -396,6 +452,9 @@ static void test_eap_timeout(void **state)
 	assert_int_equal(out.verdict[0], AUTH_REFUSE);
 	assert_string_equal(out.why, "no RADIUS server answered");
 	assert_true(pr.requests >= 1);
+	assert_int_equal(g->stats.radius[0].timeouts, 1);
+	assert_int_equal(g->stats.radius[0].count, 0);
+	assert_string_equal(g->stats.reasons[0].label, "no RADIUS server answered");
 	assert_false(s->admitted);
 	close(pr.fd);
 	core_drop(g);
@@ -414,6 +473,188 @@ static void test_unknown_code_refuses(void **state)
 	assert_int_equal(out.verdict[0], AUTH_REFUSE);
 	assert_false(s->admitted);
 	close(pr.fd);
+	core_drop(g);
+}
+
+static int udp_bound(uint16_t port)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(0x7f000001),
+				.sin_port = htons(port)};
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+		return fd;
+	close(fd);
+	return -1;
+}
+
+/* Authentication on a free port, accounting on the next one, as the client
+ * expects; both read by the crowd peer. */
+static uint16_t crowd_open(struct core *g, struct crowd_peer *pr)
+{
+	for (uint16_t port = 20000; port < 30000; port += 2) {
+		pr->fd = udp_bound(port);
+		pr->acct_fd = pr->fd >= 0 ? udp_bound((uint16_t)(port + 1)) : -1;
+		if (pr->acct_fd >= 0) {
+			int buf = 4 << 20; /* the crowd arrives at once: keep all of it */
+			setsockopt(pr->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf));
+			ev_io_init(&pr->io, crowd_cb, pr->fd, EV_READ);
+			ev_io_init(&pr->acct_io, crowd_cb, pr->acct_fd, EV_READ);
+			pr->io.data = pr->acct_io.data = pr;
+			ev_io_start(g->loop, &pr->io);
+			ev_io_start(g->loop, &pr->acct_io);
+			return port;
+		}
+		if (pr->fd >= 0)
+			close(pr->fd);
+	}
+	fail_msg("no pair of free UDP ports");
+	return 0;
+}
+
+static struct core *crowd_core(struct crowd_peer *pr)
+{
+	struct core *g = core_from(CONF_HEAD "\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
+					     "{\"addressPrefixes\":[\"172.16.0.0/24\"]},"
+					     "\"vpnClientProtocols\":[\"OpenVPN\"],"
+					     "\"vpnAuthenticationTypes\":[\"Radius\"],"
+					     "\"radiusServerAddress\":\"127.0.0.1:1\","
+					     "\"radiusServerSecret\":\"" SECRET "\","
+					     "\"radiusTimeoutSeconds\":30}}");
+	char addr[32];
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", crowd_open(g, pr));
+	free(g->conf->radius_address);
+	g->conf->radius_address = strdup(addr);
+	g->radius = radius_client_new(g->loop, g->conf);
+	core_auth_ctx_refresh(g);
+	memset(&out, 0, sizeof(out));
+	return g;
+}
+
+static void crowd_close(struct crowd_peer *pr)
+{
+	close(pr->fd);
+	close(pr->acct_fd);
+}
+
+static void password_step(struct core *g, const char *user)
+{
+	struct session *s = new_session(g, TUNNEL_OPENVPN);
+	struct auth_request req = {.kind = CRED_PASSWORD, .user = user, .password = "pw"};
+	auth_step(s, &req, answer);
+}
+
+static void count_cb(struct session *s, const struct auth_result *r)
+{
+	(void)s;
+	out.verdict[r->verdict == AUTH_ACCEPT ? 0 : 1]++;
+}
+
+/* 300 logins waiting on RADIUS (MFA approvals) take no identifier from
+ * accounting nor from the next well-behaved login. */
+static void test_pending_logins_do_not_starve(void **state)
+{
+	(void)state;
+	struct crowd_peer pr = {0};
+	struct core *g = crowd_core(&pr);
+	for (int i = 0; i < 300; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "slow%d", i);
+		struct session *s = new_session(g, TUNNEL_OPENVPN);
+		struct auth_request req = {.kind = CRED_PASSWORD, .user = name, .password = "pw"};
+		auth_step(s, &req, count_cb);
+	}
+	assert_int_equal(out.verdict[1], 0); /* none refused for want of an identifier */
+	struct radius_acct a = {.status_type = 1, .user = "u", .session_id = "x"};
+	radius_account(g->radius, &a);
+	password_step(g, "good");
+	run_until_done(g, 3.0);
+	assert_int_equal(out.calls, 1);
+	assert_int_equal(out.verdict[0], AUTH_ACCEPT);
+	assert_int_equal(pr.acct_seen, 1);
+	assert_true(pr.auth_seen >= 301);
+	crowd_close(&pr);
+	core_drop(g);
+}
+
+/* Each RADIUS login may be an MFA prompt: one user name gets a few a minute. */
+static void test_login_rate_limit(void **state)
+{
+	(void)state;
+	struct ratelimit rl;
+	ratelimit_init(&rl, 3);
+	for (int i = 0; i < 3; i++)
+		assert_true(ratelimit_allow(&rl, "alice", 100.0));
+	assert_false(ratelimit_allow(&rl, "alice", 130.0));
+	assert_true(ratelimit_allow(&rl, "bob", 130.0));
+	assert_true(ratelimit_allow(&rl, "alice", 160.5)); /* a new minute */
+	/* In the service: the fourth login is refused before RADIUS hears of it. */
+	struct crowd_peer pr = {0};
+	struct core *g = crowd_core(&pr);
+	ratelimit_init(&rl, 3);
+	g->auth.logins = &rl;
+	for (int i = 0; i < 4; i++)
+		password_step(g, "mallory");
+	assert_int_equal(out.calls, 1);
+	assert_int_equal(out.verdict[0], AUTH_REFUSE);
+	assert_string_equal(out.why,
+			    "too many login attempts for this user name in the last minute");
+	run_until_done(g, 0.5);
+	assert_int_equal(pr.auth_seen, 3);
+	crowd_close(&pr);
+	core_drop(g);
+}
+
+/* At the connection cap nobody is sent to RADIUS (and its MFA) for nothing. */
+static void test_full_gateway_asks_no_radius(void **state)
+{
+	(void)state;
+	struct crowd_peer pr = {0};
+	struct core *g = crowd_core(&pr);
+	g->auth.has_room = core_has_room;
+	g->conf->max_connections = 1;
+	const char *why;
+	assert_int_equal(core_admit(new_session(g, TUNNEL_IKEV2), 0, -1, &why), 0);
+	password_step(g, "good");
+	run_until_done(g, 0.5);
+	assert_int_equal(out.calls, 1);
+	assert_int_equal(out.verdict[0], AUTH_REFUSE);
+	assert_string_equal(out.why, "the gateway's IKEv2/OpenVPN connection limit is reached");
+	assert_int_equal(pr.auth_seen, 0);
+	crowd_close(&pr);
+	core_drop(g);
+}
+
+/* A resume token is the login of one user: another name, or an unknown
+ * token, is refused; the right one is admitted without RADIUS. */
+static void test_resume_only_its_user(void **state)
+{
+	(void)state;
+	struct crowd_peer pr = {0};
+	struct core *g = crowd_core(&pr);
+	static struct resume_store rs;
+	memset(&rs, 0, sizeof(rs));
+	g->auth.resume = &rs;
+	g->auth.resume_lifetime = 600;
+	struct session *first = new_session(g, TUNNEL_OPENVPN);
+	first->auth_type = AUTH_RADIUS;
+	snprintf(first->user, sizeof(first->user), "mfa");
+	char token[RESUME_TOKEN_LEN + 1];
+	memset(token, 'T', RESUME_TOKEN_LEN);
+	token[RESUME_TOKEN_LEN] = 0;
+	auth_resume_remember(first, token);
+	struct auth_request other = {.kind = CRED_RESUME, .user = "eve", .password = token};
+	auth_step(new_session(g, TUNNEL_OPENVPN), &other, answer);
+	assert_int_equal(out.verdict[0], AUTH_REFUSE);
+	assert_string_equal(out.why, "the resume token is unknown, expired or another user's");
+	struct auth_request same = {.kind = CRED_RESUME, .user = "mfa", .password = token};
+	struct session *s = new_session(g, TUNNEL_OPENVPN);
+	auth_step(s, &same, answer);
+	assert_int_equal(out.verdict[1], AUTH_ACCEPT);
+	assert_true(s->admitted);
+	assert_int_equal(s->auth_type, AUTH_RADIUS);
+	assert_int_equal(pr.auth_seen, 0); /* RADIUS was not asked */
+	crowd_close(&pr);
 	core_drop(g);
 }
 
@@ -449,6 +690,10 @@ int main(void)
 		cmocka_unit_test(test_eap_reject),
 		cmocka_unit_test(test_eap_timeout),
 		cmocka_unit_test(test_unknown_code_refuses),
+		cmocka_unit_test(test_pending_logins_do_not_starve),
+		cmocka_unit_test(test_login_rate_limit),
+		cmocka_unit_test(test_full_gateway_asks_no_radius),
+		cmocka_unit_test(test_resume_only_its_user),
 		cmocka_unit_test(test_matrix_refused_in_service),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

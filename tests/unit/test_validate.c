@@ -393,7 +393,7 @@ static void test_all_errors_reported(void **state)
 	(void)state;
 	struct conf_errors e;
 	struct gw_conf *c = load_text("{\"vpnType\":\"PolicyBased\",\"sku\":\"Nope\","
-				      "\"listen\":{\"udpPort\":0}}",
+				      "\"listen\":{\"udpPort\":0},\"vpnClientConfiguration\":{}}",
 				      &e);
 	assert_null(c);
 	assert_true(has_error(&e, "vpnType:"));
@@ -402,6 +402,58 @@ static void test_all_errors_reported(void **state)
 	assert_true(has_error(&e, "gatewayFqdn:"));
 	assert_true(has_error(&e, CC "vpnClientAddressPool.addressPrefixes:"));
 	conf_errors_free(&e);
+}
+
+/* No vpnClientConfiguration: point-to-site is removed, which is valid; the
+ * gateway's own fields are still checked. */
+static void test_p2s_absent(void **state)
+{
+	(void)state;
+	struct conf_errors e;
+	struct gw_conf *c = load_text("{\"gatewayFqdn\":\"gw.test\"}", &e);
+	assert_non_null(c);
+	assert_true(c->p2s_absent);
+	assert_int_equal(c->protocols, 0);
+	assert_int_equal(c->auth_types, 0);
+	conf_free(c);
+	conf_errors_free(&e);
+	c = load_text("{\"vpnType\":\"PolicyBased\",\"gatewayFqdn\":\"gw.test\"}", &e);
+	assert_null(c);
+	assert_true(has_error(&e, "vpnType:"));
+	conf_errors_free(&e);
+	c = load_text("{\"gatewayFqdn\":\"gw.test\",\"management\":{\"port\":0}}", &e);
+	assert_null(c);
+	assert_true(has_error(&e, "management.port:"));
+	conf_errors_free(&e);
+	c = load_text("{\"gatewayFqdn\":\"gw.test\",\"vpnClientConfiguration\":{}}", &e);
+	assert_null(c); /* present but empty: its rules apply */
+	assert_true(has_error(&e, CC "vpnClientAddressPool.addressPrefixes:"));
+	conf_errors_free(&e);
+}
+
+/* The management listener is restart-only: a reload keeps the running
+ * values (strings, ports and booleans alike) and names what differed. */
+static void test_restart_fields_kept(void **state)
+{
+	(void)state;
+	struct conf_errors e;
+	struct gw_conf *o =
+		load_text("{\"gatewayFqdn\":\"gw.test\",\"management\":{\"port\":9443}}", &e);
+	conf_errors_free(&e);
+	struct gw_conf *n = load_text("{\"gatewayFqdn\":\"gw.test\",\"management\":{\"port\":9000,"
+				      "\"tls\":true,\"address\":\"0.0.0.0\"}}",
+				      &e);
+	conf_errors_free(&e);
+	assert_non_null(o);
+	assert_non_null(n);
+	char note[256];
+	assert_int_equal(conf_keep_restart_fields(o, n, note, sizeof(note)), 3);
+	assert_int_equal(n->mgmt_port, 9443);
+	assert_false(n->mgmt_tls);
+	assert_string_equal(n->mgmt_address, "127.0.0.1");
+	assert_string_equal(note, "management.address, management.port, management.tls");
+	conf_free(o);
+	conf_free(n);
 }
 
 static void test_sku_caps(void **state)
@@ -447,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_rules),	     cmocka_unit_test(test_radius_single_policy),
 		cmocka_unit_test(test_aad_rules),    cmocka_unit_test(test_aad_azure_fields_only),
 		cmocka_unit_test(test_aad_jwks_uri), cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_p2s_absent),   cmocka_unit_test(test_restart_fields_kept),
 		cmocka_unit_test(test_sku_caps),     cmocka_unit_test(test_man_page_lists_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -517,6 +517,31 @@ static void test_tls_auth_direction(void **state)
 	assert_int_equal(ta.recv_key[31], 223);
 }
 
+/* A client (direction 1) and the server (direction 0) from one key accept
+ * each other's packets; a server cannot pass for a client. */
+static void test_tls_auth_client_pair(void **state)
+{
+	(void)state;
+	uint8_t key[OVPN_STATIC_KEY_LEN];
+	for (int i = 0; i < OVPN_STATIC_KEY_LEN; i++)
+		key[i] = (uint8_t)(i * 7);
+	struct ovpn_tls_auth srv = {0}, cli = {0};
+	ovpn_tls_auth_from_static(&srv, key);
+	ovpn_tls_auth_client_from_static(&cli, key);
+	assert_memory_equal(cli.send_key, srv.recv_key, 32);
+	assert_memory_equal(cli.recv_key, srv.send_key, 32);
+	struct ovpn_ctl p = {.op = OVPN_HARD_RESET_CLIENT_V2, .sid = 42, .replay_id = 1};
+	uint8_t buf[OVPN_CTL_MAX];
+	int n = ovpn_ctl_write(buf, sizeof(buf), &p, &cli);
+	assert_true(n > 0);
+	struct ovpn_ctl out;
+	assert_int_equal(ovpn_ctl_parse(buf, (size_t)n, &srv, &out), 0);
+	assert_int_equal(out.sid, 42);
+	/* The same packet under the server's own sending key is refused. */
+	n = ovpn_ctl_write(buf, sizeof(buf), &p, &srv);
+	assert_int_equal(ovpn_ctl_parse(buf, (size_t)n, &srv, &out), P2S_E_AUTH);
+}
+
 static void test_op_helpers(void **state)
 {
 	(void)state;
@@ -549,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_static_key_errors),
 		cmocka_unit_test(test_tls_auth_direction),
 		cmocka_unit_test(test_op_helpers),
+		cmocka_unit_test(test_tls_auth_client_pair),
 	};
 	return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include "internal.h"
 #include "lib/codec.h"
 #include "lib/log.h"
+#include "challenge.h"
 #include "push.h"
 #include "lib/random.h"
 
@@ -32,6 +33,20 @@ static void make_auth_token(struct ovpn_sess *os)
 	OPENSSL_cleanse(raw, sizeof(raw));
 }
 
+/* RADIUS wants a second factor: the prompt goes to the client as OpenVPN's
+ * dynamic challenge; it answers on its next connection. */
+static void ask_for_code(struct ovpn_sess *os, struct ovpn_ks *ks, const struct auth_result *r)
+{
+	char msg[512];
+	const char *user = os->km2.username ? os->km2.username : os->s->user;
+	if (ovpn_crv1_write(msg, sizeof(msg), r->challenge_id, user, r->reply_message) < 0) {
+		ovpn_auth_failed(os, ks, "the challenge does not fit a control message");
+		return;
+	}
+	ovpn_auth_failed_msg(os, ks, "RADIUS asked for a second factor (dynamic challenge sent)",
+			     msg);
+}
+
 /* The service's answer, for the key state that asked. */
 static void auth_answer(struct session *s, const struct auth_result *r)
 {
@@ -41,12 +56,18 @@ static void auth_answer(struct session *s, const struct auth_result *r)
 		return;
 	ks->state = KS_KM2;
 	bool first = !os->pushed;
+	if (r->verdict == AUTH_CHALLENGE && r->challenge_id) {
+		ask_for_code(os, ks, r);
+		return;
+	}
 	if (r->verdict != AUTH_ACCEPT) {
 		ovpn_auth_failed(os, ks, r->why ? r->why : "authentication refused");
 		return;
 	}
-	if (first && s->auth_type != AUTH_CERTIFICATE && !os->auth_token)
+	if (first && s->auth_type != AUTH_CERTIFICATE && !os->auth_token) {
 		make_auth_token(os);
+		auth_resume_remember(s, os->auth_token);
+	}
 	ovpn_auth_done(os, ks, first);
 }
 
@@ -55,6 +76,37 @@ static void ask(struct ovpn_sess *os, struct ovpn_ks *ks, struct auth_request *r
 	os->auth_ks = (int)(ks - os->ks);
 	ks->state = KS_AUTH_WAIT;
 	auth_step(os->s, req, auth_answer);
+}
+
+/* A password, maybe with a second factor (static challenge) or answering a
+ * dynamic challenge of an earlier connection. */
+static void radius_login(struct ovpn_sess *os, struct ovpn_ks *ks)
+{
+	struct ovpn_password pw;
+	if (ovpn_password_parse(os->km2.password, &pw) < 0) {
+		slog_warn(os->s->id, "authentication refused: a malformed challenge response");
+		ovpn_auth_failed(os, ks, "a malformed challenge response");
+		return;
+	}
+	struct auth_request req = {.kind = CRED_PASSWORD,
+				   .user = os->km2.username,
+				   .password = pw.password,
+				   .otp = pw.otp,
+				   .challenge_id = pw.challenge_id};
+	ask(os, ks, &req);
+	ovpn_password_free(&pw);
+}
+
+/* A reconnect presenting the auth-token of a login within the window: the
+ * same token is pushed again, nobody is asked again. */
+static void resume_login(struct ovpn_sess *os, struct ovpn_ks *ks)
+{
+	struct auth_request req = {.kind = CRED_RESUME,
+				   .user = os->km2.username,
+				   .password = os->km2.password,
+				   .ssl = cert_verified(ks) ? ks->ssl : NULL};
+	os->auth_token = strdup(os->km2.password);
+	ask(os, ks, &req);
 }
 
 /* The first key: what did the client present? */
@@ -66,12 +118,15 @@ static void first_login(struct ovpn_sess *os, struct ovpn_ks *ks)
 	/* A verified certificate suffices; otherwise a token or RADIUS may vouch. */
 	if ((auth & AUTH_CERTIFICATE) && cert_verified(ks))
 		req.kind = CRED_TLS_CERT;
-	else if ((auth & AUTH_AAD) && token_looks_like_jwt(k->password))
+	else if (k->password && auth_resume_known(os->s, k->password)) {
+		resume_login(os, ks);
+		return;
+	} else if ((auth & AUTH_AAD) && token_looks_like_jwt(k->password))
 		req = (struct auth_request){.kind = CRED_TOKEN, .password = k->password};
-	else if (auth & AUTH_RADIUS)
-		req = (struct auth_request){
-			.kind = CRED_PASSWORD, .user = k->username, .password = k->password};
-	else if (auth & AUTH_AAD)
+	else if (auth & AUTH_RADIUS) {
+		radius_login(os, ks);
+		return;
+	} else if (auth & AUTH_AAD)
 		req = (struct auth_request){.kind = CRED_TOKEN, .password = NULL};
 	if (req.kind == CRED_TOKEN && !req.password) {
 		slog_warn(os->s->id,

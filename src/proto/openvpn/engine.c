@@ -87,6 +87,7 @@ static void send_message(struct ovpn_ks *ks, const char *msg)
 
 static void ks_free(struct ovpn_ks *ks)
 {
+	rel_free(&ks->rel);
 	SSL_free(ks->ssl); /* frees both BIOs */
 	if (ovpn_dc_ready(&ks->dc))
 		ovpn_dc_free(&ks->dc);
@@ -109,6 +110,8 @@ static int ks_init(struct ovpn_sess *os, struct ovpn_ks *ks, uint8_t key_id)
 	}
 	BIO_set_mem_eof_return(ks->rbio, -1); /* empty means "wait", not EOF */
 	SSL_set_bio(ks->ssl, ks->rbio, ks->wbio);
+	/* Idle sessions are the many: TLS record buffers only while in use. */
+	SSL_set_mode(ks->ssl, SSL_MODE_RELEASE_BUFFERS);
 	SSL_set_accept_state(ks->ssl);
 	cert_auth_set_label(ks->ssl, os->label);
 	rel_init(&ks->rel, 2.0);
@@ -198,9 +201,15 @@ static void km2_send(struct ovpn_sess *os, struct ovpn_ks *ks)
 
 void ovpn_auth_failed(struct ovpn_sess *os, struct ovpn_ks *ks, const char *why)
 {
+	ovpn_auth_failed_msg(os, ks, why, "AUTH_FAILED");
+}
+
+void ovpn_auth_failed_msg(struct ovpn_sess *os, struct ovpn_ks *ks, const char *why,
+			  const char *msg)
+{
 	/* The client reads control messages only after the key-method 2 reply. */
 	km2_send(os, ks);
-	send_message(ks, "AUTH_FAILED");
+	send_message(ks, msg);
 	ks_flush(os, ks);
 	ovpn_sess_close(os, why);
 	os->close_at = ovpn_now(os->srv) + 1.0; /* let AUTH_FAILED reach the client */
@@ -278,6 +287,7 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 	char detail[96];
 	snprintf(detail, sizeof(detail), "cipher %s%s", os->cipher,
 		 os->pi.iv_proto & IV_PROTO_TLS_KEY_EXPORT ? " (tls-ekm)" : "");
+	snprintf(os->s->cipher, sizeof(os->s->cipher), "%s", os->cipher);
 	core_session_up(os->s, detail);
 	ovpn_transport_preauth_done(os); /* admitted: no longer counted as unauthenticated */
 }
@@ -515,6 +525,28 @@ static void keepalive(struct ovpn_sess *os, double now)
 	}
 }
 
+/* Once keyed and quiet, a key state gives back what the handshake grew:
+ * the memory BIOs keep their largest size (a certificate chain's flight), so
+ * drained ones are swapped for empty ones, and TLS drops its record buffers. */
+static void ks_trim(struct ovpn_ks *ks)
+{
+	if (ks->trimmed || BIO_ctrl_pending(ks->rbio) || BIO_ctrl_pending(ks->wbio) ||
+	    !rel_send_idle(&ks->rel))
+		return;
+	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
+	if (!rb || !wb) {
+		BIO_free(rb);
+		BIO_free(wb);
+		return;
+	}
+	BIO_set_mem_eof_return(rb, -1);
+	SSL_set_bio(ks->ssl, rb, wb); /* frees the old pair */
+	ks->rbio = rb;
+	ks->wbio = wb;
+	SSL_free_buffers(ks->ssl);
+	ks->trimmed = true;
+}
+
 static void ks_tick(struct ovpn_sess *os, struct ovpn_ks *ks, double now)
 {
 	if (ks->expires && now >= ks->expires) {
@@ -535,6 +567,8 @@ static void ks_tick(struct ovpn_sess *os, struct ovpn_ks *ks, double now)
 		return;
 	}
 	ks_flush(os, ks);
+	if (ks->state == KS_ACTIVE)
+		ks_trim(ks);
 }
 
 static void sess_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)

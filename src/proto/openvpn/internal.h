@@ -42,6 +42,7 @@ struct ovpn_ks {
 	struct ovpn_dc dc;
 	double started;
 	double expires; /* lame duck end, 0 = none */
+	bool trimmed;	/* handshake buffers given back (ks_trim) */
 };
 
 struct ovpn_sess {
@@ -108,6 +109,9 @@ void ovpn_auth_free(struct ovpn_sess *os);
 /* engine.c */
 /* Tells the client AUTH_FAILED and closes (the refusal was logged). */
 void ovpn_auth_failed(struct ovpn_sess *os, struct ovpn_ks *ks, const char *why);
+/* The same with another message than AUTH_FAILED (a dynamic challenge). */
+void ovpn_auth_failed_msg(struct ovpn_sess *os, struct ovpn_ks *ks, const char *why,
+			  const char *msg);
 /* Authentication succeeded: answer key-method 2, then push or rekey. */
 void ovpn_auth_done(struct ovpn_sess *os, struct ovpn_ks *ks, bool first);
 struct ovpn_sess *ovpn_sess_new(struct ovpn_server *srv, const union sockaddr_any *peer,

@@ -82,6 +82,45 @@ int ovpn_km2_write_server(uint8_t *out, size_t cap, const uint8_t random1[32],
 	return wbuf_ok(&w) ? (int)w.len : -ENOSPC;
 }
 
+int ovpn_km2_write_client(uint8_t *out, size_t cap, const struct ovpn_km2 *k)
+{
+	struct wbuf w;
+	wbuf_init(&w, out, cap);
+	wbuf_u32(&w, 0);
+	wbuf_u8(&w, 2);
+	wbuf_bytes(&w, k->pre_master, sizeof(k->pre_master));
+	wbuf_bytes(&w, k->random1, 32);
+	wbuf_bytes(&w, k->random2, 32);
+	write_string(&w, k->options);
+	write_string(&w, k->username);
+	write_string(&w, k->password);
+	write_string(&w, k->peer_info);
+	return wbuf_ok(&w) ? (int)w.len : -ENOSPC;
+}
+
+int ovpn_km2_parse_server(const uint8_t *p, size_t n, uint8_t random1[32], uint8_t random2[32])
+{
+	struct cur c;
+	cur_init(&c, p, n);
+	if (cur_u32(&c) != 0 || (cur_u8(&c) & 0x0f) != 2)
+		return cur_ok(&c) ? P2S_E_PROTO : P2S_E_TRUNC;
+	cur_copy(&c, random1, 32);
+	cur_copy(&c, random2, 32);
+	char *s = NULL;
+	int r = read_string(&c, KM2_OPTIONS_MAX, &s);
+	if (r == 0 && !s)
+		r = P2S_E_PROTO;
+	/* A server sends empty user, password and peer-info, or none. */
+	for (int i = 0; i < 3 && r == 0 && cur_left(&c); i++) {
+		free(s);
+		r = read_string(&c, KM2_STRING_MAX, &s);
+	}
+	free(s);
+	if (r == 0 && cur_left(&c))
+		r = P2S_E_TRAIL;
+	return r;
+}
+
 void ovpn_km2_free(struct ovpn_km2 *k)
 {
 	if (k->password)

@@ -27,6 +27,13 @@ int ovpn_km2_write_server(uint8_t *out, size_t cap, const uint8_t random1[32],
 			  const uint8_t random2[32], const char *options);
 void ovpn_km2_free(struct ovpn_km2 *k);
 
+/* The client side (bench/loadgen): k's pre-master, randoms and strings (NULL
+ * strings go out empty). Returns the length or -ENOSPC. */
+int ovpn_km2_write_client(uint8_t *out, size_t cap, const struct ovpn_km2 *k);
+/* The server's message: randoms copied out, the options string checked and
+ * dropped. 0, P2S_E_TRUNC, P2S_E_PROTO or P2S_E_TRAIL. */
+int ovpn_km2_parse_server(const uint8_t *p, size_t n, uint8_t random1[32], uint8_t random2[32]);
+
 #define IV_PROTO_DATA_V2	 (1u << 1)
 #define IV_PROTO_REQUEST_PUSH	 (1u << 2)
 #define IV_PROTO_TLS_KEY_EXPORT	 (1u << 3)

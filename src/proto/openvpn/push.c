@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
 
 #include "lib/err.h"
 
@@ -185,4 +186,79 @@ int ovpn_push_reply_build(const struct ovpn_push_params *p, char msgs[][PUSH_MSG
 	int r = l.failed ? -ENOMEM : pack(&l, msgs, max_msgs, &count);
 	opt_free(&l);
 	return r < 0 ? r : count;
+}
+
+static bool parse_ip4(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return false;
+	*out = ntohl(a.s_addr);
+	return true;
+}
+
+static bool parse_u32(const char *s, uint32_t max, uint32_t *out)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return false;
+	unsigned long v = strtoul(s, &end, 10);
+	if (*end || v > max)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* One comma-separated option, NUL-terminated, at most 255 bytes. */
+static bool push_option(char *o, struct ovpn_push_client *out)
+{
+	char *arg = strchr(o, ' ');
+	if (arg)
+		*arg++ = 0;
+	uint32_t v;
+	if (strcmp(o, "ifconfig") == 0) {
+		char *mask = arg ? strchr(arg, ' ') : NULL;
+		if (!mask)
+			return false;
+		*mask++ = 0;
+		return parse_ip4(arg, &out->ifconfig_ip) && parse_ip4(mask, &out->netmask);
+	}
+	if (strcmp(o, "peer-id") == 0) {
+		if (!arg || !parse_u32(arg, 0xffffff, &v))
+			return false;
+		out->peer_id = v;
+	} else if (strcmp(o, "ping") == 0) {
+		return arg && parse_u32(arg, 86400, &out->ping);
+	} else if (strcmp(o, "ping-restart") == 0) {
+		return arg && parse_u32(arg, 86400, &out->ping_restart);
+	} else if (strcmp(o, "cipher") == 0) {
+		if (!arg || strlen(arg) >= sizeof(out->cipher))
+			return false;
+		strcpy(out->cipher, arg);
+	} else if (strcmp(o, "push-continuation") == 0) {
+		out->more = arg && strcmp(arg, "2") == 0;
+	}
+	return true;
+}
+
+int ovpn_push_reply_parse(const char *msg, size_t len, struct ovpn_push_client *out)
+{
+	static const char head[] = "PUSH_REPLY";
+	size_t hl = sizeof(head) - 1;
+	if (len < hl || memcmp(msg, head, hl) != 0 || (len > hl && msg[hl] != ','))
+		return P2S_E_PROTO;
+	out->more = false;
+	for (size_t i = hl + 1; i < len;) {
+		const char *end = memchr(msg + i, ',', len - i);
+		size_t n = end ? (size_t)(end - (msg + i)) : len - i;
+		char o[256];
+		if (n >= sizeof(o) || memchr(msg + i, 0, n))
+			return P2S_E_PROTO;
+		memcpy(o, msg + i, n);
+		o[n] = 0;
+		if (!push_option(o, out))
+			return P2S_E_PROTO;
+		i += n + 1;
+	}
+	return 0;
 }

@@ -50,4 +50,20 @@ struct ovpn_push_params {
 int ovpn_push_reply_build(const struct ovpn_push_params *p, char msgs[][PUSH_MSG_MAX],
 			  int max_msgs);
 
+/* What a client takes from a PUSH_REPLY (bench/loadgen). */
+struct ovpn_push_client {
+	uint32_t ifconfig_ip; /* host order; 0 when absent */
+	uint32_t netmask;
+	int64_t peer_id; /* -1 when absent */
+	uint32_t ping;
+	uint32_t ping_restart;
+	char cipher[32];
+	bool more; /* push-continuation 2: another message follows */
+};
+
+/* Parses one PUSH_REPLY message into out (fields already set are kept, so
+ * continuations accumulate). 0, or P2S_E_PROTO when it is not a PUSH_REPLY
+ * or an option it reads is malformed. */
+int ovpn_push_reply_parse(const char *msg, size_t len, struct ovpn_push_client *out);
+
 #endif

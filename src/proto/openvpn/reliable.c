@@ -1,5 +1,6 @@
 #include "reliable.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/err.h"
@@ -11,6 +12,43 @@ void rel_init(struct ovpn_reliable *r, double initial_timeout)
 {
 	memset(r, 0, sizeof(*r));
 	r->initial_timeout = initial_timeout;
+}
+
+void rel_free(struct ovpn_reliable *r)
+{
+	for (int i = 0; i < REL_SEND_WIN; i++)
+		if (r->send[i].used)
+			free(r->send[i].data);
+	for (int i = 0; i < REL_RECV_WIN; i++)
+		if (r->recv[i].used)
+			free(r->recv[i].data);
+	free(r->popped);
+	double t = r->initial_timeout;
+	rel_init(r, t);
+}
+
+size_t rel_payload_bytes(const struct ovpn_reliable *r)
+{
+	size_t n = 0;
+	for (int i = 0; i < REL_SEND_WIN; i++)
+		n += r->send[i].used ? r->send[i].len : 0;
+	for (int i = 0; i < REL_RECV_WIN; i++)
+		n += r->recv[i].used ? r->recv[i].len : 0;
+	return n;
+}
+
+/* A payload copy for a slot; NULL data is fine when len is 0. */
+static bool slot_fill(struct rel_slot *s, const uint8_t *data, size_t len)
+{
+	s->data = NULL;
+	s->len = len;
+	if (!len)
+		return true;
+	s->data = malloc(len);
+	if (!s->data)
+		return false;
+	memcpy(s->data, data, len);
+	return true;
 }
 
 static void ack_push(struct ovpn_reliable *r, uint32_t id)
@@ -36,16 +74,17 @@ int rel_recv(struct ovpn_reliable *r, uint32_t id, uint8_t op, const uint8_t *da
 	}
 	if (off >= REL_RECV_WIN)
 		return P2S_E_FULL;
-	ack_push(r, id);
 	struct rel_slot *s = &r->recv[id % REL_RECV_WIN];
-	if (s->used)
+	if (s->used) {
+		ack_push(r, id);
 		return 1;
+	}
+	if (!slot_fill(s, data, len))
+		return P2S_E_FULL; /* not acked: the peer sends it again */
+	ack_push(r, id);
 	s->used = true;
 	s->id = id;
 	s->op = op;
-	s->len = len;
-	if (len)
-		memcpy(s->data, data, len);
 	return 0;
 }
 
@@ -54,6 +93,9 @@ const struct rel_slot *rel_recv_pop(struct ovpn_reliable *r)
 	struct rel_slot *s = &r->recv[r->recv_next_id % REL_RECV_WIN];
 	if (!s->used || s->id != r->recv_next_id)
 		return NULL;
+	/* The caller reads the payload until its next call: freed then. */
+	free(r->popped);
+	r->popped = s->data;
 	s->used = false;
 	r->recv_next_id++;
 	return s;
@@ -68,6 +110,8 @@ void rel_ack_in(struct ovpn_reliable *r, uint32_t id)
 	if (!hit)
 		return;
 	hit->used = false;
+	free(hit->data);
+	hit->data = NULL;
 	/* Older packets still unacked after later ones were: resend them soon. */
 	for (int i = 0; i < REL_SEND_WIN; i++) {
 		struct rel_slot *s = &r->send[i];
@@ -99,12 +143,11 @@ int64_t rel_send_queue(struct ovpn_reliable *r, uint8_t op, const uint8_t *data,
 	for (int i = 0; i < REL_SEND_WIN && !s; i++)
 		if (!r->send[i].used)
 			s = &r->send[i];
+	if (!slot_fill(s, data, len))
+		return P2S_E_FULL;
 	s->used = true;
 	s->op = op;
 	s->id = r->send_next_id++;
-	s->len = len;
-	if (len)
-		memcpy(s->data, data, len);
 	s->next_tx = 0;
 	s->timeout = r->initial_timeout;
 	s->later_acked = 0;

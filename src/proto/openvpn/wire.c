@@ -130,3 +130,11 @@ void ovpn_tls_auth_from_static(struct ovpn_tls_auth *ta, const uint8_t key[OVPN_
 	memcpy(ta->send_key, key + 64, OVPN_HMAC_LEN);
 	memcpy(ta->recv_key, key + 192, OVPN_HMAC_LEN);
 }
+
+void ovpn_tls_auth_client_from_static(struct ovpn_tls_auth *ta,
+				      const uint8_t key[OVPN_STATIC_KEY_LEN])
+{
+	ta->enabled = true;
+	memcpy(ta->send_key, key + 192, OVPN_HMAC_LEN);
+	memcpy(ta->recv_key, key + 64, OVPN_HMAC_LEN);
+}

@@ -77,5 +77,8 @@ int ovpn_ctl_write(uint8_t *out, size_t cap, const struct ovpn_ctl *pkt,
 
 /* Server side (direction 0) tls-auth keys from a static key. */
 void ovpn_tls_auth_from_static(struct ovpn_tls_auth *ta, const uint8_t key[OVPN_STATIC_KEY_LEN]);
+/* Client side (direction 1): the same slots, the other way round (bench/loadgen). */
+void ovpn_tls_auth_client_from_static(struct ovpn_tls_auth *ta,
+				      const uint8_t key[OVPN_STATIC_KEY_LEN]);
 
 #endif

@@ -1,0 +1,188 @@
+/* /metrics in the Prometheus text exposition format (version 0.0.4): the
+ * connection count and bandwidth Azure charts (P2SConnectionCount,
+ * P2SBandwidth), handshakes and refusals by reason, RADIUS round trips and
+ * timeouts per server, pool usage per group, the signing keys' age. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/gateway.h"
+#include "mgmt/cmd.h"
+
+/* A label value with \, " and newline escaped. */
+static void label(FILE *f, const char *v)
+{
+	for (; v && *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fprintf(f, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+static void head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void connections(FILE *f, const struct core *g)
+{
+	static const unsigned types[] = {AUTH_CERTIFICATE, AUTH_RADIUS, AUTH_AAD};
+	static const char *const names[] = {"Certificate", "Radius", "AAD"};
+	head(f, "p2sgw_connections", "gauge", "Connected clients (P2SConnectionCount)");
+	for (int p = 0; p < TUNNEL_N; p++)
+		for (int t = 0; t < 3; t++) {
+			unsigned n = 0;
+			for (const struct session *s = g->reg.head; s; s = s->next)
+				n += s->admitted && !s->ended && s->ops->proto == (unsigned)p &&
+				     s->auth_type == types[t];
+			fprintf(f, "p2sgw_connections{protocol=\"%s\",auth_type=\"%s\"} %u\n",
+				tunnel_name((enum tunnel_proto)p), names[t], n);
+		}
+	unsigned admitted = 0;
+	for (int p = 0; p < TUNNEL_N; p++)
+		admitted += g->reg.admitted[p];
+	head(f, "p2sgw_handshaking", "gauge", "Connections not (yet) admitted");
+	fprintf(f, "p2sgw_handshaking %u\n", g->reg.count - admitted);
+	head(f, "p2sgw_unauthenticated", "gauge",
+	     "Connections and half-open sessions holding an unauthenticated slot");
+	fprintf(f, "p2sgw_unauthenticated %u\n", core_preauth_count(g));
+	head(f, "p2sgw_connection_limit", "gauge", "Connection caps of the SKU");
+	fprintf(f, "p2sgw_connection_limit{class=\"SSTP\"} %u\n",
+		core_connection_cap(g, TUNNEL_SSTP));
+	fprintf(f, "p2sgw_connection_limit{class=\"IkeV2AndOpenVPN\"} %u\n",
+		core_connection_cap(g, TUNNEL_OPENVPN));
+}
+
+static void traffic(FILE *f, const struct core *g)
+{
+	struct core_traffic t;
+	core_traffic_totals(g, &t);
+	head(f, "p2sgw_bytes_total", "counter",
+	     "Inner IP bytes through the tunnels (P2SBandwidth); in = from clients");
+	fprintf(f, "p2sgw_bytes_total{direction=\"in\"} %llu\n", (unsigned long long)t.bytes_in);
+	fprintf(f, "p2sgw_bytes_total{direction=\"out\"} %llu\n", (unsigned long long)t.bytes_out);
+	head(f, "p2sgw_packets_total", "counter", "Inner IP packets through the tunnels");
+	fprintf(f, "p2sgw_packets_total{direction=\"in\"} %llu\n", (unsigned long long)t.pkts_in);
+	fprintf(f, "p2sgw_packets_total{direction=\"out\"} %llu\n", (unsigned long long)t.pkts_out);
+	head(f, "p2sgw_spoofed_packets_total", "counter",
+	     "Inner packets dropped: their source was not the client's own address");
+	fprintf(f, "p2sgw_spoofed_packets_total %llu\n", (unsigned long long)g->fwd.spoofed);
+}
+
+/* Per policy group and rule: what each access rule decided, and what no
+ * rule allowed. */
+static void rules(FILE *f, const struct core *g)
+{
+	head(f, "p2sgw_access_rule_packets_total", "counter",
+	     "Packets towards the virtual network decided by an access rule");
+	for (size_t i = 0; i < g->n_acls; i++)
+		for (size_t j = 0; j < g->acls[i].n; j++) {
+			const struct acl_rule *r = &g->acls[i].rules[j];
+			fputs("p2sgw_access_rule_packets_total{group=\"", f);
+			label(f, g->acls[i].group);
+			fputs("\",rule=\"", f);
+			label(f, r->name);
+			fprintf(f, "\",action=\"%s\"} %llu\n", r->deny ? "deny" : "allow",
+				(unsigned long long)r->hits);
+		}
+	head(f, "p2sgw_access_refused_packets_total", "counter",
+	     "Packets towards the virtual network that no access rule allowed, per group");
+	for (size_t i = 0; i < g->n_acls; i++)
+		if (g->acls[i].n) {
+			fputs("p2sgw_access_refused_packets_total{group=\"", f);
+			label(f, g->acls[i].group);
+			fprintf(f, "\"} %llu\n", (unsigned long long)g->acls[i].unmatched);
+		}
+}
+
+static void auth(FILE *f, const struct stats *st)
+{
+	head(f, "p2sgw_handshakes_total", "counter", "Connections begun, per tunnel protocol");
+	for (int p = 0; p < TUNNEL_N; p++)
+		fprintf(f, "p2sgw_handshakes_total{protocol=\"%s\"} %llu\n",
+			tunnel_name((enum tunnel_proto)p), (unsigned long long)st->handshakes[p]);
+	head(f, "p2sgw_refusals_total", "counter", "Authentication refusals by reason");
+	for (size_t i = 0; i < st->n_reasons; i++) {
+		fputs("p2sgw_refusals_total{reason=\"", f);
+		label(f, st->reasons[i].label);
+		fprintf(f, "\"} %llu\n", (unsigned long long)st->reasons[i].count);
+	}
+}
+
+static void radius(FILE *f, const struct stats *st)
+{
+	head(f, "p2sgw_radius_rtt_seconds", "histogram", "RADIUS round-trip time per server");
+	for (size_t i = 0; i < st->n_radius; i++) {
+		const struct stats_radius *r = &st->radius[i];
+		uint64_t cum = 0;
+		for (int b = 0; b < STATS_RTT_BUCKETS; b++) {
+			cum += r->buckets[b];
+			fputs("p2sgw_radius_rtt_seconds_bucket{server=\"", f);
+			label(f, r->server);
+			fprintf(f, "\",le=\"%g\"} %llu\n", stats_rtt_bounds[b],
+				(unsigned long long)cum);
+		}
+		fputs("p2sgw_radius_rtt_seconds_bucket{server=\"", f);
+		label(f, r->server);
+		fprintf(f, "\",le=\"+Inf\"} %llu\n", (unsigned long long)r->count);
+		fputs("p2sgw_radius_rtt_seconds_sum{server=\"", f);
+		label(f, r->server);
+		fprintf(f, "\"} %.6f\n", r->sum);
+		fputs("p2sgw_radius_rtt_seconds_count{server=\"", f);
+		label(f, r->server);
+		fprintf(f, "\"} %llu\n", (unsigned long long)r->count);
+	}
+	head(f, "p2sgw_radius_timeouts_total", "counter",
+	     "RADIUS requests a server did not answer in time");
+	for (size_t i = 0; i < st->n_radius; i++) {
+		fputs("p2sgw_radius_timeouts_total{server=\"", f);
+		label(f, st->radius[i].server);
+		fprintf(f, "\"} %llu\n", (unsigned long long)st->radius[i].timeouts);
+	}
+}
+
+static void pools(FILE *f, const struct core *g)
+{
+	head(f, "p2sgw_pool_addresses", "gauge", "Client pool addresses per pool, used and free");
+	for (size_t i = 0; !g->conf->p2s_absent && i < core_pool_count(g); i++) {
+		struct core_pool_usage u;
+		core_pool_usage(g, i, &u);
+		for (int k = 0; k < 2; k++) {
+			fputs("p2sgw_pool_addresses{pool=\"", f);
+			label(f, u.name);
+			fprintf(f, "\",state=\"%s\"} %u\n", k ? "free" : "used",
+				k ? u.size - u.used : u.used);
+		}
+	}
+	if (!g->conf->p2s_absent && g->pool6.n) {
+		head(f, "p2sgw_pool_ipv6_addresses_free", "gauge", "Free IPv6 client addresses");
+		fprintf(f, "p2sgw_pool_ipv6_addresses_free %u\n", pool6_free_count(&g->pool6));
+	}
+	if (g->keys_at > 0) {
+		head(f, "p2sgw_jwks_refresh_age_seconds", "gauge",
+		     "Seconds since the Entra ID signing keys were loaded");
+		fprintf(f, "p2sgw_jwks_refresh_age_seconds %.0f\n", ev_now(g->loop) - g->keys_at);
+	}
+}
+
+char *mgmt_metrics_render(struct core *g)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	connections(f, g);
+	traffic(f, g);
+	auth(f, &g->stats);
+	radius(f, &g->stats);
+	pools(f, g);
+	rules(f, g);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

@@ -1,0 +1,113 @@
+#!/bin/bash
+# Many OpenVPN sessions at once, as a correctness test (the timing version is
+# bench/session-scale): p2s-loadgen brings up $SCALE_CLIENTS (default 200)
+# UDP clients from one process (tls-auth, one shared client certificate,
+# key-method 2, TLS-EKM keys, AES-256-GCM); all are admitted, `p2sctl
+# session list` shows them, their ICMP echoes through the tunnel reach the
+# vnet host and come back (half of the clients send one a second), keepalives are answered for the hold, the
+# gateway's RSS per session is printed, and when the clients leave (exit
+# notify) every session ends.
+#   tests/e2e/scale.sh [BUILD_DIR]
+set -u
+BUILD=$(realpath "${1:-build}")
+N=${SCALE_CLIENTS:-200}
+HOLD=${SCALE_HOLD:-15}
+cd "$(dirname "$0")" || exit 2
+. lib/netns.sh
+. lib/pki.sh
+LAB_CASES="scale-admitted scale-listed scale-pings scale-keepalive scale-rss scale-disconnect"
+CTL=$BUILD/p2sctl
+GW=${P2S_GATEWAY:-$BUILD/p2sgw}
+LG=$BUILD/bench/loadgen/p2s-loadgen
+D=$LAB_DIR
+PKI=$D/pki
+lab_require openvpn openssl python3 ss
+if [ ! -x "$GW" ] || [ ! -x "$CTL" ] || [ ! -x "$LG" ]; then
+	for c in $LAB_CASES; do skip "$c" "no $GW, $CTL or $LG: build first"; done
+	exit 0
+fi
+
+write_conf() {
+	cat >"$D/gw.json" <<J
+{"name": "scale", "sku": "VpnGw5", "vpnGatewayGeneration": "Generation2", "vpnType": "RouteBased",
+ "gatewayFqdn": "gw.p2s.test", "stateDirectory": "$D/state", "controlSocket": "$D/p2sgw.sock",
+ "logLevel": "warn", "tunInterface": "p2s0",
+ "listen": {"address": "0.0.0.0", "tcpPort": 443, "udpPort": 1194},
+ "limits": {"unauthenticatedPerSource": 256},
+ "serverCertificate": {"certFile": "$PKI/server.crt", "keyFile": "$PKI/server.key"},
+ "openvpn": {"tlsAuthKeyFile": "$PKI/ta.key", "renegotiateSeconds": 0, "pingSeconds": 2},
+ "virtualNetwork": {"addressSpace": ["10.1.0.0/16"]},
+ "vpnClientConfiguration": {"vpnClientAddressPool": {"addressPrefixes": ["172.16.0.0/22"]},
+  "vpnClientProtocols": ["OpenVPN"], "vpnAuthenticationTypes": ["Certificate"],
+  "vpnClientRootCertificates": [{"name": "r", "publicCertData": "$(cat "$PKI/root/root.b64")"}]}}
+J
+}
+
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+sessions() { "$CTL" --socket "$D/p2sgw.sock" --output json session list; }
+n_sessions() { sessions | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+no_sessions() { [ "$(n_sessions)" = 0 ]; }
+echoes_in() { ip netns exec $NS_VNET awk '/^Icmp:/ {n++; if (n == 2) print $10}' /proc/net/snmp; }
+stat_field() { grep "^$1 " "$D/loadgen.log" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+lab_up
+make_pki "$PKI" >/dev/null || exit 1
+write_conf
+GW_PID=$(spawn $NS_GW "$D/gw.log" "$GW" --config "$D/gw.json")
+if ! wait_listen $NS_GW udp 1194 10 "$GW_PID"; then
+	for c in $LAB_CASES; do fail "$c" "the gateway did not listen: $(log_tail "$D/gw.log" 5)"; done
+	exit 1
+fi
+sleep 1
+RSS0=$(rss_kib "$GW_PID")
+ECHO0=$(echoes_in)
+C=$PKI/clients/alice3@contoso.com
+LG_PID=$(spawn $NS_CLI "$D/loadgen.log" "$LG" --server 192.0.2.1:1194 --tls-auth "$PKI/ta.key" \
+	--cert "$C.crt" --key "$C.key" --ca "$PKI/gwroot/root.crt" --clients "$N" \
+	--concurrency 32 --hold "$HOLD" --ramp-limit 40 --icmp-target 10.1.0.10 --icmp-rate 1 \
+	--icmp-clients $((N / 2)) --ping 2)
+
+if wait_log "$D/loadgen.log" "^ALLUP" 45; then
+	pass scale-admitted
+	grep "^ALLUP" "$D/loadgen.log"
+else
+	fail scale-admitted "expected $N sessions up within 45 s: $(grep ^STAT "$D/loadgen.log" | tail -n 1); gw: $(log_tail "$D/gw.log" 3)"
+fi
+
+sleep 3
+listed=$(n_sessions)
+sessions >"$D/sessions.json"
+ips=$(python3 -c 'import json,sys; print(len({s["privateIpAddress"] for s in json.load(open(sys.argv[1]))}))' "$D/sessions.json")
+if [ "$listed" = "$N" ] && [ "$ips" = "$N" ]; then
+	pass scale-listed
+else
+	fail scale-listed "expected $N sessions with distinct addresses in p2sctl session list, got $listed sessions, $ips addresses"
+fi
+RSS1=$(rss_kib "$GW_PID")
+echo "scale: gateway RSS ${RSS0} KiB idle, ${RSS1} KiB with $listed sessions: $(((RSS1 - RSS0) * 1024 / (listed > 0 ? listed : 1))) bytes per session"
+[ "$listed" -gt 0 ] && pass scale-rss || fail scale-rss "no sessions to measure"
+
+wait_until $((HOLD + 30)) bash -c "! kill -0 $LG_PID"
+grep "^SUMMARY" "$D/loadgen.log"
+echoes=$(($(echoes_in) - ECHO0))
+tx=$(stat_field SUMMARY icmp_tx)
+rx=$(stat_field SUMMARY icmp_rx)
+if [ -n "$tx" ] && [ "$tx" -ge "$N" ] && [ "$echoes" -ge "$((tx * 9 / 10))" ] && [ "$rx" -ge "$((tx * 9 / 10))" ]; then
+	pass scale-pings
+else
+	fail scale-pings "expected the vnet host to see and answer >= 90% of the clients' echoes: sent ${tx:-?}, vnet saw $echoes, replies ${rx:-?}"
+fi
+lost=$(stat_field SUMMARY lost)
+prx=$(stat_field SUMMARY pings_rx)
+# The half without echo traffic is idle: the gateway's keepalives reach it.
+if [ "${lost:-1}" = 0 ] && [ "${prx:-0}" -ge "$((N / 2 * HOLD / 4))" ]; then
+	pass scale-keepalive
+else
+	fail scale-keepalive "expected every session kept alive for ${HOLD}s: lost ${lost:-?}, keepalives received ${prx:-?}"
+fi
+if wait_until 10 no_sessions; then
+	pass scale-disconnect
+else
+	fail scale-disconnect "expected no session after the clients said goodbye, $(n_sessions) left"
+fi
+exit $LAB_FAILED
