@@ -46,6 +46,10 @@ union sockaddr_any {
 	struct sockaddr_storage ss;
 };
 
+/* A non-blocking UDP socket bound to addr:port (IPv4; "" or NULL: any) with
+ * 4 MiB buffers, as every tunnel's data socket wants. fd or -errno. */
+int udp_socket_open(const char *addr, uint16_t port);
+
 /* "ip:port" or "[ip6]:port". */
 void sockaddr_str(const union sockaddr_any *a, char *out, size_t cap);
 socklen_t sockaddr_len(const union sockaddr_any *a);

@@ -422,28 +422,6 @@ static void tick_cb(struct ev_loop *l, ev_timer *w, int revents)
 
 /* ---- start / reload / stop ----------------------------------------------- */
 
-static int open_udp(const char *addr, uint16_t port)
-{
-	union sockaddr_any a = {0};
-	a.in.sin_family = AF_INET;
-	a.in.sin_port = htons(port);
-	if (inet_pton(AF_INET, addr && *addr ? addr : "0.0.0.0", &a.in.sin_addr) != 1)
-		return -EINVAL;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	int one = 1, buf = 4 << 20;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	if (bind(fd, &a.sa, sizeof(a.in)) < 0) {
-		int err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 /* The policy: one custom vpnClientIpsecPolicies entry, or the defaults. */
 static int policy_load(struct ike_engine *e)
 {
@@ -503,8 +481,8 @@ static struct engine *ike_start(struct core *c)
 	e->core = c;
 	e->port500 = 500;
 	e->port4500 = 4500;
-	e->fd500 = open_udp(conf->listen_addr, e->port500);
-	e->fd4500 = open_udp(conf->listen_addr, e->port4500);
+	e->fd500 = udp_socket_open(conf->listen_addr, e->port500);
+	e->fd4500 = udp_socket_open(conf->listen_addr, e->port4500);
 	if (e->fd500 < 0 || e->fd4500 < 0 || policy_load(e) < 0 ||
 	    RAND_bytes(e->cookie_secret, 32) != 1) {
 		log_err("IKEv2 cannot listen on UDP %s:500/4500: %s", conf->listen_addr,

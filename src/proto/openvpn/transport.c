@@ -581,28 +581,6 @@ void ovpn_transport_detach(struct ovpn_sess *os)
 	}
 }
 
-static int open_udp(const struct gw_conf *c)
-{
-	union sockaddr_any a = {0};
-	a.in.sin_family = AF_INET;
-	a.in.sin_port = htons(c->udp_port);
-	if (inet_pton(AF_INET, c->listen_addr, &a.in.sin_addr) != 1)
-		return -EINVAL;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	int one = 1, buf = 4 << 20;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	if (bind(fd, &a.sa, sizeof(a.in)) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	return fd;
-}
-
 static void udp_close(struct ovpn_server *srv)
 {
 	if (srv->udp_fd < 0)
@@ -635,7 +613,7 @@ int ovpn_transport_open(struct ovpn_server *srv)
 		return -ENOMEM;
 	if (srv->udp_fd >= 0 && srv->udp_port == c->udp_port)
 		return 0;
-	int fd = open_udp(c);
+	int fd = udp_socket_open(c->listen_addr, c->udp_port);
 	if (fd < 0) {
 		log_err("cannot bind UDP %s:%u: %s", c->listen_addr, c->udp_port, p2s_strerror(fd));
 		return fd;
