@@ -246,6 +246,8 @@ int core_routes_build(struct core *g, const struct gw_conf *c)
 	free(g->routes);
 	g->routes = r;
 	g->n_routes = n;
+	int k = c->dns_suffixes ? dns_names_split(c->dns_suffixes, g->suffixes, DNS_NAMES_MAX) : 0;
+	g->n_suffixes = k > 0 ? (size_t)k : 0; /* validated: never negative here */
 	return 0;
 }
 
@@ -262,6 +264,8 @@ int session_net(const struct session *s, struct session_net *out)
 		.n_routes = g->n_routes,
 		.dns = g->conf->dns_servers.v,
 		.n_dns = g->conf->dns_servers.n,
+		.suffixes = (const char(*)[DNS_NAME_MAX])g->suffixes,
+		.n_suffixes = g->n_suffixes,
 	};
 	session_net6(s, out);
 	return 0;
