@@ -1,7 +1,7 @@
 /* The DHCPINFORM parser, as the IKEv2 engine runs it on every decrypted
  * IPv4 packet, and the DHCPACK built for what it accepts. */
 #include "fuzz.h"
-#include "proto/ikev2/dhcp.h"
+#include "tunnel/dhcp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -230,6 +230,17 @@ bool rad_ma_required(const struct rad_ma_policy *pol)
 	return pol->mode == RAD_MA_REQUIRE || (pol->mode == RAD_MA_AUTO && pol->seen);
 }
 
+static bool carries_eap(const uint8_t *p, size_t n)
+{
+	struct rad_iter it;
+	struct rad_attr a;
+	rad_iter_init(&it, p, n);
+	while (rad_iter_next(&it, &a))
+		if (a.type == RAD_EAP_MESSAGE)
+			return true;
+	return false;
+}
+
 enum rad_verdict rad_check_access_reply(struct rad_ma_policy *pol, const uint8_t *p, size_t n,
 					const uint8_t req_auth[RAD_AUTH_LEN], const char *secret,
 					bool *has_ma)
@@ -237,8 +248,11 @@ enum rad_verdict rad_check_access_reply(struct rad_ma_policy *pol, const uint8_t
 	bool signed_ = false;
 	enum rad_verdict v =
 		rad_check_reply(p, n, req_auth, secret, rad_ma_required(pol), &signed_);
-	if (v == RAD_REPLY_OK && signed_)
-		pol->seen = true; /* only a verified signature counts */
+	/* Only a verified signature counts, and only on a reply without
+	 * EAP-Message: RFC 3579 makes servers sign those whatever they do for
+	 * the rest (FreeRADIUS 3.2 signs EAP replies, not MS-CHAP ones). */
+	if (v == RAD_REPLY_OK && signed_ && !carries_eap(p, n))
+		pol->seen = true;
 	if (has_ma)
 		*has_ma = signed_;
 	return v;

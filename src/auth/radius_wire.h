@@ -116,8 +116,10 @@ int rad_verify_reply(const uint8_t *p, size_t n, const uint8_t req_auth[RAD_AUTH
 /* Whether one server's Access-* replies must carry a Message-Authenticator
  * (BlastRADIUS, CVE-2024-3596). REQUIRE: always. NEVER: only when the reply
  * carries EAP-Message (RFC 3579 requires it there). AUTO, the default: like
- * NEVER until the server has once sent a valid one, then like REQUIRE, so a
- * server that signs cannot be impersonated by an unsigned forgery. */
+ * NEVER until the server has once sent a valid one on a reply without
+ * EAP-Message (those are signed by RFC 3579 whatever the server's habit),
+ * then like REQUIRE, so a server that signs cannot be impersonated by an
+ * unsigned forgery. */
 enum rad_ma_mode { RAD_MA_AUTO, RAD_MA_REQUIRE, RAD_MA_NEVER };
 
 struct rad_ma_policy {

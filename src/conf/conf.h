@@ -137,6 +137,7 @@ struct gw_conf {
 	uint32_t logins_per_minute;  /* RADIUS logins per user name */
 	struct prefix_list vnet;
 	struct ip_list dns_servers;
+	char *dns_suffixes; /* "a.example,b.example" */
 	struct prefix_list routes;
 	struct prefix_list pools;
 	struct prefix6_list vnet6; /* IPv6 beside vnet, routes, pools */

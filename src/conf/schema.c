@@ -94,6 +94,9 @@ static const struct conf_field vnet_fields[] = {
 	{"addressSpace", F_CIDRS, G(vnet), .off6 = G(vnet6),
 	 .doc = "prefixes of the virtual network, IPv4 and IPv6"},
 	{"dnsServers", F_IPS, G(dns_servers), .doc = "DNS servers pushed to clients"},
+	{"dnsSuffixes", F_STRING, G(dns_suffixes),
+	 .doc = "beyond Azure: DNS suffixes (search domains) for clients, comma-separated, e.g. "
+		"\"contoso.internal,corp.contoso.com\"; names under them go to dnsServers"},
 	{NULL}};
 
 static const struct conf_field routes_fields[] = {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "lib/text.h"
 
 #define CC	  "vpnClientConfiguration."
 #define POOL_PATH CC "vpnClientAddressPool.addressPrefixes"
@@ -344,8 +345,17 @@ static void check_groups(const struct gw_conf *c, struct conf_errors *e)
 			}
 }
 
+static void check_dns(const struct gw_conf *c, struct conf_errors *e)
+{
+	char names[DNS_NAMES_MAX][DNS_NAME_MAX];
+	if (c->dns_suffixes && dns_names_split(c->dns_suffixes, names, DNS_NAMES_MAX) < 0)
+		conf_errors_add(e, "virtualNetwork.dnsSuffixes",
+				"must be DNS names separated by commas, at most %d", DNS_NAMES_MAX);
+}
+
 void conf_validate(const struct gw_conf *c, struct conf_errors *e)
 {
+	check_dns(c, e);
 	check_gateway(c, e);
 	if (c->p2s_absent) /* point-to-site removed: nothing of it to check */
 		return;

@@ -14,6 +14,7 @@
 
 #include "conf/conf.h"
 #include "lib/net.h"
+#include "lib/text.h"
 #include "tunnel/session.h"
 
 struct core;
@@ -106,6 +107,8 @@ struct session_net {
 	size_t n_routes6;
 	const uint32_t *dns; /* virtualNetwork.dnsServers */
 	size_t n_dns;
+	const char (*suffixes)[DNS_NAME_MAX]; /* virtualNetwork.dnsSuffixes */
+	size_t n_suffixes;
 };
 int session_net(const struct session *s, struct session_net *out);
 

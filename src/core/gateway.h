@@ -88,7 +88,9 @@ struct core {
 	struct jwks_fetch *jwks;       /* keeps them fresh from aadJwksUri */
 	struct acl *acls;	       /* per policy group, as conf->policy_groups */
 	size_t n_acls;
-	struct prefix4 *routes; /* virtual network + customRoutes */
+	struct prefix4 *routes;			    /* virtual network + customRoutes */
+	char suffixes[DNS_NAMES_MAX][DNS_NAME_MAX]; /* virtualNetwork.dnsSuffixes */
+	size_t n_suffixes;
 	size_t n_routes;
 	/* IPv6 inside the tunnel (pools6.c): the pool's ranges laid out as
 	 * the IPv4 ones, main pool first (main6_n of them, 0 or 1). */

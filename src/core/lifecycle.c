@@ -11,6 +11,7 @@
 
 #include "auth/radius.h"
 #include "core/gateway.h"
+#include "tunnel/dhcp.h"
 #include "lib/err.h"
 #include "lib/log.h"
 
@@ -246,6 +247,8 @@ int core_routes_build(struct core *g, const struct gw_conf *c)
 	free(g->routes);
 	g->routes = r;
 	g->n_routes = n;
+	int k = c->dns_suffixes ? dns_names_split(c->dns_suffixes, g->suffixes, DNS_NAMES_MAX) : 0;
+	g->n_suffixes = k > 0 ? (size_t)k : 0; /* validated: never negative here */
 	return 0;
 }
 
@@ -262,12 +265,45 @@ int session_net(const struct session *s, struct session_net *out)
 		.n_routes = g->n_routes,
 		.dns = g->conf->dns_servers.v,
 		.n_dns = g->conf->dns_servers.n,
+		.suffixes = (const char(*)[DNS_NAME_MAX])g->suffixes,
+		.n_suffixes = g->n_suffixes,
 	};
 	session_net6(s, out);
 	return 0;
 }
 
+/* A DHCPINFORM from the client's own address: answered here with its routes,
+ * DNS servers and domain (Windows routes only by that), not forwarded. */
+static bool dhcp_answered(struct session *s, const uint8_t *pkt, size_t len)
+{
+	struct dhcp_inform in;
+	struct session_net net;
+	if (dhcp_inform_parse(pkt, len, &in) != 1 || in.ciaddr != s->addr ||
+	    session_net(s, &net) < 0)
+		return false;
+	/* Answer from where it was sent (inside the client's selectors), or from
+	 * the gateway's pool address for a broadcast. */
+	bool bcast = in.dst == 0xffffffffu || in.dst == 0;
+	struct dhcp_answer a = {.server = bcast ? net.gateway : in.dst,
+				.router = net.gateway,
+				.routes = net.routes,
+				.n_routes = net.n_routes,
+				.dns = net.dns,
+				.n_dns = net.n_dns,
+				.domain = net.n_suffixes ? net.suffixes[0] : NULL};
+	uint8_t out[1500];
+	size_t n = dhcp_ack_build(&in, &a, out, sizeof(out));
+	if (n) {
+		slog_debug(s->id, "DHCPINFORM answered: %zu route(s), %zu DNS server(s)",
+			   net.n_routes, net.n_dns);
+		s->ops->send_ip(s, out, n);
+	}
+	return true;
+}
+
 int core_fwd_from_session(struct session *s, const uint8_t *pkt, size_t len)
 {
+	if (len >= 28 && pkt[0] >> 4 == 4 && pkt[9] == 17 && dhcp_answered(s, pkt, len))
+		return 0;
 	return fwd_from_session(&s->core->fwd, s, pkt, len);
 }

@@ -1,5 +1,6 @@
 #include "text.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -43,4 +44,46 @@ void text_clean(char *dst, size_t cap, const char *src)
 	}
 	if (cap)
 		dst[o] = 0;
+}
+
+static bool dns_name_ok(const char *n, size_t len)
+{
+	size_t label = 0;
+	if (len == 0 || len >= DNS_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = n[i];
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			   (c >= '0' && c <= '9') || (c == '-' && label > 0)) {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return label > 0;
+}
+
+int dns_names_split(const char *s, char out[][DNS_NAME_MAX], size_t cap)
+{
+	size_t n = 0;
+	while (*s) {
+		while (*s == ' ' || *s == ',')
+			s++;
+		if (!*s)
+			break;
+		const char *e = s + strcspn(s, ", ");
+		const char *name = *s == '.' ? s + 1 : s;
+		size_t len = (size_t)(e - name);
+		if (n == cap || !dns_name_ok(name, len))
+			return -1;
+		memcpy(out[n], name, len);
+		out[n++][len] = 0;
+		s = e;
+	}
+	return (int)n;
 }

@@ -1,6 +1,8 @@
 /* Profile texts. Each writer emits one file of the package. */
 #include "profile.h"
 
+#include "lib/text.h"
+
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <stdio.h>
@@ -131,13 +133,28 @@ static void azvpn_clientauth(FILE *f, const struct profile_input *in)
 		type);
 }
 
+/* The Azure VPN Client's split DNS: its suffixes written with a leading dot. */
+static void azvpn_suffixes(FILE *f, const struct gw_conf *c)
+{
+	char names[DNS_NAMES_MAX][DNS_NAME_MAX];
+	int n = c->dns_suffixes ? dns_names_split(c->dns_suffixes, names, DNS_NAMES_MAX) : 0;
+	if (n <= 0)
+		return;
+	fputs("    <dnssuffixes>\n", f);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "      <dnssuffix>.%s</dnssuffix>\n", names[i]);
+	fputs("    </dnssuffixes>\n", f);
+}
+
 static void azvpn_routes(FILE *f, const struct gw_conf *c)
 {
-	if (c->routes.n == 0) {
+	if (c->routes.n == 0 && !c->dns_suffixes) {
 		fputs("  <clientconfig i:nil=\"true\" />\n", f);
 		return;
 	}
-	fputs("  <clientconfig>\n    <includeroutes>\n", f);
+	fputs("  <clientconfig>\n", f);
+	azvpn_suffixes(f, c);
+	fputs("    <includeroutes>\n", f);
 	for (size_t i = 0; i < c->routes.n; i++) {
 		char a[16];
 		ip4_str(c->routes.v[i].addr, a);

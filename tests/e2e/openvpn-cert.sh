@@ -15,7 +15,7 @@ cd "$(dirname "$0")" || exit 2
 . lib/netns.sh
 . lib/pki.sh
 . lib/openvpn.sh
-LAB_CASES="check-config tcp-address tcp-route tcp-dns tcp-ping tcp-iperf-up tcp-iperf-down
+LAB_CASES="check-config tcp-address tcp-route tcp-dns tcp-dns-suffix tcp-ping tcp-iperf-up tcp-iperf-down
 udp-address udp-route udp-ping udp-iperf-up udp-iperf-down refuse-other-root refuse-revoked
 refuse-expired refuse-no-clientauth refuse-no-tls-auth good-session-survives revoke-reload
 profile-xml profile-connects profile-client-cert revoke-live sstp-hello-closed renegotiation
@@ -66,7 +66,8 @@ write_conf() { # write_conf FILE [extra JSON members at the root]
   "listen": {"address": "0.0.0.0", "tcpPort": 443, "udpPort": 1194},
   "serverCertificate": {"certFile": "$PKI/server.crt", "keyFile": "$PKI/server.key"},
   "openvpn": {"tlsAuthKeyFile": "$PKI/ta.key", "renegotiateSeconds": 10},
-  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"], "dnsServers": ["10.1.0.4"]},
+  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"], "dnsServers": ["10.1.0.4"],
+                     "dnsSuffixes": "contoso.internal"},
   "customRoutes": {"addressPrefixes": []},
   "vpnClientConfiguration": {
     "vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
@@ -104,7 +105,7 @@ start_gateway() {
 		# hand out addresses in 172.16.201.0/24 without a route clash.
 		ref_server $NS_GW "$D/gw-tcp.log" tcp 443 172.16.201.0 255.255.255.128 p2s0 "$PKI" \
 			--crl-verify "$PKI/root/crl.pem" --remote-cert-tls client \
-			--push "dhcp-option DNS 10.1.0.4" >/dev/null
+			--push "dhcp-option DNS 10.1.0.4" --push "dhcp-option DOMAIN contoso.internal" >/dev/null
 		ref_server $NS_GW "$D/gw-udp.log" udp 1194 172.16.201.128 255.255.255.128 p2s1 "$PKI" \
 			--crl-verify "$PKI/root/crl.pem" --remote-cert-tls client \
 			--push "dhcp-option DNS 10.1.0.4" >/dev/null
@@ -154,6 +155,8 @@ positive() {
 	if [ "$p" = tcp ]; then
 		if log_has "$D/$n.log" "PUSH_REPLY.*dhcp-option DNS 10.1.0.4"; then pass tcp-dns
 		else fail tcp-dns "expected 'dhcp-option DNS 10.1.0.4' in the push reply, got: $(grep -o 'PUSH_REPLY.*' "$D/$n.log")"; fi
+		if log_has "$D/$n.log" "PUSH_REPLY.*dhcp-option DOMAIN contoso.internal"; then pass tcp-dns-suffix
+		else fail tcp-dns-suffix "expected 'dhcp-option DOMAIN contoso.internal' (virtualNetwork.dnsSuffixes) in the push reply, got: $(grep -o 'PUSH_REPLY.*' "$D/$n.log")"; fi
 	fi
 	if vnet_ping "$n" 3; then pass "$p-ping"
 	else fail "$p-ping" "expected replies from 10.1.0.10 through tun-$n, got none"; fi

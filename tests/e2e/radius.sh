@@ -106,11 +106,13 @@ accounting_checks() { # after alice ran iperf3 and disconnected
 for r in map(json.loads, sys.stdin):
     if r.get("Acct-Status-Type")=="Stop" and r.get("User-Name")=="alice":
         print(int(r.get("Acct-Input-Octets","0")) + (int(r.get("Acct-Input-Gigawords","0")) << 32))' <<<"$recs" | tail -n 1)
-	if [ -n "$got" ] && python3 -c "import sys; sys.exit(0 if abs($got - $sent) <= 0.05 * $sent else 1)"; then
+	# Inner IP bytes carry the TCP/IP headers (~3.6% of full segments) and any
+	# retransmissions of a loaded machine: within 10% of iperf3's payload.
+	if [ -n "$got" ] && python3 -c "import sys; sys.exit(0 if abs($got - $sent) <= 0.10 * $sent else 1)"; then
 		pass accounting-stop-octets
 		echo "Acct-Input-Octets $got for $sent iperf3 bytes"
 	else
-		fail accounting-stop-octets "Stop Acct-Input-Octets '${got:-none}' not within 5% of iperf3's $sent bytes"
+		fail accounting-stop-octets "Stop Acct-Input-Octets '${got:-none}' not within 10% of iperf3's $sent bytes"
 	fi
 }
 

@@ -11,7 +11,7 @@
 
 #include "lib/cursor.h"
 #include "lib/err.h"
-#include "proto/ikev2/dhcp.h"
+#include "tunnel/dhcp.h"
 
 /* IPv4/UDP 68->67 around a BOOTREQUEST with the given message type. */
 static size_t inform(uint8_t *buf, size_t cap, uint8_t type)
@@ -139,6 +139,14 @@ static void test_ack(void **state)
 	v = find_opt(opts, n - 28 - 240, 249, &len);
 	assert_non_null(v);
 	assert_memory_equal(v, want, sizeof(want));
+	assert_null(find_opt(opts, n - 28 - 240, 15, &len)); /* no domain configured */
+	/* Split DNS: the first suffix as the DNS domain (option 15). */
+	a.domain = "contoso.internal";
+	n = dhcp_ack_build(&in, &a, out, sizeof(out));
+	v = find_opt(out + 28 + 240, n - 28 - 240, 15, &len);
+	assert_non_null(v);
+	assert_int_equal(len, 16);
+	assert_memory_equal(v, "contoso.internal", 16);
 	/* Too small a buffer: nothing. */
 	assert_int_equal(dhcp_ack_build(&in, &a, out, 100), 0);
 }

@@ -142,6 +142,23 @@ static void test_azurevpn_cert_and_aad(void **state)
 	conf_free(c);
 }
 
+/* The Azure VPN Client's split DNS: virtualNetwork.dnsSuffixes, dotted. */
+static void test_azurevpn_dns_suffixes(void **state)
+{
+	(void)state;
+	struct gw_conf *c = load("\"OpenVPN\"", "\"Certificate\"", "");
+	free(c->dns_suffixes);
+	c->dns_suffixes = strdup("contoso.internal,corp.contoso.com");
+	struct profile_input in;
+	input(&in, c);
+	char *x = profile_azurevpn_xml(&in);
+	assert_non_null(
+		strstr(x, "<dnssuffixes>\n      <dnssuffix>.contoso.internal</dnssuffix>\n"
+			  "      <dnssuffix>.corp.contoso.com</dnssuffix>\n    </dnssuffixes>"));
+	free(x);
+	conf_free(c);
+}
+
 static void test_generic_only_with_ikev2_or_sstp(void **state)
 {
 	(void)state;
@@ -460,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_ovpn_radius_uses_password),
 		cmocka_unit_test(test_ovpn_embeds_client_cert),
 		cmocka_unit_test(test_azurevpn_cert_and_aad),
+		cmocka_unit_test(test_azurevpn_dns_suffixes),
 		cmocka_unit_test(test_generic_only_with_ikev2_or_sstp),
 		cmocka_unit_test(test_mobileconfig_certificate_default_policy),
 		cmocka_unit_test(test_mobileconfig_radius_custom_policy),

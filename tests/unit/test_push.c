@@ -277,6 +277,30 @@ static void test_too_many_for_max(void **state)
 	free(r);
 }
 
+/* DNS servers and split DNS: one suffix is the domain; several are all
+ * search domains as well. */
+static void test_dns_and_suffixes(void **state)
+{
+	(void)state;
+	uint32_t dns[] = {0x0a010004};
+	char one[][254] = {"contoso.internal"};
+	struct ovpn_push_params p = typical();
+	p.dns = dns;
+	p.n_dns = 1;
+	p.suffixes = (const char(*)[254])one;
+	p.n_suffixes = 1;
+	const char *m = build_one(&p);
+	assert_non_null(strstr(m, ",dhcp-option DNS 10.1.0.4,dhcp-option DOMAIN contoso.internal"));
+	assert_null(strstr(m, "DOMAIN-SEARCH"));
+	char two[][254] = {"contoso.internal", "corp.contoso.com"};
+	p.suffixes = (const char(*)[254])two;
+	p.n_suffixes = 2;
+	m = build_one(&p);
+	assert_non_null(strstr(m, ",dhcp-option DOMAIN contoso.internal,"
+				  "dhcp-option DOMAIN-SEARCH contoso.internal,"
+				  "dhcp-option DOMAIN-SEARCH corp.contoso.com"));
+}
+
 static void test_auth_token(void **state)
 {
 	(void)state;
@@ -450,6 +474,7 @@ int main(void)
 		cmocka_unit_test(test_netmasks),
 		cmocka_unit_test(test_continuation),
 		cmocka_unit_test(test_too_many_for_max),
+		cmocka_unit_test(test_dns_and_suffixes),
 		cmocka_unit_test(test_auth_token),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_ipv6_absent),

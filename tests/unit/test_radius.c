@@ -212,6 +212,21 @@ static void test_ma_auto_learns(void **state)
 			 RAD_REPLY_MISSING_MA);
 }
 
+/* A server that signs only its EAP replies (RFC 3579 makes it; FreeRADIUS
+ * 3.2 does just that) has not shown it signs everything: auto keeps taking
+ * its unsigned MS-CHAP and PAP replies. */
+static void test_ma_auto_ignores_eap_signatures(void **state)
+{
+	(void)state;
+	uint8_t ra[16] = {5}, unsig[256], eap_sig[256];
+	size_t nu = server_reply(ra, SECRET, false, false, unsig);
+	size_t ne = server_reply(ra, SECRET, true, true, eap_sig);
+	struct rad_ma_policy pol = {.mode = RAD_MA_AUTO};
+	assert_int_equal(rad_check_access_reply(&pol, eap_sig, ne, ra, SECRET, NULL), RAD_REPLY_OK);
+	assert_false(pol.seen);
+	assert_int_equal(rad_check_access_reply(&pol, unsig, nu, ra, SECRET, NULL), RAD_REPLY_OK);
+}
+
 static void test_ma_require_and_never(void **state)
 {
 	(void)state;
@@ -336,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_reply_verdicts),
 		cmocka_unit_test(test_ma_mode_parse),
 		cmocka_unit_test(test_ma_auto_learns),
+		cmocka_unit_test(test_ma_auto_ignores_eap_signatures),
 		cmocka_unit_test(test_ma_require_and_never),
 		cmocka_unit_test(test_attribute_iteration),
 		cmocka_unit_test(test_password_limits),

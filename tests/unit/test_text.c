@@ -38,12 +38,29 @@ static void test_truncates_on_a_character(void **state)
 	assert_string_equal(out, "");
 }
 
+static void test_dns_names(void **state)
+{
+	(void)state;
+	char n[DNS_NAMES_MAX][DNS_NAME_MAX];
+	assert_int_equal(
+		dns_names_split("contoso.internal, .corp.contoso.com,x-1.y", n, DNS_NAMES_MAX), 3);
+	assert_string_equal(n[0], "contoso.internal");
+	assert_string_equal(n[1], "corp.contoso.com");
+	assert_string_equal(n[2], "x-1.y");
+	assert_int_equal(dns_names_split("", n, DNS_NAMES_MAX), 0);
+	const char *bad[] = {"a..b", "-a.b", "a_b.c", "a.b.", "a;b", "x\ny"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(dns_names_split(bad[i], n, DNS_NAMES_MAX), -1);
+	assert_int_equal(dns_names_split("a,b,c", n, 2), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keeps_text),
 		cmocka_unit_test(test_replaces_control_and_invalid),
 		cmocka_unit_test(test_truncates_on_a_character),
+		cmocka_unit_test(test_dns_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -314,6 +314,29 @@ static void test_aad_rules(void **state)
 	conf_errors_free(&e);
 }
 
+/* Split DNS suffixes: DNS names or an error at their path. */
+static void test_dns_suffixes(void **state)
+{
+	(void)state;
+	struct conf_errors e;
+	struct gw_conf *c = load_text(
+		"{\"gatewayFqdn\":\"v\",\"virtualNetwork\":{\"addressSpace\":[\"10.1.0.0/16\"],"
+		"\"dnsSuffixes\":\"contoso.internal,corp.contoso.com\"},\"vpnClientConfiguration\":"
+		"{\"vpnClientAddressPool\":{\"addressPrefixes\":[\"172.16.0.0/24\"]}}}",
+		&e);
+	assert_non_null(c);
+	assert_string_equal(c->dns_suffixes, "contoso.internal,corp.contoso.com");
+	conf_free(c);
+	conf_errors_free(&e);
+	c = load_text("{\"gatewayFqdn\":\"v\",\"virtualNetwork\":{\"dnsSuffixes\":\"bad_name;x\"},"
+		      "\"vpnClientConfiguration\":{\"vpnClientAddressPool\":{\"addressPrefixes\":"
+		      "[\"172.16.0.0/24\"]}}}",
+		      &e);
+	assert_null(c);
+	assert_true(has_error(&e, "virtualNetwork.dnsSuffixes: must be DNS names"));
+	conf_errors_free(&e);
+}
+
 /* aadJwksUri over plain http only to this host, judged by the whole host name. */
 static void test_aad_jwks_uri(void **state)
 {
@@ -495,11 +518,17 @@ static void test_man_page_lists_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rules),	     cmocka_unit_test(test_radius_single_policy),
-		cmocka_unit_test(test_aad_rules),    cmocka_unit_test(test_aad_azure_fields_only),
-		cmocka_unit_test(test_aad_jwks_uri), cmocka_unit_test(test_all_errors_reported),
-		cmocka_unit_test(test_p2s_absent),   cmocka_unit_test(test_restart_fields_kept),
-		cmocka_unit_test(test_sku_caps),     cmocka_unit_test(test_man_page_lists_fields),
+		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_radius_single_policy),
+		cmocka_unit_test(test_aad_rules),
+		cmocka_unit_test(test_aad_azure_fields_only),
+		cmocka_unit_test(test_aad_jwks_uri),
+		cmocka_unit_test(test_dns_suffixes),
+		cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_p2s_absent),
+		cmocka_unit_test(test_restart_fields_kept),
+		cmocka_unit_test(test_sku_caps),
+		cmocka_unit_test(test_man_page_lists_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

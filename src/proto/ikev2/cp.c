@@ -36,6 +36,9 @@ void ike_cp_reply(struct ike_builder *b, const struct ike_cp *req, const struct 
 		attr4(b, IKE_CP_IP4_NETMASK, prefix4_mask(net->prefix_len));
 	for (size_t i = 0; i < net->n_dns; i++)
 		attr4(b, IKE_CP_IP4_DNS, net->dns[i]);
+	/* RFC 8598 split DNS: the suffixes, to a client that asks for them. */
+	for (size_t i = 0; asked(req, IKE_CP_DNS_DOMAIN) && i < net->n_suffixes; i++)
+		attr(b, IKE_CP_DNS_DOMAIN, net->suffixes[i], strlen(net->suffixes[i]));
 	if (asked(req, IKE_CP_IP4_SUBNET))
 		for (size_t i = 0; i < net->n_routes; i++) {
 			uint8_t v[8];

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "auth/radius.h"
-#include "dhcp.h"
 #include "internal.h"
 #include "lib/err.h"
 #include "lib/log.h"
@@ -226,34 +225,6 @@ const struct session_ops ike_session_ops = {
 
 /* ---- receiving ----------------------------------------------------------- */
 
-/* A DHCPINFORM from the client's own address: answered here with its
- * routes and DNS servers (Windows routes only by that), not forwarded. */
-static bool dhcp_answer(struct ike_sa *sa, const uint8_t *pkt, size_t len)
-{
-	struct dhcp_inform in;
-	struct session_net net;
-	if (dhcp_inform_parse(pkt, len, &in) != 1 || in.ciaddr != sa->s->addr ||
-	    session_net(sa->s, &net) < 0)
-		return false;
-	/* Answer from where it was sent (inside the selectors, so the client's
-	 * IPsec takes it), or from the gateway's pool address for a broadcast. */
-	bool bcast = in.dst == 0xffffffffu || in.dst == 0;
-	struct dhcp_answer a = {.server = bcast ? net.gateway : in.dst,
-				.router = net.gateway,
-				.routes = net.routes,
-				.n_routes = net.n_routes,
-				.dns = net.dns,
-				.n_dns = net.n_dns};
-	uint8_t *out = sa->e->inner;
-	size_t n = dhcp_ack_build(&in, &a, out, sizeof(sa->e->inner));
-	if (n) {
-		slog_debug(sa->label, "DHCPINFORM answered: %zu route(s), %zu DNS server(s)",
-			   net.n_routes, net.n_dns);
-		sess_send_ip(sa->s, out, n);
-	}
-	return true;
-}
-
 static void esp_input(struct ike_engine *e, const uint8_t *pkt, size_t len,
 		      const union sockaddr_any *from)
 {
@@ -275,10 +246,8 @@ static void esp_input(struct ike_engine *e, const uint8_t *pkt, size_t len,
 		core_session_moved(sa->s, from);
 	}
 	if (nh != ESP_NH_IPV4 && nh != ESP_NH_IPV6)
-		return; /* dummy packets (59) and anything else */
-	if (nh == ESP_NH_IPV4 && dhcp_answer(sa, e->pt, n))
-		return;
-	core_fwd_from_session(sa->s, e->pt, n); /* counts it, or the drop */
+		return;				/* dummy packets (59) and anything else */
+	core_fwd_from_session(sa->s, e->pt, n); /* counts it, answers DHCPINFORM, or drops */
 }
 
 static void ike_input(struct ike_engine *e, uint8_t *msg, size_t len,

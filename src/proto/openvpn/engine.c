@@ -267,6 +267,8 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 		.auth_token = os->auth_token,
 		.dns = net.dns,
 		.n_dns = net.n_dns,
+		.suffixes = net.suffixes,
+		.n_suffixes = net.n_suffixes,
 	};
 	push_params6(&pp, &net);
 	char msgs[8][PUSH_MSG_MAX];

@@ -139,6 +139,12 @@ static void collect_options(const struct ovpn_push_params *p, struct optlist *l)
 		ip4_str(p->dns[i], a);
 		opt_add(l, "dhcp-option DNS %s", a);
 	}
+	/* Split DNS: the first suffix is the connection's domain; with more,
+	 * every one is a search domain too (DOMAIN-SEARCH). */
+	if (p->n_suffixes)
+		opt_add(l, "dhcp-option DOMAIN %s", p->suffixes[0]);
+	for (size_t i = 0; p->n_suffixes > 1 && i < p->n_suffixes; i++)
+		opt_add(l, "dhcp-option DOMAIN-SEARCH %s", p->suffixes[i]);
 	if (p->auth_token)
 		opt_add(l, "auth-token %s", p->auth_token);
 }

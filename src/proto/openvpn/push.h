@@ -32,6 +32,8 @@ struct ovpn_push_params {
 	const char *auth_token; /* NULL: none */
 	const uint32_t *dns;
 	size_t n_dns;
+	const char (*suffixes)[254]; /* DNS suffixes: the first is the domain */
+	size_t n_suffixes;
 	/* IPv6 inside the tunnel: ifconfig-ipv6 and route-ipv6 when has_v6. */
 	bool has_v6;
 	struct in6_addr ifconfig_ip6;

@@ -1,11 +1,9 @@
 # FreeRADIUS in its packaged default configuration for MS-CHAPv2 and EAP
 # (the stock `default` site with its mschap and eap modules): only the
 # directories (so it runs as root from a scratch copy), clients.conf and the
-# users file change, and every Access reply gets a Message-Authenticator
-# (the BlastRADIUS mitigation FreeRADIUS 3.2.5 made the default). 3.2.1 signs
-# its EAP replies but not its MS-CHAP ones; the gateway's "auto" mode takes a
-# server that signed once and then stops for a forgery, so one server doing
-# both needs to sign every reply.
+# users file change. 3.2.1 signs its EAP replies (RFC 3579) but not its
+# MS-CHAP ones; the gateway's "auto" mode learns only from signatures on
+# non-EAP replies, so one stock server serves both.
 # make_raddb_stock DIR SECRET, users: alice/wonderland, carol/carol-pw,
 # flood001..flood129/flood-pw.
 make_raddb_stock() {
@@ -16,9 +14,6 @@ make_raddb_stock() {
 		-e "s|^\s*run_dir = .*|run_dir = $d/run|" -e 's|^\s*user = freerad|#|' \
 		-e 's|^\s*group = freerad|#|' "$d/radiusd.conf"
 	mkdir -p "$d/log/radacct" "$d/run"
-	sed -i -e '/^post-auth {/a\	update reply {\n\t\tMessage-Authenticator := 0x00\n\t}' \
-		-e '/^\s*Post-Auth-Type REJECT {/a\	\tupdate reply {\n\t\t\tMessage-Authenticator := 0x00\n\t\t}' \
-		"$d/sites-enabled/default"
 	cat >"$d/clients.conf" <<C
 client gw {
 	ipaddr = 127.0.0.1

@@ -133,6 +133,12 @@ static void options_write(struct wbuf *w, const struct dhcp_answer *a)
 		for (size_t i = 0; i < nd; i++)
 			wbuf_u32(w, a->dns[i]);
 	}
+	size_t dl = a->domain ? strlen(a->domain) : 0;
+	if (dl && dl < 256) {
+		wbuf_u8(w, 15);
+		wbuf_u8(w, (uint8_t)dl);
+		wbuf_bytes(w, a->domain, dl);
+	}
 	if (rl) {
 		/* 121 is the standard; 249 is what Windows reads. */
 		static const uint8_t codes[2] = {121, 249};

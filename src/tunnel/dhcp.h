@@ -1,10 +1,10 @@
 /* DHCPINFORM through the tunnel (RFC 2131 §4.3.5). Windows' built-in IKEv2
- * client ignores traffic selectors for routing: it asks by DHCPINFORM and
- * takes classless static routes (options 121 and 249, RFC 3442) and DNS
- * servers (6) from the DHCPACK. The gateway answers in the tunnel.
- * Depends on src/lib only. */
-#ifndef P2S_IKE_DHCP_H
-#define P2S_IKE_DHCP_H
+ * and SSTP clients ignore traffic selectors for routing: they ask by
+ * DHCPINFORM and take classless static routes (options 121 and 249, RFC
+ * 3442), DNS servers (6) and the DNS domain (15) from the DHCPACK. The core
+ * answers in the tunnel, whatever the protocol. Depends on src/lib only. */
+#ifndef P2S_DHCP_H
+#define P2S_DHCP_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +31,7 @@ struct dhcp_answer {
 	size_t n_routes;
 	const uint32_t *dns;
 	size_t n_dns;
+	const char *domain; /* DNS domain (option 15), or NULL */
 };
 
 /* The whole IPv4/UDP/DHCPACK packet to the client; its length, or 0 when
