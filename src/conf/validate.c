@@ -344,15 +344,6 @@ static void check_groups(const struct gw_conf *c, struct conf_errors *e)
 			}
 }
 
-/* Parts of the resource this build accepts but does not serve yet. */
-static void warn_unserved(const struct gw_conf *c, struct conf_errors *e)
-{
-	if (c->protocols & PROTO_SSTP)
-		conf_warn_add(e, PROTOS, "SSTP is not served by this build yet");
-	if (c->protocols & PROTO_IKEV2)
-		conf_warn_add(e, PROTOS, "IkeV2 is not served by this build yet");
-}
-
 void conf_validate(const struct gw_conf *c, struct conf_errors *e)
 {
 	check_gateway(c, e);
@@ -365,5 +356,4 @@ void conf_validate(const struct gw_conf *c, struct conf_errors *e)
 	check_radius(c, e);
 	check_groups(c, e);
 	conf_validate6(c, e);
-	warn_unserved(c, e);
 }

@@ -526,34 +526,20 @@ static void test_multiple_errors(void **state)
 	free(json);
 }
 
-/* Warnings only: nothing in conf_errors.msg. Returns the warning count. */
-static size_t expect_warning(char *json, const char *path, const char *needle)
-{
-	struct conf_errors e = {0};
-	struct gw_conf *c = conf_load_string(json, &e);
-	if (!c) {
-		dump_errors(&e);
-		fail_msg("refused:\n%s", json);
-	}
-	bool found = false;
-	for (size_t i = 0; i < e.n_warn; i++)
-		if (strncmp(e.warn[i], path, strlen(path)) == 0 && strstr(e.warn[i], needle))
-			found = true;
-	if (!found)
-		fail_msg("no warning at %s mentioning %s", path, needle);
-	size_t n = e.n_warn;
-	conf_free(c);
-	conf_errors_free(&e);
-	free(json);
-	return n;
-}
-
 static void test_protocols_and_auth(void **state)
 {
 	(void)state;
-	/* Accepted, with a warning that this build does not serve them yet. */
-	expect_warning(minimal("", POOL_OK ", \"vpnClientProtocols\": [\"OpenVPN\", \"IkeV2\"]"),
-		       "vpnClientConfiguration.vpnClientProtocols", "IkeV2");
+	/* All three tunnels are served: accepted without a warning. */
+	struct conf_errors w = {0};
+	char *all =
+		minimal("", POOL_OK ", \"vpnClientProtocols\": [\"IkeV2\", \"SSTP\", \"OpenVPN\"]");
+	struct gw_conf *c = conf_load_string(all, &w);
+	assert_non_null(c);
+	assert_int_equal(c->protocols, PROTO_OPENVPN | PROTO_SSTP | PROTO_IKEV2);
+	assert_int_equal(w.n_warn, 0);
+	conf_free(c);
+	conf_errors_free(&w);
+	free(all);
 	expect_error(minimal("", POOL_OK ", \"vpnClientProtocols\": []"),
 		     "vpnClientConfiguration.vpnClientProtocols", "required");
 	expect_error(minimal("", POOL_OK ", \"vpnClientProtocols\": [\"L2TP\"]"),

@@ -1,0 +1,562 @@
+/* The IKEv2 engine: sockets on UDP 500 and 4500, demultiplexing (IKE with
+ * or without the non-ESP marker, ESP by SPI, NAT keepalives), the SA
+ * tables, the tick that expires half-open SAs and runs DPD, and the
+ * session operations the core calls. */
+#define LOG_MODULE "ikev2"
+
+#include "engine.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "auth/radius.h"
+#include "dhcp.h"
+#include "internal.h"
+#include "lib/err.h"
+#include "lib/log.h"
+
+double ike_now(struct ike_engine *e)
+{
+	return ev_now(core_loop(e->core));
+}
+
+/* ---- tables ------------------------------------------------------------- */
+
+static size_t bucket64(uint64_t v)
+{
+	return (size_t)((v ^ (v >> 29) ^ (v >> 47)) % IKE_HASH_BUCKETS);
+}
+
+struct ike_sa *ike_sa_new(struct ike_engine *e, const union sockaddr_any *peer, bool natt)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	if (!sa)
+		return NULL;
+	sa->e = e;
+	sa->peer = *peer;
+	sa->natt = natt;
+	sa->created = sa->last_rx = ike_now(e);
+	sa->state = IKE_ST_HALF_OPEN;
+	sockaddr_str(peer, sa->label, sizeof(sa->label));
+	sa->next = e->head;
+	if (e->head)
+		e->head->prev = sa;
+	e->head = sa;
+	e->half_open++;
+	return sa;
+}
+
+void ike_sa_hash(struct ike_sa *sa)
+{
+	size_t b = bucket64(sa->spi_r);
+	sa->hnext = sa->e->by_spi[b];
+	sa->e->by_spi[b] = sa;
+}
+
+struct ike_sa *ike_sa_find(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r)
+{
+	for (struct ike_sa *sa = e->by_spi[bucket64(spi_r)]; sa; sa = sa->hnext)
+		if (sa->spi_r == spi_r && sa->spi_i == spi_i && sa->state != IKE_ST_DEAD)
+			return sa;
+	return NULL;
+}
+
+static void sa_unhash(struct ike_sa *sa)
+{
+	struct ike_sa **pp = &sa->e->by_spi[bucket64(sa->spi_r)];
+	for (; *pp; pp = &(*pp)->hnext)
+		if (*pp == sa) {
+			*pp = sa->hnext;
+			return;
+		}
+}
+
+void ike_child_hash(struct ike_child *c)
+{
+	size_t b = c->spi_in % IKE_HASH_BUCKETS;
+	c->hnext = c->ike->e->by_esp[b];
+	c->ike->e->by_esp[b] = c;
+}
+
+void ike_child_unhash(struct ike_child *c)
+{
+	if (!c->ike)
+		return;
+	struct ike_child **pp = &c->ike->e->by_esp[c->spi_in % IKE_HASH_BUCKETS];
+	for (; *pp; pp = &(*pp)->hnext)
+		if (*pp == c) {
+			*pp = c->hnext;
+			return;
+		}
+}
+
+void ike_child_clear(struct ike_child *c)
+{
+	if (c->live) {
+		ike_child_unhash(c);
+		esp_sa_clear(&c->in);
+		esp_sa_clear(&c->out);
+	}
+	memset(c, 0, sizeof(*c));
+}
+
+static struct ike_child *child_find(struct ike_engine *e, uint32_t spi)
+{
+	for (struct ike_child *c = e->by_esp[spi % IKE_HASH_BUCKETS]; c; c = c->hnext)
+		if (c->spi_in == spi)
+			return c;
+	return NULL;
+}
+
+/* Ends the SA's session (once) and marks it for the next tick to free. */
+void ike_sa_kill(struct ike_sa *sa, const char *why)
+{
+	if (sa->state == IKE_ST_DEAD)
+		return;
+	if (sa->state == IKE_ST_HALF_OPEN)
+		sa->e->half_open--;
+	sa->state = IKE_ST_DEAD;
+	ike_child_clear(&sa->child);
+	ike_child_clear(&sa->old_child);
+	if (sa->s) {
+		core_session_end(sa->s, RAD_TERM_LOST_CARRIER, why ? why : "IKE SA closed");
+	} else if (why) {
+		slog_info(sa->label, "IKE SA closed: %s", why);
+	}
+}
+
+void ike_sa_free(struct ike_sa *sa)
+{
+	struct ike_engine *e = sa->e;
+	ike_sa_kill(sa, NULL);
+	sa_unhash(sa);
+	if (sa->prev)
+		sa->prev->next = sa->next;
+	else
+		e->head = sa->next;
+	if (sa->next)
+		sa->next->prev = sa->prev;
+	if (sa->s) {
+		sa->s->proto = NULL;
+		core_session_free(sa->s);
+	}
+	ike_frags_clear(&sa->frags);
+	ike_resp_clear(sa);
+	ike_rekey_clear(&sa->rk);
+	free(sa->init_req);
+	free(sa->init_resp);
+	free(sa->req);
+	if (sa->auth_req)
+		OPENSSL_cleanse(sa->auth_req, sa->auth_req_len);
+	free(sa->auth_req);
+	OPENSSL_cleanse(sa, sizeof(*sa));
+	free(sa);
+}
+
+/* ---- sending ------------------------------------------------------------ */
+
+void ike_sendto(struct ike_engine *e, bool natt, const union sockaddr_any *to, const uint8_t *msg,
+		size_t len)
+{
+	/* On 4500 an IKE message follows a zero non-ESP marker (RFC 3948 §2.2). */
+	static const uint8_t marker[IKE_NON_ESP_LEN] = {0};
+	struct iovec iov[2] = {{(void *)marker, sizeof(marker)}, {(void *)msg, len}};
+	struct msghdr mh = {.msg_name = (void *)&to->sa,
+			    .msg_namelen = sockaddr_len(to),
+			    .msg_iov = natt ? iov : iov + 1,
+			    .msg_iovlen = natt ? 2 : 1};
+	if (sendmsg(natt ? e->fd4500 : e->fd500, &mh, 0) < 0)
+		log_debug("send to IKE peer failed: %s", strerror(errno));
+}
+
+void ike_send_raw(struct ike_sa *sa, const uint8_t *msg, size_t len)
+{
+	ike_sendto(sa->e, sa->natt, &sa->peer, msg, len);
+}
+
+static void esp_send(struct ike_sa *sa, const uint8_t *pkt, size_t len)
+{
+	if (sendto(sa->e->fd4500, pkt, len, 0, &sa->peer.sa, sockaddr_len(&sa->peer)) < 0)
+		sa->s->ctr.dropped++;
+}
+
+/* ---- session operations -------------------------------------------------- */
+
+static void sess_send_ip(struct session *s, const uint8_t *pkt, size_t len)
+{
+	struct ike_sa *sa = s->proto;
+	if (!sa || sa->state != IKE_ST_ESTABLISHED || !sa->child.live || len == 0)
+		return;
+	uint8_t nh = (pkt[0] >> 4) == 6 ? ESP_NH_IPV6 : ESP_NH_IPV4;
+	uint8_t *out = sa->e->tx;
+	size_t n;
+	int r = esp_encrypt(&sa->child.out, pkt, len, nh, out, sizeof(sa->e->tx), &n);
+	if (r) {
+		s->ctr.dropped++;
+		return;
+	}
+	esp_send(sa, out, n); /* the forwarder counted the packet */
+}
+
+static void sess_disconnect(struct session *s, uint32_t cause, const char *reason)
+{
+	struct ike_sa *sa = s->proto;
+	if (!sa) {
+		core_session_end(s, cause, reason);
+		return;
+	}
+	if (sa->state == IKE_ST_ESTABLISHED)
+		ike_send_delete_ike(sa);
+	core_session_end(s, cause, reason);
+	ike_sa_kill(sa, reason);
+}
+
+const struct session_ops ike_session_ops = {
+	.proto = TUNNEL_IKEV2,
+	.send_ip = sess_send_ip,
+	.disconnect = sess_disconnect,
+};
+
+/* ---- receiving ----------------------------------------------------------- */
+
+/* A DHCPINFORM from the client's own address: answered here with its
+ * routes and DNS servers (Windows routes only by that), not forwarded. */
+static bool dhcp_answer(struct ike_sa *sa, const uint8_t *pkt, size_t len)
+{
+	struct dhcp_inform in;
+	struct session_net net;
+	if (dhcp_inform_parse(pkt, len, &in) != 1 || in.ciaddr != sa->s->addr ||
+	    session_net(sa->s, &net) < 0)
+		return false;
+	/* Answer from where it was sent (inside the selectors, so the client's
+	 * IPsec takes it), or from the gateway's pool address for a broadcast. */
+	bool bcast = in.dst == 0xffffffffu || in.dst == 0;
+	struct dhcp_answer a = {.server = bcast ? net.gateway : in.dst,
+				.router = net.gateway,
+				.routes = net.routes,
+				.n_routes = net.n_routes,
+				.dns = net.dns,
+				.n_dns = net.n_dns};
+	uint8_t *out = sa->e->inner;
+	size_t n = dhcp_ack_build(&in, &a, out, sizeof(sa->e->inner));
+	if (n) {
+		slog_debug(sa->label, "DHCPINFORM answered: %zu route(s), %zu DNS server(s)",
+			   net.n_routes, net.n_dns);
+		sess_send_ip(sa->s, out, n);
+	}
+	return true;
+}
+
+static void esp_input(struct ike_engine *e, const uint8_t *pkt, size_t len,
+		      const union sockaddr_any *from)
+{
+	struct ike_child *c = child_find(e, esp_spi(pkt, len));
+	if (!c || !c->ike->s || c->ike->state != IKE_ST_ESTABLISHED)
+		return;
+	struct ike_sa *sa = c->ike;
+	size_t n;
+	uint8_t nh;
+	int r = esp_decrypt(&c->in, pkt, len, e->pt, sizeof(e->pt), &n, &nh);
+	if (r) {
+		sa->s->ctr.dropped++;
+		return;
+	}
+	sa->last_rx = ike_now(e);
+	/* A NAT that rebinds the client's port: follow authenticated traffic. */
+	if (!sockaddr_equal(from, &sa->peer)) {
+		sa->peer = *from;
+		core_session_moved(sa->s, from);
+	}
+	if (nh != ESP_NH_IPV4 && nh != ESP_NH_IPV6)
+		return; /* dummy packets (59) and anything else */
+	if (nh == ESP_NH_IPV4 && dhcp_answer(sa, e->pt, n))
+		return;
+	core_fwd_from_session(sa->s, e->pt, n); /* counts it, or the drop */
+}
+
+static void ike_input(struct ike_engine *e, uint8_t *msg, size_t len,
+		      const union sockaddr_any *from, bool natt)
+{
+	struct ike_msg m;
+	int r = ike_msg_parse(msg, len, &m);
+	if (r) {
+		log_debug("IKE message from a peer refused: %s", p2s_strerror(r));
+		return;
+	}
+	/* We only answer requests, and read responses to our own. */
+	bool is_resp = m.hdr.flags & IKE_FLAG_R;
+	if (m.hdr.exchange == IKE_SA_INIT && !is_resp) {
+		ike_exch_init(e, &m, from, natt);
+		return;
+	}
+	struct ike_sa *sa = ike_sa_find(e, m.hdr.spi_i, m.hdr.spi_r);
+	if (!sa || !(m.hdr.flags & IKE_FLAG_I) || m.sk_off == 0)
+		return; /* INVALID_IKE_SPI is optional and would help scanners */
+	if (sa->state == IKE_ST_HALF_OPEN && m.hdr.exchange != IKE_AUTH)
+		return;
+	uint8_t first;
+	size_t ilen;
+	r = ike_open_protected(sa, &m, &first, &ilen);
+	if (r <= 0) {
+		if (r < 0)
+			slog_debug(sa->label, "%s message dropped: %s",
+				   ike_exchange_name(m.hdr.exchange), p2s_strerror(r));
+		return;
+	}
+	sa->last_rx = ike_now(e);
+	if (natt && !sockaddr_equal(from, &sa->peer)) {
+		sa->peer = *from;
+		if (sa->s)
+			core_session_moved(sa->s, from);
+	}
+	sa->natt = sa->natt || natt;
+	struct ike_chain ch;
+	memcpy(e->inner, e->pt, ilen);
+	if (is_resp) {
+		/* An answer to our DPD, delete or rekey. */
+		sa->tx_pending = false;
+		sa->tx_mid++;
+		if (sa->rk.active && m.hdr.msg_id == sa->rk.msg_id &&
+		    m.hdr.exchange == IKE_CREATE_CHILD_SA &&
+		    ike_chain_parse(first, e->inner, ilen, &ch) == 0)
+			ike_child_rekey_done(sa, &ch);
+		else if (sa->rk.active && m.hdr.msg_id == sa->rk.msg_id)
+			ike_rekey_clear(&sa->rk);
+		return;
+	}
+	if (m.hdr.exchange == IKE_AUTH) {
+		ike_exch_auth(sa, &m.hdr, first, e->inner, ilen);
+		return;
+	}
+	if (ike_chain_parse(first, e->inner, ilen, &ch) ||
+	    ike_chain_check(&ch, m.hdr.exchange, true))
+		return;
+	if (m.hdr.exchange == IKE_INFORMATIONAL)
+		ike_exch_info(sa, &m.hdr, &ch);
+	else if (m.hdr.exchange == IKE_CREATE_CHILD_SA)
+		ike_exch_child(sa, &m.hdr, &ch);
+}
+
+static void udp_read(struct ike_engine *e, int fd, bool natt)
+{
+	for (int i = 0; i < 64; i++) {
+		union sockaddr_any from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(fd, e->rx, sizeof(e->rx), 0, &from.sa, &fl);
+		if (n <= 0)
+			return;
+		size_t len = (size_t)n;
+		if (!natt) {
+			ike_input(e, e->rx, len, &from, false);
+			continue;
+		}
+		if (len == 1 && e->rx[0] == 0xff)
+			continue; /* NAT keepalive (RFC 3948 §2.3) */
+		if (len >= IKE_NON_ESP_LEN && esp_spi(e->rx, len) == 0)
+			ike_input(e, e->rx + IKE_NON_ESP_LEN, len - IKE_NON_ESP_LEN, &from, true);
+		else if (len >= ESP_HDR_LEN)
+			esp_input(e, e->rx, len, &from);
+	}
+}
+
+static void io500_cb(struct ev_loop *l, ev_io *w, int revents)
+{
+	(void)l;
+	(void)revents;
+	struct ike_engine *e = w->data;
+	udp_read(e, e->fd500, false);
+}
+
+static void io4500_cb(struct ev_loop *l, ev_io *w, int revents)
+{
+	(void)l;
+	(void)revents;
+	struct ike_engine *e = w->data;
+	udp_read(e, e->fd4500, true);
+}
+
+/* ---- tick ---------------------------------------------------------------- */
+
+static void sa_tick(struct ike_sa *sa, double now)
+{
+	if (sa->state == IKE_ST_HALF_OPEN && now - sa->created > IKE_HALF_OPEN_TTL) {
+		slog_debug(sa->label, "half-open IKE SA expired: IKE_AUTH never came");
+		ike_sa_kill(sa, NULL);
+	} else if ((sa->state == IKE_ST_AUTHING || sa->state == IKE_ST_AUTH_WAIT ||
+		    sa->state == IKE_ST_EAP || sa->state == IKE_ST_EAP_DONE) &&
+		   now - sa->created > IKE_AUTH_TTL)
+		ike_sa_kill(sa, "authentication did not complete in time");
+	else if (sa->state == IKE_ST_ESTABLISHED)
+		ike_dpd_tick(sa, now);
+	if (sa->state == IKE_ST_ESTABLISHED)
+		ike_child_rekey_tick(sa, now);
+	if (sa->old_child.live && sa->old_child.expires && now > sa->old_child.expires)
+		ike_child_clear(&sa->old_child);
+}
+
+static void tick_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	(void)l;
+	(void)revents;
+	struct ike_engine *e = w->data;
+	double now = ike_now(e);
+	struct ike_sa *next;
+	for (struct ike_sa *sa = e->head; sa; sa = next) {
+		next = sa->next;
+		if (sa->state != IKE_ST_DEAD)
+			sa_tick(sa, now);
+		if (sa->state == IKE_ST_DEAD)
+			ike_sa_free(sa);
+	}
+	/* A new cookie secret now and then (RFC 7296 §2.6). */
+	if (((uint64_t)now) % 600 == 0 && RAND_bytes(e->cookie_secret, 32) == 1)
+		e->cookie_version++;
+}
+
+/* ---- start / reload / stop ----------------------------------------------- */
+
+static int open_udp(const char *addr, uint16_t port)
+{
+	union sockaddr_any a = {0};
+	a.in.sin_family = AF_INET;
+	a.in.sin_port = htons(port);
+	if (inet_pton(AF_INET, addr && *addr ? addr : "0.0.0.0", &a.in.sin_addr) != 1)
+		return -EINVAL;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int one = 1, buf = 4 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	if (bind(fd, &a.sa, sizeof(a.in)) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* The policy: one custom vpnClientIpsecPolicies entry, or the defaults. */
+static int policy_load(struct ike_engine *e)
+{
+	const struct gw_conf *c = core_conf(e->core);
+	if (c->ipsec_policies.n == 0) {
+		ike_policy_default(&e->pol);
+		return 0;
+	}
+	const struct conf_ipsec_policy *p = &c->ipsec_policies.v[0];
+	int r = ike_policy_custom(&e->pol, p->ipsec_encryption, p->ipsec_integrity,
+				  p->ike_encryption, p->ike_integrity, p->dh_group, p->pfs_group,
+				  p->sa_lifetime_seconds, p->sa_data_size_kb);
+	if (r)
+		log_err("vpnClientIpsecPolicies[0] cannot be used for IKEv2: %s", p2s_strerror(r));
+	return r;
+}
+
+/* CERTREQ names the uploaded roots by their key's SHA-1 (RFC 7296 §3.7). */
+static void certreq_load(struct ike_engine *e)
+{
+	const struct gw_conf *c = core_conf(e->core);
+	e->certreq_len = 0;
+	for (size_t i = 0; i < c->roots.n && e->certreq_len + 20 <= sizeof(e->certreq); i++) {
+		const uint8_t *p = c->roots.v[i].der;
+		X509 *x = p ? d2i_X509(NULL, &p, (long)c->roots.v[i].der_len) : NULL;
+		uint8_t *spki = NULL;
+		int n = x ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki) : -1;
+		if (n > 0) {
+			SHA1(spki, (size_t)n, e->certreq + e->certreq_len);
+			e->certreq_len += 20;
+		}
+		OPENSSL_free(spki);
+		X509_free(x);
+	}
+}
+
+static void engine_close(struct ike_engine *e)
+{
+	struct ev_loop *l = core_loop(e->core);
+	if (e->fd500 >= 0) {
+		ev_io_stop(l, &e->io500);
+		close(e->fd500);
+	}
+	if (e->fd4500 >= 0) {
+		ev_io_stop(l, &e->io4500);
+		close(e->fd4500);
+	}
+	ev_timer_stop(l, &e->tick);
+}
+
+static struct engine *ike_start(struct core *c)
+{
+	const struct gw_conf *conf = core_conf(c);
+	struct ike_engine *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->core = c;
+	e->port500 = 500;
+	e->port4500 = 4500;
+	e->fd500 = open_udp(conf->listen_addr, e->port500);
+	e->fd4500 = open_udp(conf->listen_addr, e->port4500);
+	if (e->fd500 < 0 || e->fd4500 < 0 || policy_load(e) < 0 ||
+	    RAND_bytes(e->cookie_secret, 32) != 1) {
+		log_err("IKEv2 cannot listen on UDP %s:500/4500: %s", conf->listen_addr,
+			p2s_strerror(e->fd500 < 0 ? e->fd500 : e->fd4500));
+		engine_close(e);
+		free(e);
+		return NULL;
+	}
+	certreq_load(e);
+	struct ev_loop *l = core_loop(c);
+	ev_io_init(&e->io500, io500_cb, e->fd500, EV_READ);
+	ev_io_init(&e->io4500, io4500_cb, e->fd4500, EV_READ);
+	e->io500.data = e->io4500.data = e;
+	ev_io_start(l, &e->io500);
+	ev_io_start(l, &e->io4500);
+	ev_timer_init(&e->tick, tick_cb, 1.0, 1.0);
+	e->tick.data = e;
+	ev_timer_start(l, &e->tick);
+	log_info("IKEv2 listening on UDP %s:%u and %u (%s policy, %zu root(s) in CERTREQ)",
+		 conf->listen_addr, e->port500, e->port4500, e->pol.custom ? "custom" : "default",
+		 e->certreq_len / 20);
+	return (struct engine *)e;
+}
+
+static int ike_reload(struct engine *eng)
+{
+	struct ike_engine *e = (struct ike_engine *)eng;
+	int r = policy_load(e);
+	certreq_load(e);
+	return r;
+}
+
+static void ike_stop(struct engine *eng)
+{
+	struct ike_engine *e = (struct ike_engine *)eng;
+	while (e->head) {
+		struct ike_sa *sa = e->head;
+		if (sa->state == IKE_ST_ESTABLISHED)
+			ike_send_delete_ike(sa);
+		if (sa->s)
+			core_session_end(sa->s, RAD_TERM_NAS_REQUEST, "gateway stopping IKEv2");
+		ike_sa_free(sa);
+	}
+	engine_close(e);
+	OPENSSL_cleanse(e, sizeof(*e));
+	free(e);
+}
+
+const struct engine_ops ike_engine_ops = {
+	.proto = TUNNEL_IKEV2,
+	.start = ike_start,
+	.tcp_adopt = NULL,
+	.reload = ike_reload,
+	.stop = ike_stop,
+};

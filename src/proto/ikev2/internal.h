@@ -1,0 +1,242 @@
+/* IKEv2 engine internals shared by the exchange files. One struct ike_sa
+ * per IKE SA (owned by the engine's list, freed by ike_sa_free), holding at
+ * most one live CHILD SA plus the one it replaces during a rekey. The
+ * session (core registry) exists from IKE_AUTH on and belongs to the SA. */
+#ifndef P2S_IKE_INTERNAL_H
+#define P2S_IKE_INTERNAL_H
+
+#include <ev.h>
+#include <openssl/x509.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "esp.h"
+#include "keys.h"
+#include "lib/net.h"
+#include "sa.h"
+#include "wire.h"
+
+#define IKE_HASH_BUCKETS     1024
+#define IKE_HALF_OPEN_TTL    30.0 /* s before a half-open SA is dropped */
+#define IKE_AUTH_TTL	     60.0 /* s to complete IKE_AUTH (EAP included) */
+#define IKE_COOKIE_THRESHOLD 64	  /* half-open SAs before cookies are asked */
+#define IKE_DPD_IDLE	     30.0 /* s of silence before we probe */
+#define IKE_DPD_RETRY	     5.0
+#define IKE_DPD_TRIES	     5
+#define IKE_FRAG_SIZE	     1200 /* bytes of IKE message per fragment we send */
+#define IKE_MAX_FRAGS	     32
+#define IKE_BUF		     (IKE_MAX_MSG + 64)
+
+enum ike_state {
+	IKE_ST_HALF_OPEN, /* IKE_SA_INIT answered */
+	IKE_ST_AUTHING,	  /* IKE_AUTH under way */
+	IKE_ST_AUTH_WAIT, /* the auth service is deciding */
+	IKE_ST_EAP,	  /* relaying EAP to RADIUS */
+	IKE_ST_EAP_DONE,  /* EAP succeeded: waiting for the client's AUTH */
+	IKE_ST_ESTABLISHED,
+	IKE_ST_DEAD, /* freed on the next tick */
+};
+
+struct ike_sa;
+
+struct ike_child {
+	bool live;
+	uint32_t spi_in, spi_out; /* ours (the client sends to it), the client's */
+	struct ike_suite suite;
+	struct esp_sa in, out;
+	struct ike_sa *ike;
+	struct ike_child *hnext; /* engine's SPI hash */
+	double created;
+	double expires;		   /* 0: none; an old SA kept briefly after a rekey */
+	struct ike_ts_list ti, tr; /* as agreed, from the client's side */
+};
+
+/* A CHILD SA rekey we started (lifetime or data volume reached). */
+struct ike_rekey {
+	bool active;
+	bool stale; /* the client rekeyed the same SA meanwhile: ours is surplus */
+	uint32_t msg_id;
+	uint32_t spi_in;
+	uint8_t ni[IKE_NONCE_LEN];
+	struct ike_dh dh;
+	double next_try;
+};
+
+/* A message being reassembled from SKF fragments (RFC 7383). */
+struct ike_frags {
+	uint32_t msg_id;
+	uint16_t total, have;
+	uint8_t first_type;
+	uint8_t *part[IKE_MAX_FRAGS];
+	size_t len[IKE_MAX_FRAGS];
+};
+
+struct ike_sa {
+	struct ike_engine *e;
+	struct ike_sa *next, *prev; /* engine list */
+	struct ike_sa *hnext;	    /* engine hash by spi_r */
+	enum ike_state state;
+	uint64_t spi_i, spi_r;
+	union sockaddr_any peer;
+	bool natt; /* talk on 4500 (with the marker) */
+	double created, last_rx;
+	struct ike_suite suite;
+	struct ike_keys keys;
+	uint8_t ni[256], nr[IKE_NONCE_LEN];
+	size_t ni_len;
+	uint8_t *init_req, *init_resp; /* the IKE_SA_INIT messages, for AUTH */
+	size_t init_req_len, init_resp_len;
+	/* Requests from the initiator: the next expected id and our cached
+	 * answer to the previous one (resent verbatim on a retransmit). */
+	uint32_t rx_mid;
+	uint8_t *resp[IKE_MAX_FRAGS];
+	size_t resp_len[IKE_MAX_FRAGS], n_resp;
+	/* Our own requests (DPD, delete). */
+	uint32_t tx_mid;
+	bool tx_pending;
+	double tx_at;
+	int tx_tries;
+	uint8_t *req;
+	size_t req_len;
+	/* What the initiator announced. */
+	bool peer_sig_hash, peer_frag, peer_mobike;
+	struct ike_frags frags;
+	/* IKE_AUTH in progress: the decrypted request, kept while the auth
+	 * service decides (EAP: the first request, for CP/SA/TS). */
+	uint8_t *auth_req;
+	size_t auth_req_len;
+	uint8_t auth_first;
+	uint8_t idi_body[1024];
+	size_t idi_len;
+	uint8_t msk[64];
+	size_t msk_len;
+	bool eap;
+	struct session *s;
+	struct ike_child child, old_child;
+	struct ike_rekey rk;
+	char label[80];	     /* session id, or the peer before there is one */
+	char peer_cert[256]; /* the client certificate's subject, for the log */
+};
+
+struct ike_engine {
+	struct core *core;
+	int fd500, fd4500;
+	ev_io io500, io4500;
+	ev_timer tick;
+	struct ike_policy pol;
+	struct ike_sa *head;
+	struct ike_sa *by_spi[IKE_HASH_BUCKETS];
+	struct ike_child *by_esp[IKE_HASH_BUCKETS];
+	unsigned half_open;
+	/* IKE_SA_INIT requests in the current second: a burst costs DH work
+	 * even when no state survives, so it also turns cookies on. */
+	double init_second;
+	unsigned init_count;
+	double last_refusal_log;  /* peer refusals are logged at most once a second */
+	uint8_t certreq[20 * 16]; /* SHA-1 of each uploaded root's SubjectPublicKeyInfo */
+	size_t certreq_len;
+	uint8_t cookie_secret[32];
+	uint32_t cookie_version;
+	uint16_t port500, port4500;
+	uint8_t rx[IKE_BUF], tx[IKE_BUF], pt[IKE_BUF], inner[IKE_BUF];
+};
+
+/* engine.c */
+double ike_now(struct ike_engine *e);
+void ike_send_raw(struct ike_sa *sa, const uint8_t *msg, size_t len);
+void ike_sendto(struct ike_engine *e, bool natt, const union sockaddr_any *to, const uint8_t *msg,
+		size_t len);
+struct ike_sa *ike_sa_new(struct ike_engine *e, const union sockaddr_any *peer, bool natt);
+void ike_sa_hash(struct ike_sa *sa);
+void ike_sa_kill(struct ike_sa *sa, const char *why);
+void ike_sa_free(struct ike_sa *sa);
+struct ike_sa *ike_sa_find(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r);
+void ike_child_hash(struct ike_child *c);
+void ike_child_unhash(struct ike_child *c);
+void ike_child_clear(struct ike_child *c);
+extern const struct session_ops ike_session_ops;
+
+/* ikesa.c: protected messages of an established SA */
+/* Builds and sends a response (or, with request, one of our requests) whose
+ * SK carries the inner chain `inner` (first payload type `first`); the
+ * response is cached for retransmits. */
+int ike_send_protected(struct ike_sa *sa, uint8_t exchange, bool request, uint32_t msg_id,
+		       uint8_t first, const uint8_t *inner, size_t inner_len);
+/* A cleartext answer to IKE_SA_INIT (or error notify). */
+void ike_send_clear_notify(struct ike_engine *e, bool natt, const union sockaddr_any *to,
+			   const struct ike_hdr *req, uint16_t type, const void *data, size_t len);
+/* Decrypts an SK message or collects an SKF fragment: 1 when a whole inner
+ * chain is ready in e->pt (*first, *len), 0 when waiting for fragments,
+ * negative on error. */
+int ike_open_protected(struct ike_sa *sa, const struct ike_msg *m, uint8_t *first, size_t *len);
+void ike_frags_clear(struct ike_frags *f);
+void ike_resp_clear(struct ike_sa *sa);
+
+/* exch_init.c */
+/* NAT_DETECTION_SOURCE/DESTINATION_IP as we send them (we always look
+ * NATed, so ESP is UDP-encapsulated). */
+void ike_natd_notifies(struct ike_sa *sa, struct ike_builder *b);
+void ike_exch_init(struct ike_engine *e, const struct ike_msg *m, const union sockaddr_any *peer,
+		   bool natt);
+/* cookie.c */
+void ike_cookie_make(struct ike_engine *e, const struct ike_msg *m, const union sockaddr_any *peer,
+		     const uint8_t *ni, size_t ni_len, uint8_t out[36]);
+bool ike_cookie_check(struct ike_engine *e, const struct ike_msg *m, const union sockaddr_any *peer,
+		      const uint8_t *ni, size_t ni_len);
+
+/* exch_auth.c */
+void ike_exch_auth(struct ike_sa *sa, const struct ike_hdr *h, uint8_t first, const uint8_t *inner,
+		   size_t len);
+void ike_auth_fail(struct ike_sa *sa, uint16_t notify, const char *why);
+/* Writes [IDr, CERT...,] AUTH for our side. */
+int ike_auth_ours(struct ike_sa *sa, struct ike_builder *b, bool with_msk);
+void ike_auth_finish(struct ike_sa *sa, bool with_msk);
+
+/* auth_sig.c: the AUTH payloads (RFC 7296 §2.15-2.16, RFC 7427) */
+/* The initiator's AUTH: a signature by leaf, or (leaf NULL) the MSK MAC.
+ * NULL when it verifies, else why not. */
+const char *ike_auth_verify(struct ike_sa *sa, const struct ike_auth *a, X509 *leaf);
+int ike_auth_sign_id(struct ike_sa *sa, const uint8_t *idr, size_t idr_len, bool with_msk,
+		     struct ike_builder *b);
+
+/* eap.c: EAP relayed to RADIUS */
+void ike_eap_start(struct ike_sa *sa);
+void ike_eap_continue(struct ike_sa *sa, const struct ike_chain *c);
+void ike_eap_final(struct ike_sa *sa, const struct ike_chain *c);
+
+/* cp.c: configuration payload and traffic selectors */
+void ike_cp_reply(struct ike_builder *b, const struct ike_cp *req, const struct session_net *net);
+/* Narrows the client's selectors: TSi to its address, TSr to the routes.
+ * false when nothing fits (TS_UNACCEPTABLE). */
+bool ike_ts_narrow(const struct ike_ts_list *tsi, const struct ike_ts_list *tsr,
+		   const struct session_net *net, struct ike_ts_list *out_i,
+		   struct ike_ts_list *out_r);
+
+/* exch_child.c */
+/* Chooses the ESP proposal, makes SPIs and keys, installs the CHILD SA and
+ * writes SA, TSi, TSr (IKE_AUTH and CREATE_CHILD_SA). Returns a notify
+ * type on failure (0: fine). */
+uint16_t ike_child_setup(struct ike_sa *sa, struct ike_child *c, const struct ike_chain *ch,
+			 const uint8_t *gir, size_t gir_len, const uint8_t *ni, size_t ni_len,
+			 const uint8_t *nr, size_t nr_len, bool in_auth, struct ike_builder *b);
+void ike_exch_child(struct ike_sa *sa, const struct ike_hdr *h, const struct ike_chain *c);
+/* Starts our own CHILD rekey when the policy's lifetime or data volume is
+ * reached (or the sequence number nears its end); the answer comes to
+ * ike_child_rekey_done. */
+void ike_child_rekey_tick(struct ike_sa *sa, double now);
+void ike_child_rekey_done(struct ike_sa *sa, const struct ike_chain *c);
+void ike_rekey_clear(struct ike_rekey *rk);
+
+/* exch_info.c */
+void ike_exch_info(struct ike_sa *sa, const struct ike_hdr *h, const struct ike_chain *c);
+void ike_info_response(struct ike_sa *sa, const struct ike_hdr *h);
+void ike_dpd_tick(struct ike_sa *sa, double now);
+/* Sends one of our requests (one outstanding at a time: check tx_pending). */
+void ike_send_request(struct ike_sa *sa, uint8_t exchange, uint8_t first, const uint8_t *inner,
+		      size_t len);
+void ike_send_delete_child(struct ike_sa *sa, uint32_t spi_in);
+/* Tells the client the IKE SA is gone (Delete, not waiting for an answer). */
+void ike_send_delete_ike(struct ike_sa *sa);
+
+#endif
