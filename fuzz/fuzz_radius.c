@@ -76,5 +76,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(p + 4, ra, 16);
 	if (rad_verify_reply(p, size, req_auth, SECRET, false) == 0)
 		walk(p, size);
+	/* auto learns only from a reply that verified with its signature. */
+	struct rad_ma_policy pol = {.mode = RAD_MA_AUTO};
+	bool has_ma = false;
+	enum rad_verdict v = rad_check_access_reply(&pol, p, size, req_auth, SECRET, &has_ma);
+	FUZZ_CHECK(pol.seen == (v == RAD_REPLY_OK && has_ma));
 	return 0;
 }

@@ -16,7 +16,10 @@
 
 struct jwks_fetch {
 	struct ev_loop *loop;
-	char *uri;
+	char *uri;	  /* aadJwksUri, or NULL with discovery */
+	char *discovery;  /* the tenant's OpenID Connect metadata URL, or NULL */
+	char *ca_file;	  /* aadCaFile, or NULL for the system's CAs */
+	char source[512]; /* where the last keys came from, for the log */
 	jwks_keys_cb cb;
 	void *arg;
 	pthread_t thread;
@@ -52,7 +55,7 @@ static size_t sink_write(char *p, size_t size, size_t n, void *arg)
 	return add;
 }
 
-static char *fetch_once(const char *uri, char *err, size_t errlen)
+static char *fetch_once(const struct jwks_fetch *f, const char *uri, char *err, size_t errlen)
 {
 	struct sink s = {0};
 	CURL *c = curl_easy_init();
@@ -64,20 +67,44 @@ static char *fetch_once(const char *uri, char *err, size_t errlen)
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 		curl_easy_setopt(c, CURLOPT_TIMEOUT, 15L);
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
+		/* Plain http only for a configured (loopback) aadJwksUri. */
+		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, f->discovery ? "https" : "https,http");
+		if (f->ca_file)
+			curl_easy_setopt(c, CURLOPT_CAINFO, f->ca_file);
 		rc = curl_easy_perform(c);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 		curl_easy_cleanup(c);
 	}
 	if (rc != CURLE_OK || status != 200) {
-		snprintf(err, errlen, "%s",
-			 rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP status");
-		if (rc == CURLE_OK)
-			snprintf(err, errlen, "HTTP status %ld", status);
+		if (rc != CURLE_OK)
+			snprintf(err, errlen, "%s: %s", uri, curl_easy_strerror(rc));
+		else
+			snprintf(err, errlen, "%s: HTTP status %ld", uri, status);
 		free(s.buf);
 		return NULL;
 	}
 	return s.buf;
+}
+
+/* The key set's text: from aadJwksUri, or from the jwks_uri the tenant's
+ * metadata names. source says where it came from. */
+static char *fetch_keys(const struct jwks_fetch *f, char *source, size_t cap, char *err,
+			size_t errlen)
+{
+	snprintf(source, cap, "%s", f->uri ? f->uri : "");
+	if (!f->discovery)
+		return fetch_once(f, f->uri, err, errlen);
+	char *meta = fetch_once(f, f->discovery, err, errlen);
+	const char *why = NULL;
+	if (!meta)
+		return NULL;
+	int r = token_discovery_jwks_uri(meta, source, cap, &why);
+	free(meta);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s", f->discovery, why);
+		return NULL;
+	}
+	return fetch_once(f, source, err, errlen);
 }
 
 static void *worker(void *arg)
@@ -91,11 +118,12 @@ static void *worker(void *arg)
 		}
 		f->want = false;
 		pthread_mutex_unlock(&f->mu);
-		char err[256] = "";
-		char *body = fetch_once(f->uri, err, sizeof(err));
+		char err[256] = "", source[512];
+		char *body = fetch_keys(f, source, sizeof(source), err, sizeof(err));
 		pthread_mutex_lock(&f->mu);
 		free(f->body);
 		f->body = body;
+		snprintf(f->source, sizeof(f->source), "%s", source);
 		snprintf(f->error, sizeof(f->error), "%s", err);
 		ev_async_send(f->loop, &f->done);
 	}
@@ -120,17 +148,21 @@ static void done_cb(struct ev_loop *loop, ev_async *w, int revents)
 	pthread_mutex_lock(&f->mu);
 	char *body = f->body;
 	f->body = NULL;
-	char err[256];
+	char err[256], source[512];
 	snprintf(err, sizeof(err), "%s", f->error);
+	snprintf(source, sizeof(source), "%s", f->source);
 	pthread_mutex_unlock(&f->mu);
 	const char *why = err;
 	struct token_keys *k = body ? token_keys_parse(body, &why) : NULL;
 	free(body);
 	if (!k) {
-		log_warn("fetching %s failed: %s; keeping the keys we have", f->uri, why);
+		log_warn("fetching the signing keys failed: %s; keeping the keys we have", why);
 		return;
 	}
-	log_info("signing keys refreshed from %s", f->uri);
+	if (f->discovery)
+		log_info("signing keys refreshed from %s (jwks_uri of %s)", source, f->discovery);
+	else
+		log_info("signing keys refreshed from %s", source);
 	f->cb(f->arg, k);
 }
 
@@ -148,7 +180,34 @@ static void curl_init_once(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-struct jwks_fetch *jwks_fetch_start(struct ev_loop *loop, const char *uri, jwks_keys_cb cb,
+bool jwks_fetch_wanted(const struct gw_conf *c)
+{
+	return c->aad_jwks_uri || !c->aad_jwks_file;
+}
+
+static void fetch_free(struct jwks_fetch *f)
+{
+	free(f->body);
+	free(f->uri);
+	free(f->discovery);
+	free(f->ca_file);
+	free(f);
+}
+
+/* What to fetch: aadJwksUri, else the discovery URL; false when neither. */
+static bool fetch_sources(struct jwks_fetch *f, const struct gw_conf *c)
+{
+	char url[512];
+	if (c->aad_jwks_uri)
+		f->uri = strdup(c->aad_jwks_uri);
+	else if (token_discovery_url(c->aad_tenant, c->aad_issuer, url, sizeof(url)) == 0)
+		f->discovery = strdup(url);
+	if (c->aad_ca_file)
+		f->ca_file = strdup(c->aad_ca_file);
+	return f->uri || f->discovery;
+}
+
+struct jwks_fetch *jwks_fetch_start(struct ev_loop *loop, const struct gw_conf *c, jwks_keys_cb cb,
 				    void *arg)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -157,7 +216,13 @@ struct jwks_fetch *jwks_fetch_start(struct ev_loop *loop, const char *uri, jwks_
 	if (!f)
 		return NULL;
 	f->loop = loop;
-	f->uri = strdup(uri);
+	if (!fetch_sources(f, c)) {
+		log_err("no signing keys to fetch: aadTenant names no tenant");
+		fetch_free(f);
+		return NULL;
+	}
+	if (f->discovery)
+		log_info("signing keys by OpenID Connect discovery from %s", f->discovery);
 	f->cb = cb;
 	f->arg = arg;
 	pthread_mutex_init(&f->mu, NULL);
@@ -171,8 +236,7 @@ struct jwks_fetch *jwks_fetch_start(struct ev_loop *loop, const char *uri, jwks_
 	if (pthread_create(&f->thread, NULL, worker, f) != 0) {
 		ev_timer_stop(loop, &f->timer);
 		ev_async_stop(loop, &f->done);
-		free(f->uri);
-		free(f);
+		fetch_free(f);
 		return NULL;
 	}
 	return f;
@@ -203,7 +267,5 @@ void jwks_fetch_stop(struct jwks_fetch *f)
 	pthread_join(f->thread, NULL);
 	ev_timer_stop(f->loop, &f->timer);
 	ev_async_stop(f->loop, &f->done);
-	free(f->body);
-	free(f->uri);
-	free(f);
+	fetch_free(f);
 }

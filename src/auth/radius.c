@@ -31,6 +31,8 @@ struct radius_server {
 	double dead_until;
 	double last_answer; /* a request lost before then does not make it dead */
 	uint32_t nas_ip;    /* our address as this server sees it (NAS-IP-Address) */
+	struct rad_ma_policy ma;
+	bool unsigned_logged; /* the warning about unsigned replies, once */
 	ev_timer probe;
 	struct radius_client *rc;
 };
@@ -89,7 +91,7 @@ static uint32_t local_address_towards(const union sockaddr_any *to)
 }
 
 static int parse_server(struct radius_server *s, const char *addr, const char *secret,
-			uint32_t score)
+			uint32_t score, const char *ma_mode)
 {
 	char host[64];
 	snprintf(host, sizeof(host), "%s", addr);
@@ -102,7 +104,8 @@ static int parse_server(struct radius_server *s, const char *addr, const char *s
 	memset(s, 0, sizeof(*s));
 	s->addr.in.sin_family = AF_INET;
 	s->addr.in.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &s->addr.in.sin_addr) != 1)
+	if (inet_pton(AF_INET, host, &s->addr.in.sin_addr) != 1 ||
+	    rad_ma_mode_parse(ma_mode, &s->ma.mode) < 0)
 		return -EINVAL;
 	s->nas_ip = local_address_towards(&s->addr);
 	s->acct_addr = s->addr;
@@ -132,13 +135,15 @@ struct radius_client *radius_client_new(struct ev_loop *loop, const struct gw_co
 	if (!rc)
 		return NULL;
 	rc->loop = loop;
-	if (c->radius_address &&
-	    parse_server(&rc->servers[rc->n], c->radius_address, c->radius_secret, 1) == 0)
+	if (c->radius_address && parse_server(&rc->servers[rc->n], c->radius_address,
+					      c->radius_secret, 1, c->radius_require_ma) == 0)
 		rc->n++;
-	for (size_t i = 0; i < c->radius_servers.n && rc->n < MAX_SERVERS; i++)
-		if (parse_server(&rc->servers[rc->n], c->radius_servers.v[i].address,
-				 c->radius_servers.v[i].secret, c->radius_servers.v[i].score) == 0)
+	for (size_t i = 0; i < c->radius_servers.n && rc->n < MAX_SERVERS; i++) {
+		const struct conf_radius_server *cs = &c->radius_servers.v[i];
+		if (parse_server(&rc->servers[rc->n], cs->address, cs->secret, cs->score,
+				 cs->require_ma) == 0)
 			rc->n++;
+	}
 	order_servers(rc);
 	for (int i = 0; i < rc->n; i++) {
 		rc->servers[i].rc = rc;
@@ -550,6 +555,50 @@ static void read_attrs(const uint8_t *p, size_t n, const struct radius_req *q,
 	}
 }
 
+#define MA_SETTING "radiusServerRequireMessageAuthenticator"
+
+/* Why a reply was dropped, in words an operator can act on. */
+static void log_dropped(const struct radius_server *s, enum rad_verdict v)
+{
+	const char *why = "";
+	if (v == RAD_REPLY_MISSING_MA)
+		why = s->ma.mode == RAD_MA_REQUIRE ? " (" MA_SETTING " is \"require\")"
+		      : s->ma.seen ? " (this server signed earlier replies: an unsigned one "
+				     "is refused as a possible forgery)"
+				   : " (a reply with EAP-Message must carry one, RFC 3579)";
+	log_warn("dropped a reply from %s: %s%s", s->name, rad_verdict_str(v), why);
+}
+
+/* Said once per server: its replies can be forged (BlastRADIUS). */
+static void log_unsigned(struct radius_server *s)
+{
+	if (s->unsigned_logged || s->ma.seen)
+		return;
+	s->unsigned_logged = true;
+	log_warn("server %s does not sign its replies (no Message-Authenticator): an attacker "
+		 "on the path could forge an Access-Accept (BlastRADIUS, CVE-2024-3596); have it "
+		 "add Message-Authenticator to every reply, then set " MA_SETTING
+		 " to \"require\" (now \"%s\")",
+		 s->name, s->ma.mode == RAD_MA_NEVER ? "never" : "auto");
+}
+
+/* Checks a reply's integrity under the server's Message-Authenticator policy. */
+static bool reply_trusted(struct radius_req *q, struct radius_server *s, const uint8_t *p, size_t n)
+{
+	bool has_ma = false;
+	bool access = !q->accounting && !q->probe;
+	enum rad_verdict v =
+		access ? rad_check_access_reply(&s->ma, p, n, q->auth, s->secret, &has_ma)
+		       : rad_check_reply(p, n, q->auth, s->secret, false, NULL);
+	if (v != RAD_REPLY_OK) {
+		log_dropped(s, v);
+		return false;
+	}
+	if (access && !has_ma)
+		log_unsigned(s);
+	return true;
+}
+
 static void reply_in(struct radius_client *rc, const uint8_t *p, size_t n,
 		     const union sockaddr_any *from)
 {
@@ -560,13 +609,8 @@ static void reply_in(struct radius_client *rc, const uint8_t *p, size_t n,
 	if (!sockaddr_equal(from, q->accounting ? &s->acct_addr : &s->addr))
 		return;
 	bool access = !q->accounting;
-	int r = rad_verify_reply(p, n, q->auth, s->secret, access && !q->probe);
-	if (r < 0) {
-		log_warn("dropped a reply from %s: %s", s->name,
-			 r == P2S_E_AUTH ? "authenticator or Message-Authenticator check failed"
-					 : "malformed packet");
+	if (!reply_trusted(q, s, p, n))
 		return;
-	}
 	s->last_answer = ev_now(rc->loop);
 	mark_alive(rc, s);
 	if (q->probe) {

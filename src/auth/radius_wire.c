@@ -127,47 +127,121 @@ int rad_finish(struct rad_builder *b, const char *secret)
 	return (int)n;
 }
 
-/* Finds the Message-Authenticator's value offset; -1 none, -2 malformed. */
-static long find_ma(const uint8_t *p, size_t n)
+/* Where the Message-Authenticator's value is (-1: none) and whether an
+ * EAP-Message is present; false when the attributes are malformed. */
+struct reply_scan {
+	long ma;
+	bool eap;
+};
+
+static bool scan_reply(const uint8_t *p, size_t n, struct reply_scan *sc)
 {
-	long at = -1;
-	for (size_t off = 20; off < n;) {
-		if (n - off < 2 || p[off + 1] < 2 || p[off + 1] > n - off)
-			return -2;
-		if (p[off] == RAD_MESSAGE_AUTHENTICATOR) {
-			if (p[off + 1] != 18)
-				return -2;
-			at = (long)off + 2;
-		}
-		off += p[off + 1];
+	struct cur c;
+	cur_init(&c, p, n);
+	cur_bytes(&c, 20);
+	sc->ma = -1;
+	sc->eap = false;
+	while (cur_ok(&c) && cur_left(&c)) {
+		size_t at = n - cur_left(&c);
+		uint8_t type = cur_u8(&c), len = cur_u8(&c);
+		if (!cur_ok(&c) || len < 2 || !cur_bytes(&c, len - 2u))
+			return false;
+		if (type == RAD_MESSAGE_AUTHENTICATOR && (len != 18 || sc->ma >= 0))
+			return false; /* one, of exactly 16 bytes */
+		if (type == RAD_MESSAGE_AUTHENTICATOR)
+			sc->ma = (long)at + 2;
+		sc->eap |= type == RAD_EAP_MESSAGE;
 	}
-	return at;
+	return cur_ok(&c);
 }
 
-int rad_verify_reply(const uint8_t *p, size_t n, const uint8_t req_auth[RAD_AUTH_LEN],
-		     const char *secret, bool require_ma)
+static bool response_auth_ok(uint8_t *copy, const uint8_t *p, size_t n,
+			     const uint8_t req_auth[RAD_AUTH_LEN], const char *secret)
 {
-	if (n < 20 || ((size_t)p[2] << 8 | p[3]) != n || n > RAD_MAX_PACKET)
-		return P2S_E_TRUNC;
-	long ma = find_ma(p, n);
-	if (ma == -2)
-		return P2S_E_TRUNC;
-	if (ma < 0 && require_ma)
-		return P2S_E_AUTH;
-	uint8_t copy[RAD_MAX_PACKET], want[16];
+	uint8_t want[16];
 	memcpy(copy, p, n);
 	memcpy(copy + 4, req_auth, 16);
 	const void *parts[] = {copy, secret};
 	const size_t ns[] = {n, strlen(secret)};
 	md5_parts(parts, ns, 2, want);
-	if (CRYPTO_memcmp(want, p + 4, 16) != 0)
-		return P2S_E_AUTH;
-	if (ma >= 0) {
-		memset(copy + ma, 0, 16);
-		if (hmac_md5(secret, copy, n, want) < 0 || CRYPTO_memcmp(want, p + ma, 16) != 0)
-			return P2S_E_AUTH;
+	return CRYPTO_memcmp(want, p + 4, 16) == 0;
+}
+
+static bool shape_ok(const uint8_t *p, size_t n, struct reply_scan *sc)
+{
+	return n >= 20 && n <= RAD_MAX_PACKET && ((size_t)p[2] << 8 | p[3]) == n &&
+	       scan_reply(p, n, sc);
+}
+
+enum rad_verdict rad_check_reply(const uint8_t *p, size_t n, const uint8_t req_auth[RAD_AUTH_LEN],
+				 const char *secret, bool require_ma, bool *has_ma)
+{
+	struct reply_scan sc;
+	uint8_t copy[RAD_MAX_PACKET], want[16];
+	if (has_ma)
+		*has_ma = false;
+	if (!shape_ok(p, n, &sc))
+		return RAD_REPLY_MALFORMED;
+	if (!response_auth_ok(copy, p, n, req_auth, secret))
+		return RAD_REPLY_BAD_AUTHENTICATOR;
+	if (sc.ma < 0)
+		return require_ma || sc.eap ? RAD_REPLY_MISSING_MA : RAD_REPLY_OK;
+	memset(copy + sc.ma, 0, 16); /* copy holds the request's authenticator */
+	if (hmac_md5(secret, copy, n, want) < 0 || CRYPTO_memcmp(want, p + sc.ma, 16) != 0)
+		return RAD_REPLY_BAD_MA;
+	if (has_ma)
+		*has_ma = true;
+	return RAD_REPLY_OK;
+}
+
+int rad_verify_reply(const uint8_t *p, size_t n, const uint8_t req_auth[RAD_AUTH_LEN],
+		     const char *secret, bool require_ma)
+{
+	enum rad_verdict v = rad_check_reply(p, n, req_auth, secret, require_ma, NULL);
+	return v == RAD_REPLY_OK ? 0 : v == RAD_REPLY_MALFORMED ? P2S_E_TRUNC : P2S_E_AUTH;
+}
+
+const char *rad_verdict_str(enum rad_verdict v)
+{
+	switch (v) {
+	case RAD_REPLY_OK: return "ok";
+	case RAD_REPLY_MALFORMED: return "malformed packet";
+	case RAD_REPLY_BAD_AUTHENTICATOR:
+		return "bad Response Authenticator (a wrong shared secret, or forged)";
+	case RAD_REPLY_MISSING_MA: return "missing Message-Authenticator";
+	case RAD_REPLY_BAD_MA: return "bad Message-Authenticator";
 	}
-	return 0;
+	return "?";
+}
+
+int rad_ma_mode_parse(const char *s, enum rad_ma_mode *out)
+{
+	static const char *const names[] = {"auto", "require", "never"};
+	for (int i = 0; i < 3; i++)
+		if (!s || strcmp(s, names[i]) == 0) {
+			*out = (enum rad_ma_mode)(s ? i : 0);
+			return 0;
+		}
+	return -1;
+}
+
+bool rad_ma_required(const struct rad_ma_policy *pol)
+{
+	return pol->mode == RAD_MA_REQUIRE || (pol->mode == RAD_MA_AUTO && pol->seen);
+}
+
+enum rad_verdict rad_check_access_reply(struct rad_ma_policy *pol, const uint8_t *p, size_t n,
+					const uint8_t req_auth[RAD_AUTH_LEN], const char *secret,
+					bool *has_ma)
+{
+	bool signed_ = false;
+	enum rad_verdict v =
+		rad_check_reply(p, n, req_auth, secret, rad_ma_required(pol), &signed_);
+	if (v == RAD_REPLY_OK && signed_)
+		pol->seen = true; /* only a verified signature counts */
+	if (has_ma)
+		*has_ma = signed_;
+	return v;
 }
 
 void rad_iter_init(struct rad_iter *it, const uint8_t *p, size_t n)

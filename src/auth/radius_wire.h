@@ -92,12 +92,48 @@ void rad_add_eap(struct rad_builder *b, const uint8_t *eap, size_t len);
  * Returns the packet length or a negative error. */
 int rad_finish(struct rad_builder *b, const char *secret);
 
-/* Checks a reply to the request whose authenticator is req_auth: the
- * Response Authenticator always, and the Message-Authenticator, which must be
- * present when require_ma (every Access-* reply, against BlastRADIUS).
- * 0, P2S_E_TRUNC (malformed), P2S_E_AUTH (forged). */
+/* How a reply to an Access-Request is judged (radius_wire.c). */
+enum rad_verdict {
+	RAD_REPLY_OK,
+	RAD_REPLY_MALFORMED,
+	RAD_REPLY_BAD_AUTHENTICATOR, /* Response Authenticator: wrong secret or forged */
+	RAD_REPLY_MISSING_MA,	     /* no Message-Authenticator where one is required */
+	RAD_REPLY_BAD_MA,	     /* a Message-Authenticator that does not verify */
+};
+const char *rad_verdict_str(enum rad_verdict v);
+
+/* Checks a reply to the request whose authenticator is req_auth: its shape,
+ * the Response Authenticator, then the Message-Authenticator, which must be
+ * present when require_ma and is verified whenever present. *has_ma (may be
+ * NULL) tells whether the reply carried one. */
+enum rad_verdict rad_check_reply(const uint8_t *p, size_t n, const uint8_t req_auth[RAD_AUTH_LEN],
+				 const char *secret, bool require_ma, bool *has_ma);
+
+/* The same as an error code: 0, P2S_E_TRUNC (malformed), P2S_E_AUTH (forged). */
 int rad_verify_reply(const uint8_t *p, size_t n, const uint8_t req_auth[RAD_AUTH_LEN],
 		     const char *secret, bool require_ma);
+
+/* Whether one server's Access-* replies must carry a Message-Authenticator
+ * (BlastRADIUS, CVE-2024-3596). REQUIRE: always. NEVER: only when the reply
+ * carries EAP-Message (RFC 3579 requires it there). AUTO, the default: like
+ * NEVER until the server has once sent a valid one, then like REQUIRE, so a
+ * server that signs cannot be impersonated by an unsigned forgery. */
+enum rad_ma_mode { RAD_MA_AUTO, RAD_MA_REQUIRE, RAD_MA_NEVER };
+
+struct rad_ma_policy {
+	enum rad_ma_mode mode;
+	bool seen; /* a valid Message-Authenticator came from this server */
+};
+
+/* "auto", "require", "never" (NULL: auto); -1 for anything else. */
+int rad_ma_mode_parse(const char *s, enum rad_ma_mode *out);
+/* True when the next reply must be signed (EAP-Message aside). */
+bool rad_ma_required(const struct rad_ma_policy *pol);
+/* Checks an Access-Accept/Reject/Challenge under pol, and learns from it:
+ * a valid signature makes AUTO require one from then on. */
+enum rad_verdict rad_check_access_reply(struct rad_ma_policy *pol, const uint8_t *p, size_t n,
+					const uint8_t req_auth[RAD_AUTH_LEN], const char *secret,
+					bool *has_ma);
 
 /* Attribute iteration over a well-formed packet. */
 struct rad_attr {

@@ -4,6 +4,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +109,58 @@ bool token_tenant_of(const char *aad_tenant, char out[64])
 		return false;
 	strcpy(out, slash + 1);
 	return true;
+}
+
+#define DISCOVERY_PATH "/v2.0/.well-known/openid-configuration"
+
+/* Login hosts whose tenant URL is "https://<host>/<tid>"; v1 issuers map to the first. */
+static const char *const login_hosts[] = {
+	"https://login.microsoftonline.com/", "https://login.microsoftonline.us/",
+	"https://login.chinacloudapi.cn/", "https://login.microsoftonline.de/", NULL};
+
+/* The tenant id after prefix in url (up to a slash or the end), or 0 length. */
+static size_t tid_after(const char *url, const char *prefix, const char **tid)
+{
+	size_t pl = strlen(prefix);
+	if (!url || strncmp(url, prefix, pl) != 0)
+		return 0;
+	*tid = url + pl;
+	size_t n = strcspn(*tid, "/?#");
+	return n < 64 && strspn(*tid, "0123456789abcdefABCDEF-") == n ? n : 0;
+}
+
+int token_discovery_url(const char *aad_tenant, const char *aad_issuer, char *out, size_t cap)
+{
+	const char *tid = NULL;
+	size_t n = 0;
+	const char *host = NULL;
+	for (const char *const *h = login_hosts; *h && !n; h++)
+		if ((n = tid_after(aad_tenant, *h, &tid)))
+			host = *h;
+	if (!n && (n = tid_after(aad_issuer, "https://sts.windows.net/", &tid)))
+		host = login_hosts[0];
+	if (!n || snprintf(out, cap, "%s%.*s" DISCOVERY_PATH, host, (int)n, tid) >= (int)cap)
+		return -EINVAL;
+	return 0;
+}
+
+int token_discovery_jwks_uri(const char *json, char *out, size_t cap, const char **why)
+{
+	json_t *doc = json_loads(json, JSON_REJECT_DUPLICATES, NULL);
+	const char *uri = json_string_value(json_object_get(doc, "jwks_uri"));
+	int r = -EINVAL;
+	if (!json_is_object(doc))
+		*why = "the metadata document is not a JSON object";
+	else if (!uri)
+		*why = "the metadata document has no jwks_uri";
+	else if (strncmp(uri, "https://", 8) != 0)
+		*why = "the metadata's jwks_uri is not https";
+	else if (snprintf(out, cap, "%s", uri) >= (int)cap)
+		*why = "the metadata's jwks_uri is too long";
+	else
+		r = 0;
+	json_decref(doc);
+	return r;
 }
 
 /* Decodes a base64url part into a JSON object. */

@@ -46,4 +46,12 @@ bool token_looks_like_jwt(const char *s);
 /* The tenant id in "https://login.microsoftonline.com/<tid>"; false if none. */
 bool token_tenant_of(const char *aad_tenant, char out[64]);
 
+/* OpenID Connect discovery, when no JWKS is configured: the tenant's v2.0
+ * metadata URL, from aadTenant ("https://<login host>/<tid>") or else from a
+ * v1 issuer ("https://sts.windows.net/<tid>/" -> the public login host).
+ * 0, or -EINVAL when neither names a tenant. */
+int token_discovery_url(const char *aad_tenant, const char *aad_issuer, char *out, size_t cap);
+/* The https jwks_uri of a metadata document; -EINVAL with *why set. */
+int token_discovery_jwks_uri(const char *json, char *out, size_t cap, const char **why);
+
 #endif

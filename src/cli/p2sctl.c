@@ -2,6 +2,7 @@
  * subcommands; each works on the configuration file, on files it makes, or
  * asks the running gateway over its control socket. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,61 @@ static int cmd_config_validate(const struct opts *o, const struct args *a)
 	return c ? 0 : 1;
 }
 
+/* Writes text to path through a temporary file (mode 0600: it may hold
+ * RADIUS secrets), so a reader never sees half of it. */
+static int write_new_file(const char *path, const char *text)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		return -err;
+	}
+	bool ok = fprintf(f, "%s\n", text) > 0;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		int err = errno ? errno : EIO;
+		unlink(tmp);
+		return -err;
+	}
+	return 0;
+}
+
+/* Azure's export (or any accepted form) to the p2sgw form, for editing. */
+static int cmd_config_import(const struct opts *o, const struct args *a)
+{
+	(void)o;
+	const char *out = arg_need(a, "--out");
+	if (!out || a->argc < 1 || a->argv[0][0] == '-')
+		return 2;
+	struct conf_errors errs = {0};
+	struct gw_conf *c = conf_load_file(a->argv[0], &errs);
+	for (size_t i = 0; i < errs.n_warn; i++)
+		fprintf(stderr, "warning: %s\n", errs.warn[i]);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "error: %s\n", errs.msg[i]);
+	conf_errors_free(&errs);
+	if (c && !c->control_socket &&
+	    asprintf(&c->control_socket, "%s/p2sgw.sock", c->state_dir) < 0)
+		c->control_socket = NULL; /* the default, derived: spelled out for editing */
+	char *text = c ? conf_dump(c) : NULL;
+	conf_free(c);
+	if (!text)
+		return 1;
+	int r = write_new_file(out, text);
+	free(text);
+	if (r < 0) {
+		fprintf(stderr, "%s: %s\n", out, strerror(-r));
+		return 1;
+	}
+	printf("%s: written from %s\n", out, a->argv[0]);
+	return 0;
+}
+
 static int cmd_config_man(const struct opts *o, const struct args *a)
 {
 	(void)o;
@@ -227,6 +283,7 @@ static int cmd_session_disconnect(const struct opts *o, const struct args *a)
 static const struct command commands[] = {
 	{"config", "validate", "[FILE]", cmd_config_validate},
 	{"config", "man", "", cmd_config_man},
+	{"config", "import", "FILE --out OUT", cmd_config_import},
 	{"gateway", "show", "", cmd_gateway_show},
 	{"gateway", "reload", "", cmd_gateway_reload},
 	{"session", "list", "", cmd_session_list},

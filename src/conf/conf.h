@@ -68,6 +68,7 @@ struct conf_radius_server {
 	char *address;
 	uint32_t score;
 	char *secret;
+	char *require_ma; /* auto, require, never */
 };
 
 struct conf_policy_member {
@@ -133,6 +134,7 @@ struct gw_conf {
 	CONF_ARRAY(struct conf_ipsec_policy) ipsec_policies;
 	char *radius_address;
 	char *radius_secret;
+	char *radius_require_ma; /* radiusServerAddress's; NULL = auto */
 	CONF_ARRAY(struct conf_radius_server) radius_servers;
 	uint32_t radius_timeout_sec;
 	uint32_t radius_acct_interval_sec;
@@ -141,6 +143,7 @@ struct gw_conf {
 	char *aad_issuer;
 	char *aad_jwks_file;
 	char *aad_jwks_uri;
+	char *aad_ca_file; /* CA bundle for the key and discovery fetches */
 	CONF_ARRAY(struct conf_client_connection) client_connections;
 	CONF_ARRAY(struct conf_policy_group) policy_groups;
 };
@@ -151,6 +154,8 @@ struct conf_errors {
 	size_t n;
 	char **warn;
 	size_t n_warn;
+	char **ignored; /* Azure fields accepted but unused, for one warning */
+	size_t n_ignored;
 };
 
 void conf_errors_add(struct conf_errors *e, const char *path, const char *fmt, ...)
@@ -173,6 +178,9 @@ void conf_validate6(const struct gw_conf *c, struct conf_errors *errs);
  * their running values in n; note lists the JSON paths that differed.
  * Returns how many did. */
 int conf_keep_restart_fields(struct gw_conf *o, struct gw_conf *n, char *note, size_t cap);
+/* The p2sgw form of a loaded configuration (Azure's export included), as
+ * JSON text with every defaulted field written out; free() it (dump.c). */
+char *conf_dump(const struct gw_conf *c);
 
 /* Writes the p2sgw.json(5) man page from the schema (man.c). */
 void conf_schema_man(FILE *out);

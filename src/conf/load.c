@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "schema.h"
 
@@ -40,9 +41,65 @@ void conf_errors_free(struct conf_errors *e)
 		free(e->msg[i]);
 	for (size_t i = 0; i < e->n_warn; i++)
 		free(e->warn[i]);
+	for (size_t i = 0; i < e->n_ignored; i++)
+		free(e->ignored[i]);
 	free(e->msg);
 	free(e->warn);
+	free(e->ignored);
 	memset(e, 0, sizeof(*e));
+}
+
+void conf_note_ignored(struct conf_errors *e, const char *path)
+{
+	char folded[512];
+	size_t o = 0;
+	for (const char *p = path; *p && o < sizeof(folded) - 3; p++) {
+		folded[o++] = *p;
+		if (*p == '[')
+			p += strspn(p + 1, "0123456789"); /* [12] -> [] */
+	}
+	folded[o] = 0;
+	for (size_t i = 0; i < e->n_ignored; i++)
+		if (strcmp(e->ignored[i], folded) == 0)
+			return;
+	char **grown = realloc(e->ignored, (e->n_ignored + 1) * sizeof(char *));
+	if (!grown)
+		return;
+	e->ignored = grown;
+	grown[e->n_ignored++] = strdup(folded);
+}
+
+/* One warning lists every Azure field the gateway does not use. */
+static void warn_ignored(struct conf_errors *e)
+{
+	size_t len = 128;
+	for (size_t i = 0; i < e->n_ignored; i++)
+		len += strlen(e->ignored[i]) + 2;
+	char *line = malloc(len);
+	char **grown = realloc(e->warn, (e->n_warn + 1) * sizeof(char *));
+	if (!line || !grown) {
+		free(line);
+		return;
+	}
+	e->warn = grown;
+	int o = snprintf(line, len,
+			 "(root): ignored %zu Azure field(s) p2sgw does not use: ", e->n_ignored);
+	for (size_t i = 0; i < e->n_ignored; i++)
+		o += snprintf(line + o, len - (size_t)o, "%s%s", i ? ", " : "", e->ignored[i]);
+	e->warn[e->n_warn++] = line;
+}
+
+/* Azure's export has no gatewayFqdn: this host's name stands in, said aloud. */
+static void default_fqdn(struct gw_conf *c, struct conf_errors *e)
+{
+	char host[256] = "";
+	if (c->fqdn || !e->n_ignored || gethostname(host, sizeof(host) - 1) != 0 || !host[0])
+		return;
+	c->fqdn = strdup(host);
+	conf_warn_add(e, "gatewayFqdn",
+		      "not in Azure's export; using this host's name \"%s\" (set it to the "
+		      "name clients connect to)",
+		      host);
 }
 
 static struct gw_conf *conf_from_json(json_t *root, struct conf_errors *errs)
@@ -51,6 +108,9 @@ static struct gw_conf *conf_from_json(json_t *root, struct conf_errors *errs)
 	conf_apply_defaults(conf_schema_root, c);
 	conf_walk_object(root, conf_schema_root, "", c, errs);
 	json_decref(root);
+	default_fqdn(c, errs);
+	if (errs->n_ignored)
+		warn_ignored(errs);
 	conf_decode_certs(c, errs);
 	conf_validate(c, errs); /* with structural errors too: report everything at once */
 	if (errs->n) {

@@ -36,6 +36,8 @@ static void man_values(FILE *out, const struct conf_field *f)
 static void man_table(FILE *out, const struct conf_field *table, const char *path)
 {
 	for (const struct conf_field *f = table; f->name; f++) {
+		if (f->type == F_IGNORED)
+			continue;
 		char p[256];
 		snprintf(p, sizeof(p), "%s%s%s%s", path, path[0] ? "." : "", f->name,
 			 f->type == F_ARRAY ? "[]" : "");
@@ -49,8 +51,25 @@ static void man_table(FILE *out, const struct conf_field *table, const char *pat
 			man_values(out, f);
 			fputc('\n', out);
 		}
-		if (f->sub)
+		if (f->sub && (f->type == F_OBJECT || f->type == F_ARRAY))
 			man_table(out, f->sub, p);
+	}
+}
+
+/* The Azure fields accepted from `az network vnet-gateway show` and unused. */
+static void man_ignored(FILE *out, const struct conf_field *table, const char *path, int *n)
+{
+	for (const struct conf_field *f = table; f->name; f++) {
+		char p[256];
+		snprintf(p, sizeof(p), "%s%s%s%s", path, path[0] ? "." : "", f->name,
+			 f->type == F_ARRAY ? "[]" : "");
+		if (f->type == F_IGNORED) {
+			fputs(*n ? ", " : "", out);
+			man_escape(out, p);
+			(*n)++;
+		}
+		if (f->sub)
+			man_ignored(out, f->sub, p, n);
 	}
 }
 
@@ -66,5 +85,17 @@ void conf_schema_man(FILE *out)
 	      ".SH FIELDS\n",
 	      out);
 	man_table(out, conf_schema_root, "");
+	fputs(".SH AZURE EXPORT\nThe JSON that \\fBaz network vnet\\-gateway show\\fR prints is "
+	      "accepted as it is: null stands for an unset field, \\fBsku\\fR may be "
+	      "{name, tier, capacity}, and these Azure fields, with the resource metadata "
+	      "(id, etag, type, location, tags, provisioningState, resourceGroup, resourceGuid) "
+	      "of every object, are accepted, unused, and listed in one warning: ",
+	      out);
+	int n = 0;
+	man_ignored(out, conf_schema_root, "", &n);
+	fputs(". Any other unknown field is an error. Without gatewayFqdn, such an export "
+	      "takes this host's name, with a warning. "
+	      "\\fBp2sctl config import\\fR writes the p2sgw form.\n",
+	      out);
 	fputs(".SH SEE ALSO\n.BR p2sgw (8),\n.BR p2sctl (8)\n", out);
 }

@@ -24,6 +24,7 @@ static const char *const dh_groups[] = {"DHGroup24", "ECP384",	 "ECP256",
 					"DHGroup14", "DHGroup2", NULL};
 static const char *const pfs_groups[] = {"PFS24", "PFSMM", "ECP384", "ECP256",
 					 "PFS14", "PFS2",  "None",   NULL};
+static const char *const ma_modes[] = {"auto", "require", "never", NULL};
 static const char *const attr_types[] = {"CertificateGroupId", "AADGroupId", "RadiusAzureGroupId",
 					 NULL};
 
@@ -112,12 +113,20 @@ static const struct conf_field ipsec_fields[] = {
 	{"pfsGroup", F_ENUM, E(conf_ipsec_policy, pfs_group), .values = pfs_groups},
 	{NULL}};
 
+#define MA_DOC                                                                                     \
+	"whether this server's Access-Accept/Reject/Challenge must carry a "                       \
+	"Message-Authenticator (BlastRADIUS, CVE-2024-3596): require; never (only with "           \
+	"EAP-Message, as RFC 3579 asks); auto, required once the server has sent one. "            \
+	"An unsigned server is named once in the log"
+
 static const struct conf_field radius_server_fields[] = {
 	{"radiusServerAddress", F_STRING, E(conf_radius_server, address),
 	 .doc = "IPv4 address (port 1812 unless given as a.b.c.d:port)"},
 	{"radiusServerScore", F_UINT, E(conf_radius_server, score), .min = 1, .max = 30, .def = "1",
 	 .doc = "priority: the higher score is asked first"},
 	{"radiusServerSecret", F_SECRET, E(conf_radius_server, secret), .doc = "shared secret"},
+	{"radiusServerRequireMessageAuthenticator", F_ENUM, E(conf_radius_server, require_ma),
+	 .values = ma_modes, .def = "auto", .doc = MA_DOC},
 	{NULL}};
 
 static const struct conf_field id_ref_fields[] = {
@@ -150,6 +159,7 @@ static const struct conf_field group_fields[] = {
 	 .doc = "lowest wins when a user matches several"},
 	{"policyMembers", F_ARRAY, E(conf_policy_group, members), .sub = member_fields,
 	 .elem_size = sizeof(struct conf_policy_member)},
+	{"vngClientConnectionConfigurations", F_IGNORED}, /* Azure's back-references */
 	{NULL}};
 
 static const struct conf_field client_conf_fields[] = {
@@ -166,6 +176,10 @@ static const struct conf_field client_conf_fields[] = {
 	 .elem_size = sizeof(struct conf_ipsec_policy), .doc = "custom IKE/IPsec policy"},
 	{"radiusServerAddress", F_STRING, G(radius_address), .doc = "single RADIUS server"},
 	{"radiusServerSecret", F_SECRET, G(radius_secret), .doc = "its shared secret"},
+	{"radiusServerRequireMessageAuthenticator", F_ENUM, G(radius_require_ma),
+	 .values = ma_modes,
+	 .doc = "radiusServerAddress's Message-Authenticator policy, as in radiusServers[] "
+		"(default auto)"},
 	{"radiusServers", F_ARRAY, G(radius_servers), .sub = radius_server_fields,
 	 .elem_size = sizeof(struct conf_radius_server), .doc = "at most two RADIUS servers"},
 	{"radiusTimeoutSeconds", F_UINT, G(radius_timeout_sec), .min = 1, .max = 120, .def = "30",
@@ -179,16 +193,30 @@ static const struct conf_field client_conf_fields[] = {
 	{"aadJwksFile", F_STRING, G(aad_jwks_file),
 	 .doc = "the tenant's signing keys (JWKS JSON), for hosts without internet"},
 	{"aadJwksUri", F_STRING, G(aad_jwks_uri),
-	 .doc = "where to fetch the signing keys: daily, and on an unknown kid (rate-limited)"},
+	 .doc = "where to fetch the signing keys: daily, and on an unknown kid (rate-limited). "
+		"Without it or aadJwksFile, the keys are found by OpenID Connect discovery: "
+		"aadTenant/v2.0/.well-known/openid-configuration names the jwks_uri"},
+	{"aadCaFile", F_STRING, G(aad_ca_file),
+	 .doc = "PEM CA bundle trusted for the HTTPS key and discovery fetches "
+		"(default: the system's CAs)"},
 	{"vngClientConnectionConfigurations", F_ARRAY, G(client_connections),
 	 .sub = client_conn_fields, .elem_size = sizeof(struct conf_client_connection),
 	 .doc = "address pools per user group"},
 	{NULL}};
 
+/* Azure's export writes the SKU as an object; its tier and capacity (scale
+ * units) mean nothing here. */
+static const struct conf_field sku_fields[] = {
+	{"name", F_ENUM, G(sku), .values = skus, .doc = "the SKU"},
+	{"tier", F_IGNORED},
+	{"capacity", F_IGNORED},
+	{NULL}};
+
 const struct conf_field conf_schema_root[] = {
 	{"name", F_STRING, G(name), .def = "p2sgw", .doc = "gateway name"},
-	{"sku", F_ENUM, G(sku), .values = skus, .def = "VpnGw1",
-	 .doc = "sets the P2S connection caps (SSTP 128; IKEv2+OpenVPN 250 to 10000)"},
+	{"sku", F_ENUM, G(sku), .values = skus, .def = "VpnGw1", .sub = sku_fields,
+	 .doc = "sets the P2S connection caps (SSTP 128; IKEv2+OpenVPN 250 to 10000); "
+		"Azure's {name, tier, capacity} form is read for its name"},
 	{"vpnGatewayGeneration", F_ENUM, G(generation), .values = generations, .def = "Generation1",
 	 .doc = "generation the SKU is offered in"},
 	{"vpnType", F_ENUM, G(vpn_type), .values = vpn_types, .def = "RouteBased",
@@ -218,6 +246,28 @@ const struct conf_field conf_schema_root[] = {
 	 .elem_size = sizeof(struct conf_policy_group),
 	 .doc = "user groups: at most 90 groups and 390 members, exactly one default"},
 	{"vpnClientConfiguration", F_OBJECT, .sub = client_conf_fields},
+	/* What `az network vnet-gateway show` prints beside the point-to-site
+	 * resource: site-to-site, BGP, the public side Azure runs. */
+	{"adminState", F_IGNORED},
+	{"allowRemoteVnetTraffic", F_IGNORED},
+	{"allowVirtualWanTraffic", F_IGNORED},
+	{"autoScaleConfiguration", F_IGNORED},
+	{"bgpSettings", F_IGNORED},
+	{"disableIPSecReplayProtection", F_IGNORED},
+	{"enableBgp", F_IGNORED},
+	{"enableBgpRouteTranslationForNat", F_IGNORED},
+	{"enableDnsForwarding", F_IGNORED},
+	{"enablePrivateIpAddress", F_IGNORED},
+	{"extendedLocation", F_IGNORED},
+	{"gatewayDefaultSite", F_IGNORED},
+	{"gatewayType", F_IGNORED},
+	{"identity", F_IGNORED},
+	{"inboundDnsForwardingEndpoint", F_IGNORED},
+	{"ipConfigurations", F_IGNORED},
+	{"natRules", F_IGNORED},
+	{"resiliencyModel", F_IGNORED},
+	{"vNetExtendedLocationResourceId", F_IGNORED},
+	{"virtualNetworkGatewayMigrationStatus", F_IGNORED},
 	{NULL}};
 
 /* Restart-only string fields that differ keep their running values in n;

@@ -15,12 +15,13 @@ enum field_type {
 	F_PORT,
 	F_UINT,
 	F_BOOL,
-	F_ENUM,	  /* a string from .values */
-	F_OBJECT, /* nested table on the same base */
-	F_ARRAY,  /* array of objects: CONF_ARRAY of .elem_size elements */
-	F_CIDRS,  /* array of CIDR strings -> struct prefix_list, IPv6 ones at .off6 */
-	F_FLAGS,  /* array of names from .flags -> bitmask */
-	F_IPS,	  /* array of IPv4 address strings -> struct ip_list */
+	F_ENUM,	   /* a string from .values */
+	F_OBJECT,  /* nested table on the same base */
+	F_ARRAY,   /* array of objects: CONF_ARRAY of .elem_size elements */
+	F_CIDRS,   /* array of CIDR strings -> struct prefix_list, IPv6 ones at .off6 */
+	F_FLAGS,   /* array of names from .flags -> bitmask */
+	F_IPS,	   /* array of IPv4 address strings -> struct ip_list */
+	F_IGNORED, /* an Azure field p2sgw has no use for: accepted, listed in one warning */
 };
 
 struct field_flag {
@@ -40,7 +41,9 @@ struct conf_field {
 	const char *def;   /* default, as JSON text would say it */
 	const char *doc;
 	bool restart; /* a reload cannot apply it: only a restart does */
-	size_t off6;  /* F_CIDRS: the struct prefix6_list for IPv6 ones; 0 = IPv4 only */
+	/* F_ENUM/F_STRING: the value may also be an object walked with sub on the
+	 * same base (Azure's sku: {name, tier, capacity}). */
+	size_t off6; /* F_CIDRS: the struct prefix6_list for IPv6 ones; 0 = IPv4 only */
 };
 
 extern const struct conf_field conf_schema_root[];
@@ -54,5 +57,7 @@ void conf_free_array(const struct conf_field *f, void *base);
 /* Decodes root certificates and thumbprints (certs.c). */
 void conf_decode_certs(struct gw_conf *c, struct conf_errors *e);
 const char *conf_type_name(const struct conf_field *f);
+/* Notes an ignored Azure field at path (array indexes folded to []). */
+void conf_note_ignored(struct conf_errors *e, const char *path);
 
 #endif

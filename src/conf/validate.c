@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 
@@ -204,10 +205,8 @@ static void check_aad(const struct gw_conf *c, struct conf_errors *e)
 				"with the trailing slash");
 	if (t && is && tl == il && is_guid(t, tl) && strncasecmp(t, is, tl) != 0)
 		conf_errors_add(e, CC "aadIssuer", "names another tenant than aadTenant");
-	if (!c->aad_jwks_file && !c->aad_jwks_uri)
-		conf_errors_add(e, CC "aadJwksFile",
-				"AAD authentication needs the tenant's signing "
-				"keys: aadJwksFile or aadJwksUri");
+	if (c->aad_ca_file && access(c->aad_ca_file, R_OK) != 0)
+		conf_errors_add(e, CC "aadCaFile", "cannot read %s", c->aad_ca_file);
 	if (c->aad_jwks_uri && strncmp(c->aad_jwks_uri, "https://", 8) != 0 &&
 	    strncmp(c->aad_jwks_uri, "http://127.", 11) != 0 &&
 	    strncmp(c->aad_jwks_uri, "http://localhost", 16) != 0)
@@ -231,6 +230,10 @@ static void check_radius(const struct gw_conf *c, struct conf_errors *e)
 		conf_errors_add(e, CC "radiusServerAddress",
 				"use radiusServers or "
 				"radiusServerAddress, not both");
+	if (c->radius_require_ma && !single)
+		conf_errors_add(e, CC "radiusServerRequireMessageAuthenticator",
+				"applies to radiusServerAddress, which is not set (put it in "
+				"each radiusServers[] entry)");
 	if (single && !c->radius_secret)
 		conf_errors_add(e, CC "radiusServerSecret", "is required with radiusServerAddress");
 	if (c->radius_servers.n > 2)

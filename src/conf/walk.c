@@ -8,11 +8,19 @@
 
 #define AT(base, off) ((void *)((char *)(base) + (off)))
 
-/* ARM resources carry metadata beside a field's value; it is not config. */
+/* ARM resources carry metadata beside a field's value, in every object of
+ * Azure's export; it is not config. */
 static bool arm_metadata(const char *key)
 {
-	static const char *const keys[] = {
-		"id", "etag", "type", "location", "tags", "provisioningState", NULL};
+	static const char *const keys[] = {"id",
+					   "etag",
+					   "type",
+					   "location",
+					   "tags",
+					   "provisioningState",
+					   "resourceGroup",
+					   "resourceGuid",
+					   NULL};
 	for (const char *const *k = keys; *k; k++)
 		if (strcmp(*k, key) == 0)
 			return true;
@@ -273,7 +281,14 @@ static void unknown_field(const struct conf_field *table, const char *key, const
 static void walk_field(json_t *v, const struct conf_field *f, const char *path, void *base,
 		       struct conf_errors *e)
 {
+	if (json_is_null(v))
+		return; /* Azure prints unset fields as null: the default stands */
+	if (f->sub && json_is_object(v) && (f->type == F_ENUM || f->type == F_STRING)) {
+		conf_walk_object(v, f->sub, path, base, e); /* {name, ...} on the same base */
+		return;
+	}
 	switch (f->type) {
+	case F_IGNORED: conf_note_ignored(e, path); break;
 	case F_STRING:
 	case F_SECRET:
 	case F_ENUM: set_string(v, path, f, base, e); break;
@@ -312,6 +327,8 @@ void conf_walk_object(json_t *obj, const struct conf_field *table, const char *p
 			walk_field(v, f, p, base, e);
 		else if (strcmp(key, "properties") == 0 && !json_is_object(v))
 			conf_errors_add(e, p, "must be an object (the ARM form's fields)");
+		else if (arm_metadata(key) && !json_is_null(v))
+			conf_note_ignored(e, p);
 		else if (strcmp(key, "properties") != 0 && !arm_metadata(key))
 			unknown_field(table, key, p, e);
 	}
@@ -333,6 +350,8 @@ void conf_apply_defaults(const struct conf_field *table, void *base)
 			conf_apply_defaults(f->sub, AT(base, f->off));
 			continue;
 		}
+		if (f->type == F_IGNORED)
+			continue;
 		if (!f->def)
 			continue;
 		if (f->type == F_STRING || f->type == F_ENUM)
@@ -403,6 +422,7 @@ const char *conf_type_name(const struct conf_field *f)
 					    "array of objects",
 					    "array of CIDR strings",
 					    "array of names",
-					    "array of IPv4 addresses"};
+					    "array of IPv4 addresses",
+					    "Azure's, ignored"};
 	return names[f->type];
 }

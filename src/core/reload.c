@@ -44,13 +44,20 @@ static bool str_eq(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-/* Entra ID signing keys: from aadJwksFile now, from aadJwksUri in the
- * background; a failed file read keeps the previous set. */
+/* Where the keys are fetched from: the URI, or discovery from the tenant or
+ * issuer, through the CA file. */
+static bool fetch_source_changed(const struct gw_conf *o, const struct gw_conf *n)
+{
+	return !str_eq(o->aad_jwks_uri, n->aad_jwks_uri) || !str_eq(o->aad_tenant, n->aad_tenant) ||
+	       !str_eq(o->aad_issuer, n->aad_issuer) || !str_eq(o->aad_ca_file, n->aad_ca_file);
+}
+
+/* Entra ID signing keys: from aadJwksFile now, from aadJwksUri or by
+ * discovery in the background; a failed file read keeps the previous set. */
 int core_token_keys_setup(struct core *g, const struct gw_conf *c)
 {
 	bool aad = c->auth_types & AUTH_AAD;
-	const char *old_uri = g->conf == c ? NULL : g->conf->aad_jwks_uri;
-	if (g->jwks && (!aad || !str_eq(old_uri, c->aad_jwks_uri))) {
+	if (g->jwks && (!aad || !jwks_fetch_wanted(c) || fetch_source_changed(g->conf, c))) {
 		jwks_fetch_stop(g->jwks);
 		g->jwks = NULL;
 	}
@@ -65,8 +72,8 @@ int core_token_keys_setup(struct core *g, const struct gw_conf *c)
 		}
 		keys_fetched(g, k);
 	}
-	if (aad && c->aad_jwks_uri && !g->jwks &&
-	    !(g->jwks = jwks_fetch_start(g->loop, c->aad_jwks_uri, keys_fetched, g)))
+	if (aad && jwks_fetch_wanted(c) && !g->jwks &&
+	    !(g->jwks = jwks_fetch_start(g->loop, c, keys_fetched, g)))
 		return -ENOMEM;
 	return 0;
 }

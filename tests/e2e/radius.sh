@@ -1,6 +1,11 @@
 #!/bin/bash
 # RADIUS authentication and accounting with Debian's real openvpn client
-# (auth-user-pass) and a real FreeRADIUS 3.2, both servers in the gateway's
+# (auth-user-pass) and a real FreeRADIUS 3.2 on its STOCK configuration (only
+# clients.conf, the users file and the ports changed, see lib/radius.sh): it
+# does not sign its replies, which the default "auto" Message-Authenticator
+# policy accepts and names in the log. "require" is tested against it (refused)
+# and against a server whose users file adds Message-Authenticator (accepted);
+# replies forged with another secret are dropped. Servers run in the gateway's
 # namespace on loopback.
 set -u
 BUILD=$(realpath "${1:-build}")
@@ -9,14 +14,18 @@ cd "$(dirname "$0")"
 . lib/pki.sh
 . lib/radius.sh
 LAB_CASES="slow-server-does-not-stall slow-server-answered radius-accept framed-ip
-radius-reject session-timeout accounting-start accounting-interim accounting-stop-octets failover
-both-down-refused established-survives probe-revives"
+radius-reject unsigned-server-named session-timeout accounting-start accounting-interim
+accounting-stop-octets failover both-down-refused established-survives probe-revives
+require-refuses-stock forged-reply-dropped require-accepts-signing auto-refuses-downgrade"
 lab_require openvpn freeradius iperf3 openssl python3 ping
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
 D=$LAB_DIR
 
-write_conf() { # write_conf TIMEOUT
+SERVERS_STOCK='{"radiusServerAddress": "127.0.0.1:1812", "radiusServerScore": 30, "radiusServerSecret": "primary-secret"},
+      {"radiusServerAddress": "127.0.0.1:1822", "radiusServerScore": 10, "radiusServerSecret": "second-secret"}'
+
+write_conf() { # write_conf TIMEOUT [SERVERS]
 	cat >"$D/gw.json" <<J
 {
   "name": "lab-radius", "gatewayFqdn": "gw.p2s.test",
@@ -30,16 +39,15 @@ write_conf() { # write_conf TIMEOUT
     "vpnAuthenticationTypes": ["Radius"],
     "radiusTimeoutSeconds": $1, "radiusAccountingIntervalSeconds": 2,
     "radiusServers": [
-      {"radiusServerAddress": "127.0.0.1:1812", "radiusServerScore": 30, "radiusServerSecret": "primary-secret"},
-      {"radiusServerAddress": "127.0.0.1:1822", "radiusServerScore": 10, "radiusServerSecret": "second-secret"}
+      ${2:-$SERVERS_STOCK}
     ]
   }
 }
 J
 }
 
-start_gateway() {
-	write_conf "$1"
+start_gateway() { # start_gateway TIMEOUT NAME [SERVERS]
+	write_conf "$1" "${3:-}"
 	GW_PID=$(spawn $NS_GW "$D/gw-$2.log" "$GW" --config "$D/gw.json")
 	GWLOG=$D/gw-$2.log
 	wait_until 10 listening $NS_GW tcp 443
@@ -66,13 +74,13 @@ phase_slow() {
 	sleep 1
 	local t0=$SECONDS
 	login quick carol carol-pw
-	if up quick 8 && [ $((SECONDS - t0)) -lt 8 ] && log_has "$D/slow.log" "" && ! log_has "$D/slow.log" "Initialization Sequence Completed"; then
+	if up quick 5 && [ $((SECONDS - t0)) -lt 5 ] && ! log_has "$D/slow.log" "Initialization Sequence Completed"; then
 		pass slow-server-does-not-stall
 	else
 		fail slow-server-does-not-stall "carol's handshake waited for slow's RADIUS answer (took $((SECONDS - t0)) s)"
 	fi
 	if up slow 25; then pass slow-server-answered
-	else fail slow-server-answered "the 15 s RADIUS answer was not used within radiusTimeoutSeconds 25"; fi
+	else fail slow-server-answered "the ${SLOW_SECONDS} s RADIUS answer was not used within radiusTimeoutSeconds 25"; fi
 	stop_client slow
 	stop_client quick
 	stop_pid "$GW_PID"
@@ -118,6 +126,10 @@ phase_main() {
 	if wait_until 8 log_has "$D/wrong.log" "AUTH_FAILED" &&
 		log_has "$GWLOG" 'authentication refused: RADIUS rejected user "alice"'; then pass radius-reject
 	else fail radius-reject "expected AUTH_FAILED and a logged RADIUS rejection"; fi
+	local named
+	named=$(grep -c "server 127.0.0.1:1812 does not sign its replies .*BlastRADIUS.*radiusServerRequireMessageAuthenticator" "$GWLOG")
+	if [ "$named" = 1 ] && ! log_has "$GWLOG" "dropped a reply"; then pass unsigned-server-named
+	else fail unsigned-server-named "expected the stock server named once as unsigned (got $named lines) and no reply dropped"; fi
 	login bob bob builder
 	if up bob && wait_until 10 log_has "$GWLOG" 'session closed: RADIUS Session-Timeout reached \(user "bob", [5-7] s'; then
 		pass session-timeout
@@ -158,22 +170,91 @@ phase_main() {
 	fi
 }
 
+# "require" against the stock server: every reply is dropped with its reason,
+# and so is a forged one (another secret), even under "never"; the client is
+# refused once both have timed out. Then "require" against a signing server.
+phase_require() {
+	local srv='{"radiusServerAddress": "127.0.0.1:1812", "radiusServerScore": 30, "radiusServerSecret": "primary-secret", "radiusServerRequireMessageAuthenticator": "require"},
+      {"radiusServerAddress": "127.0.0.1:1842", "radiusServerScore": 10, "radiusServerSecret": "primary-secret", "radiusServerRequireMessageAuthenticator": "never"}'
+	start_gateway 2 require "$srv" || { fail require-refuses-stock "gateway did not start"; return; }
+	login req alice wonderland
+	wait_until 20 log_has "$D/req.log" "AUTH_FAILED"
+	if log_has "$GWLOG" 'dropped a reply from 127.0.0.1:1812: missing Message-Authenticator \(radiusServerRequireMessageAuthenticator is "require"\)' &&
+		! log_has "$D/req.log" "Initialization Sequence Completed" && log_has "$D/req.log" "AUTH_FAILED"; then
+		pass require-refuses-stock
+	else
+		fail require-refuses-stock "expected AUTH_FAILED and 'dropped a reply from 127.0.0.1:1812: missing Message-Authenticator (... \"require\")': $(grep radius "$GWLOG" | tail -n 3 | tr '\n' '|')"
+	fi
+	if log_has "$D/forger.log" "forged an Access-Accept" &&
+		log_has "$GWLOG" "dropped a reply from 127.0.0.1:1842: bad Response Authenticator" &&
+		! log_has "$D/req.log" "Initialization Sequence Completed"; then
+		pass forged-reply-dropped
+	else
+		fail forged-reply-dropped "expected the forged Accept from 127.0.0.1:1842 dropped for its bad Response Authenticator: $(grep 1842 "$GWLOG" | tail -n 2 | tr '\n' '|')"
+	fi
+	stop_client req
+	stop_pid "$GW_PID"
+	srv='{"radiusServerAddress": "127.0.0.1:1832", "radiusServerSecret": "signing-secret", "radiusServerRequireMessageAuthenticator": "require"}'
+	start_gateway 5 signing "$srv" || { fail require-accepts-signing "gateway did not start"; return; }
+	login signed alice wonderland
+	if up signed && ping_via signed && [ "$(addr_of signed)" = 172.16.201.77 ] &&
+		! log_has "$GWLOG" "does not sign|dropped a reply"; then
+		pass require-accepts-signing
+	else
+		fail require-accepts-signing "alice did not get in through the signing server under \"require\": $(log_tail "$D/signed.log")"
+	fi
+	stop_client signed
+	stop_pid "$GW_PID"
+	phase_auto_downgrade
+}
+
+# auto: once a server has signed, an unsigned reply from it is refused (the
+# shape of a BlastRADIUS forgery). The same server is restarted unsigned.
+phase_auto_downgrade() {
+	local srv='{"radiusServerAddress": "127.0.0.1:1832", "radiusServerSecret": "signing-secret"}'
+	start_gateway 2 auto "$srv" || { fail auto-refuses-downgrade "gateway did not start"; return; }
+	login autook alice wonderland
+	up autook || { fail auto-refuses-downgrade "alice did not get in through the signing server"; return; }
+	stop_pid "$R3_PID"
+	make_raddb "$D/r3" 1832 signing-secret # the same server, now unsigned
+	R3_PID=$(spawn $NS_GW "$D/r3b.log" freeradius -f -xx -l stdout -d "$D/r3")
+	wait_until 10 log_has "$D/r3b.log" "Ready to process requests"
+	login autodown carol carol-pw
+	if wait_until 15 log_has "$D/autodown.log" "AUTH_FAILED" &&
+		log_has "$GWLOG" "dropped a reply from 127.0.0.1:1832: missing Message-Authenticator \(this server signed earlier replies" &&
+		! log_has "$GWLOG" "does not sign"; then
+		pass auto-refuses-downgrade
+	else
+		fail auto-refuses-downgrade "expected carol refused and the unsigned reply dropped: $(grep radius "$GWLOG" | tail -n 2 | tr '\n' '|')"
+	fi
+	stop_client autook
+	stop_client autodown
+	stop_pid "$GW_PID"
+}
+
 main() {
 	lab_up
 	make_pki "$D/pki" "$CTL"
 	make_raddb "$D/r1" 1812 primary-secret
 	make_raddb "$D/r2" 1822 second-secret
+	make_raddb "$D/r3" 1832 signing-secret signed
+	echo "--- the lab's FreeRADIUS differs from /etc/freeradius/3.0 in:"
+	raddb_diff "$D/r1"
 	# -f -xx, not -X: -X also means single-threaded, which would let one
 	# slow request hold up every other.
 	R1_PID=$(spawn $NS_GW "$D/r1.log" freeradius -f -xx -l stdout -d "$D/r1")
 	R2_PID=$(spawn $NS_GW "$D/r2.log" freeradius -f -xx -l stdout -d "$D/r2")
+	R3_PID=$(spawn $NS_GW "$D/r3.log" freeradius -f -xx -l stdout -d "$D/r3")
+	spawn $NS_GW "$D/forger.log" python3 lib/radius-forger.py 1842 not-the-gateways-secret >/dev/null
 	spawn $NS_VNET "$D/iperf.log" iperf3 -s >/dev/null
 	wait_until 10 log_has "$D/r1.log" "Ready to process requests"
 	wait_until 10 log_has "$D/r2.log" "Ready to process requests"
+	wait_until 10 log_has "$D/r3.log" "Ready to process requests"
 	write_conf 3
 	"$CTL" --config "$D/gw.json" profile generate --output "$D/pkg.zip" >/dev/null
 	(cd "$D" && python3 -m zipfile -e pkg.zip pkg && cp pkg/OpenVPN/vpnconfig.ovpn client.ovpn)
 	phase_slow
+	phase_require
 	phase_main
 	echo "--- gateway log (tail)"
 	tail -n 30 "$GWLOG"

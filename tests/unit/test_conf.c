@@ -627,10 +627,138 @@ static void test_arm_form(void **state)
 	conf_free(c);
 }
 
+static bool has_line(char **v, size_t n, const char *needle)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strstr(v[i], needle))
+			return true;
+	return false;
+}
+
+/* What `az network vnet-gateway show` prints: accepted with warnings only,
+ * every ignored Azure field named in ONE warning. */
+static void test_azure_export(void **state)
+{
+	(void)state;
+	struct conf_errors e = {0};
+	struct gw_conf *c = conf_load_file(AZURE_EXPORT, &e);
+	for (size_t i = 0; i < e.n; i++)
+		fprintf(stderr, "unexpected: %s\n", e.msg[i]);
+	assert_non_null(c);
+	assert_string_equal(c->sku, "VpnGw1");
+	assert_string_equal(c->name, "contoso-p2s-vpngw");
+	assert_int_equal(c->roots.n, 1);
+	assert_int_equal(c->revoked.n, 1);
+	assert_int_equal(c->protocols, PROTO_OPENVPN | PROTO_IKEV2);
+	assert_null(c->aad_tenant); /* null: not set */
+	assert_non_null(c->fqdn);   /* this host's name, with a warning */
+	size_t lists = 0;
+	for (size_t i = 0; i < e.n_warn; i++)
+		lists += strstr(e.warn[i], "Azure field(s) p2sgw does not use") != NULL;
+	assert_int_equal(lists, 1);
+	const char *named[] = {"bgpSettings",
+			       "ipConfigurations",
+			       "enableBgp",
+			       "gatewayType",
+			       "natRules",
+			       "sku.tier",
+			       "sku.capacity",
+			       "resourceGuid",
+			       "tags",
+			       "vpnClientConfiguration.vpnClientRootCertificates[].etag",
+			       "vpnClientConfiguration.vpnClientRevokedCertificates[].id"};
+	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+		assert_true(has_line(e.warn, e.n_warn, named[i]));
+	assert_true(has_line(e.warn, e.n_warn, "gatewayFqdn: not in Azure's export"));
+	conf_errors_free(&e);
+	conf_free(c);
+}
+
+/* Fields neither Azure's nor ours stay errors, inside Azure's objects too. */
+static void test_azure_export_unknown_fields(void **state)
+{
+	(void)state;
+	char *text = fmt("{\"sku\": {\"name\": \"VpnGw2\", \"tier\": \"VpnGw2\", "
+			 "\"size\": 3}, \"enableBgp\": false, \"bgpSetings\": {}, "
+			 "\"gatewayFqdn\": \"v\", \"vpnClientConfiguration\": {" POOL_OK
+			 ", \"vpnClientRootCertificates\": [{\"name\": \"r\", \"etag\": "
+			 "\"W/1\", \"owner\": \"x\"}]}}");
+	struct conf_errors e = {0};
+	struct gw_conf *c = conf_load_string(text, &e);
+	free(text);
+	assert_null(c);
+	assert_true(has_line(e.msg, e.n, "sku.size: unknown field"));
+	assert_true(has_line(e.msg, e.n, "bgpSetings: unknown field; did you mean"));
+	assert_true(has_line(e.msg, e.n, "vpnClientRootCertificates[0].owner: unknown field"));
+	conf_errors_free(&e);
+	/* A SKU object with a name p2sgw does not know names its path. */
+	expect_error(minimal("\"sku\": {\"name\": \"VpnGw9\"},", POOL_OK), "sku.name",
+		     "is not one of");
+}
+
+/* config import: the p2sgw form loads without Azure warnings, and writing it
+ * again gives the same text. */
+static void test_dump_round_trip(void **state)
+{
+	(void)state;
+	struct conf_errors e = {0};
+	struct gw_conf *c = conf_load_file(AZURE_EXPORT, &e);
+	assert_non_null(c);
+	conf_errors_free(&e);
+	char *first = conf_dump(c);
+	conf_free(c);
+	c = conf_load_string(first, &e);
+	assert_non_null(c);
+	assert_false(has_line(e.warn, e.n_warn, "Azure field"));
+	assert_false(has_line(e.warn, e.n_warn, "gatewayFqdn"));
+	assert_int_equal(c->roots.n, 1);
+	assert_int_equal(c->pools.n, 1);
+	assert_int_equal(c->pools.v[0].len, 24);
+	char *second = conf_dump(c);
+	assert_string_equal(first, second);
+	assert_non_null(strstr(first, "\"stateDirectory\": \"/var/lib/p2sgw\""));
+	assert_null(strstr(first, "bgpSettings"));
+	free(first);
+	free(second);
+	conf_errors_free(&e);
+	conf_free(c);
+}
+
+/* IPv6 prefixes share the JSON arrays with IPv4 ones: the written form
+ * keeps both families. */
+static void test_dump_keeps_ipv6(void **state)
+{
+	(void)state;
+	struct conf_errors e = {0};
+	char *json =
+		minimal("\"virtualNetwork\": {\"addressSpace\": [\"10.1.0.0/16\", "
+			"\"fd00:10:1::/64\"]},",
+			"\"vpnClientAddressPool\": {\"addressPrefixes\": [\"172.16.201.0/24\", "
+			"\"fd00:172:16::/112\"]}");
+	struct gw_conf *c = conf_load_string(json, &e);
+	free(json);
+	dump_errors(&e);
+	assert_non_null(c);
+	char *text = conf_dump(c);
+	conf_free(c);
+	conf_errors_free(&e);
+	c = conf_load_string(text, &e);
+	assert_non_null(c);
+	assert_int_equal(c->pools.n, 1);
+	assert_int_equal(c->pools6.n, 1);
+	assert_int_equal(c->pools6.v[0].len, 112);
+	assert_int_equal(c->vnet6.n, 1);
+	assert_non_null(strstr(text, "\"fd00:172:16::/112\""));
+	free(text);
+	conf_errors_free(&e);
+	conf_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_dump_keeps_ipv6),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_embedded_default),
 		cmocka_unit_test(test_wrong_vpn_type),
@@ -649,6 +777,9 @@ int main(void)
 		cmocka_unit_test(test_server_cert_rules),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_arm_form),
+		cmocka_unit_test(test_azure_export),
+		cmocka_unit_test(test_azure_export_unknown_fields),
+		cmocka_unit_test(test_dump_round_trip),
 	};
 	return cmocka_run_group_tests_name("conf", tests, group_setup, group_teardown);
 }

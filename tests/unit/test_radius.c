@@ -121,6 +121,120 @@ static void test_message_authenticator(void **state)
 	assert_int_equal(rad_verify_reply(p, (size_t)n, req_auth, SECRET, true), P2S_E_AUTH);
 }
 
+/* A reply as a server with the given secret would send it; optionally with
+ * an EAP-Message (EAP-Success) and a Message-Authenticator. */
+static size_t server_reply(const uint8_t req_auth[16], const char *secret, bool with_ma, bool eap,
+			   uint8_t *out)
+{
+	struct rad_builder b;
+	rad_begin(&b, eap ? RAD_ACCESS_ACCEPT : RAD_ACCESS_REJECT, 9, req_auth);
+	if (with_ma)
+		rad_add_message_authenticator(&b);
+	static const uint8_t eap_success[] = {3, 9, 0, 4};
+	if (eap)
+		rad_add_eap(&b, eap_success, sizeof(eap_success));
+	int n = rad_finish(&b, secret);
+	uint8_t ra[16];
+	md5_into(b.buf, (size_t)n, secret, strlen(secret), ra);
+	memcpy(b.buf + 4, ra, 16);
+	memcpy(out, b.buf, (size_t)n);
+	return (size_t)n;
+}
+
+/* Each way a reply fails has its own verdict, so the log can say which. */
+static void test_reply_verdicts(void **state)
+{
+	(void)state;
+	uint8_t ra[16] = {7}, p[256];
+	size_t n = server_reply(ra, SECRET, false, false, p);
+	bool has_ma = true;
+	assert_int_equal(rad_check_reply(p, n, ra, SECRET, false, &has_ma), RAD_REPLY_OK);
+	assert_false(has_ma);
+	assert_int_equal(rad_check_reply(p, n, ra, SECRET, true, NULL), RAD_REPLY_MISSING_MA);
+	assert_int_equal(rad_check_reply(p, n, ra, "wrong", false, NULL),
+			 RAD_REPLY_BAD_AUTHENTICATOR);
+	n = server_reply(ra, SECRET, true, false, p);
+	assert_int_equal(rad_check_reply(p, n, ra, SECRET, true, &has_ma), RAD_REPLY_OK);
+	assert_true(has_ma);
+	/* A signature made with another secret, under a valid Response Authenticator. */
+	uint8_t other[256];
+	server_reply(ra, "another", true, false, other);
+	memcpy(p + 22, other + 22, 16);
+	uint8_t fix[16];
+	memcpy(p + 4, ra, 16);
+	md5_into(p, n, SECRET, strlen(SECRET), fix);
+	memcpy(p + 4, fix, 16);
+	assert_int_equal(rad_check_reply(p, n, ra, SECRET, false, NULL), RAD_REPLY_BAD_MA);
+	/* Two Message-Authenticators are malformed, not a choice of one. */
+	uint8_t two[64] = {3, 9, 0, 56};
+	two[20] = two[38] = RAD_MESSAGE_AUTHENTICATOR;
+	two[21] = two[39] = 18;
+	assert_int_equal(rad_check_reply(two, 56, ra, SECRET, false, NULL), RAD_REPLY_MALFORMED);
+	assert_string_equal(rad_verdict_str(RAD_REPLY_MISSING_MA), "missing Message-Authenticator");
+}
+
+static void test_ma_mode_parse(void **state)
+{
+	(void)state;
+	enum rad_ma_mode m = RAD_MA_NEVER;
+	assert_int_equal(rad_ma_mode_parse(NULL, &m), 0);
+	assert_int_equal(m, RAD_MA_AUTO);
+	assert_int_equal(rad_ma_mode_parse("require", &m), 0);
+	assert_int_equal(m, RAD_MA_REQUIRE);
+	assert_int_equal(rad_ma_mode_parse("never", &m), 0);
+	assert_int_equal(m, RAD_MA_NEVER);
+	assert_int_equal(rad_ma_mode_parse("yes", &m), -1);
+	assert_int_equal(rad_ma_mode_parse("Require", &m), -1);
+}
+
+/* auto: unsigned replies pass until the server signs one; then an unsigned
+ * reply (a BlastRADIUS forgery's shape) is refused. */
+static void test_ma_auto_learns(void **state)
+{
+	(void)state;
+	uint8_t ra[16] = {1, 2, 3}, unsig[256], sig[256];
+	size_t nu = server_reply(ra, SECRET, false, false, unsig);
+	size_t ns = server_reply(ra, SECRET, true, false, sig);
+	struct rad_ma_policy pol = {.mode = RAD_MA_AUTO};
+	bool has_ma = true;
+	assert_int_equal(rad_check_access_reply(&pol, unsig, nu, ra, SECRET, &has_ma),
+			 RAD_REPLY_OK);
+	assert_false(has_ma);
+	assert_false(pol.seen);
+	/* A bad signature teaches nothing. */
+	assert_int_equal(rad_check_access_reply(&pol, sig, ns, ra, "other", NULL),
+			 RAD_REPLY_BAD_AUTHENTICATOR);
+	assert_false(pol.seen);
+	assert_int_equal(rad_check_access_reply(&pol, sig, ns, ra, SECRET, &has_ma), RAD_REPLY_OK);
+	assert_true(has_ma);
+	assert_true(pol.seen);
+	assert_int_equal(rad_check_access_reply(&pol, unsig, nu, ra, SECRET, NULL),
+			 RAD_REPLY_MISSING_MA);
+}
+
+static void test_ma_require_and_never(void **state)
+{
+	(void)state;
+	uint8_t ra[16] = {4}, unsig[256], sig[256], eap[256];
+	size_t nu = server_reply(ra, SECRET, false, false, unsig);
+	size_t ns = server_reply(ra, SECRET, true, false, sig);
+	size_t ne = server_reply(ra, SECRET, false, true, eap);
+	struct rad_ma_policy req = {.mode = RAD_MA_REQUIRE}, never = {.mode = RAD_MA_NEVER};
+	assert_int_equal(rad_check_access_reply(&req, unsig, nu, ra, SECRET, NULL),
+			 RAD_REPLY_MISSING_MA);
+	assert_int_equal(rad_check_access_reply(&req, sig, ns, ra, SECRET, NULL), RAD_REPLY_OK);
+	/* never: unsigned passes even after a signed one... */
+	assert_int_equal(rad_check_access_reply(&never, sig, ns, ra, SECRET, NULL), RAD_REPLY_OK);
+	assert_int_equal(rad_check_access_reply(&never, unsig, nu, ra, SECRET, NULL), RAD_REPLY_OK);
+	/* ...but never with EAP-Message (RFC 3579), and never with the wrong secret. */
+	assert_int_equal(rad_check_access_reply(&never, eap, ne, ra, SECRET, NULL),
+			 RAD_REPLY_MISSING_MA);
+	assert_int_equal(rad_check_access_reply(&never, unsig, nu, ra, "wrong", NULL),
+			 RAD_REPLY_BAD_AUTHENTICATOR);
+	ne = server_reply(ra, SECRET, true, true, eap);
+	assert_int_equal(rad_check_access_reply(&never, eap, ne, ra, SECRET, NULL), RAD_REPLY_OK);
+}
+
 static void test_attribute_iteration(void **state)
 {
 	(void)state;
@@ -219,6 +333,10 @@ int main(void)
 		cmocka_unit_test(test_rfc2865_response_verifies),
 		cmocka_unit_test(test_malformed_replies),
 		cmocka_unit_test(test_message_authenticator),
+		cmocka_unit_test(test_reply_verdicts),
+		cmocka_unit_test(test_ma_mode_parse),
+		cmocka_unit_test(test_ma_auto_learns),
+		cmocka_unit_test(test_ma_require_and_never),
 		cmocka_unit_test(test_attribute_iteration),
 		cmocka_unit_test(test_password_limits),
 		cmocka_unit_test(test_mppe_key),

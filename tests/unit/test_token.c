@@ -216,6 +216,59 @@ static void test_malformed(void **state)
 	assert_string_equal(tenant, TID);
 }
 
+/* Discovery: the v2.0 metadata URL from the tenant, or from a v1 issuer. */
+static void test_discovery_url(void **state)
+{
+	(void)state;
+	char url[256];
+	assert_int_equal(token_discovery_url("https://login.microsoftonline.com/" TID, NULL, url,
+					     sizeof(url)),
+			 0);
+	assert_string_equal(url, "https://login.microsoftonline.com/" TID
+				 "/v2.0/.well-known/openid-configuration");
+	assert_int_equal(
+		token_discovery_url(NULL, "https://sts.windows.net/" TID "/", url, sizeof(url)), 0);
+	assert_string_equal(url, "https://login.microsoftonline.com/" TID
+				 "/v2.0/.well-known/openid-configuration");
+	assert_int_equal(
+		token_discovery_url("https://login.chinacloudapi.cn/" TID, NULL, url, sizeof(url)),
+		0);
+	assert_string_equal(url, "https://login.chinacloudapi.cn/" TID
+				 "/v2.0/.well-known/openid-configuration");
+	/* Neither names a tenant; an evil host is not a login host. */
+	assert_int_equal(
+		token_discovery_url("https://evil.example/" TID, "https://evil/", url, sizeof(url)),
+		-EINVAL);
+	assert_int_equal(
+		token_discovery_url("https://login.microsoftonline.com/", NULL, url, sizeof(url)),
+		-EINVAL);
+	assert_int_equal(
+		token_discovery_url("https://login.microsoftonline.com/" TID, NULL, url, 20),
+		-EINVAL);
+}
+
+static void test_discovery_jwks_uri(void **state)
+{
+	(void)state;
+	char uri[256];
+	const char *why = NULL;
+	assert_int_equal(token_discovery_jwks_uri("{\"issuer\":\"x\",\"jwks_uri\":"
+						  "\"https://login.example/" TID "/keys\"}",
+						  uri, sizeof(uri), &why),
+			 0);
+	assert_string_equal(uri, "https://login.example/" TID "/keys");
+	assert_int_equal(token_discovery_jwks_uri("{\"issuer\":\"x\"}", uri, sizeof(uri), &why),
+			 -EINVAL);
+	assert_string_equal(why, "the metadata document has no jwks_uri");
+	assert_int_equal(token_discovery_jwks_uri("{\"jwks_uri\":\"http://plain/keys\"}", uri,
+						  sizeof(uri), &why),
+			 -EINVAL);
+	assert_string_equal(why, "the metadata's jwks_uri is not https");
+	assert_int_equal(token_discovery_jwks_uri("[1]", uri, sizeof(uri), &why), -EINVAL);
+	assert_int_equal(token_discovery_jwks_uri("{\"jwks_uri\":7}", uri, sizeof(uri), &why),
+			 -EINVAL);
+}
+
 static void test_group_policy(void **state)
 {
 	(void)state;
@@ -255,6 +308,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_token),	  cmocka_unit_test(test_claim_rules),
 		cmocka_unit_test(test_algorithm_and_key), cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_discovery_url),	  cmocka_unit_test(test_discovery_jwks_uri),
 		cmocka_unit_test(test_group_policy),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -173,6 +173,17 @@ static const struct rule_case cases[] = {
 	 CC "radiusServers[0]:"},
 	{"RADIUS single without secret", "cc.radiusServerAddress", "\"10.1.0.5\"",
 	 CC "radiusServerSecret:"},
+	{"RADIUS require Message-Authenticator ok", "cc.radiusServers",
+	 "[{\"radiusServerAddress\":\"10.1.0.5\",\"radiusServerSecret\":\"s\","
+	 "\"radiusServerRequireMessageAuthenticator\":\"require\"}]",
+	 NULL},
+	{"RADIUS Message-Authenticator policy unknown", "cc.radiusServers",
+	 "[{\"radiusServerAddress\":\"10.1.0.5\",\"radiusServerSecret\":\"s\","
+	 "\"radiusServerRequireMessageAuthenticator\":\"yes\"}]",
+	 CC "radiusServers[0].radiusServerRequireMessageAuthenticator: \"yes\" is not one of auto, "
+	    "require, never"},
+	{"RADIUS policy without the single server", "cc.radiusServerRequireMessageAuthenticator",
+	 "\"require\"", CC "radiusServerRequireMessageAuthenticator: applies to"},
 	{"groups one default ok", "virtualNetworkGatewayPolicyGroups",
 	 "[{\"name\":\"g\",\"isDefault\":true,\"priority\":0,\"policyMembers\":[{\"name\":\"m\","
 	 "\"attributeType\":\"AADGroupId\",\"attributeValue\":\"x\"}]}]",
@@ -215,6 +226,32 @@ static bool has_error(const struct conf_errors *e, const char *prefix)
 		if (strncmp(e->msg[i], prefix, strlen(prefix)) == 0)
 			return true;
 	return false;
+}
+
+/* radiusServerAddress takes its policy beside it; the default is auto. */
+static void test_radius_single_policy(void **state)
+{
+	(void)state;
+	struct conf_errors e;
+	struct gw_conf *c = load_text(
+		"{\"gatewayFqdn\":\"v\",\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
+		"{\"addressPrefixes\":[\"172.16.0.0/24\"]},\"vpnAuthenticationTypes\":[\"Radius\"],"
+		"\"radiusServerAddress\":\"10.1.0.5\",\"radiusServerSecret\":\"s\","
+		"\"radiusServerRequireMessageAuthenticator\":\"never\",\"radiusServers\":[]}}",
+		&e);
+	assert_non_null(c);
+	assert_string_equal(c->radius_require_ma, "never");
+	conf_free(c);
+	conf_errors_free(&e);
+	c = load_text("{\"gatewayFqdn\":\"v\",\"vpnClientConfiguration\":{"
+		      "\"vpnClientAddressPool\":{\"addressPrefixes\":[\"172.16.0.0/24\"]},"
+		      "\"radiusServers\":[{\"radiusServerAddress\":\"10.1.0.5\","
+		      "\"radiusServerSecret\":\"s\"}]}}",
+		      &e);
+	assert_non_null(c);
+	assert_string_equal(c->radius_servers.v[0].require_ma, "auto");
+	conf_free(c);
+	conf_errors_free(&e);
 }
 
 #define AAD_CONF(tenant, issuer, aud, protos)                                                      \
@@ -276,7 +313,8 @@ static void test_aad_rules(void **state)
 	conf_errors_free(&e);
 }
 
-static void test_aad_needs_keys(void **state)
+/* Azure's three AAD fields alone are valid: the keys are found by discovery. */
+static void test_aad_azure_fields_only(void **state)
 {
 	(void)state;
 	struct conf_errors e;
@@ -284,10 +322,25 @@ static void test_aad_needs_keys(void **state)
 		"{\"gatewayFqdn\":\"v\",\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
 		"{\"addressPrefixes\":[\"172.16.0.0/24\"]},\"vpnAuthenticationTypes\":[\"AAD\"],"
 		"\"aadTenant\":\"https://login.microsoftonline.com/" TENANT "\","
-		"\"aadIssuer\":\"https://sts.windows.net/" TENANT "/\",\"aadAudience\":\"a\"}}",
+		"\"aadIssuer\":\"https://sts.windows.net/" TENANT "/\",\"aadAudience\":\"a\","
+		"\"aadCaFile\":\"/dev/null\"}}",
+		&e);
+	assert_non_null(c);
+	assert_null(c->aad_jwks_file);
+	assert_null(c->aad_jwks_uri);
+	assert_string_equal(c->aad_ca_file, "/dev/null");
+	conf_free(c);
+	conf_errors_free(&e);
+	/* ...but a CA file that cannot be read is named. */
+	c = load_text(
+		"{\"gatewayFqdn\":\"v\",\"vpnClientConfiguration\":{\"vpnClientAddressPool\":"
+		"{\"addressPrefixes\":[\"172.16.0.0/24\"]},\"vpnAuthenticationTypes\":[\"AAD\"],"
+		"\"aadTenant\":\"https://login.microsoftonline.com/" TENANT "\","
+		"\"aadIssuer\":\"https://sts.windows.net/" TENANT "/\",\"aadAudience\":\"a\","
+		"\"aadCaFile\":\"/nonexistent/lab-ca.pem\"}}",
 		&e);
 	assert_null(c);
-	assert_true(has_error(&e, CC "aadJwksFile:"));
+	assert_true(has_error(&e, CC "aadCaFile: cannot read /nonexistent/lab-ca.pem"));
 	conf_errors_free(&e);
 }
 
@@ -347,9 +400,13 @@ static void test_man_page_lists_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rules),	       cmocka_unit_test(test_aad_rules),
-		cmocka_unit_test(test_aad_needs_keys), cmocka_unit_test(test_all_errors_reported),
-		cmocka_unit_test(test_sku_caps),       cmocka_unit_test(test_man_page_lists_fields),
+		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_radius_single_policy),
+		cmocka_unit_test(test_aad_rules),
+		cmocka_unit_test(test_aad_azure_fields_only),
+		cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_sku_caps),
+		cmocka_unit_test(test_man_page_lists_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

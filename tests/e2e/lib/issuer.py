@@ -5,6 +5,8 @@ JWKS, and signed access tokens shaped like Entra ID's, good or deliberately bad.
   issuer.py init DIR [--kid KID]
   issuer.py token DIR [--kid KID] [--alg RS256|HS256|none] [--tamper]
                       [--claims JSON]   (merged over good defaults)
+  issuer.py serve WWW --cert PEM --key PEM [--bind ADDR] [--port N]
+                      (the tenant's OpenID Connect metadata and keys, over HTTPS)
 """
 import argparse, base64, hashlib, hmac, json, os, subprocess, sys, time
 
@@ -61,17 +63,34 @@ def token(d, kid, alg, claims, tamper):
     return signing.decode() + "." + b64url(sig)
 
 
+def serve(www, bind, port, cert, key):
+    import functools, http.server, ssl
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=www)
+    httpd = http.server.ThreadingHTTPServer((bind, port), handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    print("serving %s on https://%s:%d" % (www, bind, port), flush=True)
+    httpd.serve_forever()
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("cmd", choices=["init", "token"])
+    p.add_argument("cmd", choices=["init", "token", "serve"])
     p.add_argument("dir")
     p.add_argument("--kid", default="lab-key-1")
     p.add_argument("--alg", default="RS256")
     p.add_argument("--claims", default="{}")
     p.add_argument("--tamper", action="store_true")
+    p.add_argument("--bind", default="0.0.0.0")
+    p.add_argument("--port", type=int, default=443)
+    p.add_argument("--cert")
+    p.add_argument("--key")
     a = p.parse_args()
     if a.cmd == "init":
         init(a.dir, a.kid)
+    elif a.cmd == "serve":
+        serve(a.dir, a.bind, a.port, a.cert, a.key)
     else:
         print(token(a.dir, a.kid, a.alg, json.loads(a.claims), a.tamper))
 

@@ -72,6 +72,8 @@ lab_cleanup() {
 		grep -h -A 12 -E "AddressSanitizer|LeakSanitizer|runtime error:" $hit | head -n 40
 	fi
 	for ns in $NS_CLI $NS_CLI2 $NS_GW $NS_VNET; do ip netns del "$ns" 2>/dev/null; done
+	# A lab's per-namespace /etc files (netns_hosts), named after its own namespaces.
+	for ns in $NS_CLI $NS_CLI2 $NS_GW $NS_VNET; do rm -rf "/etc/netns/$ns"; done
 	[ -n "${LAB_KEEP:-}" ] || rm -rf "$LAB_DIR"
 }
 
@@ -119,6 +121,17 @@ lab_up() {
 	ip -n $NS_VNET -6 addr add fd00:10:1::10/64 dev v0 nodad
 	ip netns exec $NS_GW sysctl -qw net.ipv6.conf.all.forwarding=1
 	ip -n $NS_VNET -6 route add fd00:200::/24 via fd00:10:1::1
+}
+
+# netns_hosts NS "ADDR NAME"...: the namespace's own /etc/hosts, which
+# `ip netns exec` bind-mounts over /etc/hosts for what it starts afterwards.
+netns_hosts() {
+	local ns=$1
+	shift
+	mkdir -p "/etc/netns/$ns"
+	printf '127.0.0.1 localhost\n' >"/etc/netns/$ns/hosts"
+	printf '%s\n' "$@" >>"/etc/netns/$ns/hosts"
+	echo "+ /etc/netns/$ns/hosts: $*" >&2
 }
 
 # wait_until SECONDS COMMAND...: polls every 0.1 s; true once COMMAND is.
