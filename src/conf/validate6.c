@@ -80,7 +80,7 @@ static void check_one(const struct ref6 *r, bool pool, struct conf_errors *e)
 	if (!unicast6(r->p))
 		conf_errors_add(e, r->path,
 				"must be a unicast prefix (not link-local, multicast or "
-				"in ::/8), at most /8 long");
+				"in ::/8), no shorter than /8");
 	if (pool && (r->p->len < POOL6_MIN_LEN || r->p->len > POOL6_MAX_LEN))
 		conf_errors_add(e, r->path, "an IPv6 pool must be /%u to /%u, not /%u",
 				POOL6_MIN_LEN, POOL6_MAX_LEN, r->p->len);
