@@ -344,8 +344,9 @@ static void answer(struct session *s, const struct auth_result *r)
 {
 	int i = out.calls++;
 	out.verdict[i] = r->verdict;
-	out.eap_len[i] = r->eap_len < 64 ? r->eap_len : 64;
-	memcpy(out.eap[i], r->eap, out.eap_len[i]);
+	out.eap_len[i] = r->eap && r->eap_len < 64 ? r->eap_len : r->eap ? 64 : 0;
+	if (out.eap_len[i])
+		memcpy(out.eap[i], r->eap, out.eap_len[i]);
 	if (r->why)
 		snprintf(out.why, sizeof(out.why), "%s", r->why);
 	if (r->verdict == AUTH_ACCEPT) {
