@@ -13,9 +13,10 @@ cd "$(dirname "$0")" || exit 2
 . lib/netns.sh
 . lib/pki.sh
 . lib/openvpn.sh
+. lib/strongswan.sh
 LAB_CASES="api-lists-both counters-grow socket-and-api-agree token-missing token-wrong healthz-open
 bad-requests metrics-parse metrics-match-traffic refusal-counted web-page web-disconnect
-disconnect-by-id remove-p2s restore-p2s"
+disconnect-by-id remove-p2s restore-p2s api-lists-ikev2"
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
 D=$LAB_DIR
@@ -40,7 +41,7 @@ write_conf() { # write_conf FILE [no-p2s]: without vpnClientConfiguration with n
 ,
   "vpnClientConfiguration": {
     "vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
-    "vpnClientProtocols": ["OpenVPN"], "vpnAuthenticationTypes": ["Certificate"],
+    "vpnClientProtocols": ["OpenVPN", "IkeV2"], "vpnAuthenticationTypes": ["Certificate"],
     "vpnClientRootCertificates": [{"name": "P2SClientRoot",
       "publicCertData": "$(cat "$PKI/root/root.b64")"}]
   }
@@ -324,6 +325,49 @@ restore_p2s() {
 	fi
 }
 
+# Sessions of another tunnel in the same list: a strongSwan client (IKEv2,
+# certificate) appears with Azure's fields, its protocol and cipher, and
+# counters that grow with its traffic. The OpenVPN clients leave first
+# (maxClientConnections is 2 for the refusal case).
+ikev2_listed() {
+	if ! swan_installed; then
+		skip api-lists-ikev2 "strongSwan with kernel-libipsec is not installed"
+		return
+	fi
+	stop_pid "$(cat "$D/alice.pid" 2>/dev/null)"
+	stop_pid "$(cat "$D/alice2.pid" 2>/dev/null)"
+	swan_new ike
+	swan_client_files ike "$PKI" alice3
+	swan_client_conf ike 192.0.2.1 pubkey alice3@contoso.com
+	if ! swan_start $NS_CLI ike >/dev/null || ! swan_load ike; then
+		fail api-lists-ikev2 "the strongSwan client did not start"
+		return
+	fi
+	swan_initiate ike p2s 20
+	if ! swan_wait_child ike p2s 20; then
+		fail api-lists-ikev2 "no CHILD_SA: $(tail -n 5 "$(swan_log ike)" | tr '\n' '|')"
+		return
+	fi
+	local j0 j1 id
+	j0=$(sessions)
+	id=$(python3 -c 'import json,sys
+for s in json.loads(sys.argv[1]):
+    if s["protocol"] == "IKEv2" and s["vpnUserName"].startswith("alice3@"): print(s["vpnConnectionId"])' "$j0")
+	run $NS_CLI ping -c 5 -i 0.2 -s 1000 -W 2 10.1.0.10 >/dev/null
+	j1=$(sessions)
+	local a0 a1 c
+	a0=$(field "$j0" "$id" ingressBytesTransferred)
+	a1=$(field "$j1" "$id" ingressBytesTransferred)
+	c=$(field "$j1" "$id" cipher)
+	if [ -n "$id" ] && [ "${id#IKEv2_}" != "$id" ] && [ -n "$c" ] &&
+		[ "${a1:-0}" -ge $((${a0:-0} + 5000)) ]; then
+		pass api-lists-ikev2
+	else
+		fail api-lists-ikev2 "expected alice3's IKEv2 session with a cipher and growing counters, got id '$id', cipher '$c', in $a0 -> $a1: $j1"
+	fi
+	swan_stop ike
+}
+
 main() {
 	lab_up
 	make_pki "$PKI" || { fail api-lists-both "expected a test PKI"; exit 1; }
@@ -353,6 +397,7 @@ main() {
 	disconnect_by_id
 	remove_p2s
 	restore_p2s
+	ikev2_listed
 	[ "$LAB_FAILED" -eq 0 ] || tail -n 40 "$D/gw.log"
 	exit "$LAB_FAILED"
 }
