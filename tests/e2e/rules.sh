@@ -11,8 +11,9 @@ cd "$(dirname "$0")"
 . lib/netns.sh
 . lib/pki.sh
 . lib/openvpn.sh
+. lib/strongswan.sh
 LAB_CASES="rules-eng-allowed rules-eng-refused rules-sales-allowed rules-sales-refused
-rules-counted rules-reload-live"
+rules-counted rules-reload-live rules-ikev2-allowed rules-ikev2-refused"
 lab_require openvpn openssl python3 ping
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
@@ -44,7 +45,7 @@ write_conf() {
   ],
   "vpnClientConfiguration": {
     "vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
-    "vpnClientProtocols": ["OpenVPN"],
+    "vpnClientProtocols": ["OpenVPN", "IkeV2"],
     "vpnAuthenticationTypes": ["Certificate"],
     "vpnClientRootCertificates": [{"name": "r", "publicCertData": "$(cat "$PKI/root/root.b64")"}]
   }
@@ -82,6 +83,31 @@ check_group() { # check_group NAME NS ALLOWED REFUSED
 	else fail "rules-$1-refused" "expected TCP $4 refused for $1"; fi
 }
 
+# The same rules for an IKEv2 client: eve again, now with strongSwan.
+ikev2_rules() {
+	if ! swan_installed; then
+		skip rules-ikev2-allowed "strongSwan with kernel-libipsec is not installed"
+		skip rules-ikev2-refused "strongSwan with kernel-libipsec is not installed"
+		return
+	fi
+	stop_pid "$(cat "$D/eve.pid")"
+	swan_new ike
+	swan_client_files ike "$PKI"
+	cp "$PKI/clients/eve@fabrikam.com.crt" "$(swan_dir ike)/swanctl/x509/client.crt"
+	cp "$PKI/clients/eve@fabrikam.com.key" "$(swan_dir ike)/swanctl/private/client.key"
+	swan_client_conf ike 198.51.100.1 pubkey eve@fabrikam.com
+	swan_start $NS_CLI2 ike >/dev/null && swan_load ike && swan_initiate ike p2s 20
+	if ! swan_wait_child ike p2s 20; then
+		fail rules-ikev2-allowed "no CHILD_SA for eve: $(tail -n 5 "$(swan_log ike)" | tr '\n' '|')"
+		return
+	fi
+	check_group ikev2 $NS_CLI2 8080 5201
+	local n=$(denied_of eve)
+	echo "eve's IKEv2 session: $n packet(s) refused by the rules"
+	[ "${n:-0}" -gt 0 ] || fail rules-ikev2-refused "the refusal was not counted on eve's IKEv2 session (not the rules?)"
+	swan_stop ike
+}
+
 main() {
 	lab_up
 	make_pki "$PKI" "$CTL" >/dev/null || exit 1
@@ -111,6 +137,7 @@ main() {
 	else
 		fail rules-reload-live "expected alice's running session to reach TCP 8080 within a second of the reload"
 	fi
+	ikev2_rules
 	echo "--- gateway log (tail)"
 	tail -n 15 "$D/gw.log"
 	exit $LAB_FAILED
