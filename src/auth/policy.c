@@ -58,6 +58,17 @@ int policy_group_for(const struct gw_conf *c, const struct policy_subject *s)
 	return best >= 0 ? best : dflt;
 }
 
+int policy_group_named(const struct gw_conf *c, const char *name)
+{
+	for (size_t i = 0; name[0] && i < c->policy_groups.n; i++)
+		if (strcmp(c->policy_groups.v[i].name, name) == 0)
+			return (int)i;
+	for (size_t i = 0; i < c->policy_groups.n; i++)
+		if (c->policy_groups.v[i].is_default)
+			return (int)i;
+	return -1;
+}
+
 int policy_connection_for(const struct gw_conf *c, int g)
 {
 	if (g < 0)

@@ -18,6 +18,9 @@ struct policy_subject {
 
 /* Index into c->policy_groups, or -1 when no groups are configured. */
 int policy_group_for(const struct gw_conf *c, const struct policy_subject *s);
+/* The group called name (a session's group after a reload or a resumed
+ * login), else the default group, else -1 (no groups). */
+int policy_group_named(const struct gw_conf *c, const char *name);
 /* Index into c->client_connections serving group g, or -1 (the main pool). */
 int policy_connection_for(const struct gw_conf *c, int g);
 /* The domain of a certificate CN: "contoso.com" for user@contoso.com or

@@ -377,14 +377,6 @@ bool auth_resume_known(const struct session *s, const char *token)
 	return x->resume && resume_find(x->resume, token, (double)time(NULL)) != NULL;
 }
 
-static int group_index(const struct gw_conf *c, const char *name)
-{
-	for (size_t i = 0; name[0] && i < c->policy_groups.n; i++)
-		if (strcmp(c->policy_groups.v[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
 /* The same user, the same certificate (if the first login had one), a type
  * still enabled for this tunnel: admitted into the group it had. */
 static const char *resume_check(struct session *s, const struct auth_request *req,
@@ -419,7 +411,7 @@ static void resume_step(struct session *s, const struct auth_request *req, auth_
 	snprintf(s->group, sizeof(s->group), "%s", e->group);
 	memcpy(s->rad_class, e->rad_class, e->rad_class_len);
 	s->rad_class_len = e->rad_class_len;
-	int conn = policy_connection_for(x->conf, group_index(x->conf, e->group));
+	int conn = policy_connection_for(x->conf, policy_group_named(x->conf, e->group));
 	if (!req->no_admit && x->admit(s, 0, conn, &why) < 0) {
 		refuse(s, cb, why);
 		return;

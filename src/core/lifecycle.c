@@ -272,6 +272,14 @@ int session_net(const struct session *s, struct session_net *out)
 	return 0;
 }
 
+/* IPv4 UDP to port 67: the only packets worth a DHCP parse. */
+static bool to_dhcp_server(const uint8_t *pkt, size_t len)
+{
+	size_t ihl = len >= 20 ? (size_t)(pkt[0] & 15) * 4 : 0;
+	return ihl >= 20 && len >= ihl + 4 && pkt[0] >> 4 == 4 && pkt[9] == 17 &&
+	       pkt[ihl + 2] == 0 && pkt[ihl + 3] == 67;
+}
+
 /* A DHCPINFORM from the client's own address: answered here with its routes,
  * DNS servers and domain (Windows routes only by that), not forwarded. */
 static bool dhcp_answered(struct session *s, const uint8_t *pkt, size_t len)
@@ -303,7 +311,7 @@ static bool dhcp_answered(struct session *s, const uint8_t *pkt, size_t len)
 
 int core_fwd_from_session(struct session *s, const uint8_t *pkt, size_t len)
 {
-	if (len >= 28 && pkt[0] >> 4 == 4 && pkt[9] == 17 && dhcp_answered(s, pkt, len))
+	if (to_dhcp_server(pkt, len) && dhcp_answered(s, pkt, len))
 		return 0;
 	return fwd_from_session(&s->core->fwd, s, pkt, len);
 }

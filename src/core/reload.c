@@ -137,17 +137,6 @@ static void keep_restart_fields(struct gw_conf *o, struct gw_conf *n, char *note
 		snprintf(note, cap, "%s change only on restart", paths);
 }
 
-static int group_index(const struct gw_conf *c, const char *name)
-{
-	for (size_t i = 0; i < c->policy_groups.n; i++)
-		if (strcmp(c->policy_groups.v[i].name, name) == 0)
-			return (int)i;
-	for (size_t i = 0; i < c->policy_groups.n; i++)
-		if (c->policy_groups.v[i].is_default)
-			return (int)i;
-	return -1;
-}
-
 struct moved {
 	struct session *s;
 	char why[160];
@@ -162,7 +151,7 @@ static size_t pools_transfer(struct core *g, const struct gw_conf *n, struct poo
 	for (struct session *s = g->reg.head; s; s = s->next) {
 		if (!s->admitted)
 			continue;
-		int conn = policy_connection_for(n, group_index(n, s->group));
+		int conn = policy_connection_for(n, policy_group_named(n, s->group));
 		bool in_conn = conn >= 0 && (size_t)conn < g->n_conn;
 		size_t first = in_conn ? g->conn_first[conn] : 0;
 		size_t cnt = in_conn ? g->conn_n[conn] : n->pools.n;

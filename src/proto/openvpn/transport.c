@@ -450,13 +450,14 @@ static bool other_instance(struct ovpn_server *srv, struct ovpn_sess *os,
 	cur_init(&h, pkt, len);
 	cur_u8(&h);
 	uint64_t sid = cur_u64(&h); /* checked cheaply first: the session's own packets */
-	struct ovpn_ctl c;
-	if (os->remote_sid == 0 || !cur_ok(&h) || sid == os->remote_sid ||
-	    ovpn_ctl_parse(pkt, len, &srv->ta, &c) < 0)
+	if (os->remote_sid == 0 || !cur_ok(&h) || sid == os->remote_sid)
 		return false;
-	double quiet = ovpn_now(srv) - os->last_recv;
-	if (quiet < 2.0 * core_conf(srv->core)->ping_sec)
+	/* A live client: drop before spending an HMAC on it. */
+	if (ovpn_now(srv) - os->last_recv < 2.0 * core_conf(srv->core)->ping_sec)
 		return true;
+	struct ovpn_ctl c;
+	if (ovpn_ctl_parse(pkt, len, &srv->ta, &c) < 0)
+		return false;
 	if (c.op == OVPN_HARD_RESET_CLIENT_V2 && c.key_id == 0) {
 		udp_stateless_reset(srv, from, &c);
 		return true;
