@@ -298,7 +298,9 @@ static bool dhcp_answered(struct session *s, const uint8_t *pkt, size_t len)
 				.n_routes = net.n_routes,
 				.dns = net.dns,
 				.n_dns = net.n_dns,
-				.domain = net.n_suffixes ? net.suffixes[0] : NULL};
+				.domain = net.n_suffixes ? net.suffixes[0] : NULL,
+				.search = net.suffixes,
+				.n_search = net.n_suffixes};
 	uint8_t out[1500];
 	size_t n = dhcp_ack_build(&in, &a, out, sizeof(out));
 	if (n) {

@@ -13,6 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 . lib/openvpn.sh
 LAB_CASES="sstp-mschapv2 sstp-pool-address sstp-icmp sstp-tcp sstp-wrong-password
 sstp-crypto-binding sstp-not-sstp-404 sstp-session-list sstp-disconnect sstp-with-openvpn
+sstp-ipcp-dns sstp-dhcp-inform sstp-dhcp-inform-unicast sstp-dhcp-malformed-ignored
 sstp-tls-suites sstp-eaptls sstp-eaptls-revoked sstp-eap-radius sstp-eap-radius-reject sstp-cap-129th sstp-cap-openvpn-admits"
 lab_require sstpc freeradius openssl python3 ping iperf3 sslscan openvpn
 CTL=$BUILD/p2sctl
@@ -27,7 +28,9 @@ write_conf() { # write_conf AUTH_TYPES_JSON
   "stateDirectory": "$D/state", "controlSocket": "$D/p2sgw.sock",
   "serverCertificate": {"certFile": "$D/pki/server.crt", "keyFile": "$D/pki/server.key"},
   "openvpn": {"tlsAuthKeyFile": "$D/pki/ta.key"},
-  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"], "dnsServers": ["10.1.0.53"]},
+  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"], "dnsServers": ["10.1.0.53", "10.1.0.54"],
+                     "dnsSuffixes": "contoso.internal,corp.contoso.com"},
+  "customRoutes": {"addressPrefixes": ["192.168.50.0/24"]},
   "vpnClientConfiguration": {
     "vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
     "vpnClientProtocols": ["OpenVPN", "SSTP"],
@@ -75,6 +78,7 @@ case_mschapv2() {
 	esac
 	if run $NS_CLI ping -c 3 -W 2 -I tun-alice 10.1.0.10 >/dev/null; then pass sstp-icmp
 	else fail sstp-icmp "no ping answer from the vnet host over SSTP: $(peer_tail alice)"; fi
+	case_dhcp alice "$a"
 	local b
 	b=$(iperf_json $NS_CLI "$D/iperf-alice.json" -B "$a")
 	if [ "${b:-0}" -gt 100000 ]; then pass sstp-tcp; echo "iperf3 over SSTP: $b bytes in 3 s"
@@ -93,6 +97,38 @@ for s in json.loads(sys.stdin.read() or "[]"):
 		wait_log "$D/alice.log" "^PPP: link down" 10; then pass sstp-disconnect
 	else fail sstp-disconnect "p2sctl session disconnect did not end the client's link: $(peer_tail alice)"; fi
 	stop_peer alice
+}
+
+# DNS by IPCP (RFC 1877), then what Windows asks once IPCP is up: a
+# DHCPINFORM through the tunnel (broadcast on the PPP adapter), answered by
+# the gateway with the classless routes (121, 249: the virtual network and
+# customRoutes), DNS (6) and the suffixes (15, 119). Packets that are not a
+# well-formed DHCPINFORM from the client's own address get no answer and
+# leave the session up.
+case_dhcp() { # case_dhcp PEER ADDRESS
+	local n=$1 a=$2 out gw routes
+	gw=$(sed -n 's/^PPP: IPCP up .* gw \([0-9.]*\)$/\1/p' "$D/$n.log")
+	if log_has "$D/$n.log" "^PPP: IPCP up $a dns 10.1.0.53,10.1.0.54 gw 172.16.201.1$"; then pass sstp-ipcp-dns
+	else fail sstp-ipcp-dns "expected IPCP to hand DNS 10.1.0.53 and 10.1.0.54 (options 129, 131) and gateway 172.16.201.1: $(grep -a 'IPCP up' "$D/$n.log")"; fi
+	routes="10.1.0.0/16 via $gw,192.168.50.0/24 via $gw"
+	out=$(run $NS_CLI python3 "$LIB/dhcpinform.py" "$a" 255.255.255.255 --dev "tun-$n")
+	echo "dhcpinform (broadcast): $out"
+	if [ "$out" = "type=5 dns=10.1.0.53,10.1.0.54 routes121=$routes routes249=$routes domain=contoso.internal search=contoso.internal,corp.contoso.com" ]; then
+		pass sstp-dhcp-inform
+	else fail sstp-dhcp-inform "expected a DHCPACK with routes '$routes' in 121 and 249, DNS 10.1.0.53,10.1.0.54, domain contoso.internal and both suffixes in 119, got: $out"; fi
+	out=$(run $NS_CLI python3 "$LIB/dhcpinform.py" "$a" 10.1.0.1)
+	case $out in
+	"type=5 dns=10.1.0.53,10.1.0.54 routes121=$routes "*) pass sstp-dhcp-inform-unicast ;;
+	*) fail sstp-dhcp-inform-unicast "expected the same DHCPACK for a DHCPINFORM sent to 10.1.0.1, got: $out" ;;
+	esac
+	local k bad=""
+	for k in badmagic truncated foreign; do
+		out=$(run $NS_CLI python3 "$LIB/dhcpinform.py" "$a" 255.255.255.255 --dev "tun-$n" --kind $k)
+		[ "$out" = "no answer" ] || bad="$bad $k: $out;"
+	done
+	if [ -z "$bad" ] && ! log_has "$D/$n.log" "^PPP: link down" &&
+		run $NS_CLI ping -c 1 -W 2 -I "tun-$n" 10.1.0.10 >/dev/null; then pass sstp-dhcp-malformed-ignored
+	else fail sstp-dhcp-malformed-ignored "expected no answer to a bad-magic, truncated or foreign DHCPINFORM and the session still up:$bad $(peer_tail "$n")"; fi
 }
 
 case_wrong_password() {

@@ -10,7 +10,9 @@ crypto binding, and then carries IP packets between a TUN device and PPP.
 
 Progress lines on stdout, for the lab to wait on:
   PPP: LCP open / PPP: auth ok / PPP: auth failed ... / PPP: keys handed to sstpc
-  PPP: IPCP up <addr> dns <dns> / PPP: link down <why>
+  PPP: IPCP up <addr> dns <dns1>,<dns2> gw <gateway> / PPP: link down <why>
+With --dns it asks for both DNS servers (RFC 1877 options 129 and 131), as
+pppd's usepeerdns does, and stops asking for one the gateway rejects.
 """
 import argparse
 import fcntl
@@ -199,7 +201,8 @@ class Peer:
         self.lcp_ours = self.lcp_theirs = False
         self.ipcp_ours = self.ipcp_theirs = False
         self.addr = b"\0\0\0\0"
-        self.dns = b"\0\0\0\0"
+        self.dns = {129: b"\0\0\0\0", 131: b"\0\0\0\0"} if a.dns else {}
+        self.gw = b"\0\0\0\0"
         self.want_auth = b"\xc2\x23\x81" if a.auth == "mschapv2" else b"\xc2\x27"
         self.mschap = MsChap(a.user, a.password) if a.auth == "mschapv2" else None
         self.eaptls = None
@@ -224,8 +227,8 @@ class Peer:
     def ipcp_req(self):
         self.ipcp_id = self.next_id()
         data = b"\x03\x06" + self.addr
-        if self.a.dns:
-            data += b"\x81\x06" + self.dns
+        for t, v in self.dns.items():
+            data += bytes([t, 6]) + v
         self.send(IPCP, cp(1, self.ipcp_id, data))
 
     # -- input
@@ -326,6 +329,9 @@ class Peer:
 
     def ipcp(self, code, ident, data):
         if code == 1:
+            for t, v in opts(data):
+                if t == 3:
+                    self.gw = v
             self.send(IPCP, cp(2, ident, data))
             self.ipcp_theirs = True
         elif code == 2 and ident == self.ipcp_id:
@@ -334,12 +340,12 @@ class Peer:
             for t, v in opts(data):
                 if t == 3:
                     self.addr = v
-                if t == 129:
-                    self.dns = v
+                if t in self.dns:
+                    self.dns[t] = v
             self.ipcp_req()
         elif code == 4 and ident == self.ipcp_id:
-            if any(t == 129 for t, v in opts(data)):
-                self.a.dns = False
+            for t, v in opts(data):
+                self.dns.pop(t, None)
             self.ipcp_req()
         if self.ipcp_ours and self.ipcp_theirs and self.tun is None:
             self.ip_up()
@@ -352,7 +358,8 @@ class Peer:
             subprocess.run(["ip", "link", "set", self.a.tun, "up", "mtu", "1400"], check=True)
             for r in self.a.route:
                 subprocess.run(["ip", "route", "add", r, "dev", self.a.tun], check=True)
-        log("IPCP up %s dns %s" % (addr, socket.inet_ntoa(self.dns)))
+        dns = ",".join(socket.inet_ntoa(self.dns[t]) for t in (129, 131) if t in self.dns)
+        log("IPCP up %s dns %s gw %s" % (addr, dns or "-", socket.inet_ntoa(self.gw)))
 
     def down(self, why):
         if self.done is None:
