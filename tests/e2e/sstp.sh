@@ -14,6 +14,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 LAB_CASES="sstp-mschapv2 sstp-pool-address sstp-icmp sstp-tcp sstp-wrong-password
 sstp-crypto-binding sstp-not-sstp-404 sstp-session-list sstp-disconnect sstp-with-openvpn
 sstp-ipcp-dns sstp-dhcp-inform sstp-dhcp-inform-unicast sstp-dhcp-malformed-ignored
+sstp-ipv6cp-rejected sstp-ipv6cp sstp-ipv6-ra sstp-ipv6-ping sstp-ipv6-refused-v4-up
 sstp-tls-suites sstp-eaptls sstp-eaptls-revoked sstp-eap-radius sstp-eap-radius-reject sstp-cap-129th sstp-cap-openvpn-admits"
 lab_require sstpc freeradius openssl python3 ping iperf3 sslscan openvpn
 CTL=$BUILD/p2sctl
@@ -21,18 +22,23 @@ GW=$BUILD/p2sgw
 D=$LAB_DIR
 LIB=$(pwd)/lib
 
+V6="" # set: the pool, virtual network and customRoutes get IPv6 prefixes
 write_conf() { # write_conf AUTH_TYPES_JSON
+	local pool6="" vnet6="" routes6=""
+	if [ -n "$V6" ]; then
+		pool6=', "fd00:201::/64"' vnet6=', "fd00:10:1::/64"' routes6=', "fd00:10:2::/48"'
+	fi
 	cat >"$D/gw.json" <<J
 {
   "name": "lab-sstp", "gatewayFqdn": "gw.p2s.test",
   "stateDirectory": "$D/state", "controlSocket": "$D/p2sgw.sock",
   "serverCertificate": {"certFile": "$D/pki/server.crt", "keyFile": "$D/pki/server.key"},
   "openvpn": {"tlsAuthKeyFile": "$D/pki/ta.key"},
-  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"], "dnsServers": ["10.1.0.53", "10.1.0.54"],
+  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"$vnet6], "dnsServers": ["10.1.0.53", "10.1.0.54"],
                      "dnsSuffixes": "contoso.internal,corp.contoso.com"},
-  "customRoutes": {"addressPrefixes": ["192.168.50.0/24"]},
+  "customRoutes": {"addressPrefixes": ["192.168.50.0/24"$routes6]},
   "vpnClientConfiguration": {
-    "vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
+    "vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"$pool6]},
     "vpnClientProtocols": ["OpenVPN", "SSTP"],
     "vpnAuthenticationTypes": $1,
     "vpnClientRootCertificates": [{"name": "lab", "publicCertData": "$(cat "$D/pki/root/root.b64")"}],
@@ -129,6 +135,39 @@ case_dhcp() { # case_dhcp PEER ADDRESS
 	if [ -z "$bad" ] && ! log_has "$D/$n.log" "^PPP: link down" &&
 		run $NS_CLI ping -c 1 -W 2 -I "tun-$n" 10.1.0.10 >/dev/null; then pass sstp-dhcp-malformed-ignored
 	else fail sstp-dhcp-malformed-ignored "expected no answer to a bad-magic, truncated or foreign DHCPINFORM and the session still up:$bad $(peer_tail "$n")"; fi
+}
+
+# IPv6 inside SSTP: IPV6CP (interface identifiers), then the client's
+# Router Solicitation answered with the /64 of its lease and the IPv6
+# routes; ping6 to the vnet host. A client that refuses IPV6CP keeps IPv4.
+case_ipv6() {
+	peer v6 --user alice --password wonderland --ipv6 --route 10.1.0.0/16 --route6 fd00:10:1::/64
+	if wait_log "$D/v6.log" "^PPP: IPV6CP up [0-9a-f]{16} gw [0-9a-f]{16}$" 20; then pass sstp-ipv6cp
+	else fail sstp-ipv6cp "expected IPV6CP to open with the gateway's identifier: $(peer_tail v6)"; fi
+	if wait_log "$D/v6.log" "^PPP: IPv6 address fd00:201::" 15 &&
+		log_has "$D/v6.log" "^PPP: RA prefix fd00:201::/64 routes fd00:10:1::/64,fd00:10:2::/48$"; then
+		pass sstp-ipv6-ra
+	else fail sstp-ipv6-ra "expected an RA with prefix fd00:201::/64 and routes fd00:10:1::/64, fd00:10:2::/48, and an address in it: $(grep -a 'RA\|IPv6' "$D/v6.log" | tr '\n' ' ') $(peer_tail v6)"; fi
+	if run $NS_CLI ping -6 -c 3 -W 2 -I tun-v6 fd00:10:1::10 >/dev/null &&
+		run $NS_CLI ping -c 1 -W 2 -I tun-v6 10.1.0.10 >/dev/null; then pass sstp-ipv6-ping
+	else fail sstp-ipv6-ping "expected ping6 (and ping) replies from the vnet host through SSTP: $(peer_tail v6) $(grep -a 'spoof\|IPv6' "$GWLOG" | tail -n 3)"; fi
+	stop_peer v6
+	peer nov6 --user alice --password wonderland --route 10.1.0.0/16
+	if wait_log "$D/nov6.log" "^PPP: IPCP up" 20 && sleep 4 &&
+		run $NS_CLI ping -c 2 -W 2 -I tun-nov6 10.1.0.10 >/dev/null && ! log_has "$D/nov6.log" "^PPP: link down"; then
+		pass sstp-ipv6-refused-v4-up
+	else fail sstp-ipv6-refused-v4-up "expected a client that Protocol-Rejects IPV6CP to keep its IPv4 link: $(peer_tail nov6)"; fi
+	stop_peer nov6
+}
+
+# No IPv6 pool: the gateway Protocol-Rejects IPV6CP; IPv4 carries on.
+case_no_ipv6() {
+	peer nopool --user alice --password wonderland --ipv6 --route 10.1.0.0/16
+	if wait_log "$D/nopool.log" "^PPP: IPV6CP protocol-rejected" 20 && ! log_has "$D/nopool.log" "IPV6CP up" &&
+		wait_log "$D/nopool.log" "^PPP: IPCP up" 10 &&
+		run $NS_CLI ping -c 2 -W 2 -I tun-nopool 10.1.0.10 >/dev/null; then pass sstp-ipv6cp-rejected
+	else fail sstp-ipv6cp-rejected "expected LCP Protocol-Reject of IPV6CP without an IPv6 pool, and IPv4 working: $(peer_tail nopool)"; fi
+	stop_peer nopool
 }
 
 case_wrong_password() {
@@ -254,6 +293,7 @@ main() {
 	if start_gateway radius '["Radius"]'; then
 		case_mschapv2
 		case_wrong_password
+		case_no_ipv6
 		case_binding
 		case_eap_radius
 		case_404
@@ -264,6 +304,14 @@ main() {
 		for c in sstp-mschapv2 sstp-wrong-password sstp-crypto-binding; do fail $c "gateway did not start: $(log_tail "$GWLOG" 5)"; done
 	fi
 	stop_pid "$GW_PID"
+	V6=1
+	if start_gateway v6 '["Radius"]'; then
+		case_ipv6
+	else
+		fail sstp-ipv6cp "gateway did not start: $(log_tail "$GWLOG" 5)"
+	fi
+	stop_pid "$GW_PID"
+	V6=""
 	if start_gateway cert '["Certificate"]'; then
 		case_eaptls
 	else
