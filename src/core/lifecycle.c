@@ -312,14 +312,15 @@ static bool dhcp_answered(struct session *s, const uint8_t *pkt, size_t len)
 	return true;
 }
 
-/* A Router Solicitation from a client with an IPv6 address (an SSTP client
- * after IPV6CP): answered with its /64 and the IPv6 routes, never
- * forwarded. Others are left to the forwarder, which drops them. */
+/* A Router Solicitation from a client that autoconfigures (SSTP, after
+ * IPV6CP) and has an IPv6 address: answered with its /64 and the IPv6
+ * routes, never forwarded. Others are left to the forwarder, which drops
+ * them. */
 static bool rs_answered(struct session *s, const uint8_t *pkt, size_t len)
 {
 	struct in6_addr src;
 	struct session_net net;
-	if (len < 41 || pkt[0] >> 4 != 6 || nd_rs_parse(pkt, len, &src) != 1 ||
+	if (!s->ops->slaac || len < 41 || pkt[0] >> 4 != 6 || nd_rs_parse(pkt, len, &src) != 1 ||
 	    session_net(s, &net) < 0 || !net.has_v6)
 		return false;
 	static const struct in6_addr unspecified, all_nodes = {.s6_addr = {0xff, 0x02, [15] = 1}};

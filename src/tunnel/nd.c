@@ -114,11 +114,11 @@ size_t nd_ra_build(const struct nd_ra *a, uint8_t *out, size_t cap)
 	wbuf_u8(&w, ND_RA);
 	wbuf_u8(&w, 0);
 	uint8_t *sum = wbuf_reserve(&w, 2);
-	wbuf_u8(&w, 64);  /* current hop limit */
-	wbuf_u8(&w, 0);	  /* neither DHCPv6 flag: the prefix says it all */
-	wbuf_u16(&w, 0);  /* router lifetime 0: not a default router */
-	wbuf_u32(&w, 0);  /* reachable time */
-	wbuf_u32(&w, 0);  /* retransmit timer */
+	wbuf_u8(&w, 64); /* current hop limit */
+	wbuf_u8(&w, 0);	 /* neither DHCPv6 flag: the prefix says it all */
+	wbuf_u16(&w, 0); /* router lifetime 0: not a default router */
+	wbuf_u32(&w, 0); /* reachable time */
+	wbuf_u32(&w, 0); /* retransmit timer */
 	prefix_option(&w, &a->addr);
 	if (a->mtu) {
 		wbuf_u8(&w, OPT_MTU);

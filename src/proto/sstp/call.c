@@ -255,4 +255,5 @@ const struct session_ops sstp_session_ops = {
 	.proto = TUNNEL_SSTP,
 	.send_ip = sess_send_ip,
 	.disconnect = sess_disconnect,
+	.slaac = true,
 };
