@@ -12,8 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{{.s6_addr = {0xfd, 0, 0, 0x10, 0, 1}}, 64},
 		{{.s6_addr = {0xfd, 0, 0, 0x10, 0, 2}}, 48},
 	};
-	struct nd_ra a = {.gw_iid = {0, 0, 0, 0, 0, 0, 0, 1}, .dst = src, .routes = routes,
-			  .n_routes = 2};
+	struct nd_ra a = {
+		.gw_iid = {0, 0, 0, 0, 0, 0, 0, 1}, .dst = src, .routes = routes, .n_routes = 2};
 	a.addr.s6_addr[0] = 0xfd;
 	a.addr.s6_addr[15] = 2;
 	uint8_t out[256];
