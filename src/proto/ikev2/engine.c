@@ -9,7 +9,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "auth/radius.h"
 #include "internal.h"
 #include "lib/err.h"
+#include "lib/random.h"
 #include "lib/log.h"
 
 double ike_now(struct ike_engine *e)
@@ -385,8 +385,10 @@ static void tick_cb(struct ev_loop *l, ev_timer *w, int revents)
 			ike_sa_free(sa);
 	}
 	/* A new cookie secret now and then (RFC 7296 §2.6). */
-	if (((uint64_t)now) % 600 == 0 && RAND_bytes(e->cookie_secret, 32) == 1)
+	if (((uint64_t)now) % 600 == 0) {
+		p2s_random(e->cookie_secret, 32);
 		e->cookie_version++;
+	}
 }
 
 /* ---- start / reload / stop ----------------------------------------------- */
@@ -452,14 +454,14 @@ static struct engine *ike_start(struct core *c)
 	e->port4500 = 4500;
 	e->fd500 = udp_socket_open(conf->listen_addr, e->port500);
 	e->fd4500 = udp_socket_open(conf->listen_addr, e->port4500);
-	if (e->fd500 < 0 || e->fd4500 < 0 || policy_load(e) < 0 ||
-	    RAND_bytes(e->cookie_secret, 32) != 1) {
+	if (e->fd500 < 0 || e->fd4500 < 0 || policy_load(e) < 0) {
 		log_err("IKEv2 cannot listen on UDP %s:500/4500: %s", conf->listen_addr,
 			p2s_strerror(e->fd500 < 0 ? e->fd500 : e->fd4500));
 		engine_close(e);
 		free(e);
 		return NULL;
 	}
+	p2s_random(e->cookie_secret, 32);
 	certreq_load(e);
 	struct ev_loop *l = core_loop(c);
 	ev_io_init(&e->io500, io500_cb, e->fd500, EV_READ);

@@ -5,12 +5,12 @@
 #define LOG_MODULE "ikev2"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "lib/err.h"
+#include "lib/random.h"
 #include "lib/log.h"
 
 static uint32_t get32(const uint8_t *p)
@@ -22,8 +22,7 @@ static uint32_t new_spi(struct ike_engine *e)
 {
 	for (int i = 0; i < 16; i++) {
 		uint32_t v;
-		if (RAND_bytes((uint8_t *)&v, 4) != 1)
-			return 0;
+		p2s_random(&v, 4);
 		if (v < 256) /* 1-255 are reserved (RFC 4303 §2.1) */
 			continue;
 		bool used = false;
@@ -178,7 +177,8 @@ static uint16_t rekey_parse(const struct ike_chain *ch, struct rekey_in *r)
 	r->has_ke = ke != NULL;
 	if (ke && ike_ke_parse(ke, &r->ke))
 		return IKE_N_INVALID_SYNTAX;
-	return RAND_bytes(r->nr, IKE_NONCE_LEN) == 1 ? 0 : IKE_N_TEMPORARY_FAILURE;
+	p2s_random(r->nr, IKE_NONCE_LEN);
+	return 0;
 }
 
 /* Our half of a PFS / IKE-rekey exchange in group g. */
@@ -278,8 +278,7 @@ static struct ike_sa *ike_sa_successor(struct ike_sa *old, const struct ike_suit
 	for (int i = 0; i < 8; i++)
 		n->spi_i = n->spi_i << 8 | s->spi[i];
 	while (n->spi_r == 0)
-		if (RAND_bytes((uint8_t *)&n->spi_r, 8) != 1)
-			break;
+		p2s_random(&n->spi_r, 8);
 	if (ike_keys_derive(s, old->keys.sk_d, old->keys.prf_len, r->gir, r->gir_len, r->ni,
 			    r->ni_len, r->nr, IKE_NONCE_LEN, n->spi_i, n->spi_r, &n->keys)) {
 		ike_sa_kill(n, NULL);
@@ -418,8 +417,9 @@ static int rekey_request(struct ike_sa *sa, struct ike_builder *b)
 	uint8_t spi[4], ke[IKE_MAX_DH];
 	size_t ke_len = 0;
 	rk->spi_in = new_spi(sa->e);
-	if (!rk->spi_in || RAND_bytes(rk->ni, IKE_NONCE_LEN) != 1)
+	if (!rk->spi_in)
 		return P2S_E_CRYPTO;
+	p2s_random(rk->ni, IKE_NONCE_LEN);
 	if (s.dh && (ike_dh_new(&rk->dh, s.dh) || ike_dh_public(&rk->dh, ke, sizeof(ke), &ke_len)))
 		return P2S_E_CRYPTO;
 	for (int i = 0; i < 4; i++) {
