@@ -129,6 +129,7 @@ struct gw_conf {
 	uint32_t resume_sec; /* ask once: the auth-token's window across reconnects */
 	uint32_t ping_sec;
 	uint32_t ping_restart_sec;
+	uint32_t ike_sa_life_sec; /* ikev2.ikeSaLifetimeSeconds: 0, the gateway never rekeys */
 	bool client_to_client;
 	bool active_active;
 	uint32_t max_connections;

@@ -23,7 +23,8 @@ IKE_CASES="cert-address cert-route cert-dns cert-ping cert-iperf-up cert-iperf-d
 refuse-revoked refuse-other-root refuse-expired good-session-survives eap-mschapv2
 eap-wrong-password eap-tls proposal-seed-default proposal-3des-modp1024 proposal-aes128-sha1
 proposal-esp-aes128-sha1 custom-policy-honoured custom-policy-defaults-refused nat-traffic
-nat-keepalive mobike rekey-under-load init-flood-bounded init-flood-client-connects
+nat-keepalive mobike rekey-under-load ike-rekey-gateway ike-rekey-refused init-flood-bounded
+init-flood-client-connects
 profile-swanctl-connects profile-swanctl-custom-policy"
 PROFILE_CASES="profile-mobileconfig profile-mobileconfig-identity profile-ps1 embedded-server-cert"
 LAB_CASES="$IKE_CASES $PROFILE_CASES"
@@ -75,13 +76,15 @@ CUSTOM_POLICY='{"saLifeTimeSeconds": 3600, "saDataSizeKilobytes": 102400000,
 CUSTOM_IKE=aes128gcm16-prfsha256-ecp256
 CUSTOM_ESP=aes128gcm16
 
+# Top-level settings the next write_conf adds ("key": value, with the comma).
+GW_EXTRA=""
 write_conf() { # write_conf [vpnClientIpsecPolicies JSON array]
 	cat >"$D/gw.json" <<J
 {
   "name": "lab-ikev2", "sku": "VpnGw1", "vpnGatewayGeneration": "Generation1",
   "vpnType": "RouteBased", "gatewayFqdn": "gw.p2s.test",
   "stateDirectory": "$D/state", "controlSocket": "$D/p2sgw.sock", "logLevel": "info",
-  "tunInterface": "p2s0",
+  "tunInterface": "p2s0", $GW_EXTRA
   "listen": {"address": "0.0.0.0", "tcpPort": 443, "udpPort": 1194},
   "serverCertificate": {"certFile": "$PKI/server.crt", "keyFile": "$PKI/server.key"},
   "virtualNetwork": {"addressSpace": ["10.1.0.0/16"], "dnsServers": ["10.1.0.4"]},
@@ -532,6 +535,97 @@ P
 	swan_terminate alice rekey
 }
 
+# swan_ike_uid NAME CONN: the unique id of the client's IKE SA (#N).
+swan_ike_uid() {
+	swan_ctl "$1" --list-sas --ike "$2" 2>/dev/null | sed -n "s/^$2: #\([0-9]*\), ESTABLISHED.*/\1/p" | head -n 1
+}
+
+# The gateway rekeys the IKE SA itself (ikev2.ikeSaLifetimeSeconds 15: at
+# 13.5 s, twice in a 30 s iperf3 run with pings beside): no one-second
+# interval without data, the client's log shows each new IKE SA and the old
+# one deleted by the gateway, the tunnel is the same one throughout.
+gw_rekey_case() {
+	GW_EXTRA='"ikev2": {"ikeSaLifetimeSeconds": 15},'
+	reconfigure
+	client_conf alice "$(conn gwrk pubkey alice aes256gcm16-prfsha384-ecp384 aes256gcm16)"
+	swan_ctl alice --load-conns --file "$(swan_dir alice)/swanctl/swanctl.conf" >/dev/null
+	if ! up alice gwrk; then
+		fail ike-rekey-gateway "expected a CHILD_SA, got: $(initiate_log alice gwrk | tail -n 3 | tr '\n' '|')"
+		return 1
+	fi
+	local uid0 uid1 vip0 r n zero rekeyed deleted lost
+	uid0=$(swan_ike_uid alice gwrk)
+	vip0=$(swan_vip alice)
+	spawn $NS_CLI "$D/ping-gwrk.log" ping -c 140 -i 0.2 -W 1 10.1.0.10 >/dev/null
+	run $NS_CLI timeout 60 iperf3 -c 10.1.0.10 -t 30 -i 1 -J >"$D/iperf-gwrk.json"
+	wait_until 10 log_has "$D/ping-gwrk.log" "packets transmitted"
+	r=$(python3 - "$D/iperf-gwrk.json" <<'P'
+import json, sys
+try:
+    iv = [i["sum"]["bytes"] for i in json.load(open(sys.argv[1]))["intervals"]]
+    print(len(iv), sum(1 for b in iv if b == 0))
+except Exception:
+    print(0, 0)
+P
+)
+	read -r n zero <<<"$r"
+	uid1=$(swan_ike_uid alice gwrk)
+	rekeyed=$(grep -Ec "IKE_SA gwrk\[[0-9]+\] rekeyed between" "$(swan_log alice)")
+	deleted=$(grep -Ec "received DELETE for IKE_SA gwrk\[$uid0\]" "$(swan_log alice)")
+	lost=$(sed -n 's/.* \([0-9]*\)% packet loss.*/\1/p' "$D/ping-gwrk.log")
+	echo "gateway IKE rekeys: IKE SA #$uid0 -> #$uid1, $rekeyed rekeyed, ping loss ${lost:-?}%, $n intervals ($zero empty)"
+	if [ "$n" -lt 29 ] || [ "$zero" -ne 0 ]; then
+		fail ike-rekey-gateway "expected 30 one-second iperf3 intervals all with data, got $n intervals, $zero empty"
+	elif [ "$rekeyed" -lt 2 ] || [ "$deleted" -ne 1 ] || [ -z "$uid1" ] || [ "$uid1" = "$uid0" ]; then
+		fail ike-rekey-gateway "expected >= 2 'IKE_SA gwrk[N] rekeyed' in the client's log, the first SA #$uid0 deleted by the gateway and a new one up, got $rekeyed rekeyed, $deleted deletes, now #${uid1:-none}: $(grep -E 'IKE_SA gwrk|DELETE' "$(swan_log alice)" | tail -n 6 | tr '\n' '|')"
+	elif ! gw_log_has "IKE SA rekeyed by the gateway"; then
+		fail ike-rekey-gateway "expected 'IKE SA rekeyed by the gateway' in the gateway log, got: $(log_tail "$GWLOG" 4)"
+	elif [ "${lost:-100}" -gt 5 ] || [ "$(swan_vip alice)" != "$vip0" ] || ! swan_child_up alice gwrk; then
+		fail ike-rekey-gateway "expected pings through (<= 5% lost) and the same tunnel ($vip0) up after, got ${lost:-?}% lost, vip '$(swan_vip alice)'"
+	else
+		pass ike-rekey-gateway
+	fi
+}
+
+# The gateway's policy changes (a custom one, lifetime 40 s) under the same
+# SA: its rekey offers the new policy, which this client does not have. The
+# client answers NO_PROPOSAL_CHOSEN, the SA keeps carrying traffic and is
+# closed at its lifetime with the reason in the gateway's log.
+gwrk_gone() { ! swan_ctl alice --list-sas --ike gwrk 2>/dev/null | grep -q ESTABLISHED; }
+
+gw_rekey_refused_case() {
+	GW_EXTRA='"ikev2": {"ikeSaLifetimeSeconds": 40},'
+	reconfigure custom
+	local why="IKE SA lifetime \(40 s\) reached without a rekey: the client refused our rekey \(NO_PROPOSAL_CHOSEN\)"
+	if ! wait_until 45 gw_log_has "the client refused our rekey \(NO_PROPOSAL_CHOSEN\)"; then
+		fail ike-rekey-refused "expected the gateway to log the client's NO_PROPOSAL_CHOSEN within 45 s, got: $(log_tail "$GWLOG" 4)"
+	elif ! ping_from $NS_CLI 2; then
+		fail ike-rekey-refused "expected the SA to carry traffic after the refusal, got no replies"
+	elif ! wait_until 15 gw_log_has "$why"; then
+		fail ike-rekey-refused "expected '$why' in the gateway log, got: $(log_tail "$GWLOG" 4)"
+	elif ! wait_until 5 log_has "$(swan_log alice)" "received DELETE for IKE_SA gwrk" ||
+		! wait_until 5 gwrk_gone; then
+		fail ike-rekey-refused "expected the client to be told (DELETE) and its SA gone, got: $(swan_ctl alice --list-sas | head -n 3 | tr '\n' '|')"
+	else
+		pass ike-rekey-refused
+	fi
+	GW_EXTRA=""
+	reconfigure
+}
+
+gw_rekey_cases() {
+	p2sgw_only "ikev2.ikeSaLifetimeSeconds is p2sgw's setting" ike-rekey-gateway \
+		ike-rekey-refused && return
+	if gw_rekey_case; then
+		gw_rekey_refused_case
+	else
+		skip ike-rekey-refused "no gateway-rekeyed SA to refuse"
+		GW_EXTRA=""
+		reconfigure
+	fi
+	swan_terminate alice gwrk
+}
+
 # An IKE_SA_INIT flood from a second host (4000 requests in at most 8 s,
 # each with a new SPI) while the real client connects from the first.
 flood_cases() {
@@ -706,6 +800,7 @@ main() {
 		custom_policy_cases
 		nat_cases
 		rekey_cases
+		gw_rekey_cases
 		flood_cases
 	}
 	[ "$LAB_FAILED" -eq 0 ] || diagnostics

@@ -266,7 +266,9 @@ static void ike_input(struct ike_engine *e, uint8_t *msg, size_t len,
 		return;
 	}
 	struct ike_sa *sa = ike_sa_find(e, m.hdr.spi_i, m.hdr.spi_r);
-	if (!sa || !(m.hdr.flags & IKE_FLAG_I) || m.sk_off == 0)
+	/* The I flag marks the SA's original initiator: the client, unless we
+	 * started this SA by rekeying. */
+	if (!sa || !(m.hdr.flags & IKE_FLAG_I) == !sa->initiator || m.sk_off == 0)
 		return; /* INVALID_IKE_SPI is optional and would help scanners */
 	if (sa->state == IKE_ST_HALF_OPEN && m.hdr.exchange != IKE_AUTH)
 		return;
@@ -292,6 +294,10 @@ static void ike_input(struct ike_engine *e, uint8_t *msg, size_t len,
 		/* An answer to our DPD, delete or rekey. */
 		sa->tx_pending = false;
 		sa->tx_mid++;
+		if (sa->closing) {
+			ike_sa_kill(sa, NULL); /* our Delete of a replaced SA, answered */
+			return;
+		}
 		if (sa->rk.active && m.hdr.msg_id == sa->rk.msg_id &&
 		    m.hdr.exchange == IKE_CREATE_CHILD_SA &&
 		    ike_chain_parse(first, e->inner, ilen, &ch) == 0)
@@ -364,6 +370,8 @@ static void sa_tick(struct ike_sa *sa, double now)
 		ike_sa_kill(sa, "authentication did not complete in time");
 	else if (sa->state == IKE_ST_ESTABLISHED)
 		ike_dpd_tick(sa, now);
+	if (sa->state == IKE_ST_ESTABLISHED)
+		ike_rekey_ike_tick(sa, now);
 	if (sa->state == IKE_ST_ESTABLISHED)
 		ike_child_rekey_tick(sa, now);
 	if (sa->old_child.live && sa->old_child.expires && now > sa->old_child.expires)

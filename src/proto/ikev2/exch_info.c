@@ -111,22 +111,22 @@ void ike_send_delete_child(struct ike_sa *sa, uint32_t spi_in)
 
 void ike_dpd_tick(struct ike_sa *sa, double now)
 {
-	if (!sa->s) {
-		/* Replaced by a rekey and waiting for the client's Delete: not forever. */
-		if (now - sa->last_rx > 2 * IKE_DPD_IDLE)
-			ike_sa_kill(sa, NULL);
-		return;
-	}
 	if (sa->tx_pending) {
 		if (now - sa->tx_at < IKE_DPD_RETRY * (1 << (sa->tx_tries < 4 ? sa->tx_tries : 4)))
 			return;
 		if (++sa->tx_tries > IKE_DPD_TRIES) {
-			ike_sa_kill(sa, "dead peer: no answer to liveness checks");
+			ike_sa_kill(sa, sa->s ? "dead peer: no answer to liveness checks" : NULL);
 			return;
 		}
 		sa->tx_at = now;
 		if (sa->req)
 			ike_send_raw(sa, sa->req, sa->req_len);
+		return;
+	}
+	if (!sa->s) {
+		/* Replaced by a rekey and waiting for a Delete: not forever. */
+		if (now - sa->last_rx > 2 * IKE_DPD_IDLE)
+			ike_sa_kill(sa, NULL);
 		return;
 	}
 	if (now - sa->last_rx >= IKE_DPD_IDLE)
