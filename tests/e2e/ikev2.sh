@@ -23,8 +23,8 @@ IKE_CASES="cert-address cert-route cert-dns cert-ping cert-iperf-up cert-iperf-d
 refuse-revoked refuse-other-root refuse-expired good-session-survives eap-mschapv2
 eap-wrong-password eap-tls proposal-seed-default proposal-3des-modp1024 proposal-aes128-sha1
 proposal-esp-aes128-sha1 custom-policy-honoured custom-policy-defaults-refused nat-traffic
-nat-keepalive mobike rekey-under-load ike-rekey-gateway ike-rekey-refused init-flood-bounded
-init-flood-client-connects
+nat-keepalive mobike rekey-under-load ike-rekey-gateway ike-rekey-refused ike-ipv6-address
+ike-ipv6-ping ike-ipv6-only-refused init-flood-bounded init-flood-client-connects
 profile-swanctl-connects profile-swanctl-custom-policy"
 PROFILE_CASES="profile-mobileconfig profile-mobileconfig-identity profile-ps1 embedded-server-cert"
 LAB_CASES="$IKE_CASES $PROFILE_CASES"
@@ -76,8 +76,11 @@ CUSTOM_POLICY='{"saLifeTimeSeconds": 3600, "saDataSizeKilobytes": 102400000,
 CUSTOM_IKE=aes128gcm16-prfsha256-ecp256
 CUSTOM_ESP=aes128gcm16
 
-# Top-level settings the next write_conf adds ("key": value, with the comma).
+# Top-level settings the next write_conf adds ("key": value, with the comma),
+# and IPv6 prefixes for the vnet and the pool (', "prefix"').
 GW_EXTRA=""
+GW_VNET6=""
+GW_POOL6=""
 write_conf() { # write_conf [vpnClientIpsecPolicies JSON array]
 	cat >"$D/gw.json" <<J
 {
@@ -87,9 +90,9 @@ write_conf() { # write_conf [vpnClientIpsecPolicies JSON array]
   "tunInterface": "p2s0", $GW_EXTRA
   "listen": {"address": "0.0.0.0", "tcpPort": 443, "udpPort": 1194},
   "serverCertificate": {"certFile": "$PKI/server.crt", "keyFile": "$PKI/server.key"},
-  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"], "dnsServers": ["10.1.0.4"]},
+  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"$GW_VNET6], "dnsServers": ["10.1.0.4"]},
   "vpnClientConfiguration": {
-    "vpnClientAddressPool": {"addressPrefixes": ["$POOL"]},
+    "vpnClientAddressPool": {"addressPrefixes": ["$POOL"$GW_POOL6]},
     "vpnClientProtocols": ["IkeV2"],
     "vpnAuthenticationTypes": ["Certificate", "Radius"],
     "vpnClientRootCertificates": [{"name": "P2SClientRoot",
@@ -626,6 +629,64 @@ gw_rekey_cases() {
 	swan_terminate alice gwrk
 }
 
+# IPv6 inside IKEv2: the pool gains fd00:203::/64 and the vnet
+# fd00:10:1::/64 (a reload); strongSwan asks for both families (vips =
+# 0.0.0.0, ::) and pings the vnet host over each through ESP. Then, the
+# pool IPv4-only again, a client asking for IPv6 alone gets
+# INTERNAL_ADDRESS_FAILURE and the gateway says why.
+ipv6_cases() {
+	p2sgw_only "the reference responder's pool is IPv4" ike-ipv6-address ike-ipv6-ping \
+		ike-ipv6-only-refused && return
+	GW_VNET6=', "fd00:10:1::/64"' GW_POOL6=', "fd00:203::/64"'
+	reconfigure
+	local SWAN_VIPS="0.0.0.0, ::" SWAN_REMOTE_TS="10.1.0.0/16, fd00:10:1::/64" a6
+	swan_terminate alice p2s
+	client_conf alice "$(conn dual pubkey alice)"
+	swan_ctl alice --load-conns --file "$(swan_dir alice)/swanctl/swanctl.conf" >/dev/null
+	if ! up alice dual; then
+		fail ike-ipv6-address "expected a CHILD_SA, got: $(initiate_log alice dual | tail -n 3 | tr '\n' '|')"
+		skip ike-ipv6-ping "no tunnel"
+	else
+		local vips
+		vips=$(swan_ctl alice --list-sas --ike dual 2>/dev/null | grep -E '^  local ')
+		a6=$(ip -n $NS_CLI -6 -o addr show scope global | grep -o 'fd00:203::[0-9a-f:]*' | head -n 1)
+		if [ -n "$a6" ] && grep -q "\[172\.16\.201\.[0-9]* $a6\]" <<<"$vips" &&
+			gw_log_has "IKEv2 172\.16\.201\.[0-9]+ $a6, ESP"; then
+			pass ike-ipv6-address
+		else
+			fail ike-ipv6-address "expected an IPv4 address from $POOL and an IPv6 one from fd00:203::/64 on the client and in the gateway's session line, got '$a6' / $vips / $(grep -o 'IKEv2 172[^,]*' "$GWLOG" | tail -n 1)"
+		fi
+		if run $NS_CLI ping -6 -c 3 -W 2 fd00:10:1::10 >/dev/null && ping_from $NS_CLI 2; then
+			pass ike-ipv6-ping
+		else
+			fail ike-ipv6-ping "expected replies from fd00:10:1::10 and 10.1.0.10 through the tunnel, got: $(run $NS_CLI ping -6 -c 1 -W 2 fd00:10:1::10 2>&1 | tail -n 2 | tr '\n' '|') routes: $(ip -n $NS_CLI -6 route show table all | grep fd00 | tr '\n' ';')"
+		fi
+		swan_terminate alice dual
+	fi
+	GW_VNET6="" GW_POOL6=""
+	reconfigure
+	# A client of its own (the first would reuse its IKE SA).
+	client v6
+	local GW_ADDR=$GW_ADDR2
+	client_conf v6 "$(SWAN_VIPS="::" SWAN_REMOTE_TS="fd00:10:1::/64" conn only6 pubkey alice)"
+	if ! swan_start $NS_CLI2 v6 >/dev/null || ! swan_load v6; then
+		fail ike-ipv6-only-refused "expected the client's charon to start; $(swan_logs v6 5)"
+		return
+	fi
+	swan_initiate v6 only6 10
+	swan_initiate_wait v6 only6
+	if swan_child_up v6 only6; then
+		fail ike-ipv6-only-refused "expected no CHILD_SA for an IPv6-only request to an IPv4 pool, got one"
+	elif ! initiate_log v6 only6 | grep -q "INTERNAL_ADDRESS_FAILURE"; then
+		fail ike-ipv6-only-refused "expected INTERNAL_ADDRESS_FAILURE at the client, got: $(initiate_log v6 only6 | tail -n 3 | tr '\n' '|')"
+	elif ! gw_log_has "asked for an IPv6 address only and its pool has no IPv6 prefix"; then
+		fail ike-ipv6-only-refused "expected the gateway to log why, got: $(log_tail "$GWLOG" 3)"
+	else
+		pass ike-ipv6-only-refused
+	fi
+	swan_stop v6
+}
+
 # An IKE_SA_INIT flood from a second host (4000 requests in at most 8 s,
 # each with a new SPI) while the real client connects from the first.
 flood_cases() {
@@ -750,7 +811,7 @@ diagnostics() {
 	local n
 	echo "--- gateway log $GWLOG (last 60 lines)"
 	tail -n 60 "$GWLOG" 2>/dev/null
-	for n in alice neg eap pkgswan roam; do [ -d "$(swan_dir $n)" ] && swan_logs $n 25; done
+	for n in alice neg eap pkgswan roam v6; do [ -d "$(swan_dir $n)" ] && swan_logs $n 25; done
 }
 
 cleanup_extra() {
@@ -801,6 +862,7 @@ main() {
 		nat_cases
 		rekey_cases
 		gw_rekey_cases
+		ipv6_cases
 		flood_cases
 	}
 	[ "$LAB_FAILED" -eq 0 ] || diagnostics

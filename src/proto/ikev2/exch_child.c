@@ -49,6 +49,20 @@ static uint16_t child_select(struct ike_sa *sa, const struct ike_chain *ch, int 
 	}
 }
 
+int ike_session_net(const struct ike_sa *sa, struct session_net *net)
+{
+	int r = session_net(sa->s, net);
+	if (r < 0)
+		return r;
+	if (!(sa->fam & IKE_FAM_V6))
+		net->has_v6 = false;
+	if (!(sa->fam & IKE_FAM_V4)) {
+		net->addr = net->gateway = 0;
+		net->n_routes = net->n_dns = 0;
+	}
+	return 0;
+}
+
 static uint16_t child_ts(struct ike_sa *sa, const struct ike_chain *ch, struct ike_ts_list *ti,
 			 struct ike_ts_list *tr)
 {
@@ -58,7 +72,7 @@ static uint16_t child_ts(struct ike_sa *sa, const struct ike_chain *ch, struct i
 	struct session_net net;
 	if (!pi || !pr || ike_ts_parse(pi, &ci) || ike_ts_parse(pr, &cr))
 		return IKE_N_INVALID_SYNTAX;
-	if (session_net(sa->s, &net) < 0)
+	if (ike_session_net(sa, &net) < 0)
 		return IKE_N_INTERNAL_ADDRESS_FAILURE;
 	return ike_ts_narrow(&ci, &cr, &net, ti, tr) ? 0 : IKE_N_TS_UNACCEPTABLE;
 }

@@ -57,6 +57,7 @@ static struct ike_sa *successor(struct ike_sa *old, const struct ike_suite *s,
 	n->peer_frag = old->peer_frag;
 	n->peer_sig_hash = old->peer_sig_hash;
 	n->peer_mobike = old->peer_mobike;
+	n->fam = old->fam;
 	snprintf(n->label, sizeof(n->label), "%s", old->label);
 	return n;
 }
@@ -115,8 +116,8 @@ void ike_rekey_ike_answer(struct ike_sa *sa, const struct ike_hdr *h, const stru
 	uint16_t err = answer_select(sa, ch, r, &s, &want);
 	struct ike_sa *n = NULL;
 	if (!err) {
-		struct successor_keys k = {r->gir,	r->ni,	   r->nr, r->gir_len,
-					   r->ni_len,	IKE_NONCE_LEN, 0,     new_ike_spi(sa->e),
+		struct successor_keys k = {r->gir,    r->ni,	     r->nr, r->gir_len,
+					   r->ni_len, IKE_NONCE_LEN, 0,	    new_ike_spi(sa->e),
 					   false};
 		for (int i = 0; i < 8; i++)
 			k.spi_i = k.spi_i << 8 | s.spi[i];
@@ -201,8 +202,7 @@ static int ike_rekey_request(struct ike_sa *sa, struct ike_builder *b)
 		return P2S_E_CRYPTO;
 	rekey_suite(sa, rk->spi_ike, &rk->suite);
 	p2s_random(rk->ni, IKE_NONCE_LEN);
-	if (ike_dh_new(&rk->dh, rk->suite.dh) ||
-	    ike_dh_public(&rk->dh, ke, sizeof(ke), &ke_len))
+	if (ike_dh_new(&rk->dh, rk->suite.dh) || ike_dh_public(&rk->dh, ke, sizeof(ke), &ke_len))
 		return P2S_E_CRYPTO;
 	ike_pl_begin(b, IKE_PL_SA);
 	ike_sa_write(&b->w, &rk->suite);
@@ -315,8 +315,8 @@ static struct ike_sa *rekey_answer(struct ike_sa *sa, const struct ike_chain *c,
 		return NULL;
 	if (ike_dh_shared(&rk->dh, ke.data, ke.len, gir, sizeof(gir), &gir_len))
 		return NULL;
-	struct successor_keys k = {gir, rk->ni, no->body, gir_len, IKE_NONCE_LEN, no->len,
-				   rk->spi_ike, 0, true};
+	struct successor_keys k = {gir,	    rk->ni,	 no->body, gir_len, IKE_NONCE_LEN,
+				   no->len, rk->spi_ike, 0,	   true};
 	for (int i = 0; i < 8; i++)
 		k.spi_r = k.spi_r << 8 | s.spi[i];
 	struct ike_sa *n = k.spi_r ? successor(sa, &s, &k) : NULL;

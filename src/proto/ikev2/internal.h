@@ -94,6 +94,9 @@ struct ike_sa {
 	 * the SK_*i keys for what we send. */
 	bool initiator;
 	bool closing; /* replaced: our Delete is out, the SA goes with its answer */
+	/* The address families the client asked for and got in CP (IKE_FAM_*):
+	 * its selectors and CP reply carry only those. */
+	uint8_t fam;
 	union sockaddr_any peer;
 	bool natt; /* talk on 4500 (with the marker) */
 	double created, last_rx;
@@ -225,7 +228,10 @@ void ike_eap_continue(struct ike_sa *sa, const struct ike_chain *c);
 void ike_eap_final(struct ike_sa *sa, const struct ike_chain *c);
 
 /* cp.c: configuration payload and traffic selectors */
+/* The reply from net, as the engine filtered it to what the client asked
+ * (net->addr 0: no IPv4; has_v6 false: no IPv6). */
 void ike_cp_reply(struct ike_builder *b, const struct ike_cp *req, const struct session_net *net);
+bool ike_cp_asked(const struct ike_cp *req, uint16_t type);
 /* Narrows the client's selectors: TSi to its address, TSr to the routes.
  * false when nothing fits (TS_UNACCEPTABLE). */
 bool ike_ts_narrow(const struct ike_ts_list *tsi, const struct ike_ts_list *tsr,
@@ -233,6 +239,9 @@ bool ike_ts_narrow(const struct ike_ts_list *tsi, const struct ike_ts_list *tsr,
 		   struct ike_ts_list *out_r);
 
 /* exch_child.c */
+enum { IKE_FAM_V4 = 1, IKE_FAM_V6 = 2 };
+/* session_net() limited to the families the client was given (sa->fam). */
+int ike_session_net(const struct ike_sa *sa, struct session_net *net);
 /* Chooses the ESP proposal, makes SPIs and keys, installs the CHILD SA and
  * writes SA, TSi, TSr (IKE_AUTH and CREATE_CHILD_SA). Returns a notify
  * type on failure (0: fine). */
