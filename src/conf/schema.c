@@ -102,7 +102,9 @@ static const struct conf_field ikev2_fields[] = {
 static const struct conf_field vnet_fields[] = {
 	{"addressSpace", F_CIDRS, G(vnet), .off6 = G(vnet6),
 	 .doc = "prefixes of the virtual network, IPv4 and IPv6"},
-	{"dnsServers", F_IPS, G(dns_servers), .doc = "DNS servers pushed to clients"},
+	{"dnsServers", F_IPS, G(dns_servers), .off6 = G(dns_servers6),
+	 .doc = "DNS servers pushed to clients; IPv6 ones (beyond Azure) go to IKEv2 clients "
+		"that have an IPv6 address (INTERNAL_IP6_DNS)"},
 	{"dnsSuffixes", F_STRING, G(dns_suffixes),
 	 .doc = "beyond Azure: DNS suffixes (search domains) for clients, comma-separated, e.g. "
 		"\"contoso.internal,corp.contoso.com\"; names under them go to dnsServers"},

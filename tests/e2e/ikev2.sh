@@ -77,10 +77,11 @@ CUSTOM_IKE=aes128gcm16-prfsha256-ecp256
 CUSTOM_ESP=aes128gcm16
 
 # Top-level settings the next write_conf adds ("key": value, with the comma),
-# and IPv6 prefixes for the vnet and the pool (', "prefix"').
+# and IPv6 prefixes for the vnet and the pool, an IPv6 DNS server (', "x"').
 GW_EXTRA=""
 GW_VNET6=""
 GW_POOL6=""
+GW_DNS6=""
 write_conf() { # write_conf [vpnClientIpsecPolicies JSON array]
 	cat >"$D/gw.json" <<J
 {
@@ -90,7 +91,7 @@ write_conf() { # write_conf [vpnClientIpsecPolicies JSON array]
   "tunInterface": "p2s0", $GW_EXTRA
   "listen": {"address": "0.0.0.0", "tcpPort": 443, "udpPort": 1194},
   "serverCertificate": {"certFile": "$PKI/server.crt", "keyFile": "$PKI/server.key"},
-  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"$GW_VNET6], "dnsServers": ["10.1.0.4"]},
+  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"$GW_VNET6], "dnsServers": ["10.1.0.4"$GW_DNS6]},
   "vpnClientConfiguration": {
     "vpnClientAddressPool": {"addressPrefixes": ["$POOL"$GW_POOL6]},
     "vpnClientProtocols": ["IkeV2"],
@@ -629,15 +630,16 @@ gw_rekey_cases() {
 	swan_terminate alice gwrk
 }
 
-# IPv6 inside IKEv2: the pool gains fd00:203::/64 and the vnet
-# fd00:10:1::/64 (a reload); strongSwan asks for both families (vips =
-# 0.0.0.0, ::) and pings the vnet host over each through ESP. Then, the
+# IPv6 inside IKEv2: the pool gains fd00:203::/64, the vnet fd00:10:1::/64
+# and an IPv6 DNS server (a reload); strongSwan asks for both families (vips
+# = 0.0.0.0, ::), gets both addresses and both DNS servers, and pings the
+# vnet host over each through ESP. Then, the
 # pool IPv4-only again, a client asking for IPv6 alone gets
 # INTERNAL_ADDRESS_FAILURE and the gateway says why.
 ipv6_cases() {
 	p2sgw_only "the reference responder's pool is IPv4" ike-ipv6-address ike-ipv6-ping \
 		ike-ipv6-only-refused && return
-	GW_VNET6=', "fd00:10:1::/64"' GW_POOL6=', "fd00:203::/64"'
+	GW_VNET6=', "fd00:10:1::/64"' GW_POOL6=', "fd00:203::/64"' GW_DNS6=', "fd00:10:1::53"'
 	reconfigure
 	local SWAN_VIPS="0.0.0.0, ::" SWAN_REMOTE_TS="10.1.0.0/16, fd00:10:1::/64" a6
 	swan_terminate alice p2s
@@ -651,10 +653,11 @@ ipv6_cases() {
 		vips=$(swan_ctl alice --list-sas --ike dual 2>/dev/null | grep -E '^  local ')
 		a6=$(ip -n $NS_CLI -6 -o addr show scope global | grep -o 'fd00:203::[0-9a-f:]*' | head -n 1)
 		if [ -n "$a6" ] && grep -q "\[172\.16\.201\.[0-9]* $a6\]" <<<"$vips" &&
-			gw_log_has "IKEv2 172\.16\.201\.[0-9]+ $a6, ESP"; then
+			gw_log_has "IKEv2 172\.16\.201\.[0-9]+ $a6, ESP" &&
+			grep -q "fd00:10:1::53" "$(swan_dir alice)/resolv.conf" 2>/dev/null; then
 			pass ike-ipv6-address
 		else
-			fail ike-ipv6-address "expected an IPv4 address from $POOL and an IPv6 one from fd00:203::/64 on the client and in the gateway's session line, got '$a6' / $vips / $(grep -o 'IKEv2 172[^,]*' "$GWLOG" | tail -n 1)"
+			fail ike-ipv6-address "expected an IPv4 address from $POOL and an IPv6 one from fd00:203::/64 on the client and in the gateway's session line, and the IPv6 DNS server fd00:10:1::53, got '$a6' / $vips / $(grep -o 'IKEv2 172[^,]*' "$GWLOG" | tail -n 1) / DNS: $(grep nameserver "$(swan_dir alice)/resolv.conf" 2>/dev/null | tr '\n' ' ')"
 		fi
 		if run $NS_CLI ping -6 -c 3 -W 2 fd00:10:1::10 >/dev/null && ping_from $NS_CLI 2; then
 			pass ike-ipv6-ping
@@ -663,7 +666,7 @@ ipv6_cases() {
 		fi
 		swan_terminate alice dual
 	fi
-	GW_VNET6="" GW_POOL6=""
+	GW_VNET6="" GW_POOL6="" GW_DNS6=""
 	reconfigure
 	# A client of its own (the first would reuse its IKE SA).
 	client v6

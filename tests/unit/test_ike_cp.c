@@ -112,6 +112,10 @@ static struct session_net net6_of(struct prefix6 *r6)
 	n.prefix6_len = 64;
 	n.routes6 = r6;
 	n.n_routes6 = 1;
+	static struct in6_addr dns6;
+	inet_pton(AF_INET6, "fd00:10:1::53", &dns6);
+	n.dns6 = &dns6;
+	n.n_dns6 = 1;
 	return n;
 }
 
@@ -142,14 +146,18 @@ static void test_cp_reply6(void **state)
 	 * 0.0.0.0, ::): the IPv6 address carries its prefix length. */
 	const uint8_t both[] = {IKE_CFG_REQUEST, 0, 0, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0, 15, 0, 0};
 	reply_of(both, sizeof(both), &net, &reply, buf, sizeof(buf));
-	assert_int_equal(reply.n, 5); /* IPv4, two DNS, IPv6, one IPv6 subnet */
+	assert_int_equal(reply.n, 6); /* IPv4, two DNS, IPv6, its DNS, one IPv6 subnet */
 	assert_int_equal(reply.attr[0].type, IKE_CP_IP4_ADDRESS);
 	assert_int_equal(reply.attr[3].type, IKE_CP_IP6_ADDRESS);
 	assert_int_equal(reply.attr[3].len, 17);
 	assert_memory_equal(reply.attr[3].val, "\xfd\x00\x02\x03\0\0\0\0\0\0\0\0\0\0\0\x02\x40",
 			    17);
-	assert_int_equal(reply.attr[4].type, IKE_CP_IP6_SUBNET);
-	assert_memory_equal(reply.attr[4].val, "\xfd\x00\x00\x10\x00\x01\0\0\0\0\0\0\0\0\0\0\x40",
+	assert_int_equal(reply.attr[4].type, IKE_CP_IP6_DNS);
+	assert_int_equal(reply.attr[4].len, 16);
+	assert_memory_equal(reply.attr[4].val, "\xfd\x00\x00\x10\x00\x01\0\0\0\0\0\0\0\0\0\x53",
+			    16);
+	assert_int_equal(reply.attr[5].type, IKE_CP_IP6_SUBNET);
+	assert_memory_equal(reply.attr[5].val, "\xfd\x00\x00\x10\x00\x01\0\0\0\0\0\0\0\0\0\0\x40",
 			    17);
 	/* IPv6 only (the engine cleared the IPv4 part): no IPv4 address or DNS. */
 	net.addr = 0;
@@ -157,13 +165,15 @@ static void test_cp_reply6(void **state)
 	net.n_routes = 0;
 	const uint8_t only6[] = {IKE_CFG_REQUEST, 0, 0, 0, 0, 8, 0, 0};
 	reply_of(only6, sizeof(only6), &net, &reply, buf, sizeof(buf));
-	assert_int_equal(reply.n, 1);
+	assert_int_equal(reply.n, 2);
 	assert_int_equal(reply.attr[0].type, IKE_CP_IP6_ADDRESS);
+	assert_int_equal(reply.attr[1].type, IKE_CP_IP6_DNS);
 	/* No IPv6 in the pool: an IPv6 request gets no IPv6 attribute. */
 	net = net_of();
 	reply_of(both, sizeof(both), &net, &reply, buf, sizeof(buf));
 	for (size_t i = 0; i < reply.n; i++)
 		assert_true(reply.attr[i].type != IKE_CP_IP6_ADDRESS &&
+			    reply.attr[i].type != IKE_CP_IP6_DNS &&
 			    reply.attr[i].type != IKE_CP_IP6_SUBNET);
 }
 

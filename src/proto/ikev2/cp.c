@@ -61,6 +61,8 @@ void ike_cp_reply(struct ike_builder *b, const struct ike_cp *req, const struct 
 	/* RFC 7296 §3.15.1: the address and the prefix length of its link. */
 	if (net->has_v6 && ike_cp_asked(req, IKE_CP_IP6_ADDRESS))
 		attr6(b, IKE_CP_IP6_ADDRESS, &net->addr6, net->prefix6_len);
+	for (size_t i = 0; net->has_v6 && i < net->n_dns6; i++)
+		attr(b, IKE_CP_IP6_DNS, &net->dns6[i], 16);
 	for (size_t i = 0;
 	     net->has_v6 && ike_cp_asked(req, IKE_CP_IP6_SUBNET) && i < net->n_routes6; i++)
 		attr6(b, IKE_CP_IP6_SUBNET, &net->routes6[i].addr, net->routes6[i].len);
