@@ -23,7 +23,7 @@ IKE_CASES="cert-address cert-route cert-dns cert-ping cert-iperf-up cert-iperf-d
 refuse-revoked refuse-other-root refuse-expired good-session-survives eap-mschapv2
 eap-wrong-password eap-tls proposal-seed-default proposal-3des-modp1024 proposal-aes128-sha1
 proposal-esp-aes128-sha1 custom-policy-honoured custom-policy-defaults-refused nat-traffic
-nat-keepalive mobike rekey-under-load ike-rekey-gateway ike-rekey-refused ike-ipv6-address
+nat-keepalive mobike rekey-under-load ike-rekey-gateway ike-rekey-refused ike-rekey-collision ike-ipv6-address
 ike-ipv6-ping ike-ipv6-only-refused init-flood-bounded init-flood-client-connects
 profile-swanctl-connects profile-swanctl-custom-policy"
 PROFILE_CASES="profile-mobileconfig profile-mobileconfig-identity profile-ps1 embedded-server-cert"
@@ -617,9 +617,67 @@ gw_rekey_refused_case() {
 	reconfigure
 }
 
+# at_lab_time T: sleeps until T seconds after $COLL_T0 (date +%s.%N).
+at_lab_time() { sleep "$(python3 -c "import sys, time; print(max(0, float(sys.argv[1]) + float(sys.argv[2]) - time.time()))" "$COLL_T0" "$1")"; }
+
+# One established IKE SA for the connection (a surplus one the client
+# still deletes may linger: it is DELETING, not ESTABLISHED).
+coll_one_sa() { [ "$(swan_ctl alice --list-sas --ike coll 2>/dev/null | grep -c '^coll: #.*ESTABLISHED')" -eq 1 ]; }
+
+coll_settled() {
+	log_has "$(swan_log alice)" "IKE_SA coll\[[0-9]+\] rekeyed between" &&
+		gw_log_has "simultaneous IKE SA rekeys|the gateway's rekey yields|IKE SA rekeyed by the gateway"
+}
+
+# Both sides rekey the IKE SA at once (RFC 7296 §2.8.2): the client at 26 s
+# (rand_time 0), the gateway at 90% of 31 s. The client's packets to the
+# gateway are dropped from 25 s to 30 s, so its request and its answer to
+# the gateway's request cross (both are retransmitted after): each side
+# sees the other's rekey while its own is out. One new IKE SA survives,
+# the tunnel carries on, and neither side is left with two.
+gw_rekey_collision_case() {
+	GW_EXTRA='"ikev2": {"ikeSaLifetimeSeconds": 31},'
+	reconfigure
+	client_conf alice "$(conn coll pubkey alice aes256gcm16-prfsha384-ecp384 aes256gcm16 "rekey_time = 26s
+    over_time = 60s
+    rand_time = 0s")"
+	swan_ctl alice --load-conns --file "$(swan_dir alice)/swanctl/swanctl.conf" >/dev/null
+	COLL_T0=$(date +%s.%N)
+	if ! up alice coll; then
+		fail ike-rekey-collision "expected a CHILD_SA, got: $(initiate_log alice coll | tail -n 3 | tr '\n' '|')"
+		return
+	fi
+	at_lab_time 25
+	echo "+ $NS_CLI: drop UDP to 4500 for 5 s (the rekey requests cross)" >&2
+	ip netns exec $NS_CLI nft -f - <<N
+table inet collide {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		udp dport 4500 drop
+	}
+}
+N
+	at_lab_time 30
+	ip netns exec $NS_CLI nft delete table inet collide
+	wait_until 30 coll_settled
+	local seen
+	seen=$(grep -E "collision" "$(swan_log alice)" | grep -v "^+" | head -n 3 | sed 's/.*> //' | tr '\n' '|')
+	echo "collision: client: ${seen:-none}; gateway: $(grep -Eo "simultaneous IKE SA rekeys[^\"]*|the client rekeys the IKE SA while the gateway does|the gateway's rekey yields" "$GWLOG" | tr '\n' '|')"
+	if ! swan_wait_child alice coll 10 || ! ping_from $NS_CLI 3; then
+		fail ike-rekey-collision "expected the tunnel to carry on after simultaneous rekeys, got: $(swan_ctl alice --list-sas | head -n 6 | tr '\n' '|') / client: $seen / $(log_tail "$GWLOG" 6)"
+	elif [ -z "$seen" ]; then
+		skip ike-rekey-collision "the two rekeys did not overlap this time (timing on a loaded host); the tunnel survived"
+	elif ! wait_until 40 coll_one_sa; then
+		fail ike-rekey-collision "expected one established IKE SA left for the connection, got: $(swan_ctl alice --list-sas --ike coll | grep '^coll' | tr '\n' '|')"
+	else
+		pass ike-rekey-collision
+	fi
+	swan_terminate alice coll
+}
+
 gw_rekey_cases() {
 	p2sgw_only "ikev2.ikeSaLifetimeSeconds is p2sgw's setting" ike-rekey-gateway \
-		ike-rekey-refused && return
+		ike-rekey-refused ike-rekey-collision && return
 	if gw_rekey_case; then
 		gw_rekey_refused_case
 	else
@@ -628,6 +686,9 @@ gw_rekey_cases() {
 		reconfigure
 	fi
 	swan_terminate alice gwrk
+	gw_rekey_collision_case
+	GW_EXTRA=""
+	reconfigure
 }
 
 # IPv6 inside IKEv2: the pool gains fd00:203::/64, the vnet fd00:10:1::/64

@@ -76,7 +76,10 @@ void ike_exch_info(struct ike_sa *sa, const struct ike_hdr *h, const struct ike_
 		ike_pl_end(&b);
 	}
 	ike_send_protected(sa, IKE_INFORMATIONAL, false, h->msg_id, first, buf, b.w.len);
-	if (delete_ike) {
+	if (delete_ike && ike_rekey_ike_handover(sa)) {
+		/* Its rekey crossed ours and won (RFC 7296 §2.25.2): ours is forgotten. */
+		ike_sa_kill(sa, NULL);
+	} else if (delete_ike) {
 		if (sa->s)
 			core_session_end(sa->s, RAD_TERM_USER_REQUEST,
 					 "the client closed the IKE SA");

@@ -141,18 +141,33 @@ void ike_rekey_ike_answer(struct ike_sa *sa, const struct ike_hdr *h, const stru
 	ike_pl_end(&b);
 	ike_put_nonce_ke(&b, r, s.dh);
 	ike_send_protected(sa, IKE_CREATE_CHILD_SA, false, h->msg_id, first, buf, b.w.len);
+	ike_sa_hash(n);
+	sa->rekey_refusal = 0;
 	if (sa->rk.active && sa->rk.ike) {
-		/* Ours is under way too: its answer decides which SA survives. */
+		/* Ours is under way too: the CHILD SAs stay until its answer
+		 * decides which new SA survives (or the client deletes this one). */
 		struct ike_peer_rekey *p = &sa->peer_rk;
 		p->done = true;
 		p->spi_i = n->spi_i;
 		p->spi_r = n->spi_r;
 		lower_nonce(r->ni, r->ni_len, r->nr, IKE_NONCE_LEN, p->low, &p->low_len);
+		slog_info(sa->label, "the client rekeys the IKE SA while the gateway does");
+		return;
 	}
 	ike_sa_move_children(sa, n);
-	ike_sa_hash(n);
-	sa->rekey_refusal = 0;
 	slog_info(n->label, "IKE SA rekeyed by the client");
+}
+
+bool ike_rekey_ike_handover(struct ike_sa *sa)
+{
+	if (!sa->peer_rk.done || !sa->s)
+		return false;
+	struct ike_sa *theirs = ike_sa_find(sa->e, sa->peer_rk.spi_i, sa->peer_rk.spi_r);
+	if (!theirs || theirs->s)
+		return false;
+	ike_sa_move_children(sa, theirs);
+	slog_info(theirs->label, "IKE SA rekeyed by the client (the gateway's rekey yields)");
+	return true;
 }
 
 /* ---- the gateway rekeys --------------------------------------------------- */
@@ -336,17 +351,19 @@ static void collision(struct ike_sa *old, struct ike_sa *ours, const struct ike_
 	struct ike_peer_rekey *p = &old->peer_rk;
 	struct ike_sa *theirs = ike_sa_find(old->e, p->spi_i, p->spi_r);
 	size_t m = p->low_len < low->low_len ? p->low_len : low->low_len;
-	bool ours_lost = memcmp(low->low, p->low, m) < 0 || !theirs || !theirs->s;
+	/* Theirs already deleted: the client found it the surplus one. */
+	bool ours_lost = theirs && memcmp(low->low, p->low, m) < 0;
+	ike_sa_hash(ours);
 	if (ours_lost) {
 		slog_info(old->label, "simultaneous IKE SA rekeys: the client's survives");
-		ike_sa_hash(ours);
+		ike_rekey_ike_handover(old); /* the client deletes the old SA */
 		ours->closing = true;
 		ike_send_delete_ike(ours);
 		return;
 	}
-	slog_info(old->label, "simultaneous IKE SA rekeys: ours survives");
-	ike_sa_move_children(theirs, ours);
-	ike_sa_hash(ours);
+	slog_info(old->label, "simultaneous IKE SA rekeys: the gateway's survives");
+	if (old->s)
+		ike_sa_move_children(old, ours);
 	old->closing = true;
 	ike_send_delete_ike(old);
 }
@@ -358,6 +375,8 @@ void ike_rekey_ike_done(struct ike_sa *sa, const struct ike_chain *c)
 	static struct ike_peer_rekey low;
 	struct ike_sa *n = err ? NULL : rekey_answer(sa, c, &err, &low);
 	ike_rekey_clear(&sa->rk);
+	if (!n && ike_rekey_ike_handover(sa))
+		return; /* ours failed, the client's stands: it deletes this SA */
 	if (!n) {
 		uint32_t life = core_conf(sa->e->core)->ike_sa_life_sec;
 		char nb[64];

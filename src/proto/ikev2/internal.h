@@ -281,6 +281,9 @@ void ike_rekey_ike_answer(struct ike_sa *sa, const struct ike_hdr *h, const stru
  * reaches the whole lifetime unrekeyed is closed with the reason. */
 void ike_rekey_ike_tick(struct ike_sa *sa, double now);
 void ike_rekey_ike_done(struct ike_sa *sa, const struct ike_chain *c);
+/* The client's rekey of sa crossed ours and now stands (its Delete of sa
+ * came, or ours failed): the session moves to its new SA. false if none. */
+bool ike_rekey_ike_handover(struct ike_sa *sa);
 /* The session and CHILD SAs move from old to n. */
 void ike_sa_move_children(struct ike_sa *old, struct ike_sa *n);
 
