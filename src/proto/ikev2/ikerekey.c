@@ -114,6 +114,10 @@ void ike_rekey_ike_answer(struct ike_sa *sa, const struct ike_hdr *h, const stru
 	struct ike_suite s;
 	uint16_t want = 0;
 	uint16_t err = answer_select(sa, ch, r, &s, &want);
+	/* Our CHILD rekey is out: its answer must find the CHILD SA here, so
+	 * the client tries again later (as it would answer us, RFC 7296 §2.25). */
+	if (!err && sa->rk.active && !sa->rk.ike)
+		err = IKE_N_TEMPORARY_FAILURE;
 	struct ike_sa *n = NULL;
 	if (!err) {
 		struct successor_keys k = {r->gir,    r->ni,	     r->nr, r->gir_len,
