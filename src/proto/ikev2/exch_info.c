@@ -118,7 +118,10 @@ void ike_dpd_tick(struct ike_sa *sa, double now)
 		if (now - sa->tx_at < IKE_DPD_RETRY * (1 << (sa->tx_tries < 4 ? sa->tx_tries : 4)))
 			return;
 		if (++sa->tx_tries > IKE_DPD_TRIES) {
-			ike_sa_kill(sa, sa->s ? "dead peer: no answer to liveness checks" : NULL);
+			const char *why = sa->rk.active && sa->rk.ike
+						  ? "dead peer: no answer to our IKE SA rekey"
+						  : "dead peer: no answer to liveness checks";
+			ike_sa_kill(sa, sa->s ? why : NULL);
 			return;
 		}
 		sa->tx_at = now;

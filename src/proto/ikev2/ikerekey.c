@@ -273,8 +273,11 @@ void ike_rekey_ike_tick(struct ike_sa *sa, double now)
 		return;
 	double age = now - sa->created;
 	/* The whole lifetime, and a tenth of it since our first try (a reload
-	 * may shorten the lifetime of SAs already older). */
-	if (age >= life && sa->rekey_first > 0 && now - sa->rekey_first >= life / 10.0) {
+	 * may shorten the lifetime of SAs already older); not while a rekey is
+	 * out or crossing the client's: its answer settles it, and an answer
+	 * that never comes ends the SA as a dead peer's. */
+	if (age >= life && sa->rekey_first > 0 && now - sa->rekey_first >= life / 10.0 &&
+	    !sa->rk.active && !sa->peer_rk.done) {
 		ike_sa_expire(sa, life);
 		return;
 	}
