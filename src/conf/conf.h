@@ -53,6 +53,11 @@ struct ip_list {
 	size_t n;
 };
 
+struct ip6_list {
+	struct in6_addr *v;
+	size_t n;
+};
+
 struct conf_ipsec_policy {
 	uint32_t sa_lifetime_seconds;
 	uint32_t sa_data_size_kb;
@@ -129,6 +134,7 @@ struct gw_conf {
 	uint32_t resume_sec; /* ask once: the auth-token's window across reconnects */
 	uint32_t ping_sec;
 	uint32_t ping_restart_sec;
+	uint32_t ike_sa_life_sec; /* ikev2.ikeSaLifetimeSeconds: 0, the gateway never rekeys */
 	bool client_to_client;
 	bool active_active;
 	uint32_t max_connections;
@@ -137,7 +143,8 @@ struct gw_conf {
 	uint32_t logins_per_minute;  /* RADIUS logins per user name */
 	struct prefix_list vnet;
 	struct ip_list dns_servers;
-	char *dns_suffixes; /* "a.example,b.example" */
+	struct ip6_list dns_servers6; /* the IPv6 ones, for clients with an IPv6 address */
+	char *dns_suffixes;	      /* "a.example,b.example" */
 	struct prefix_list routes;
 	struct prefix_list pools;
 	struct prefix6_list vnet6; /* IPv6 beside vnet, routes, pools */

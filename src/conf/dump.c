@@ -31,12 +31,17 @@ static json_t *dump_cidrs(const struct prefix_list *pl, const struct prefix6_lis
 	return a;
 }
 
-static json_t *dump_ips(const struct ip_list *l)
+static json_t *dump_ips(const struct ip_list *l, const struct ip6_list *l6)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < l->n; i++) {
 		char ip[16];
 		ip4_str(l->v[i], ip);
+		json_array_append_new(a, json_string(ip));
+	}
+	for (size_t i = 0; l6 && i < l6->n; i++) {
+		char ip[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, &l6->v[i], ip, sizeof(ip));
 		json_array_append_new(a, json_string(ip));
 	}
 	return a;
@@ -84,7 +89,7 @@ static json_t *dump_field(const struct conf_field *f, const void *base)
 	case F_ARRAY: return dump_array(f, base);
 	case F_CIDRS: return dump_cidrs(AT(base, f->off), f->off6 ? AT(base, f->off6) : NULL);
 	case F_FLAGS: return dump_flags(f->flags, *(const unsigned *)AT(base, f->off));
-	case F_IPS: return dump_ips(AT(base, f->off));
+	case F_IPS: return dump_ips(AT(base, f->off), f->off6 ? AT(base, f->off6) : NULL);
 	case F_IGNORED: return NULL;
 	}
 	return NULL;

@@ -90,10 +90,21 @@ static const struct conf_field openvpn_fields[] = {
 	 .doc = "client idle timeout pushed; the gateway waits twice as long"},
 	{NULL}};
 
+static const struct conf_field ikev2_fields[] = {
+	{"ikeSaLifetimeSeconds", F_UINT, G(ike_sa_life_sec), .max = 172800, .def = "28800",
+	 .doc = "beyond Azure: the IKE SA's lifetime (Azure's fixed 28800 s). The gateway rekeys "
+		"the IKE SA at 90% of it (CREATE_CHILD_SA, the CHILD SAs move to the new one) and "
+		"closes one that could not be rekeyed when it runs out; clients may rekey sooner. "
+		"0: the gateway never rekeys it (vpnClientIpsecPolicies' saLifeTimeSeconds is the "
+		"CHILD SA's)"},
+	{NULL}};
+
 static const struct conf_field vnet_fields[] = {
 	{"addressSpace", F_CIDRS, G(vnet), .off6 = G(vnet6),
 	 .doc = "prefixes of the virtual network, IPv4 and IPv6"},
-	{"dnsServers", F_IPS, G(dns_servers), .doc = "DNS servers pushed to clients"},
+	{"dnsServers", F_IPS, G(dns_servers), .off6 = G(dns_servers6),
+	 .doc = "DNS servers pushed to clients; IPv6 ones (beyond Azure) go to IKEv2 clients "
+		"that have an IPv6 address (INTERNAL_IP6_DNS)"},
 	{"dnsSuffixes", F_STRING, G(dns_suffixes),
 	 .doc = "beyond Azure: DNS suffixes (search domains) for clients, comma-separated, e.g. "
 		"\"contoso.internal,corp.contoso.com\"; names under them go to dnsServers"},
@@ -284,6 +295,7 @@ const struct conf_field conf_schema_root[] = {
 	{"management", F_OBJECT, .sub = mgmt_fields},
 	{"serverCertificate", F_OBJECT, .sub = server_cert_fields},
 	{"openvpn", F_OBJECT, .sub = openvpn_fields},
+	{"ikev2", F_OBJECT, .sub = ikev2_fields},
 	{"virtualNetwork", F_OBJECT, .sub = vnet_fields},
 	{"customRoutes", F_OBJECT, .sub = routes_fields},
 	{"virtualNetworkGatewayPolicyGroups", F_ARRAY, G(policy_groups), .sub = group_fields,

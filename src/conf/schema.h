@@ -20,7 +20,7 @@ enum field_type {
 	F_ARRAY,   /* array of objects: CONF_ARRAY of .elem_size elements */
 	F_CIDRS,   /* array of CIDR strings -> struct prefix_list, IPv6 ones at .off6 */
 	F_FLAGS,   /* array of names from .flags -> bitmask */
-	F_IPS,	   /* array of IPv4 address strings -> struct ip_list */
+	F_IPS,	   /* array of IP address strings -> struct ip_list, IPv6 ones at .off6 */
 	F_IGNORED, /* an Azure field p2sgw has no use for: accepted, listed in one warning */
 };
 
@@ -43,7 +43,8 @@ struct conf_field {
 	bool restart; /* a reload cannot apply it: only a restart does */
 	/* F_ENUM/F_STRING: the value may also be an object walked with sub on the
 	 * same base (Azure's sku: {name, tier, capacity}). */
-	size_t off6; /* F_CIDRS: the struct prefix6_list for IPv6 ones; 0 = IPv4 only */
+	size_t off6; /* F_CIDRS: the struct prefix6_list for IPv6 ones, F_IPS: the struct
+		      * ip6_list; 0 = IPv4 only */
 };
 
 extern const struct conf_field conf_schema_root[];

@@ -40,6 +40,8 @@ static void check_gateway(const struct gw_conf *c, struct conf_errors *e)
 				"must be greater than pingSeconds");
 	if (c->reneg_sec != 0 && c->reneg_sec < 10)
 		conf_errors_add(e, "openvpn.renegotiateSeconds", "must be 0 (off) or at least 10");
+	if (c->ike_sa_life_sec != 0 && c->ike_sa_life_sec < 10)
+		conf_errors_add(e, "ikev2.ikeSaLifetimeSeconds", "must be 0 (off) or at least 10");
 	if (!c->cert_file != !c->key_file)
 		conf_errors_add(e,
 				c->cert_file ? "serverCertificate.keyFile"

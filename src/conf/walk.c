@@ -141,28 +141,50 @@ static void set_cidrs(json_t *v, const char *path, const struct conf_field *f, v
 	}
 }
 
+/* One address: IPv4 to l, IPv6 to l6 when the field takes them. */
+static void add_ip(json_t *it, const char *p, struct ip_list *l, struct ip6_list *l6,
+		   struct conf_errors *e)
+{
+	struct in_addr a;
+	const char *s = json_is_string(it) ? json_string_value(it) : NULL;
+	if (s && inet_pton(AF_INET, s, &a) == 1)
+		l->v[l->n++] = ntohl(a.s_addr);
+	else if (s && l6 && inet_pton(AF_INET6, s, &l6->v[l6->n]) == 1)
+		l6->n++;
+	else
+		conf_errors_add(e, p,
+				l6 ? "must be an IPv4 or IPv6 address such as 10.1.0.4"
+				   : "must be an IPv4 address such as 10.1.0.4");
+}
+
 static void set_ips(json_t *v, const char *path, const struct conf_field *f, void *base,
 		    struct conf_errors *e)
 {
 	struct ip_list *l = AT(base, f->off);
+	struct ip6_list *l6 = f->off6 ? AT(base, f->off6) : NULL;
 	if (!json_is_array(v)) {
-		conf_errors_add(e, path, "must be an array of IPv4 addresses");
+		conf_errors_add(e, path, "must be an array of IP addresses");
 		return;
 	}
 	free(l->v);
 	l->n = 0;
 	l->v = calloc(json_array_size(v) + 1, sizeof(*l->v));
+	if (l6) {
+		free(l6->v);
+		l6->n = 0;
+		l6->v = calloc(json_array_size(v) + 1, sizeof(*l6->v));
+	}
+	if (!l->v || (l6 && !l6->v)) {
+		conf_errors_add(e, path, "out of memory");
+		return;
+	}
 	size_t i;
 	json_t *it;
 	json_array_foreach(v, i, it)
 	{
 		char p[512];
-		struct in_addr a;
 		snprintf(p, sizeof(p), "%s[%zu]", path, i);
-		if (!json_is_string(it) || inet_pton(AF_INET, json_string_value(it), &a) != 1)
-			conf_errors_add(e, p, "must be an IPv4 address such as 10.1.0.4");
-		else
-			l->v[l->n++] = ntohl(a.s_addr);
+		add_ip(it, p, l, l6, e);
 	}
 }
 
@@ -397,6 +419,11 @@ void conf_free_fields(const struct conf_field *table, void *base)
 			free(((struct ip_list *)AT(base, f->off))->v);
 			((struct ip_list *)AT(base, f->off))->v = NULL;
 			((struct ip_list *)AT(base, f->off))->n = 0;
+			if (f->off6) {
+				free(((struct ip6_list *)AT(base, f->off6))->v);
+				((struct ip6_list *)AT(base, f->off6))->v = NULL;
+				((struct ip6_list *)AT(base, f->off6))->n = 0;
+			}
 			break;
 		case F_CIDRS:
 			free(((struct prefix_list *)AT(base, f->off))->v);

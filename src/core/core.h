@@ -107,6 +107,8 @@ struct session_net {
 	size_t n_routes6;
 	const uint32_t *dns; /* virtualNetwork.dnsServers */
 	size_t n_dns;
+	const struct in6_addr *dns6; /* its IPv6 ones (with has_v6 only) */
+	size_t n_dns6;
 	const char (*suffixes)[DNS_NAME_MAX]; /* virtualNetwork.dnsSuffixes */
 	size_t n_suffixes;
 };

@@ -181,6 +181,8 @@ void session_net6(const struct session *s, struct session_net *out)
 	out->prefix6_len = g->pool6.ranges[s->pool6_range].prefix.len;
 	out->routes6 = g->routes6;
 	out->n_routes6 = g->n_routes6;
+	out->dns6 = g->conf->dns_servers6.v;
+	out->n_dns6 = g->conf->dns_servers6.n;
 }
 
 /* Keeps s's IPv6 address in the new pool np, within the ranges of its

@@ -159,9 +159,12 @@ static void policy_params(FILE *f, const struct gw_conf *c)
 		pfs = dh;
 	uint32_t child_min = p.child_lifetime_s / 60;
 	child_min = child_min < 10 ? 10 : child_min > 1440 ? 1440 : child_min;
+	/* The IKE SA's: the gateway's ikev2.ikeSaLifetimeSeconds (Azure's 8 h). */
+	uint32_t ike_min = c->ike_sa_life_sec ? c->ike_sa_life_sec / 60 : 480;
+	ike_min = ike_min < 10 ? 10 : ike_min > 1440 ? 1440 : ike_min;
 	sa_params(f, "IKESecurityAssociationParameters",
 		  profile_policy_name(POLICY_CIPHER, p.ike_enc, CLIENT_APPLE),
-		  profile_policy_name(POLICY_IKE_INTEGRITY, p.ike_int, CLIENT_APPLE), dh, 480);
+		  profile_policy_name(POLICY_IKE_INTEGRITY, p.ike_int, CLIENT_APPLE), dh, ike_min);
 	sa_params(f, "ChildSecurityAssociationParameters",
 		  profile_policy_name(POLICY_CIPHER, p.ipsec_enc, CLIENT_APPLE),
 		  profile_policy_name(POLICY_ESP_INTEGRITY, p.ipsec_int, CLIENT_APPLE), pfs,

@@ -23,7 +23,8 @@ IKE_CASES="cert-address cert-route cert-dns cert-ping cert-iperf-up cert-iperf-d
 refuse-revoked refuse-other-root refuse-expired good-session-survives eap-mschapv2
 eap-wrong-password eap-tls proposal-seed-default proposal-3des-modp1024 proposal-aes128-sha1
 proposal-esp-aes128-sha1 custom-policy-honoured custom-policy-defaults-refused nat-traffic
-nat-keepalive mobike rekey-under-load init-flood-bounded init-flood-client-connects
+nat-keepalive mobike rekey-under-load ike-rekey-gateway ike-rekey-refused ike-rekey-collision ike-ipv6-address
+ike-ipv6-ping ike-ipv6-only-refused init-flood-bounded init-flood-client-connects
 profile-swanctl-connects profile-swanctl-custom-policy"
 PROFILE_CASES="profile-mobileconfig profile-mobileconfig-identity profile-ps1 embedded-server-cert"
 LAB_CASES="$IKE_CASES $PROFILE_CASES"
@@ -75,18 +76,24 @@ CUSTOM_POLICY='{"saLifeTimeSeconds": 3600, "saDataSizeKilobytes": 102400000,
 CUSTOM_IKE=aes128gcm16-prfsha256-ecp256
 CUSTOM_ESP=aes128gcm16
 
+# Top-level settings the next write_conf adds ("key": value, with the comma),
+# and IPv6 prefixes for the vnet and the pool, an IPv6 DNS server (', "x"').
+GW_EXTRA=""
+GW_VNET6=""
+GW_POOL6=""
+GW_DNS6=""
 write_conf() { # write_conf [vpnClientIpsecPolicies JSON array]
 	cat >"$D/gw.json" <<J
 {
   "name": "lab-ikev2", "sku": "VpnGw1", "vpnGatewayGeneration": "Generation1",
   "vpnType": "RouteBased", "gatewayFqdn": "gw.p2s.test",
   "stateDirectory": "$D/state", "controlSocket": "$D/p2sgw.sock", "logLevel": "info",
-  "tunInterface": "p2s0",
+  "tunInterface": "p2s0", $GW_EXTRA
   "listen": {"address": "0.0.0.0", "tcpPort": 443, "udpPort": 1194},
   "serverCertificate": {"certFile": "$PKI/server.crt", "keyFile": "$PKI/server.key"},
-  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"], "dnsServers": ["10.1.0.4"]},
+  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"$GW_VNET6], "dnsServers": ["10.1.0.4"$GW_DNS6]},
   "vpnClientConfiguration": {
-    "vpnClientAddressPool": {"addressPrefixes": ["$POOL"]},
+    "vpnClientAddressPool": {"addressPrefixes": ["$POOL"$GW_POOL6]},
     "vpnClientProtocols": ["IkeV2"],
     "vpnAuthenticationTypes": ["Certificate", "Radius"],
     "vpnClientRootCertificates": [{"name": "P2SClientRoot",
@@ -532,6 +539,226 @@ P
 	swan_terminate alice rekey
 }
 
+# swan_ike_uid NAME CONN: the unique id of the client's IKE SA (#N).
+swan_ike_uid() {
+	swan_ctl "$1" --list-sas --ike "$2" 2>/dev/null | sed -n "s/^$2: #\([0-9]*\), ESTABLISHED.*/\1/p" | head -n 1
+}
+
+# The gateway rekeys the IKE SA itself (ikev2.ikeSaLifetimeSeconds 15: at
+# 13.5 s, twice in a 30 s iperf3 run with pings beside): no one-second
+# interval without data, the client's log shows each new IKE SA and the old
+# one deleted by the gateway, the tunnel is the same one throughout.
+gw_rekey_case() {
+	GW_EXTRA='"ikev2": {"ikeSaLifetimeSeconds": 15},'
+	reconfigure
+	client_conf alice "$(conn gwrk pubkey alice aes256gcm16-prfsha384-ecp384 aes256gcm16)"
+	swan_ctl alice --load-conns --file "$(swan_dir alice)/swanctl/swanctl.conf" >/dev/null
+	if ! up alice gwrk; then
+		fail ike-rekey-gateway "expected a CHILD_SA, got: $(initiate_log alice gwrk | tail -n 3 | tr '\n' '|')"
+		return 1
+	fi
+	local uid0 uid1 vip0 r n zero rekeyed deleted lost
+	uid0=$(swan_ike_uid alice gwrk)
+	vip0=$(swan_vip alice)
+	# 140 pings over the 28 s both rekeys fall in (a loaded host may stretch them).
+	spawn $NS_CLI "$D/ping-gwrk.log" ping -c 140 -i 0.2 -W 1 10.1.0.10 >/dev/null
+	run $NS_CLI timeout 60 iperf3 -c 10.1.0.10 -t 30 -i 1 -J >"$D/iperf-gwrk.json"
+	wait_until 40 log_has "$D/ping-gwrk.log" "packets transmitted"
+	r=$(python3 - "$D/iperf-gwrk.json" <<'P'
+import json, sys
+try:
+    iv = [i["sum"]["bytes"] for i in json.load(open(sys.argv[1]))["intervals"]]
+    print(len(iv), sum(1 for b in iv if b == 0))
+except Exception:
+    print(0, 0)
+P
+)
+	read -r n zero <<<"$r"
+	uid1=$(swan_ike_uid alice gwrk)
+	rekeyed=$(grep -Ec "IKE_SA gwrk\[[0-9]+\] rekeyed between" "$(swan_log alice)")
+	deleted=$(grep -Ec "received DELETE for IKE_SA gwrk\[$uid0\]" "$(swan_log alice)")
+	lost=$(sed -n 's/.* \([0-9]*\)% packet loss.*/\1/p' "$D/ping-gwrk.log")
+	echo "gateway IKE rekeys: IKE SA #$uid0 -> #$uid1, $rekeyed rekeyed, ping loss ${lost:-?}%, $n intervals ($zero empty)"
+	if [ "$n" -lt 29 ] || [ "$zero" -ne 0 ]; then
+		fail ike-rekey-gateway "expected 30 one-second iperf3 intervals all with data, got $n intervals, $zero empty"
+	elif [ "$rekeyed" -lt 2 ] || [ "$deleted" -ne 1 ] || [ -z "$uid1" ] || [ "$uid1" = "$uid0" ]; then
+		fail ike-rekey-gateway "expected >= 2 'IKE_SA gwrk[N] rekeyed' in the client's log, the first SA #$uid0 deleted by the gateway and a new one up, got $rekeyed rekeyed, $deleted deletes, now #${uid1:-none}: $(grep -E 'IKE_SA gwrk|DELETE' "$(swan_log alice)" | tail -n 6 | tr '\n' '|')"
+	elif ! gw_log_has "IKE SA rekeyed by the gateway"; then
+		fail ike-rekey-gateway "expected 'IKE SA rekeyed by the gateway' in the gateway log, got: $(log_tail "$GWLOG" 4)"
+	elif [ "${lost:-100}" -gt 5 ] || [ "$(swan_vip alice)" != "$vip0" ] || ! swan_child_up alice gwrk; then
+		fail ike-rekey-gateway "expected pings through (<= 5% lost) and the same tunnel ($vip0) up after, got ${lost:-?}% lost ($(tail -n 2 "$D/ping-gwrk.log" | tr '\n' '|')), vip '$(swan_vip alice)'"
+	else
+		pass ike-rekey-gateway
+	fi
+}
+
+# The gateway's policy changes (a custom one, lifetime 40 s) under the same
+# SA: its rekey offers the new policy, which this client does not have. The
+# client answers NO_PROPOSAL_CHOSEN, the SA keeps carrying traffic and is
+# closed at its lifetime with the reason in the gateway's log.
+gwrk_gone() { ! swan_ctl alice --list-sas --ike gwrk 2>/dev/null | grep -q ESTABLISHED; }
+
+gw_rekey_refused_case() {
+	GW_EXTRA='"ikev2": {"ikeSaLifetimeSeconds": 40},'
+	reconfigure custom
+	local why="IKE SA lifetime \(40 s\) reached without a rekey: the client refused our rekey \(NO_PROPOSAL_CHOSEN\)"
+	if ! wait_until 45 gw_log_has "the client refused our rekey \(NO_PROPOSAL_CHOSEN\)"; then
+		fail ike-rekey-refused "expected the gateway to log the client's NO_PROPOSAL_CHOSEN within 45 s, got: $(log_tail "$GWLOG" 4)"
+	elif ! ping_from $NS_CLI 2; then
+		fail ike-rekey-refused "expected the SA to carry traffic after the refusal, got no replies"
+	elif ! wait_until 15 gw_log_has "$why"; then
+		fail ike-rekey-refused "expected '$why' in the gateway log, got: $(log_tail "$GWLOG" 4)"
+	elif ! wait_until 5 log_has "$(swan_log alice)" "received DELETE for IKE_SA gwrk" ||
+		! wait_until 5 gwrk_gone; then
+		fail ike-rekey-refused "expected the client to be told (DELETE) and its SA gone, got: $(swan_ctl alice --list-sas | head -n 3 | tr '\n' '|')"
+	else
+		pass ike-rekey-refused
+	fi
+	GW_EXTRA=""
+	reconfigure
+}
+
+# at_lab_time T: sleeps until T seconds after $COLL_T0 (date +%s.%N).
+at_lab_time() { sleep "$(python3 -c "import sys, time; print(max(0, float(sys.argv[1]) + float(sys.argv[2]) - time.time()))" "$COLL_T0" "$1")"; }
+
+# One established IKE SA for the connection (a surplus one the client
+# still deletes may linger: it is DELETING, not ESTABLISHED).
+coll_one_sa() { [ "$(swan_ctl alice --list-sas --ike coll 2>/dev/null | grep -c '^coll: #.*ESTABLISHED')" -eq 1 ]; }
+
+# The gateway settled it: a crossing resolved by nonce, its rekey yielding,
+# or (the client's request came only after) its own rekey done first.
+coll_settled() {
+	log_has "$(swan_log alice)" "IKE_SA coll\[[0-9]+\] rekeyed between" &&
+		tail -n "+$COLL_LINE" "$GWLOG" |
+		grep -Eq "simultaneous IKE SA rekeys|the gateway's rekey yields|IKE SA rekeyed by the gateway"
+}
+
+# Both sides rekey the IKE SA at once (RFC 7296 §2.8.2): the client at 26 s
+# (rand_time 0), the gateway at 90% of 31 s. The client's packets to the
+# gateway are dropped from 25 s to 30 s, so its request and its answer to
+# the gateway's request cross (both are retransmitted after): each side
+# sees the other's rekey while its own is out. One new IKE SA survives,
+# the tunnel carries on, and neither side is left with two.
+gw_rekey_collision_case() {
+	GW_EXTRA='"ikev2": {"ikeSaLifetimeSeconds": 31},'
+	reconfigure
+	client_conf alice "$(conn coll pubkey alice aes256gcm16-prfsha384-ecp384 aes256gcm16 "rekey_time = 26s
+    over_time = 60s
+    rand_time = 0s")"
+	swan_ctl alice --load-conns --file "$(swan_dir alice)/swanctl/swanctl.conf" >/dev/null
+	COLL_LINE=$(($(wc -l <"$GWLOG") + 1))
+	COLL_T0=$(date +%s.%N)
+	if ! up alice coll; then
+		fail ike-rekey-collision "expected a CHILD_SA, got: $(initiate_log alice coll | tail -n 3 | tr '\n' '|')"
+		return
+	fi
+	at_lab_time 25
+	echo "+ $NS_CLI: drop UDP to 4500 for 5 s (the rekey requests cross)" >&2
+	ip netns exec $NS_CLI nft -f - <<N
+table inet collide {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		udp dport 4500 drop
+	}
+}
+N
+	at_lab_time 30
+	ip netns exec $NS_CLI nft delete table inet collide
+	wait_until 30 coll_settled
+	local seen
+	seen=$(grep -E "collision" "$(swan_log alice)" | grep -v "^+" | head -n 3 | sed 's/.*> //' | tr '\n' '|')
+	echo "collision: client: ${seen:-none}; gateway: $(tail -n "+$COLL_LINE" "$GWLOG" | grep -Eo "simultaneous IKE SA rekeys[^\"]*|the client rekeys the IKE SA while the gateway does|the gateway's rekey yields|IKE SA rekeyed by the gateway|IKE SA lifetime \(31 s\)[^\"]*" | tr '\n' '|')"
+	# Past the old SA's lifetime: the survivor carries the session on.
+	at_lab_time 40
+	if ! swan_wait_child alice coll 10 || ! ping_from $NS_CLI 3 ||
+		gw_log_has "IKE SA lifetime \(31 s\) reached"; then
+		fail ike-rekey-collision "expected the tunnel to carry on after simultaneous rekeys, got: $(swan_ctl alice --list-sas | head -n 6 | tr '\n' '|') / client: $seen / $(log_tail "$GWLOG" 6)"
+	elif [ -z "$seen" ]; then
+		skip ike-rekey-collision "the two rekeys did not overlap this time (timing on a loaded host); the tunnel survived"
+	elif ! wait_until 40 coll_one_sa; then
+		fail ike-rekey-collision "expected one established IKE SA left for the connection, got: $(swan_ctl alice --list-sas --ike coll | grep '^coll' | tr '\n' '|')"
+	else
+		pass ike-rekey-collision
+	fi
+	swan_terminate alice coll
+}
+
+gw_rekey_cases() {
+	p2sgw_only "ikev2.ikeSaLifetimeSeconds is p2sgw's setting" ike-rekey-gateway \
+		ike-rekey-refused ike-rekey-collision && return
+	if gw_rekey_case; then
+		gw_rekey_refused_case
+	else
+		skip ike-rekey-refused "no gateway-rekeyed SA to refuse"
+		GW_EXTRA=""
+		reconfigure
+	fi
+	swan_terminate alice gwrk
+	gw_rekey_collision_case
+	GW_EXTRA=""
+	reconfigure
+}
+
+# IPv6 inside IKEv2: the pool gains fd00:203::/64, the vnet fd00:10:1::/64
+# and an IPv6 DNS server (a reload); strongSwan asks for both families (vips
+# = 0.0.0.0, ::), gets both addresses and both DNS servers, and pings the
+# vnet host over each through ESP. Then, the
+# pool IPv4-only again, a client asking for IPv6 alone gets
+# INTERNAL_ADDRESS_FAILURE and the gateway says why.
+ipv6_cases() {
+	p2sgw_only "the reference responder's pool is IPv4" ike-ipv6-address ike-ipv6-ping \
+		ike-ipv6-only-refused && return
+	GW_VNET6=', "fd00:10:1::/64"' GW_POOL6=', "fd00:203::/64"' GW_DNS6=', "fd00:10:1::53"'
+	reconfigure
+	local SWAN_VIPS="0.0.0.0, ::" SWAN_REMOTE_TS="10.1.0.0/16, fd00:10:1::/64" a6
+	swan_terminate alice p2s
+	client_conf alice "$(conn dual pubkey alice)"
+	swan_ctl alice --load-conns --file "$(swan_dir alice)/swanctl/swanctl.conf" >/dev/null
+	if ! up alice dual; then
+		fail ike-ipv6-address "expected a CHILD_SA, got: $(initiate_log alice dual | tail -n 3 | tr '\n' '|')"
+		skip ike-ipv6-ping "no tunnel"
+	else
+		local vips
+		vips=$(swan_ctl alice --list-sas --ike dual 2>/dev/null | grep -E '^  local ')
+		a6=$(ip -n $NS_CLI -6 -o addr show scope global | grep -o 'fd00:203::[0-9a-f:]*' | head -n 1)
+		if [ -n "$a6" ] && grep -q "\[172\.16\.201\.[0-9]* $a6\]" <<<"$vips" &&
+			gw_log_has "IKEv2 172\.16\.201\.[0-9]+ $a6, ESP" &&
+			grep -q "fd00:10:1::53" "$(swan_dir alice)/resolv.conf" 2>/dev/null; then
+			pass ike-ipv6-address
+		else
+			fail ike-ipv6-address "expected an IPv4 address from $POOL and an IPv6 one from fd00:203::/64 on the client and in the gateway's session line, and the IPv6 DNS server fd00:10:1::53, got '$a6' / $vips / $(grep -o 'IKEv2 172[^,]*' "$GWLOG" | tail -n 1) / DNS: $(grep nameserver "$(swan_dir alice)/resolv.conf" 2>/dev/null | tr '\n' ' ')"
+		fi
+		if run $NS_CLI ping -6 -c 3 -W 2 fd00:10:1::10 >/dev/null && ping_from $NS_CLI 2; then
+			pass ike-ipv6-ping
+		else
+			fail ike-ipv6-ping "expected replies from fd00:10:1::10 and 10.1.0.10 through the tunnel, got: $(run $NS_CLI ping -6 -c 1 -W 2 fd00:10:1::10 2>&1 | tail -n 2 | tr '\n' '|') routes: $(ip -n $NS_CLI -6 route show table all | grep fd00 | tr '\n' ';')"
+		fi
+		swan_terminate alice dual
+	fi
+	GW_VNET6="" GW_POOL6="" GW_DNS6=""
+	reconfigure
+	# A client of its own (the first would reuse its IKE SA).
+	client v6
+	local GW_ADDR=$GW_ADDR2
+	client_conf v6 "$(SWAN_VIPS="::" SWAN_REMOTE_TS="fd00:10:1::/64" conn only6 pubkey alice)"
+	if ! swan_start $NS_CLI2 v6 >/dev/null || ! swan_load v6; then
+		fail ike-ipv6-only-refused "expected the client's charon to start; $(swan_logs v6 5)"
+		return
+	fi
+	swan_initiate v6 only6 10
+	swan_initiate_wait v6 only6
+	if swan_child_up v6 only6; then
+		fail ike-ipv6-only-refused "expected no CHILD_SA for an IPv6-only request to an IPv4 pool, got one"
+	elif ! initiate_log v6 only6 | grep -q "INTERNAL_ADDRESS_FAILURE"; then
+		fail ike-ipv6-only-refused "expected INTERNAL_ADDRESS_FAILURE at the client, got: $(initiate_log v6 only6 | tail -n 3 | tr '\n' '|')"
+	elif ! gw_log_has "asked for an IPv6 address only and its pool has no IPv6 prefix"; then
+		fail ike-ipv6-only-refused "expected the gateway to log why, got: $(log_tail "$GWLOG" 3)"
+	else
+		pass ike-ipv6-only-refused
+	fi
+	swan_stop v6
+}
+
 # An IKE_SA_INIT flood from a second host (4000 requests in at most 8 s,
 # each with a new SPI) while the real client connects from the first.
 flood_cases() {
@@ -656,7 +883,7 @@ diagnostics() {
 	local n
 	echo "--- gateway log $GWLOG (last 60 lines)"
 	tail -n 60 "$GWLOG" 2>/dev/null
-	for n in alice neg eap pkgswan roam; do [ -d "$(swan_dir $n)" ] && swan_logs $n 25; done
+	for n in alice neg eap pkgswan roam v6; do [ -d "$(swan_dir $n)" ] && swan_logs $n 25; done
 }
 
 cleanup_extra() {
@@ -706,6 +933,8 @@ main() {
 		custom_policy_cases
 		nat_cases
 		rekey_cases
+		gw_rekey_cases
+		ipv6_cases
 		flood_cases
 	}
 	[ "$LAB_FAILED" -eq 0 ] || diagnostics

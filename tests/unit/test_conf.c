@@ -228,6 +228,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c->log_level, "info");
 	assert_string_equal(c->state_dir, "/var/lib/p2sgw");
 	assert_int_equal(c->reneg_sec, 3600);
+	assert_int_equal(c->ike_sa_life_sec, 28800); /* Azure's IKE SA lifetime */
 	assert_int_equal(c->ping_sec, 10);
 	assert_int_equal(c->ping_restart_sec, 60);
 	assert_int_equal(c->protocols, PROTO_OPENVPN);

@@ -206,7 +206,18 @@ static void test_mobileconfig_certificate_default_policy(void **state)
 	assert_null(strstr(t, "<integer>24</integer>"));
 	assert_non_null(strstr(t, "<string>com.apple.security.root</string>"));
 	assert_null(strstr(t, "com.apple.security.pkcs12"));
-	check_golden("contoso-p2s.mobileconfig", t);
+	check_golden("contoso-p2s.mobileconfig", t); /* frees t */
+	/* The IKE SA's lifetime follows ikev2.ikeSaLifetimeSeconds (8 h by
+	 * default, as above); the CHILD SA's stays the policy's. */
+	c->ike_sa_life_sec = 7200;
+	t = profile_mobileconfig(&in);
+	assert_non_null(strstr(t, "<key>IKESecurityAssociationParameters</key>"));
+	const char *ike = strstr(t, "<key>IKESecurityAssociationParameters</key>");
+	const char *child = strstr(t, "<key>ChildSecurityAssociationParameters</key>");
+	const char *life = strstr(ike, "<key>LifeTimeInMinutes</key>\n\t\t\t\t\t<integer>120<");
+	assert_non_null(life);
+	assert_true(child && life < child);
+	free(t);
 	conf_free(c);
 }
 

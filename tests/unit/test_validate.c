@@ -206,6 +206,11 @@ static const struct rule_case cases[] = {
 	{"DNS server not an address", "virtualNetwork.dnsServers", "[\"10.1.0\"]",
 	 "virtualNetwork.dnsServers[0]:"},
 	{"ARM properties form", "properties", "{\"activeActive\":false}", NULL},
+	{"IKE SA lifetime ok", "ikev2", "{\"ikeSaLifetimeSeconds\":60}", NULL},
+	{"IKE SA rekeys off", "ikev2", "{\"ikeSaLifetimeSeconds\":0}", NULL},
+	{"IKE SA lifetime too short", "ikev2", "{\"ikeSaLifetimeSeconds\":5}",
+	 "ikev2.ikeSaLifetimeSeconds:"},
+	{"DNS server IPv6", "virtualNetwork.dnsServers", "[\"10.1.0.4\", \"fd00::53\"]", NULL},
 };
 
 static void test_rules(void **state)

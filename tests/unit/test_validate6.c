@@ -157,18 +157,33 @@ static void test_parallel_lists(void **state)
 	conf_free(c);
 }
 
-/* Fields that stay IPv4-only refuse IPv6 text with the IPv4 message. */
-static void test_ipv4_only_fields(void **state)
+/* dnsServers takes IPv6 addresses beside the IPv4 ones (IKEv2 hands them
+ * to clients with an IPv6 address); anything else is refused. */
+static void test_dns_servers6(void **state)
 {
 	(void)state;
 	struct conf_errors e = {0};
 	struct gw_conf *c = conf_load_string(
-		"{\"gatewayFqdn\":\"v\",\"virtualNetwork\":{\"dnsServers\":[\"fd00::53\"]},"
+		"{\"gatewayFqdn\":\"v\",\"virtualNetwork\":{\"dnsServers\":[\"10.1.0.4\",\"fd00::"
+		"53\"]},"
 		"\"vpnClientConfiguration\":{\"vpnClientAddressPool\":{\"addressPrefixes\":"
 		"[\"172.16.0.0/24\"]}}}",
 		&e);
+	assert_non_null(c);
+	assert_int_equal(c->dns_servers.n, 1);
+	assert_int_equal(c->dns_servers6.n, 1);
+	struct in6_addr want;
+	inet_pton(AF_INET6, "fd00::53", &want);
+	assert_memory_equal(&c->dns_servers6.v[0], &want, 16);
+	conf_free(c);
+	conf_errors_free(&e);
+	c = conf_load_string(
+		"{\"gatewayFqdn\":\"v\",\"virtualNetwork\":{\"dnsServers\":[\"fd00::5g\"]},"
+		"\"vpnClientConfiguration\":{\"vpnClientAddressPool\":{"
+		"\"addressPrefixes\":[\"172.16.0.0/24\"]}}}",
+		&e);
 	assert_null(c);
-	assert_true(has_error(&e, "virtualNetwork.dnsServers[0]: must be an IPv4 address"));
+	assert_true(has_error(&e, "virtualNetwork.dnsServers[0]: must be an IPv4 or IPv6 address"));
 	conf_errors_free(&e);
 }
 
@@ -177,7 +192,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_parallel_lists),
-		cmocka_unit_test(test_ipv4_only_fields),
+		cmocka_unit_test(test_dns_servers6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

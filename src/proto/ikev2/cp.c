@@ -18,7 +18,7 @@ static void attr4(struct ike_builder *b, uint16_t type, uint32_t a)
 	attr(b, type, v, 4);
 }
 
-static bool asked(const struct ike_cp *req, uint16_t type)
+bool ike_cp_asked(const struct ike_cp *req, uint16_t type)
 {
 	for (size_t i = 0; i < req->n; i++)
 		if (req->attr[i].type == type)
@@ -26,20 +26,29 @@ static bool asked(const struct ike_cp *req, uint16_t type)
 	return false;
 }
 
+static void attr6(struct ike_builder *b, uint16_t type, const struct in6_addr *a, uint8_t len)
+{
+	uint8_t v[17];
+	memcpy(v, a, 16);
+	v[16] = len;
+	attr(b, type, v, 17);
+}
+
 void ike_cp_reply(struct ike_builder *b, const struct ike_cp *req, const struct session_net *net)
 {
 	ike_pl_begin(b, IKE_PL_CP);
 	wbuf_u8(&b->w, IKE_CFG_REPLY);
 	wbuf_u24(&b->w, 0);
-	attr4(b, IKE_CP_IP4_ADDRESS, net->addr);
-	if (asked(req, IKE_CP_IP4_NETMASK))
+	if (net->addr) /* 0: an IPv6-only client */
+		attr4(b, IKE_CP_IP4_ADDRESS, net->addr);
+	if (net->addr && ike_cp_asked(req, IKE_CP_IP4_NETMASK))
 		attr4(b, IKE_CP_IP4_NETMASK, prefix4_mask(net->prefix_len));
 	for (size_t i = 0; i < net->n_dns; i++)
 		attr4(b, IKE_CP_IP4_DNS, net->dns[i]);
 	/* RFC 8598 split DNS: the suffixes, to a client that asks for them. */
-	for (size_t i = 0; asked(req, IKE_CP_DNS_DOMAIN) && i < net->n_suffixes; i++)
+	for (size_t i = 0; ike_cp_asked(req, IKE_CP_DNS_DOMAIN) && i < net->n_suffixes; i++)
 		attr(b, IKE_CP_DNS_DOMAIN, net->suffixes[i], strlen(net->suffixes[i]));
-	if (asked(req, IKE_CP_IP4_SUBNET))
+	if (ike_cp_asked(req, IKE_CP_IP4_SUBNET))
 		for (size_t i = 0; i < net->n_routes; i++) {
 			uint8_t v[8];
 			uint32_t a = net->routes[i].addr, m = prefix4_mask(net->routes[i].len);
@@ -49,12 +58,14 @@ void ike_cp_reply(struct ike_builder *b, const struct ike_cp *req, const struct 
 			}
 			attr(b, IKE_CP_IP4_SUBNET, v, 8);
 		}
-	if (net->has_v6 && asked(req, IKE_CP_IP6_ADDRESS)) {
-		uint8_t v[17];
-		memcpy(v, &net->addr6, 16);
-		v[16] = net->prefix6_len;
-		attr(b, IKE_CP_IP6_ADDRESS, v, 17);
-	}
+	/* RFC 7296 §3.15.1: the address and the prefix length of its link. */
+	if (net->has_v6 && ike_cp_asked(req, IKE_CP_IP6_ADDRESS))
+		attr6(b, IKE_CP_IP6_ADDRESS, &net->addr6, net->prefix6_len);
+	for (size_t i = 0; net->has_v6 && i < net->n_dns6; i++)
+		attr(b, IKE_CP_IP6_DNS, &net->dns6[i], 16);
+	for (size_t i = 0;
+	     net->has_v6 && ike_cp_asked(req, IKE_CP_IP6_SUBNET) && i < net->n_routes6; i++)
+		attr6(b, IKE_CP_IP6_SUBNET, &net->routes6[i].addr, net->routes6[i].len);
 	ike_pl_end(b);
 }
 
@@ -133,7 +144,8 @@ bool ike_ts_narrow(const struct ike_ts_list *tsi, const struct ike_ts_list *tsr,
 		   struct ike_ts_list *out_r)
 {
 	out_i->n = out_r->n = 0;
-	narrow4(tsi, net->addr, net->addr, out_i);
+	if (net->addr)
+		narrow4(tsi, net->addr, net->addr, out_i);
 	if (net->has_v6) {
 		const uint8_t *a = (const uint8_t *)&net->addr6;
 		narrow6(tsi, a, a, out_i);
@@ -149,7 +161,7 @@ bool ike_ts_narrow(const struct ike_ts_list *tsi, const struct ike_ts_list *tsr,
 		covered |= prefix4_contains(&net->routes[i], net->gateway);
 	if (!covered && net->gateway)
 		narrow4(tsr, net->gateway, net->gateway, out_r);
-	for (size_t i = 0; i < net->n_routes6; i++) {
+	for (size_t i = 0; net->has_v6 && i < net->n_routes6; i++) {
 		uint8_t lo[16], hi[16];
 		prefix6_range(&net->routes6[i], lo, hi);
 		narrow6(tsr, lo, hi, out_r);

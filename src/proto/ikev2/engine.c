@@ -9,7 +9,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "auth/radius.h"
 #include "internal.h"
 #include "lib/err.h"
+#include "lib/random.h"
 #include "lib/log.h"
 
 double ike_now(struct ike_engine *e)
@@ -266,7 +266,9 @@ static void ike_input(struct ike_engine *e, uint8_t *msg, size_t len,
 		return;
 	}
 	struct ike_sa *sa = ike_sa_find(e, m.hdr.spi_i, m.hdr.spi_r);
-	if (!sa || !(m.hdr.flags & IKE_FLAG_I) || m.sk_off == 0)
+	/* The I flag marks the SA's original initiator: the client, unless we
+	 * started this SA by rekeying. */
+	if (!sa || !(m.hdr.flags & IKE_FLAG_I) == !sa->initiator || m.sk_off == 0)
 		return; /* INVALID_IKE_SPI is optional and would help scanners */
 	if (sa->state == IKE_ST_HALF_OPEN && m.hdr.exchange != IKE_AUTH)
 		return;
@@ -292,6 +294,10 @@ static void ike_input(struct ike_engine *e, uint8_t *msg, size_t len,
 		/* An answer to our DPD, delete or rekey. */
 		sa->tx_pending = false;
 		sa->tx_mid++;
+		if (sa->closing) {
+			ike_sa_kill(sa, NULL); /* our Delete of a replaced SA, answered */
+			return;
+		}
 		if (sa->rk.active && m.hdr.msg_id == sa->rk.msg_id &&
 		    m.hdr.exchange == IKE_CREATE_CHILD_SA &&
 		    ike_chain_parse(first, e->inner, ilen, &ch) == 0)
@@ -365,6 +371,8 @@ static void sa_tick(struct ike_sa *sa, double now)
 	else if (sa->state == IKE_ST_ESTABLISHED)
 		ike_dpd_tick(sa, now);
 	if (sa->state == IKE_ST_ESTABLISHED)
+		ike_rekey_ike_tick(sa, now);
+	if (sa->state == IKE_ST_ESTABLISHED)
 		ike_child_rekey_tick(sa, now);
 	if (sa->old_child.live && sa->old_child.expires && now > sa->old_child.expires)
 		ike_child_clear(&sa->old_child);
@@ -385,8 +393,10 @@ static void tick_cb(struct ev_loop *l, ev_timer *w, int revents)
 			ike_sa_free(sa);
 	}
 	/* A new cookie secret now and then (RFC 7296 §2.6). */
-	if (((uint64_t)now) % 600 == 0 && RAND_bytes(e->cookie_secret, 32) == 1)
+	if (((uint64_t)now) % 600 == 0) {
+		p2s_random(e->cookie_secret, 32);
 		e->cookie_version++;
+	}
 }
 
 /* ---- start / reload / stop ----------------------------------------------- */
@@ -452,14 +462,14 @@ static struct engine *ike_start(struct core *c)
 	e->port4500 = 4500;
 	e->fd500 = udp_socket_open(conf->listen_addr, e->port500);
 	e->fd4500 = udp_socket_open(conf->listen_addr, e->port4500);
-	if (e->fd500 < 0 || e->fd4500 < 0 || policy_load(e) < 0 ||
-	    RAND_bytes(e->cookie_secret, 32) != 1) {
+	if (e->fd500 < 0 || e->fd4500 < 0 || policy_load(e) < 0) {
 		log_err("IKEv2 cannot listen on UDP %s:500/4500: %s", conf->listen_addr,
 			p2s_strerror(e->fd500 < 0 ? e->fd500 : e->fd4500));
 		engine_close(e);
 		free(e);
 		return NULL;
 	}
+	p2s_random(e->cookie_secret, 32);
 	certreq_load(e);
 	struct ev_loop *l = core_loop(c);
 	ev_io_init(&e->io500, io500_cb, e->fd500, EV_READ);

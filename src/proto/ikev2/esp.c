@@ -2,11 +2,11 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <string.h>
 
 #include "keys.h"
 #include "lib/err.h"
+#include "lib/random.h"
 
 /* ---- replay window ------------------------------------------------------ */
 
@@ -208,8 +208,7 @@ int esp_encrypt(struct esp_sa *sa, const uint8_t *payload, size_t len, uint8_t n
 		r = esp_gcm(sa->ctx, true, sa->salt, iv, out, ESP_HDR_LEN, ct, ct_len, ct,
 			    ct + ct_len);
 	} else {
-		if (RAND_bytes(iv, (int)sa->iv_len) != 1)
-			return P2S_E_CRYPTO;
+		p2s_random(iv, sa->iv_len);
 		r = cbc_pass(sa, iv, ct, ct_len, ct);
 		if (r == 0)
 			r = esp_icv(sa, out, total - sa->icv_len, ct + ct_len);

@@ -4,6 +4,7 @@
  * (CP), the CHILD SA and the session. */
 #define LOG_MODULE "ikev2"
 
+#include <arpa/inet.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,11 +86,33 @@ void ike_auth_fail(struct ike_sa *sa, uint16_t notify, const char *why)
 	ike_sa_kill(sa, why);
 }
 
+/* Which families the client gets: those it asks for (none named: IPv4)
+ * that its pool has. Asking for IPv6 alone from a pool without it is an
+ * INTERNAL_ADDRESS_FAILURE (RFC 7296 §3.15.4); asking for both gets IPv4. */
+static uint16_t cp_families(struct ike_sa *sa, const struct ike_cp *cp)
+{
+	struct session_net net;
+	if (session_net(sa->s, &net) < 0)
+		return IKE_N_INTERNAL_ADDRESS_FAILURE;
+	bool a4 = ike_cp_asked(cp, IKE_CP_IP4_ADDRESS), a6 = ike_cp_asked(cp, IKE_CP_IP6_ADDRESS);
+	if (!a4 && !a6)
+		a4 = true;
+	if (a6 && !net.has_v6 && !a4) {
+		slog_warn(sa->label,
+			  "the client asked for an IPv6 address only and its pool has no "
+			  "IPv6 prefix: INTERNAL_ADDRESS_FAILURE");
+		return IKE_N_INTERNAL_ADDRESS_FAILURE;
+	}
+	if (a6 && !net.has_v6)
+		slog_info(sa->label, "the client asked for IPv6 too; its pool has no IPv6 prefix: "
+				     "IPv4 only");
+	sa->fam = (uint8_t)((a4 ? IKE_FAM_V4 : 0) | (a6 && net.has_v6 ? IKE_FAM_V6 : 0));
+	return 0;
+}
+
 static uint16_t cp_and_child(struct ike_sa *sa, const struct ike_chain *ch, struct ike_builder *b,
 			     struct session_net *net)
 {
-	if (session_net(sa->s, net) < 0)
-		return IKE_N_INTERNAL_ADDRESS_FAILURE;
 	const struct ike_payload *cpp = ike_chain_find(ch, IKE_PL_CP);
 	struct ike_cp cp = {.cfg_type = IKE_CFG_REQUEST};
 	if (cpp && (ike_cp_parse(cpp, &cp) || cp.cfg_type != IKE_CFG_REQUEST))
@@ -98,6 +121,11 @@ static uint16_t cp_and_child(struct ike_sa *sa, const struct ike_chain *ch, stru
 	 * and its selectors cannot be narrowed to it (RFC 7296 §2.19). */
 	if (!cpp)
 		return IKE_N_FAILED_CP_REQUIRED;
+	uint16_t err = cp_families(sa, &cp);
+	if (err)
+		return err;
+	if (ike_session_net(sa, net) < 0)
+		return IKE_N_INTERNAL_ADDRESS_FAILURE;
 	ike_cp_reply(b, &cp, net);
 	return ike_child_setup(sa, &sa->child, ch, NULL, 0, sa->ni, sa->ni_len, sa->nr,
 			       IKE_NONCE_LEN, true, b);
@@ -176,9 +204,14 @@ void ike_auth_finish(struct ike_sa *sa, bool with_msk)
 	initial_contact(sa, &ch);
 	OPENSSL_cleanse(sa->auth_req, sa->auth_req_len);
 	sa->state = IKE_ST_ESTABLISHED;
-	char addr[16], detail[160], suite[96];
-	ip4_str(net.addr, addr);
-	snprintf(detail, sizeof(detail), "IKEv2 %s, ESP %s, spi %08x/%08x", addr,
+	char addr[16] = "", addr6[INET6_ADDRSTRLEN + 1] = "", detail[200], suite[96];
+	if (net.addr)
+		ip4_str(net.addr, addr);
+	if (net.has_v6) {
+		addr6[0] = ' ';
+		inet_ntop(AF_INET6, &net.addr6, addr6 + 1, sizeof(addr6) - 1);
+	}
+	snprintf(detail, sizeof(detail), "IKEv2 %s%s, ESP %s, spi %08x/%08x", addr, addr6,
 		 ike_suite_str(&sa->child.suite, suite, sizeof(suite)), sa->child.spi_in,
 		 sa->child.spi_out);
 	snprintf(sa->s->cipher, sizeof(sa->s->cipher), "%s", suite); /* the session list's */

@@ -5,12 +5,12 @@
 #define LOG_MODULE "ikev2"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "lib/err.h"
+#include "lib/random.h"
 #include "lib/log.h"
 
 static uint32_t get32(const uint8_t *p)
@@ -22,8 +22,7 @@ static uint32_t new_spi(struct ike_engine *e)
 {
 	for (int i = 0; i < 16; i++) {
 		uint32_t v;
-		if (RAND_bytes((uint8_t *)&v, 4) != 1)
-			return 0;
+		p2s_random(&v, 4);
 		if (v < 256) /* 1-255 are reserved (RFC 4303 §2.1) */
 			continue;
 		bool used = false;
@@ -50,6 +49,20 @@ static uint16_t child_select(struct ike_sa *sa, const struct ike_chain *ch, int 
 	}
 }
 
+int ike_session_net(const struct ike_sa *sa, struct session_net *net)
+{
+	int r = session_net(sa->s, net);
+	if (r < 0)
+		return r;
+	if (!(sa->fam & IKE_FAM_V6))
+		net->has_v6 = false;
+	if (!(sa->fam & IKE_FAM_V4)) {
+		net->addr = net->gateway = 0;
+		net->n_routes = net->n_dns = 0;
+	}
+	return 0;
+}
+
 static uint16_t child_ts(struct ike_sa *sa, const struct ike_chain *ch, struct ike_ts_list *ti,
 			 struct ike_ts_list *tr)
 {
@@ -59,7 +72,7 @@ static uint16_t child_ts(struct ike_sa *sa, const struct ike_chain *ch, struct i
 	struct session_net net;
 	if (!pi || !pr || ike_ts_parse(pi, &ci) || ike_ts_parse(pr, &cr))
 		return IKE_N_INVALID_SYNTAX;
-	if (session_net(sa->s, &net) < 0)
+	if (ike_session_net(sa, &net) < 0)
 		return IKE_N_INTERNAL_ADDRESS_FAILURE;
 	return ike_ts_narrow(&ci, &cr, &net, ti, tr) ? 0 : IKE_N_TS_UNACCEPTABLE;
 }
@@ -145,8 +158,8 @@ uint16_t ike_child_setup(struct ike_sa *sa, struct ike_child *c, const struct ik
 
 /* ---- CREATE_CHILD_SA ------------------------------------------------------ */
 
-static void child_answer_notify(struct ike_sa *sa, const struct ike_hdr *h, uint16_t type,
-				const void *data, size_t len)
+void ike_answer_notify(struct ike_sa *sa, const struct ike_hdr *h, uint16_t type, const void *data,
+		       size_t len)
 {
 	uint8_t *buf = sa->e->tx, first;
 	struct ike_builder b;
@@ -154,18 +167,6 @@ static void child_answer_notify(struct ike_sa *sa, const struct ike_hdr *h, uint
 	ike_pl_notify(&b, 0, NULL, 0, type, data, len);
 	ike_send_protected(sa, IKE_CREATE_CHILD_SA, false, h->msg_id, first, buf, b.w.len);
 }
-
-struct rekey_in {
-	const uint8_t *ni;
-	size_t ni_len;
-	struct ike_ke ke;
-	bool has_ke;
-	uint8_t nr[IKE_NONCE_LEN];
-	uint8_t gir[IKE_MAX_DH];
-	size_t gir_len;
-	uint8_t ke_out[IKE_MAX_DH];
-	size_t ke_out_len;
-};
 
 static uint16_t rekey_parse(const struct ike_chain *ch, struct rekey_in *r)
 {
@@ -178,11 +179,12 @@ static uint16_t rekey_parse(const struct ike_chain *ch, struct rekey_in *r)
 	r->has_ke = ke != NULL;
 	if (ke && ike_ke_parse(ke, &r->ke))
 		return IKE_N_INVALID_SYNTAX;
-	return RAND_bytes(r->nr, IKE_NONCE_LEN) == 1 ? 0 : IKE_N_TEMPORARY_FAILURE;
+	p2s_random(r->nr, IKE_NONCE_LEN);
+	return 0;
 }
 
 /* Our half of a PFS / IKE-rekey exchange in group g. */
-static uint16_t rekey_dh(struct rekey_in *r, uint16_t g)
+uint16_t ike_rekey_dh(struct rekey_in *r, uint16_t g)
 {
 	struct ike_dh dh;
 	if (!r->has_ke || r->ke.group != g)
@@ -197,7 +199,7 @@ static uint16_t rekey_dh(struct rekey_in *r, uint16_t g)
 	return ret ? IKE_N_INVALID_SYNTAX : 0;
 }
 
-static void put_nonce_ke(struct ike_builder *b, const struct rekey_in *r, uint16_t g)
+void ike_put_nonce_ke(struct ike_builder *b, const struct rekey_in *r, uint16_t g)
 {
 	ike_pl_put(b, IKE_PL_NONCE, r->nr, IKE_NONCE_LEN);
 	if (r->ke_out_len) {
@@ -217,19 +219,19 @@ static void rekey_child(struct ike_sa *sa, const struct ike_hdr *h, const struct
 	static struct ike_ts_list ti, tr;
 	uint16_t err = child_select(sa, ch, r->has_ke ? r->ke.group : -1, false, &s, &want);
 	if (!err && s.dh)
-		err = rekey_dh(r, s.dh);
+		err = ike_rekey_dh(r, s.dh);
 	if (!err)
 		err = child_ts(sa, ch, &ti, &tr);
 	if (err) {
 		uint8_t g[2] = {(uint8_t)(want >> 8), (uint8_t)want};
-		child_answer_notify(sa, h, err, err == IKE_N_INVALID_KE_PAYLOAD ? g : NULL,
-				    err == IKE_N_INVALID_KE_PAYLOAD ? 2 : 0);
+		ike_answer_notify(sa, h, err, err == IKE_N_INVALID_KE_PAYLOAD ? g : NULL,
+				  err == IKE_N_INVALID_KE_PAYLOAD ? 2 : 0);
 		return;
 	}
 	struct ike_child fresh;
 	if (child_keys(sa, &fresh, &s, r->ke_out_len ? r->gir : NULL, r->gir_len, r->ni, r->ni_len,
 		       r->nr, IKE_NONCE_LEN)) {
-		child_answer_notify(sa, h, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		ike_answer_notify(sa, h, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		return;
 	}
 	fresh.ti = ti;
@@ -251,7 +253,7 @@ static void rekey_child(struct ike_sa *sa, const struct ike_hdr *h, const struct
 	ike_pl_begin(&b, IKE_PL_SA);
 	ike_sa_write(&b.w, &sa->child.suite);
 	ike_pl_end(&b);
-	put_nonce_ke(&b, r, s.dh);
+	ike_put_nonce_ke(&b, r, s.dh);
 	ike_pl_begin(&b, IKE_PL_TSI);
 	ike_ts_write(&b.w, &ti);
 	ike_pl_end(&b);
@@ -263,111 +265,20 @@ static void rekey_child(struct ike_sa *sa, const struct ike_hdr *h, const struct
 		  sa->child.spi_out);
 }
 
-/* The new IKE SA takes over the session and the CHILD SAs; the old one
- * waits for the client's Delete. */
-static struct ike_sa *ike_sa_successor(struct ike_sa *old, const struct ike_suite *s,
-				       const struct rekey_in *r)
-{
-	struct ike_sa *n = ike_sa_new(old->e, &old->peer, old->natt);
-	if (!n)
-		return NULL;
-	old->e->half_open--;
-	n->state = IKE_ST_ESTABLISHED;
-	n->suite = *s;
-	n->spi_i = 0;
-	for (int i = 0; i < 8; i++)
-		n->spi_i = n->spi_i << 8 | s->spi[i];
-	while (n->spi_r == 0)
-		if (RAND_bytes((uint8_t *)&n->spi_r, 8) != 1)
-			break;
-	if (ike_keys_derive(s, old->keys.sk_d, old->keys.prf_len, r->gir, r->gir_len, r->ni,
-			    r->ni_len, r->nr, IKE_NONCE_LEN, n->spi_i, n->spi_r, &n->keys)) {
-		ike_sa_kill(n, NULL);
-		return NULL;
-	}
-	memcpy(n->ni, r->ni, r->ni_len);
-	n->ni_len = r->ni_len;
-	memcpy(n->nr, r->nr, IKE_NONCE_LEN);
-	n->peer_frag = old->peer_frag;
-	n->peer_sig_hash = old->peer_sig_hash;
-	n->peer_mobike = old->peer_mobike;
-	return n;
-}
-
-static void move_children(struct ike_sa *old, struct ike_sa *n)
-{
-	struct ike_child *cs[2] = {&old->child, &old->old_child};
-	struct ike_child *ns[2] = {&n->child, &n->old_child};
-	for (int i = 0; i < 2; i++) {
-		if (!cs[i]->live)
-			continue;
-		ike_child_unhash(cs[i]);
-		*ns[i] = *cs[i];
-		ns[i]->ike = n;
-		ike_child_hash(ns[i]);
-		memset(cs[i], 0, sizeof(*cs[i]));
-	}
-	n->s = old->s;
-	old->s = NULL;
-	n->s->proto = n;
-	snprintf(n->label, sizeof(n->label), "%s", old->label);
-}
-
-static void rekey_ike(struct ike_sa *sa, const struct ike_hdr *h, const struct ike_chain *ch,
-		      struct rekey_in *r)
-{
-	const struct ike_payload *p = ike_chain_find(ch, IKE_PL_SA);
-	static struct ike_sa_offer offer;
-	struct ike_suite s;
-	uint16_t want = 0, err = 0;
-	if (!p || ike_sa_parse(p, &offer))
-		err = IKE_N_INVALID_SYNTAX;
-	else if (!r->has_ke)
-		err = IKE_N_INVALID_SYNTAX;
-	if (!err) {
-		enum ike_select_result sel =
-			ike_select_ike(&offer, &sa->e->pol, r->ke.group, &s, &want);
-		err = sel == IKE_SEL_OK		  ? 0
-		      : sel == IKE_SEL_INVALID_KE ? IKE_N_INVALID_KE_PAYLOAD
-						  : IKE_N_NO_PROPOSAL_CHOSEN;
-	}
-	if (!err && s.spi_len != 8)
-		err = IKE_N_INVALID_SYNTAX;
-	if (!err)
-		err = rekey_dh(r, s.dh);
-	struct ike_sa *n = err ? NULL : ike_sa_successor(sa, &s, r);
-	if (!n) {
-		uint8_t g[2] = {(uint8_t)(want >> 8), (uint8_t)want};
-		bool ke = err == IKE_N_INVALID_KE_PAYLOAD;
-		child_answer_notify(sa, h, err ? err : IKE_N_TEMPORARY_FAILURE, ke ? g : NULL,
-				    ke ? 2 : 0);
-		return;
-	}
-	struct ike_suite ours = s;
-	for (int i = 0; i < 8; i++)
-		ours.spi[i] = (uint8_t)(n->spi_r >> (56 - 8 * i));
-	uint8_t *buf = sa->e->tx, first;
-	struct ike_builder b;
-	ike_build_init(&b, buf, sizeof(sa->e->tx), &first);
-	ike_pl_begin(&b, IKE_PL_SA);
-	ike_sa_write(&b.w, &ours);
-	ike_pl_end(&b);
-	put_nonce_ke(&b, r, s.dh);
-	ike_send_protected(sa, IKE_CREATE_CHILD_SA, false, h->msg_id, first, buf, b.w.len);
-	move_children(sa, n);
-	ike_sa_hash(n);
-	slog_info(n->label, "IKE SA rekeyed");
-}
-
 void ike_exch_child(struct ike_sa *sa, const struct ike_hdr *h, const struct ike_chain *ch)
 {
-	if (sa->state != IKE_ST_ESTABLISHED || !sa->s)
+	if (sa->state != IKE_ST_ESTABLISHED)
 		return;
+	if (!sa->s || sa->closing) {
+		/* Replaced by a rekey, our Delete on its way (§2.25.2). */
+		ike_answer_notify(sa, h, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
 	static struct rekey_in r;
 	memset(&r, 0, sizeof(r));
 	uint16_t err = rekey_parse(ch, &r);
 	if (err) {
-		child_answer_notify(sa, h, err, NULL, 0);
+		ike_answer_notify(sa, h, err, NULL, 0);
 		return;
 	}
 	struct ike_notify n;
@@ -375,14 +286,14 @@ void ike_exch_child(struct ike_sa *sa, const struct ike_hdr *h, const struct ike
 	if (ike_chain_notify(ch, IKE_N_REKEY_SA, &n)) {
 		if (n.proto != IKE_PROTO_ESP || n.spi_len != 4 || !sa->child.live ||
 		    get32(n.spi) != sa->child.spi_out)
-			child_answer_notify(sa, h, IKE_N_CHILD_SA_NOT_FOUND, NULL, 0);
+			ike_answer_notify(sa, h, IKE_N_CHILD_SA_NOT_FOUND, NULL, 0);
 		else
 			rekey_child(sa, h, ch, &r);
 	} else if (p && p->len > 5 && p->body[5] == IKE_PROTO_IKE) {
-		rekey_ike(sa, h, ch, &r);
+		ike_rekey_ike_answer(sa, h, ch, &r);
 	} else {
 		/* One CHILD SA per client: the address is its only selector. */
-		child_answer_notify(sa, h, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+		ike_answer_notify(sa, h, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
 	}
 	OPENSSL_cleanse(&r, sizeof(r));
 }
@@ -418,8 +329,9 @@ static int rekey_request(struct ike_sa *sa, struct ike_builder *b)
 	uint8_t spi[4], ke[IKE_MAX_DH];
 	size_t ke_len = 0;
 	rk->spi_in = new_spi(sa->e);
-	if (!rk->spi_in || RAND_bytes(rk->ni, IKE_NONCE_LEN) != 1)
+	if (!rk->spi_in)
 		return P2S_E_CRYPTO;
+	p2s_random(rk->ni, IKE_NONCE_LEN);
 	if (s.dh && (ike_dh_new(&rk->dh, s.dh) || ike_dh_public(&rk->dh, ke, sizeof(ke), &ke_len)))
 		return P2S_E_CRYPTO;
 	for (int i = 0; i < 4; i++) {
@@ -498,6 +410,10 @@ static uint16_t rekey_answer(struct ike_sa *sa, const struct ike_chain *c, struc
 
 void ike_child_rekey_done(struct ike_sa *sa, const struct ike_chain *c)
 {
+	if (sa->rk.ike) {
+		ike_rekey_ike_done(sa, c);
+		return;
+	}
 	struct ike_child fresh;
 	double now = ike_now(sa->e);
 	if (sa->rk.stale) {

@@ -76,7 +76,10 @@ void ike_exch_info(struct ike_sa *sa, const struct ike_hdr *h, const struct ike_
 		ike_pl_end(&b);
 	}
 	ike_send_protected(sa, IKE_INFORMATIONAL, false, h->msg_id, first, buf, b.w.len);
-	if (delete_ike) {
+	if (delete_ike && ike_rekey_ike_handover(sa)) {
+		/* Its rekey crossed ours and won (RFC 7296 §2.25.2): ours is forgotten. */
+		ike_sa_kill(sa, NULL);
+	} else if (delete_ike) {
 		if (sa->s)
 			core_session_end(sa->s, RAD_TERM_USER_REQUEST,
 					 "the client closed the IKE SA");
@@ -111,22 +114,25 @@ void ike_send_delete_child(struct ike_sa *sa, uint32_t spi_in)
 
 void ike_dpd_tick(struct ike_sa *sa, double now)
 {
-	if (!sa->s) {
-		/* Replaced by a rekey and waiting for the client's Delete: not forever. */
-		if (now - sa->last_rx > 2 * IKE_DPD_IDLE)
-			ike_sa_kill(sa, NULL);
-		return;
-	}
 	if (sa->tx_pending) {
 		if (now - sa->tx_at < IKE_DPD_RETRY * (1 << (sa->tx_tries < 4 ? sa->tx_tries : 4)))
 			return;
 		if (++sa->tx_tries > IKE_DPD_TRIES) {
-			ike_sa_kill(sa, "dead peer: no answer to liveness checks");
+			const char *why = sa->rk.active && sa->rk.ike
+						  ? "dead peer: no answer to our IKE SA rekey"
+						  : "dead peer: no answer to liveness checks";
+			ike_sa_kill(sa, sa->s ? why : NULL);
 			return;
 		}
 		sa->tx_at = now;
 		if (sa->req)
 			ike_send_raw(sa, sa->req, sa->req_len);
+		return;
+	}
+	if (!sa->s) {
+		/* Replaced by a rekey and waiting for a Delete: not forever. */
+		if (now - sa->last_rx > 2 * IKE_DPD_IDLE)
+			ike_sa_kill(sa, NULL);
 		return;
 	}
 	if (now - sa->last_rx >= IKE_DPD_IDLE)

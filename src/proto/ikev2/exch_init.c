@@ -5,13 +5,13 @@
 #define LOG_MODULE "ikev2"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "lib/err.h"
+#include "lib/random.h"
 #include "lib/log.h"
 
 /* NAT_DETECTION_*_IP = SHA-1(SPIi | SPIr | IP | port). */
@@ -182,15 +182,13 @@ static void init_create(struct ike_engine *e, const struct ike_msg *m,
 	sa->spi_i = m->hdr.spi_i;
 	sa->rx_mid = 1; /* IKE_SA_INIT was message 0 */
 	while (sa->spi_r == 0)
-		if (RAND_bytes((uint8_t *)&sa->spi_r, 8) != 1)
-			break;
+		p2s_random(&sa->spi_r, 8);
 	memcpy(sa->ni, r->ni, r->ni_len);
 	sa->ni_len = r->ni_len;
 	uint8_t ke[IKE_MAX_DH];
 	size_t ke_len = 0;
-	int ret = RAND_bytes(sa->nr, IKE_NONCE_LEN) == 1 ? 0 : P2S_E_CRYPTO;
-	if (ret == 0)
-		ret = init_keys(sa, r, ke, &ke_len);
+	p2s_random(sa->nr, IKE_NONCE_LEN);
+	int ret = init_keys(sa, r, ke, &ke_len);
 	peer_announces(sa, &m->chain);
 	if (ret == 0)
 		ret = init_respond(sa, m, ke, ke_len);

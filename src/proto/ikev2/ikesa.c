@@ -11,16 +11,26 @@
 #include "lib/err.h"
 #include "lib/log.h"
 
+/* The SK_*r keys protect what the responder sends: ours, unless we started
+ * this SA by rekeying the one before. */
+static struct ike_sk_dir dir_keys(const struct ike_sa *sa, bool initiators)
+{
+	const struct ike_keys *k = &sa->keys;
+	return (struct ike_sk_dir){sa->suite.encr, sa->suite.key_bits, sa->suite.integ,
+				   initiators ? k->sk_ei : k->sk_er,
+				   !sa->suite.integ ? NULL
+				   : initiators	    ? k->sk_ai
+						    : k->sk_ar};
+}
+
 static struct ike_sk_dir dir_out(const struct ike_sa *sa)
 {
-	return (struct ike_sk_dir){sa->suite.encr, sa->suite.key_bits, sa->suite.integ,
-				   sa->keys.sk_er, sa->suite.integ ? sa->keys.sk_ar : NULL};
+	return dir_keys(sa, sa->initiator);
 }
 
 static struct ike_sk_dir dir_in(const struct ike_sa *sa)
 {
-	return (struct ike_sk_dir){sa->suite.encr, sa->suite.key_bits, sa->suite.integ,
-				   sa->keys.sk_ei, sa->suite.integ ? sa->keys.sk_ai : NULL};
+	return dir_keys(sa, !sa->initiator);
 }
 
 void ike_resp_clear(struct ike_sa *sa)
@@ -48,7 +58,7 @@ static void hdr_put(uint8_t *buf, const struct ike_sa *sa, uint8_t next, uint8_t
 			    .next = next,
 			    .version = IKE_VERSION,
 			    .exchange = exchange,
-			    .flags = request ? 0 : IKE_FLAG_R,
+			    .flags = (request ? 0 : IKE_FLAG_R) | (sa->initiator ? IKE_FLAG_I : 0),
 			    .msg_id = msg_id};
 	struct wbuf w;
 	wbuf_init(&w, buf, IKE_HDR_LEN);

@@ -52,15 +52,27 @@ struct ike_child {
 	struct ike_ts_list ti, tr; /* as agreed, from the client's side */
 };
 
-/* A CHILD SA rekey we started (lifetime or data volume reached). */
+/* A CHILD or IKE SA rekey we started (lifetime or data volume reached). */
 struct ike_rekey {
 	bool active;
+	bool ike;   /* the IKE SA itself (spi_ike, suite) rather than the CHILD SA */
 	bool stale; /* the client rekeyed the same SA meanwhile: ours is surplus */
 	uint32_t msg_id;
 	uint32_t spi_in;
+	uint64_t spi_ike;	/* our SPI of the new IKE SA */
+	struct ike_suite suite; /* the IKE proposal we made */
 	uint8_t ni[IKE_NONCE_LEN];
 	struct ike_dh dh;
 	double next_try;
+};
+
+/* The client's rekey of this IKE SA, kept on the old one: if ours was under
+ * way too, the lower nonces decide which new SA survives (RFC 7296 §2.8.2). */
+struct ike_peer_rekey {
+	bool done;
+	uint64_t spi_i, spi_r; /* the successor it made */
+	uint8_t low[256];      /* the lower of its two nonces */
+	size_t low_len;
 };
 
 /* A message being reassembled from SKF fragments (RFC 7383). */
@@ -78,6 +90,13 @@ struct ike_sa {
 	struct ike_sa *hnext;	    /* engine hash by spi_r */
 	enum ike_state state;
 	uint64_t spi_i, spi_r;
+	/* We are this IKE SA's original initiator (we rekeyed it): the I flag,
+	 * the SK_*i keys for what we send. */
+	bool initiator;
+	bool closing; /* replaced: our Delete is out, the SA goes with its answer */
+	/* The address families the client asked for and got in CP (IKE_FAM_*):
+	 * its selectors and CP reply carry only those. */
+	uint8_t fam;
 	union sockaddr_any peer;
 	bool natt; /* talk on 4500 (with the marker) */
 	double created, last_rx;
@@ -115,8 +134,11 @@ struct ike_sa {
 	struct session *s;
 	struct ike_child child, old_child;
 	struct ike_rekey rk;
-	char label[80];	     /* session id, or the peer before there is one */
-	char peer_cert[256]; /* the client certificate's subject, for the log */
+	struct ike_peer_rekey peer_rk;
+	uint16_t rekey_refusal; /* the client's answer to our last IKE rekey (0: none) */
+	double rekey_first;	/* when we first tried to rekey this IKE SA */
+	char label[80];		/* session id, or the peer before there is one */
+	char peer_cert[256];	/* the client certificate's subject, for the log */
 };
 
 struct ike_engine {
@@ -206,7 +228,10 @@ void ike_eap_continue(struct ike_sa *sa, const struct ike_chain *c);
 void ike_eap_final(struct ike_sa *sa, const struct ike_chain *c);
 
 /* cp.c: configuration payload and traffic selectors */
+/* The reply from net, as the engine filtered it to what the client asked
+ * (net->addr 0: no IPv4; has_v6 false: no IPv6). */
 void ike_cp_reply(struct ike_builder *b, const struct ike_cp *req, const struct session_net *net);
+bool ike_cp_asked(const struct ike_cp *req, uint16_t type);
 /* Narrows the client's selectors: TSi to its address, TSr to the routes.
  * false when nothing fits (TS_UNACCEPTABLE). */
 bool ike_ts_narrow(const struct ike_ts_list *tsi, const struct ike_ts_list *tsr,
@@ -214,6 +239,9 @@ bool ike_ts_narrow(const struct ike_ts_list *tsi, const struct ike_ts_list *tsr,
 		   struct ike_ts_list *out_r);
 
 /* exch_child.c */
+enum { IKE_FAM_V4 = 1, IKE_FAM_V6 = 2 };
+/* session_net() limited to the families the client was given (sa->fam). */
+int ike_session_net(const struct ike_sa *sa, struct session_net *net);
 /* Chooses the ESP proposal, makes SPIs and keys, installs the CHILD SA and
  * writes SA, TSi, TSr (IKE_AUTH and CREATE_CHILD_SA). Returns a notify
  * type on failure (0: fine). */
@@ -227,6 +255,37 @@ void ike_exch_child(struct ike_sa *sa, const struct ike_hdr *h, const struct ike
 void ike_child_rekey_tick(struct ike_sa *sa, double now);
 void ike_child_rekey_done(struct ike_sa *sa, const struct ike_chain *c);
 void ike_rekey_clear(struct ike_rekey *rk);
+/* An answer to a CREATE_CHILD_SA request: error notify or SA, nonce, KE. */
+void ike_answer_notify(struct ike_sa *sa, const struct ike_hdr *h, uint16_t type, const void *data,
+		       size_t len);
+
+/* ikerekey.c: rekeying the IKE SA (RFC 7296 §2.8, §2.18) */
+/* The nonces and our Diffie-Hellman half of a CREATE_CHILD_SA request. */
+struct rekey_in {
+	const uint8_t *ni;
+	size_t ni_len;
+	struct ike_ke ke;
+	bool has_ke;
+	uint8_t nr[IKE_NONCE_LEN];
+	uint8_t gir[IKE_MAX_DH];
+	size_t gir_len;
+	uint8_t ke_out[IKE_MAX_DH];
+	size_t ke_out_len;
+};
+uint16_t ike_rekey_dh(struct rekey_in *r, uint16_t g);
+void ike_put_nonce_ke(struct ike_builder *b, const struct rekey_in *r, uint16_t g);
+/* The client rekeys the IKE SA: the new one takes the session and CHILD SAs. */
+void ike_rekey_ike_answer(struct ike_sa *sa, const struct ike_hdr *h, const struct ike_chain *ch,
+			  struct rekey_in *r);
+/* Our own IKE SA rekey at 90% of ikev2.ikeSaLifetimeSeconds; an SA that
+ * reaches the whole lifetime unrekeyed is closed with the reason. */
+void ike_rekey_ike_tick(struct ike_sa *sa, double now);
+void ike_rekey_ike_done(struct ike_sa *sa, const struct ike_chain *c);
+/* The client's rekey of sa crossed ours and now stands (its Delete of sa
+ * came, or ours failed): the session moves to its new SA. false if none. */
+bool ike_rekey_ike_handover(struct ike_sa *sa);
+/* The session and CHILD SAs move from old to n. */
+void ike_sa_move_children(struct ike_sa *old, struct ike_sa *n);
 
 /* exch_info.c */
 void ike_exch_info(struct ike_sa *sa, const struct ike_hdr *h, const struct ike_chain *c);

@@ -3,10 +3,10 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/params.h>
-#include <openssl/rand.h>
 #include <string.h>
 
 #include "lib/err.h"
+#include "lib/random.h"
 
 const char *ike_prf_digest(uint16_t prf)
 {
@@ -287,8 +287,7 @@ int ike_sk_seal(const struct ike_sk_dir *d, uint8_t *msg, size_t cap, size_t sk_
 	if (!icv_len || total > cap || total > IKE_MAX_MSG)
 		return P2S_E_FULL;
 	uint8_t *iv = msg + ct_off - iv_len, *ct = msg + ct_off;
-	if (RAND_bytes(iv, (int)iv_len) != 1)
-		return P2S_E_CRYPTO;
+	p2s_random(iv, iv_len);
 	if (inner_len)
 		memmove(ct, inner, inner_len);
 	memset(ct + inner_len, 0, pad);

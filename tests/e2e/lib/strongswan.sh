@@ -203,14 +203,15 @@ swan_client_files() {
 # and name ($SWAN_GW_ID), a virtual IP, the vnet ($SWAN_REMOTE_TS) as
 # remote_ts, local auth pubkey | eap-mschapv2 | eap-tls with identity ID and
 # certificate file CERT (x509/). Proposals default to strongSwan's own;
-# $SWAN_CHILD_EXTRA goes into the child.
+# $SWAN_CHILD_EXTRA goes into the child; $SWAN_VIPS (default 0.0.0.0) are
+# the virtual IPs asked for ("0.0.0.0, ::" for both families).
 swan_conn() {
 	local conn=$1 gw=$2 auth=$3 id=$4 cert=${5:-} ike=${6:-default} esp=${7:-default} extra=${8:-}
 	cat <<C
   $conn {
     version = 2
     remote_addrs = $gw
-    vips = 0.0.0.0
+    vips = ${SWAN_VIPS:-0.0.0.0}
     proposals = $ike
     $extra
     local {
