@@ -30,18 +30,45 @@ static void tun_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)revents;
 	struct core *g = w->data;
-	uint8_t pkt[65536];
+	uint8_t pkt[VNET_HDR_LEN + 65536];
 	for (int i = 0; i < 64; i++) {
 		ssize_t n = read(g->tun_fd, pkt, sizeof(pkt));
 		if (n <= 0)
 			return;
-		fwd_from_tun(&g->fwd, pkt, (size_t)n);
+		if (g->fwd.gro)
+			fwd_from_tun_vnet(&g->fwd, pkt, (size_t)n);
+		else
+			fwd_from_tun(&g->fwd, pkt, (size_t)n);
 	}
+}
+
+static void tun_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct core *g = w->data;
+	fwd_flush(&g->fwd);
+}
+
+static int setup_offload(struct core *g, bool vnet)
+{
+	if (!vnet) {
+		log_info("TUN %s without segmentation offload: one packet per read and write",
+			 g->conf->tun_name);
+		return 0;
+	}
+	if (fwd_offload_init(&g->fwd) < 0)
+		return -ENOMEM;
+	ev_prepare_init(&g->tun_flush, tun_flush_cb);
+	g->tun_flush.data = g;
+	ev_prepare_start(g->loop, &g->tun_flush);
+	return 0;
 }
 
 static int setup_tun(struct core *g)
 {
-	g->tun_fd = tun_open(g->conf->tun_name, &g->tun_ifindex);
+	bool vnet = false;
+	g->tun_fd = tun_open(g->conf->tun_name, &g->tun_ifindex, &vnet);
 	if (g->tun_fd < 0) {
 		log_err("cannot create TUN device %s: %s", g->conf->tun_name,
 			p2s_strerror(g->tun_fd));
@@ -59,7 +86,7 @@ static int setup_tun(struct core *g)
 			      .pool = &g->pool,
 			      .pool6 = &g->pool6,
 			      .client_to_client = g->conf->client_to_client};
-	return 0;
+	return setup_offload(g, vnet);
 }
 
 static void stop_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -263,6 +290,9 @@ void core_free(struct core *g)
 	if (g->resume)
 		OPENSSL_cleanse(g->resume, sizeof(*g->resume));
 	free(g->resume);
+	if (ev_is_active(&g->tun_flush))
+		ev_prepare_stop(g->loop, &g->tun_flush);
+	fwd_offload_free(&g->fwd);
 	if (g->tun_fd >= 0)
 		close(g->tun_fd);
 	pool_free(&g->pool);

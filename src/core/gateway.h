@@ -76,6 +76,7 @@ struct core {
 	int tun_fd;
 	int tun_ifindex;
 	ev_io tun_io;
+	ev_prepare tun_flush; /* the forwarder's queued TUN writes, once per iteration */
 	struct trust trust;
 	struct auth_ctx auth;
 	struct ratelimit logins;

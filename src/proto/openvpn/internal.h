@@ -12,6 +12,7 @@
 #include "data.h"
 #include "kmethod.h"
 #include "lib/net.h"
+#include "lib/udpbatch.h"
 #include "reliable.h"
 #include "replay.h"
 #include "wire.h"
@@ -95,7 +96,7 @@ struct ovpn_server {
 	 * sleeps: one writev/sendmmsg instead of a syscall per packet. */
 	ev_prepare flush_w;
 	struct tcp_conn *dirty; /* TCP connections with queued bytes */
-	struct udp_out *udp_q;
+	struct udp_batch *udp_q;
 	struct udp_in *udp_in;
 	/* Per-engine scratch: decrypted plaintext and encrypted output. */
 	uint8_t plain[65536];

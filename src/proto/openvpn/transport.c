@@ -26,14 +26,6 @@
 #define UDP_BATCH	   32
 #define COOKIE_SLOT	   30 /* seconds: (hand-window + 1) / 2 */
 
-struct udp_out {
-	int n;
-	struct mmsghdr msgs[UDP_BATCH];
-	struct iovec iov[UDP_BATCH];
-	union sockaddr_any to[UDP_BATCH];
-	uint8_t buf[UDP_BATCH][2048];
-};
-
 struct udp_in {
 	uint8_t bufs[UDP_BATCH][2048];
 	union sockaddr_any addrs[UDP_BATCH];
@@ -329,34 +321,17 @@ static uint64_t cookie(struct ovpn_server *srv, uint32_t slot, const union socka
 	return v | 1; /* never 0, which means "unknown" */
 }
 
+/* Datagrams go out once per loop iteration (or when the queue is full):
+ * a super-packet's segments to one client as one UDP GSO send. */
 static void udp_flush(struct ovpn_server *srv)
 {
-	struct udp_out *q = srv->udp_q;
-	for (int off = 0; off < q->n;) {
-		int n = sendmmsg(srv->udp_fd, q->msgs + off, (unsigned)(q->n - off), MSG_DONTWAIT);
-		if (n <= 0)
-			break; /* a full socket buffer drops the rest, as UDP would */
-		off += n;
-	}
-	q->n = 0;
+	udp_batch_flush(srv->udp_q);
 }
 
 static void udp_send(struct ovpn_server *srv, const union sockaddr_any *to, const uint8_t *p,
 		     size_t n)
 {
-	struct udp_out *q = srv->udp_q;
-	if (n > sizeof(q->buf[0]))
-		return;
-	if (q->n == UDP_BATCH)
-		udp_flush(srv);
-	int i = q->n++;
-	memcpy(q->buf[i], p, n);
-	q->to[i] = *to;
-	q->iov[i] = (struct iovec){q->buf[i], n};
-	q->msgs[i].msg_hdr = (struct msghdr){.msg_name = &q->to[i],
-					     .msg_namelen = sockaddr_len(to),
-					     .msg_iov = &q->iov[i],
-					     .msg_iovlen = 1};
+	udp_batch_send(srv->udp_q, to, p, n);
 }
 
 /* Answers a client reset without keeping state: our session id is a MAC. */
@@ -621,6 +596,7 @@ int ovpn_transport_open(struct ovpn_server *srv)
 	}
 	udp_close(srv); /* a new port: UDP clients reconnect to it */
 	srv->udp_fd = fd;
+	srv->udp_q->fd = fd;
 	srv->udp_port = c->udp_port;
 	ev_io_init(&srv->udp_io, udp_read_cb, fd, EV_READ);
 	srv->udp_io.data = srv;
