@@ -25,21 +25,34 @@
 #include "pki/pki.h"
 #include "tunnel/tun.h"
 
-static void tun_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+/* Read moderation (moderate.h); the TUN's queue holds what comes while
+ * it rests. */
+#define TUN_BURST   4 /* packets per TUN_REST */
+#define TUN_REST    0.001
+#define TUN_TXQUEUE 4096
+
+static void tun_read(void *ctx)
 {
-	(void)loop;
-	(void)revents;
-	struct core *g = w->data;
+	struct core *g = ctx;
 	uint8_t pkt[VNET_HDR_LEN + 65536];
-	for (int i = 0; i < 64; i++) {
+	int i = 0;
+	for (; i < 64; i++) {
 		ssize_t n = read(g->tun_fd, pkt, sizeof(pkt));
 		if (n <= 0)
-			return;
+			break;
 		if (g->fwd.gro)
 			fwd_from_tun_vnet(&g->fwd, pkt, (size_t)n);
 		else
 			fwd_from_tun(&g->fwd, pkt, (size_t)n);
 	}
+	moderator_after(g->loop, &g->tun_mod, (unsigned long)i);
+}
+
+static void tun_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	tun_read(w->data);
 }
 
 static void tun_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -82,6 +95,8 @@ static int setup_tun(struct core *g)
 	ev_io_init(&g->tun_io, tun_read_cb, g->tun_fd, EV_READ);
 	g->tun_io.data = g;
 	ev_io_start(g->loop, &g->tun_io);
+	moderator_init(&g->tun_mod, &g->tun_io, TUN_REST, TUN_BURST, tun_read, g);
+	tun_txqueue_set(g->conf->tun_name, TUN_TXQUEUE);
 	g->fwd = (struct fwd){.tun_fd = g->tun_fd,
 			      .pool = &g->pool,
 			      .pool6 = &g->pool6,
@@ -292,6 +307,7 @@ void core_free(struct core *g)
 	free(g->resume);
 	if (ev_is_active(&g->tun_flush))
 		ev_prepare_stop(g->loop, &g->tun_flush);
+	moderator_stop(g->loop, &g->tun_mod);
 	fwd_offload_free(&g->fwd);
 	if (g->tun_fd >= 0)
 		close(g->tun_fd);

@@ -167,3 +167,16 @@ int tun_addr6_del(int ifindex, const struct in6_addr *addr, uint8_t len)
 	struct addr_req q = {RTM_DELADDR, 0, AF_INET6, addr, 16, len};
 	return addr_change(ifindex, &q);
 }
+
+int tun_txqueue_set(const char *name, int len)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	struct ifreq ifr = {0};
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	ifr.ifr_qlen = len;
+	int r = ioctl(s, SIOCSIFTXQLEN, &ifr) < 0 ? -errno : 0;
+	close(s);
+	return r;
+}

@@ -12,6 +12,9 @@
  * the kernel uses TCP/UDP segmentation offload (offload.h); else plain IP
  * packets. Returns the fd or a negative error. */
 int tun_open(const char *name, int *ifindex, bool *vnet);
+/* The device's queue towards the gateway, in packets (default 500): room
+ * for what arrives while reads are moderated. 0 or -errno. */
+int tun_txqueue_set(const char *name, int len);
 /* Adds addr/len to the interface (the kernel adds the connected route). */
 int tun_addr_add(int ifindex, uint32_t addr, uint8_t len);
 /* Removes it again (a pool dropped on reload). */

@@ -346,10 +346,16 @@ static void natt_datagram(struct ike_engine *e, uint8_t *d, size_t len,
 		esp_input(e, d, len, from);
 }
 
-/* Bursts of up to IKE_RX_BATCH datagrams per system call. */
-static void natt_read(struct ike_engine *e)
+/* Bursts of up to IKE_RX_BATCH datagrams per system call; a wakeup that
+ * found a burst rests the socket for a moment (core/moderate.h). */
+#define NATT_BURST 4
+#define NATT_REST  0.001
+
+static void natt_read(void *ctx)
 {
+	struct ike_engine *e = ctx;
 	struct ike_rx *rx = e->rxb;
+	int got = 0;
 	struct mmsghdr m[IKE_RX_BATCH];
 	struct iovec iov[IKE_RX_BATCH];
 	for (int round = 0; round < 8; round++) {
@@ -363,9 +369,11 @@ static void natt_read(struct ike_engine *e)
 		int n = recvmmsg(e->fd4500, m, IKE_RX_BATCH, MSG_DONTWAIT, NULL);
 		for (int i = 0; i < n; i++)
 			natt_datagram(e, rx->buf[i], m[i].msg_len, &rx->from[i]);
+		got += n > 0 ? n : 0;
 		if (n < IKE_RX_BATCH)
-			return;
+			break;
 	}
+	moderator_after(core_loop(e->core), &e->mod4500, (unsigned long)got);
 }
 
 static void io500_cb(struct ev_loop *l, ev_io *w, int revents)
@@ -468,6 +476,7 @@ static void engine_close(struct ike_engine *e)
 		close(e->fd500);
 	}
 	if (e->fd4500 >= 0) {
+		moderator_stop(l, &e->mod4500);
 		ev_io_stop(l, &e->io4500);
 		close(e->fd4500);
 	}
@@ -508,6 +517,7 @@ static struct engine *ike_start(struct core *c)
 	e->io500.data = e->io4500.data = e;
 	ev_io_start(l, &e->io500);
 	ev_io_start(l, &e->io4500);
+	moderator_init(&e->mod4500, &e->io4500, NATT_REST, NATT_BURST, natt_read, e);
 	ev_timer_init(&e->tick, tick_cb, 1.0, 1.0);
 	e->tick.data = e;
 	ev_timer_start(l, &e->tick);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "core/moderate.h"
 #include "esp.h"
 #include "keys.h"
 #include "lib/net.h"
@@ -154,6 +155,7 @@ struct ike_engine {
 	struct udp_batch *esp_out;
 	struct ike_rx *rxb;
 	ev_prepare flush;
+	struct moderator mod4500; /* rests io4500 between bursts */
 	uint8_t rx[IKE_BUF], tx[IKE_BUF], pt[IKE_BUF], inner[IKE_BUF];
 };
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "core/moderate.h"
 #include "data.h"
 #include "kmethod.h"
 #include "lib/net.h"
@@ -87,6 +88,7 @@ struct ovpn_server {
 	int udp_fd;
 	uint16_t udp_port; /* the port udp_fd is bound to */
 	ev_io udp_io;
+	struct moderator udp_mod; /* rests udp_io between bursts */
 	struct ovpn_sess *by_peer_id[OVPN_MAX_PEERS];
 	uint32_t next_peer_id;
 	struct ovpn_sess *by_addr[OVPN_ADDR_BUCKETS];
