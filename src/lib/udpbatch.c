@@ -9,8 +9,7 @@
 #define UDP_SEGMENT 103
 #endif
 
-void udp_batch_send(struct udp_batch *b, const union sockaddr_any *to, const void *p,
-		    size_t len)
+void udp_batch_send(struct udp_batch *b, const union sockaddr_any *to, const void *p, size_t len)
 {
 	if (len > UDPB_DGRAM || len == 0) {
 		b->dropped++;

@@ -34,8 +34,7 @@ struct udp_batch {
 
 /* Copies one datagram into the queue (flushing first when it is full);
  * longer than UDPB_DGRAM: dropped. */
-void udp_batch_send(struct udp_batch *b, const union sockaddr_any *to, const void *p,
-		    size_t len);
+void udp_batch_send(struct udp_batch *b, const union sockaddr_any *to, const void *p, size_t len);
 /* Sends everything queued; a full socket buffer drops the rest, as UDP
  * would. */
 void udp_batch_flush(struct udp_batch *b);

@@ -11,8 +11,8 @@
 #include "lib/err.h"
 #include "offload.h"
 
-#define TCP_ACK 0x10
-#define TCP_PSH 0x08
+#define TCP_ACK	  0x10
+#define TCP_PSH	  0x08
 #define FLOW_SCAN 8 /* entries looked back for a flow's run */
 
 /* What the coalescer needs of a TCP segment. */

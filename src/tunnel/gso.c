@@ -214,7 +214,7 @@ static void fix_l4(const struct gso_iter *it, uint8_t *p, size_t len, bool last)
 		uint32_t seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | l4[6] << 8 | l4[7];
 		put32(l4 + 4, seq + (uint32_t)(it->off - it->hlen));
 		if (!last)
-			l4[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
+			l4[13] &= (uint8_t) ~(TCP_FIN | TCP_PSH);
 		if (it->i > 0)
 			l4[13] &= (uint8_t)~TCP_CWR;
 		memset(l4 + 16, 0, 2);

@@ -16,15 +16,15 @@
 #include <sys/uio.h>
 
 /* struct virtio_net_hdr (legacy, host byte order = little endian here). */
-#define VNET_HDR_LEN	     10
-#define VNET_F_NEEDS_CSUM    1
-#define VNET_GSO_NONE	     0
-#define VNET_GSO_TCPV4	     1
-#define VNET_GSO_UDP	     3
-#define VNET_GSO_TCPV6	     4
-#define VNET_GSO_UDP_L4	     5
-#define VNET_GSO_ECN	     0x80
-#define OFFLOAD_MAX_PACKET   65535
+#define VNET_HDR_LEN	   10
+#define VNET_F_NEEDS_CSUM  1
+#define VNET_GSO_NONE	   0
+#define VNET_GSO_TCPV4	   1
+#define VNET_GSO_UDP	   3
+#define VNET_GSO_TCPV6	   4
+#define VNET_GSO_UDP_L4	   5
+#define VNET_GSO_ECN	   0x80
+#define OFFLOAD_MAX_PACKET 65535
 
 struct vnet_hdr {
 	uint8_t flags, gso_type;
@@ -51,12 +51,12 @@ struct gso_iter {
 	const uint8_t *pkt;
 	size_t len;
 	struct vnet_hdr h;
-	int version;	/* 4 or 6 */
-	uint8_t proto;	/* 6 TCP, 17 UDP */
+	int version;	 /* 4 or 6 */
+	uint8_t proto;	 /* 6 TCP, 17 UDP */
 	size_t l4, hlen; /* L4 header offset; all headers' length */
-	size_t off;	/* next payload byte */
-	unsigned i;	/* next segment's index */
-	bool single;	/* no segmentation: the packet itself (checksum completed) */
+	size_t off;	 /* next payload byte */
+	unsigned i;	 /* next segment's index */
+	bool single;	 /* no segmentation: the packet itself (checksum completed) */
 	bool done;
 };
 
@@ -81,15 +81,15 @@ const uint8_t *gso_next(struct gso_iter *it, uint8_t *out, size_t cap, size_t *n
 struct gro_entry {
 	uint8_t head[GRO_HEAD_MAX];
 	size_t head_len;
-	size_t l4;	    /* TCP header offset from the IP header (run only) */
-	bool run;	    /* a TCP run others may join */
-	bool closed;	    /* no more segments may join */
-	uint16_t mss;	    /* the first segment's payload */
-	uint16_t ip_id;	    /* IPv4: the next segment's id */
-	uint32_t next_seq;  /* the sequence number the next segment must carry */
-	size_t payload;	    /* bytes in iov */
+	size_t l4;	   /* TCP header offset from the IP header (run only) */
+	bool run;	   /* a TCP run others may join */
+	bool closed;	   /* no more segments may join */
+	uint16_t mss;	   /* the first segment's payload */
+	uint16_t ip_id;	   /* IPv4: the next segment's id */
+	uint32_t next_seq; /* the sequence number the next segment must carry */
+	size_t payload;	   /* bytes in iov */
 	unsigned segs;
-	uint8_t key[37];    /* version, addresses, ports: 0 bytes for non-TCP */
+	uint8_t key[37]; /* version, addresses, ports: 0 bytes for non-TCP */
 	size_t key_len;
 	int niov;
 	struct iovec iov[GRO_MAX_SEGS];

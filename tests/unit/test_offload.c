@@ -99,14 +99,61 @@ static size_t tcp_pkt(uint8_t *p, bool ip6, size_t payload, uint32_t seq, uint16
 		p[24] = 0xfd;
 		p[39] = 2;
 	} else {
-		const uint8_t h[20] = {0x45, 0, (uint8_t)(len >> 8), (uint8_t)len, (uint8_t)(id >> 8),
-				       (uint8_t)id, 0x40, 0, 64, 6, 0, 0, 10, 1, 0, 10, 172, 16, 201, 2};
+		const uint8_t h[20] = {0x45,
+				       0,
+				       (uint8_t)(len >> 8),
+				       (uint8_t)len,
+				       (uint8_t)(id >> 8),
+				       (uint8_t)id,
+				       0x40,
+				       0,
+				       64,
+				       6,
+				       0,
+				       0,
+				       10,
+				       1,
+				       0,
+				       10,
+				       172,
+				       16,
+				       201,
+				       2};
 		memcpy(p, h, 20);
 	}
 	uint8_t *t = p + l4;
-	const uint8_t th[32] = {0x13, 0x88, 0xc0, 0x01, (uint8_t)(seq >> 24), (uint8_t)(seq >> 16),
-				(uint8_t)(seq >> 8), (uint8_t)seq, 0, 0, 0, 77, 0x80, 0x18, 0x01, 0xf5,
-				0, 0, 0, 0, 1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 5};
+	const uint8_t th[32] = {0x13,
+				0x88,
+				0xc0,
+				0x01,
+				(uint8_t)(seq >> 24),
+				(uint8_t)(seq >> 16),
+				(uint8_t)(seq >> 8),
+				(uint8_t)seq,
+				0,
+				0,
+				0,
+				77,
+				0x80,
+				0x18,
+				0x01,
+				0xf5,
+				0,
+				0,
+				0,
+				0,
+				1,
+				1,
+				8,
+				10,
+				0,
+				0,
+				0,
+				9,
+				0,
+				0,
+				0,
+				5};
 	memcpy(t, th, 32);
 	for (size_t i = 0; i < payload; i++)
 		t[32 + i] = (uint8_t)((seq + i) * 7);
@@ -126,8 +173,9 @@ static size_t tso_super(uint8_t *buf, bool ip6, size_t payload)
 	uint16_t partial = ref_fold(ref_sum(acc, ph, 4));
 	ip[l4 + 16] = (uint8_t)(partial >> 8);
 	ip[l4 + 17] = (uint8_t)partial;
-	struct vnet_hdr h = {VNET_F_NEEDS_CSUM, ip6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4,
-			     (uint16_t)(l4 + 32), MSS, (uint16_t)l4, 16};
+	struct vnet_hdr h = {VNET_F_NEEDS_CSUM,	  ip6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4,
+			     (uint16_t)(l4 + 32), MSS,
+			     (uint16_t)l4,	  16};
 	vnet_hdr_write(buf, &h);
 	return VNET_HDR_LEN + len;
 }
@@ -288,8 +336,8 @@ static void test_gro_refuses(void **state)
 	assert_int_equal(gro_flush(&g, capture_out, &cap), 0);
 	assert_int_equal(cap.n, 6);
 	/* Written as they came, without an offload, but the one joined run. */
-	uint32_t seqs[6] = {1000, 1000 + 2 * MSS, 1000 + 3 * MSS, 1000 + 4 * MSS,
-			    1000 + 5 * MSS + 100, 1000 + 6 * MSS + 100};
+	uint32_t seqs[6] = {1000,	    1000 + 2 * MSS,	  1000 + 3 * MSS,
+			    1000 + 4 * MSS, 1000 + 5 * MSS + 100, 1000 + 6 * MSS + 100};
 	for (int i = 0; i < 6; i++) {
 		struct vnet_hdr h;
 		vnet_hdr_parse(cap.buf[i], cap.len[i], &h);
@@ -329,8 +377,30 @@ static void test_uso_cut(void **state)
 	static uint8_t buf[VNET_HDR_LEN + 65536];
 	uint8_t *ip = buf + VNET_HDR_LEN;
 	size_t payload = 3 * 1200 + 1, len = 28 + payload;
-	const uint8_t h[28] = {0x45, 0, (uint8_t)(len >> 8), (uint8_t)len, 0, 9, 0, 0, 64, 17, 0, 0,
-			       10, 1, 0, 10, 172, 16, 201, 2, 0x13, 0x88, 0x30, 0x39};
+	const uint8_t h[28] = {0x45,
+			       0,
+			       (uint8_t)(len >> 8),
+			       (uint8_t)len,
+			       0,
+			       9,
+			       0,
+			       0,
+			       64,
+			       17,
+			       0,
+			       0,
+			       10,
+			       1,
+			       0,
+			       10,
+			       172,
+			       16,
+			       201,
+			       2,
+			       0x13,
+			       0x88,
+			       0x30,
+			       0x39};
 	memcpy(ip, h, 28);
 	memset(ip + 28, 0xab, payload);
 	struct vnet_hdr vh = {0, VNET_GSO_UDP_L4, 28, 1200, 20, 6};
@@ -394,7 +464,7 @@ static void test_gso_refuses(void **state)
 	assert_int_equal(gso_begin(&it, buf, len), P2S_E_PROTO);
 	len = tso_super(buf, false, 3000);
 	assert_int_equal(gso_begin(&it, buf, VNET_HDR_LEN + 40), P2S_E_TRUNC); /* options cut */
-	buf[4] = buf[5] = 0;							/* gso_size 0 */
+	buf[4] = buf[5] = 0;						       /* gso_size 0 */
 	assert_int_equal(gso_begin(&it, buf, len), P2S_E_PROTO);
 	len = tso_super(buf, false, 3000);
 	buf[0] = VNET_F_NEEDS_CSUM;
@@ -413,10 +483,10 @@ static void test_gso_refuses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tso4_cut),	 cmocka_unit_test(test_tso6_cut),
-		cmocka_unit_test(test_gro_round_trip4),	 cmocka_unit_test(test_gro_round_trip6),
-		cmocka_unit_test(test_gro_refuses),	 cmocka_unit_test(test_gro_flows),
-		cmocka_unit_test(test_uso_cut),		 cmocka_unit_test(test_csum_completed),
+		cmocka_unit_test(test_tso4_cut),	cmocka_unit_test(test_tso6_cut),
+		cmocka_unit_test(test_gro_round_trip4), cmocka_unit_test(test_gro_round_trip6),
+		cmocka_unit_test(test_gro_refuses),	cmocka_unit_test(test_gro_flows),
+		cmocka_unit_test(test_uso_cut),		cmocka_unit_test(test_csum_completed),
 		cmocka_unit_test(test_gso_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
