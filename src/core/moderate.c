@@ -12,7 +12,8 @@ static void rest_cb(struct ev_loop *l, ev_timer *w, int revents)
 void moderator_init(struct moderator *m, ev_io *io, double delay, unsigned long burst,
 		    void (*drain)(void *ctx), void *ctx)
 {
-	*m = (struct moderator){.io = io, .drain = drain, .ctx = ctx, .delay = delay, .burst = burst};
+	*m = (struct moderator){
+		.io = io, .drain = drain, .ctx = ctx, .delay = delay, .burst = burst};
 	ev_timer_init(&m->rest, rest_cb, delay, 0);
 	m->rest.data = m;
 }
