@@ -72,6 +72,14 @@ def main(out):
         seq4 += 1448
         seq6 += 1448
     seeds["clients-burst"] = b"\1" + burst
+    acks = b""
+    for ack in (100, 200, 150, 300, 400):
+        p = bytearray(tcp(False, 5000, b""))
+        struct.pack_into("!I", p, 28, ack)
+        struct.pack_into("!H", p, 36, 0)
+        struct.pack_into("!H", p, 36, ~csum(bytes(p[20:]), pseudo(bytes(p), 6, len(p) - 20)) & 0xFFFF)
+        acks += struct.pack("!H", len(p)) + bytes(p)
+    seeds["clients-acks"] = b"\1" + acks
     for name, data in seeds.items():
         with open(os.path.join(out, "seed-" + name), "wb") as f:
             f.write(data)

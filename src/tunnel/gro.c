@@ -103,7 +103,7 @@ static size_t flow_key(const uint8_t *pkt, size_t len, uint8_t key[37])
 static struct gro_entry *append(struct gro *g, const uint8_t *key, size_t klen)
 {
 	struct gro_entry *e = &g->e[g->n++];
-	e->run = e->closed = false;
+	e->run = e->closed = e->pure_ack = false;
 	e->segs = 1;
 	e->niov = 0;
 	e->payload = 0;
@@ -191,6 +191,50 @@ static void start_run(struct gro *g, const uint8_t *pkt, const struct seg *s, co
 	add_payload(g, e, pkt + s->hlen, s->payload);
 }
 
+/* A bare cumulative ACK: no payload, ACK alone, options at most the
+ * timestamp (SACK blocks, window probes and ECN echoes are never touched),
+ * valid checksums. */
+static bool pure_ack(const uint8_t *pkt, size_t len, uint32_t *ack)
+{
+	struct seg s;
+	if (!ip_plain(pkt, len, &s))
+		return false;
+	const uint8_t *t = pkt + s.l4;
+	size_t thlen = (size_t)(t[12] >> 4) * 4;
+	static const uint8_t ts[4] = {1, 1, 8, 10};
+	bool opts = thlen == 20 || (thlen == 32 && memcmp(t + 20, ts, 4) == 0);
+	if (s.l4 + thlen != len || !opts || t[13] != TCP_ACK)
+		return false;
+	*ack = be32(t + 8);
+	return csum_fold(csum_add(csum_pseudo(pkt, 6, thlen), t, thlen)) == 0xffff;
+}
+
+/* A newer bare ACK of a flow whose latest queued packet is an older bare
+ * ACK of the same size takes its place (as qdiscs' ACK filters do): the
+ * cumulative acknowledgement and window only move forward, and the flow's
+ * order is kept since nothing of it was queued after. */
+static bool ack_replaces(struct gro *g, const uint8_t *pkt, size_t len, const uint8_t *key,
+			 size_t klen)
+{
+	uint32_t ack;
+	if (!pure_ack(pkt, len, &ack))
+		return false;
+	struct gro_entry *e = flow_last(g, key, klen);
+	bool newer = e && e->pure_ack && (int32_t)(ack - e->ack) > 0 && e->niov == 1 &&
+		     e->iov[0].iov_len == len;
+	if (newer) {
+		memcpy(e->iov[0].iov_base, pkt, len);
+		e->ack = ack;
+		g->acks_replaced++;
+		return true;
+	}
+	e = append(g, key, klen);
+	add_payload(g, e, pkt, len);
+	e->pure_ack = true;
+	e->ack = ack;
+	return true;
+}
+
 int gro_add(struct gro *g, const uint8_t *pkt, size_t len)
 {
 	if (g->n == GRO_MAX_ENTRIES || len > GRO_ARENA - g->used || len > OFFLOAD_MAX_PACKET)
@@ -198,6 +242,8 @@ int gro_add(struct gro *g, const uint8_t *pkt, size_t len)
 	uint8_t key[37];
 	size_t klen = flow_key(pkt, len, key);
 	struct seg s = {0};
+	if (klen && ack_replaces(g, pkt, len, key, klen))
+		return 0;
 	if (klen && seg_parse(pkt, len, &s)) {
 		struct gro_entry *e = flow_last(g, key, klen);
 		if (e && can_join(e, pkt, &s)) {

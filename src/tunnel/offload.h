@@ -84,6 +84,8 @@ struct gro_entry {
 	size_t l4;	   /* TCP header offset from the IP header (run only) */
 	bool run;	   /* a TCP run others may join */
 	bool closed;	   /* no more segments may join */
+	bool pure_ack;	   /* a bare cumulative ACK a newer one may replace */
+	uint32_t ack;	   /* its acknowledgement number */
 	uint16_t mss;	   /* the first segment's payload */
 	uint16_t ip_id;	   /* IPv4: the next segment's id */
 	uint32_t next_seq; /* the sequence number the next segment must carry */
@@ -98,7 +100,8 @@ struct gro_entry {
 struct gro {
 	unsigned n;
 	size_t used;
-	uint64_t merged; /* segments that joined a run */
+	uint64_t merged;	/* segments that joined a run */
+	uint64_t acks_replaced; /* bare ACKs a newer one of their flow overtook */
 	struct gro_entry e[GRO_MAX_ENTRIES];
 	uint8_t arena[GRO_ARENA];
 };

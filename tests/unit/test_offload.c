@@ -370,6 +370,55 @@ static void test_gro_flows(void **state)
 	assert_memory_equal(cap.buf[3] + VNET_HDR_LEN, icmp, 28);
 }
 
+static void add_ack(uint32_t ack, size_t thlen_extra)
+{
+	static uint8_t p[2048];
+	size_t len = tcp_pkt(p, false, 0, 5000, 1);
+	uint8_t *t = p + 20;
+	t[8] = (uint8_t)(ack >> 24);
+	t[9] = (uint8_t)(ack >> 16);
+	t[10] = (uint8_t)(ack >> 8);
+	t[11] = (uint8_t)ack;
+	t[13] = 0x10;
+	if (thlen_extra) { /* a SACK block after the timestamp */
+		const uint8_t sack[12] = {1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2};
+		memcpy(t + 32, sack, 12);
+		t[12] = (44 / 4) << 4;
+		len += 12;
+		p[2] = (uint8_t)(len >> 8);
+		p[3] = (uint8_t)len;
+	}
+	ref_fill(p, len);
+	assert_int_equal(gro_add(&g, p, len), 0);
+}
+
+/* A newer bare ACK of a flow takes the place of the older one queued last
+ * for it; an older number, a SACK, or data in between keep both. */
+static void test_ack_replaced(void **state)
+{
+	(void)state;
+	memset(&cap, 0, sizeof(cap));
+	memset(&g, 0, sizeof(g));
+	add_ack(100, 0);
+	add_ack(200, 0); /* replaces 100 */
+	assert_int_equal(g.n, 1);
+	add_ack(150, 0); /* older: kept, queued after */
+	assert_int_equal(g.n, 2);
+	add_ack(300, 12); /* carries SACK: never merged */
+	assert_int_equal(g.n, 3);
+	add_tcp(false, MSS, 5000, 1, 0x10); /* data of the same flow */
+	add_ack(400, 0);
+	add_ack(500, 0); /* replaces 400, not anything before the data */
+	assert_int_equal(g.n, 5);
+	assert_int_equal(g.acks_replaced, 2);
+	assert_int_equal(gro_flush(&g, capture_out, &cap), 0);
+	const uint32_t acks[5] = {200, 150, 300, 77, 500};
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(be32(cap.buf[i] + VNET_HDR_LEN + 28), acks[i]);
+		assert_true(ref_valid(cap.buf[i] + VNET_HDR_LEN, cap.len[i] - VNET_HDR_LEN));
+	}
+}
+
 /* UDP segmentation offload: lengths and checksums per datagram. */
 static void test_uso_cut(void **state)
 {
@@ -487,7 +536,7 @@ int main(void)
 		cmocka_unit_test(test_gro_round_trip4), cmocka_unit_test(test_gro_round_trip6),
 		cmocka_unit_test(test_gro_refuses),	cmocka_unit_test(test_gro_flows),
 		cmocka_unit_test(test_uso_cut),		cmocka_unit_test(test_csum_completed),
-		cmocka_unit_test(test_gso_refuses),
+		cmocka_unit_test(test_gso_refuses),	cmocka_unit_test(test_ack_replaced),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
