@@ -25,23 +25,63 @@
 #include "pki/pki.h"
 #include "tunnel/tun.h"
 
+/* Read moderation (moderate.h); the TUN's queue holds what comes while
+ * it rests. */
+#define TUN_BURST   4 /* packets per TUN_REST */
+#define TUN_REST    0.001
+#define TUN_TXQUEUE 4096
+
+static void tun_read(void *ctx)
+{
+	struct core *g = ctx;
+	uint8_t pkt[VNET_HDR_LEN + 65536];
+	int i = 0;
+	for (; i < 64; i++) {
+		ssize_t n = read(g->tun_fd, pkt, sizeof(pkt));
+		if (n <= 0)
+			break;
+		if (g->fwd.gro)
+			fwd_from_tun_vnet(&g->fwd, pkt, (size_t)n);
+		else
+			fwd_from_tun(&g->fwd, pkt, (size_t)n);
+	}
+	moderator_after(g->loop, &g->tun_mod, (unsigned long)i);
+}
+
 static void tun_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop;
 	(void)revents;
+	tun_read(w->data);
+}
+
+static void tun_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)revents;
 	struct core *g = w->data;
-	uint8_t pkt[65536];
-	for (int i = 0; i < 64; i++) {
-		ssize_t n = read(g->tun_fd, pkt, sizeof(pkt));
-		if (n <= 0)
-			return;
-		fwd_from_tun(&g->fwd, pkt, (size_t)n);
+	fwd_flush(&g->fwd);
+}
+
+static int setup_offload(struct core *g, bool vnet)
+{
+	if (!vnet) {
+		log_info("TUN %s without segmentation offload: one packet per read and write",
+			 g->conf->tun_name);
+		return 0;
 	}
+	if (fwd_offload_init(&g->fwd) < 0)
+		return -ENOMEM;
+	ev_prepare_init(&g->tun_flush, tun_flush_cb);
+	g->tun_flush.data = g;
+	ev_prepare_start(g->loop, &g->tun_flush);
+	return 0;
 }
 
 static int setup_tun(struct core *g)
 {
-	g->tun_fd = tun_open(g->conf->tun_name, &g->tun_ifindex);
+	bool vnet = false;
+	g->tun_fd = tun_open(g->conf->tun_name, &g->tun_ifindex, &vnet);
 	if (g->tun_fd < 0) {
 		log_err("cannot create TUN device %s: %s", g->conf->tun_name,
 			p2s_strerror(g->tun_fd));
@@ -55,11 +95,13 @@ static int setup_tun(struct core *g)
 	ev_io_init(&g->tun_io, tun_read_cb, g->tun_fd, EV_READ);
 	g->tun_io.data = g;
 	ev_io_start(g->loop, &g->tun_io);
+	moderator_init(&g->tun_mod, &g->tun_io, TUN_REST, TUN_BURST, tun_read, g);
+	tun_txqueue_set(g->conf->tun_name, TUN_TXQUEUE);
 	g->fwd = (struct fwd){.tun_fd = g->tun_fd,
 			      .pool = &g->pool,
 			      .pool6 = &g->pool6,
 			      .client_to_client = g->conf->client_to_client};
-	return 0;
+	return setup_offload(g, vnet);
 }
 
 static void stop_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -263,6 +305,10 @@ void core_free(struct core *g)
 	if (g->resume)
 		OPENSSL_cleanse(g->resume, sizeof(*g->resume));
 	free(g->resume);
+	if (ev_is_active(&g->tun_flush))
+		ev_prepare_stop(g->loop, &g->tun_flush);
+	moderator_stop(g->loop, &g->tun_mod);
+	fwd_offload_free(&g->fwd);
 	if (g->tun_fd >= 0)
 		close(g->tun_fd);
 	pool_free(&g->pool);

@@ -12,6 +12,7 @@
 #include "auth/service.h"
 #include "conf/conf.h"
 #include "core/core.h"
+#include "core/moderate.h"
 #include "core/statedir.h"
 #include "lib/stats.h"
 #include "pool/pool.h"
@@ -76,6 +77,8 @@ struct core {
 	int tun_fd;
 	int tun_ifindex;
 	ev_io tun_io;
+	ev_prepare tun_flush;	  /* the forwarder's queued TUN writes, once per iteration */
+	struct moderator tun_mod; /* rests tun_io between bursts */
 	struct trust trust;
 	struct auth_ctx auth;
 	struct ratelimit logins;

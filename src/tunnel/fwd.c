@@ -1,7 +1,9 @@
 #include "fwd.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "acl.h"
@@ -102,6 +104,23 @@ static int check_source(struct fwd *f, struct session *s, const struct inner *h)
 	return P2S_E_PROTO;
 }
 
+/* To the virtual network: queued for one coalesced write per flow and loop
+ * iteration with offloads, else written at once. */
+static int tun_out(struct fwd *f, const uint8_t *pkt, size_t len)
+{
+	if (f->gro) {
+		if (gro_add(f->gro, pkt, len) == 0)
+			return 0;
+		fwd_flush(f);
+		return gro_add(f->gro, pkt, len);
+	}
+	if (write(f->tun_fd, pkt, len) < 0) {
+		f->tun_write_errors++;
+		return -errno;
+	}
+	return 0;
+}
+
 static int to_peer(struct fwd *f, struct session *s, struct session *peer, const uint8_t *pkt,
 		   size_t len)
 {
@@ -136,9 +155,51 @@ int fwd_from_session(struct fwd *f, struct session *s, const uint8_t *pkt, size_
 		f->denied++;
 		return P2S_E_DENIED;
 	}
-	if (write(f->tun_fd, pkt, len) < 0) {
-		f->tun_write_errors++;
-		return -errno;
+	return tun_out(f, pkt, len);
+}
+
+#define SEG_MAX 65536
+
+int fwd_offload_init(struct fwd *f)
+{
+	f->gro = calloc(1, sizeof(*f->gro));
+	f->seg = malloc(SEG_MAX);
+	if (f->gro && f->seg)
+		return 0;
+	fwd_offload_free(f);
+	return -ENOMEM;
+}
+
+void fwd_offload_free(struct fwd *f)
+{
+	free(f->gro);
+	free(f->seg);
+	f->gro = NULL;
+	f->seg = NULL;
+}
+
+static int tun_writev(void *ctx, const struct iovec *iov, int n)
+{
+	struct fwd *f = ctx;
+	return writev(f->tun_fd, iov, n) < 0 ? -errno : 0;
+}
+
+void fwd_flush(struct fwd *f)
+{
+	if (f->gro && f->gro->n)
+		f->tun_write_errors += gro_flush(f->gro, tun_writev, f);
+}
+
+void fwd_from_tun_vnet(struct fwd *f, const uint8_t *buf, size_t len)
+{
+	struct gso_iter it;
+	if (gso_begin(&it, buf, len) < 0) {
+		f->offload_drops++;
+		return;
 	}
-	return 0;
+	const uint8_t *p;
+	size_t n;
+	/* Bounded: each segment consumes at least one payload byte. */
+	while ((p = gso_next(&it, f->seg, SEG_MAX, &n)))
+		fwd_from_tun(f, p, n);
 }

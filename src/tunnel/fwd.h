@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "offload.h"
 #include "pool/pool.h"
 #include "pool/pool6.h"
 #include "session.h"
@@ -23,7 +24,21 @@ struct fwd {
 	uint64_t no_route_drops;
 	uint64_t spoofed; /* every session's spoofed packets, also after it ended */
 	uint64_t denied;  /* refused by access rules, every session's */
+	/* With the TUN's offloads (fwd_offload_init): packets to the TUN are
+	 * queued and coalesced until fwd_flush, super-packets from it cut. */
+	struct gro *gro;
+	uint8_t *seg;		/* one segment being handed to a session */
+	uint64_t offload_drops; /* super-packets the segmenter refused */
 };
+
+/* Turns on the TUN's virtio-net header mode. 0 or -ENOMEM. */
+int fwd_offload_init(struct fwd *f);
+void fwd_offload_free(struct fwd *f);
+/* Writes what fwd_from_session queued (once per event-loop iteration). */
+void fwd_flush(struct fwd *f);
+/* From a TUN in virtio-net header mode: cuts a super-packet and hands
+ * each segment to fwd_from_tun. */
+void fwd_from_tun_vnet(struct fwd *f, const uint8_t *buf, size_t len);
 
 /* From the TUN: deliver to the owning session, or drop. */
 void fwd_from_tun(struct fwd *f, const uint8_t *pkt, size_t len);

@@ -37,15 +37,51 @@ static int link_up(const char *name, int *ifindex)
 	return r;
 }
 
-int tun_open(const char *name, int *ifindex)
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+
+/* TCP (and, where the kernel has it, UDP) segmentation offload: the kernel
+ * hands over and takes super-packets behind a virtio-net header. */
+static bool offloads_on(int fd)
+{
+	unsigned tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+	if (ioctl(fd, TUNSETOFFLOAD, tso | TUN_F_USO4 | TUN_F_USO6) == 0)
+		return true;
+	return ioctl(fd, TUNSETOFFLOAD, tso) == 0;
+}
+
+static int tun_attach(const char *name, short flags)
 {
 	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	struct ifreq ifr = {0};
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = flags;
 	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-	int r = ioctl(fd, TUNSETIFF, &ifr) < 0 ? -errno : link_up(name, ifindex);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int tun_open(const char *name, int *ifindex, bool *vnet)
+{
+	int fd = tun_attach(name, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR);
+	*vnet = fd >= 0 && offloads_on(fd);
+	if (fd >= 0 && !*vnet) {
+		/* No offloads: the header would only cost bytes. */
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		fd = tun_attach(name, IFF_TUN | IFF_NO_PI);
+	if (fd < 0)
+		return fd;
+	int r = link_up(name, ifindex);
 	if (r < 0) {
 		close(fd);
 		return r;
@@ -130,4 +166,17 @@ int tun_addr6_del(int ifindex, const struct in6_addr *addr, uint8_t len)
 {
 	struct addr_req q = {RTM_DELADDR, 0, AF_INET6, addr, 16, len};
 	return addr_change(ifindex, &q);
+}
+
+int tun_txqueue_set(const char *name, int len)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	struct ifreq ifr = {0};
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	ifr.ifr_qlen = len;
+	int r = ioctl(s, SIOCSIFTXQLEN, &ifr) < 0 ? -errno : 0;
+	close(s);
+	return r;
 }

@@ -2,13 +2,19 @@
 #ifndef P2S_TUN_H
 #define P2S_TUN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/net.h"
 
 /* Creates (or attaches to) name, non-blocking, no packet info, MTU 1500,
- * up. Returns the fd or a negative error. */
-int tun_open(const char *name, int *ifindex);
+ * up. With *vnet set, every read and write carries a virtio-net header and
+ * the kernel uses TCP/UDP segmentation offload (offload.h); else plain IP
+ * packets. Returns the fd or a negative error. */
+int tun_open(const char *name, int *ifindex, bool *vnet);
+/* The device's queue towards the gateway, in packets (default 500): room
+ * for what arrives while reads are moderated. 0 or -errno. */
+int tun_txqueue_set(const char *name, int len);
 /* Adds addr/len to the interface (the kernel adds the connected route). */
 int tun_addr_add(int ifindex, uint32_t addr, uint8_t len);
 /* Removes it again (a pool dropped on reload). */

@@ -22,8 +22,9 @@ CTL=$BUILD/p2sctl
 D=$LAB_DIR
 PKI=$D/pki
 POOL=172.16.202.0/24
-# 100 MB: a rekey every second or two of iperf3 through the tunnel.
-POLICY='{"saLifeTimeSeconds": 3600, "saDataSizeKilobytes": 102400,
+# 50 MB: a rekey every second or so of iperf3 through the tunnel, and at
+# least two in the 8 s run even at 100 Mbit/s on a loaded machine.
+POLICY='{"saLifeTimeSeconds": 3600, "saDataSizeKilobytes": 51200,
   "ipsecEncryption": "GCMAES256", "ipsecIntegrity": "GCMAES256",
   "ikeEncryption": "GCMAES256", "ikeIntegrity": "SHA256",
   "dhGroup": "ECP256", "pfsGroup": "None"}'
@@ -130,7 +131,7 @@ main() {
 	after=$(gw_rekeys)
 	echo "custom policy: $bytes B in $n intervals ($zero empty), $after gateway rekeys"
 	if [ "$after" -ge 2 ]; then pass gw-rekey-by-volume
-	else fail gw-rekey-by-volume "expected >= 2 CHILD rekeys started by the gateway at 100 MB each over $bytes B, got $after; $(log_tail "$GWLOG" 5)"; fi
+	else fail gw-rekey-by-volume "expected >= 2 CHILD rekeys started by the gateway at 50 MB each over $bytes B, got $after; $(log_tail "$GWLOG" 5)"; fi
 	if [ "$n" -ge 7 ] && [ "$zero" -eq 0 ] && swan_child_up alice p2s; then pass gw-rekey-traffic-unbroken
 	else fail gw-rekey-traffic-unbroken "expected 8 one-second intervals all with data and the SA up, got $n intervals, $zero empty"; fi
 	dhcp_cases
@@ -140,8 +141,8 @@ main() {
 	before=$(gw_rekeys)
 	read -r n zero bytes < <(iperf_intervals "$D/iperf-2.json" 4)
 	after=$(gw_rekeys)
-	if [ "$bytes" -gt 100000000 ] && [ "$after" -eq "$before" ]; then pass gw-rekey-none-by-default
-	else fail gw-rekey-none-by-default "expected > 100 MB and no gateway rekey under the default policy, got $bytes B and $((after - before)) rekeys"; fi
+	if [ "$bytes" -gt 52428800 ] && [ "$after" -eq "$before" ]; then pass gw-rekey-none-by-default
+	else fail gw-rekey-none-by-default "expected more than the custom policy's 50 MB and no gateway rekey under the default policy, got $bytes B and $((after - before)) rekeys"; fi
 	swan_stop alice
 	[ "$LAB_FAILED" -eq 0 ] || { echo "--- gateway log"; tail -n 30 "$GWLOG"; swan_logs alice 20; }
 	exit "$LAB_FAILED"

@@ -182,8 +182,16 @@ void ike_send_raw(struct ike_sa *sa, const uint8_t *msg, size_t len)
 
 static void esp_send(struct ike_sa *sa, const uint8_t *pkt, size_t len)
 {
-	if (sendto(sa->e->fd4500, pkt, len, 0, &sa->peer.sa, sockaddr_len(&sa->peer)) < 0)
-		sa->s->ctr.dropped++;
+	udp_batch_send(sa->e->esp_out, &sa->peer, pkt, len);
+}
+
+static void flush_cb(struct ev_loop *l, ev_prepare *w, int revents)
+{
+	(void)l;
+	(void)revents;
+	struct ike_engine *e = w->data;
+	if (e->esp_out->n)
+		udp_batch_flush(e->esp_out);
 }
 
 /* ---- session operations -------------------------------------------------- */
@@ -319,7 +327,7 @@ static void ike_input(struct ike_engine *e, uint8_t *msg, size_t len,
 		ike_exch_child(sa, &m.hdr, &ch);
 }
 
-static void udp_read(struct ike_engine *e, int fd, bool natt)
+static void udp_read(struct ike_engine *e, int fd)
 {
 	for (int i = 0; i < 64; i++) {
 		union sockaddr_any from;
@@ -327,18 +335,51 @@ static void udp_read(struct ike_engine *e, int fd, bool natt)
 		ssize_t n = recvfrom(fd, e->rx, sizeof(e->rx), 0, &from.sa, &fl);
 		if (n <= 0)
 			return;
-		size_t len = (size_t)n;
-		if (!natt) {
-			ike_input(e, e->rx, len, &from, false);
-			continue;
-		}
-		if (len == 1 && e->rx[0] == 0xff)
-			continue; /* NAT keepalive (RFC 3948 §2.3) */
-		if (len >= IKE_NON_ESP_LEN && esp_spi(e->rx, len) == 0)
-			ike_input(e, e->rx + IKE_NON_ESP_LEN, len - IKE_NON_ESP_LEN, &from, true);
-		else if (len >= ESP_HDR_LEN)
-			esp_input(e, e->rx, len, &from);
+		ike_input(e, e->rx, (size_t)n, &from, false);
 	}
+}
+
+/* One datagram on 4500: ESP, an IKE message behind the non-ESP marker, or
+ * a NAT keepalive. */
+static void natt_datagram(struct ike_engine *e, uint8_t *d, size_t len,
+			  const union sockaddr_any *from)
+{
+	if (len == 1 && d[0] == 0xff)
+		return; /* NAT keepalive (RFC 3948 §2.3) */
+	if (len >= IKE_NON_ESP_LEN && esp_spi(d, len) == 0)
+		ike_input(e, d + IKE_NON_ESP_LEN, len - IKE_NON_ESP_LEN, from, true);
+	else if (len >= ESP_HDR_LEN)
+		esp_input(e, d, len, from);
+}
+
+/* Bursts of up to IKE_RX_BATCH datagrams per system call; a wakeup that
+ * found a burst rests the socket for a moment (core/moderate.h). */
+#define NATT_BURST 4
+#define NATT_REST  0.001
+
+static void natt_read(void *ctx)
+{
+	struct ike_engine *e = ctx;
+	struct ike_rx *rx = e->rxb;
+	int got = 0;
+	struct mmsghdr m[IKE_RX_BATCH];
+	struct iovec iov[IKE_RX_BATCH];
+	for (int round = 0; round < 8; round++) {
+		for (int i = 0; i < IKE_RX_BATCH; i++) {
+			iov[i] = (struct iovec){rx->buf[i], sizeof(rx->buf[i])};
+			m[i].msg_hdr = (struct msghdr){.msg_name = &rx->from[i],
+						       .msg_namelen = sizeof(rx->from[i]),
+						       .msg_iov = &iov[i],
+						       .msg_iovlen = 1};
+		}
+		int n = recvmmsg(e->fd4500, m, IKE_RX_BATCH, MSG_DONTWAIT, NULL);
+		for (int i = 0; i < n; i++)
+			natt_datagram(e, rx->buf[i], m[i].msg_len, &rx->from[i]);
+		got += n > 0 ? n : 0;
+		if (n < IKE_RX_BATCH)
+			break;
+	}
+	moderator_after(core_loop(e->core), &e->mod4500, (unsigned long)got);
 }
 
 static void io500_cb(struct ev_loop *l, ev_io *w, int revents)
@@ -346,7 +387,7 @@ static void io500_cb(struct ev_loop *l, ev_io *w, int revents)
 	(void)l;
 	(void)revents;
 	struct ike_engine *e = w->data;
-	udp_read(e, e->fd500, false);
+	udp_read(e, e->fd500);
 }
 
 static void io4500_cb(struct ev_loop *l, ev_io *w, int revents)
@@ -354,7 +395,7 @@ static void io4500_cb(struct ev_loop *l, ev_io *w, int revents)
 	(void)l;
 	(void)revents;
 	struct ike_engine *e = w->data;
-	udp_read(e, e->fd4500, true);
+	natt_read(e);
 }
 
 /* ---- tick ---------------------------------------------------------------- */
@@ -445,10 +486,17 @@ static void engine_close(struct ike_engine *e)
 		close(e->fd500);
 	}
 	if (e->fd4500 >= 0) {
+		moderator_stop(l, &e->mod4500);
 		ev_io_stop(l, &e->io4500);
 		close(e->fd4500);
 	}
 	ev_timer_stop(l, &e->tick);
+	if (ev_is_active(&e->flush))
+		ev_prepare_stop(l, &e->flush);
+	free(e->esp_out);
+	free(e->rxb);
+	e->esp_out = NULL;
+	e->rxb = NULL;
 }
 
 static struct engine *ike_start(struct core *c)
@@ -462,7 +510,9 @@ static struct engine *ike_start(struct core *c)
 	e->port4500 = 4500;
 	e->fd500 = udp_socket_open(conf->listen_addr, e->port500);
 	e->fd4500 = udp_socket_open(conf->listen_addr, e->port4500);
-	if (e->fd500 < 0 || e->fd4500 < 0 || policy_load(e) < 0) {
+	e->esp_out = calloc(1, sizeof(*e->esp_out));
+	e->rxb = calloc(1, sizeof(*e->rxb));
+	if (!e->esp_out || !e->rxb || e->fd500 < 0 || e->fd4500 < 0 || policy_load(e) < 0) {
 		log_err("IKEv2 cannot listen on UDP %s:500/4500: %s", conf->listen_addr,
 			p2s_strerror(e->fd500 < 0 ? e->fd500 : e->fd4500));
 		engine_close(e);
@@ -477,9 +527,14 @@ static struct engine *ike_start(struct core *c)
 	e->io500.data = e->io4500.data = e;
 	ev_io_start(l, &e->io500);
 	ev_io_start(l, &e->io4500);
+	moderator_init(&e->mod4500, &e->io4500, NATT_REST, NATT_BURST, natt_read, e);
 	ev_timer_init(&e->tick, tick_cb, 1.0, 1.0);
 	e->tick.data = e;
 	ev_timer_start(l, &e->tick);
+	e->esp_out->fd = e->fd4500;
+	ev_prepare_init(&e->flush, flush_cb);
+	e->flush.data = e;
+	ev_prepare_start(l, &e->flush);
 	log_info("IKEv2 listening on UDP %s:%u and %u (%s policy, %zu root(s) in CERTREQ)",
 		 conf->listen_addr, e->port500, e->port4500, e->pol.custom ? "custom" : "default",
 		 e->certreq_len / 20);

@@ -11,9 +11,11 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "core/moderate.h"
 #include "esp.h"
 #include "keys.h"
 #include "lib/net.h"
+#include "lib/udpbatch.h"
 #include "sa.h"
 #include "wire.h"
 
@@ -141,6 +143,15 @@ struct ike_sa {
 	char peer_cert[256];	/* the client certificate's subject, for the log */
 };
 
+#define IKE_RX_BATCH 16
+
+/* Receive slots, each large enough for a whole unfragmented IKE message
+ * (pages are touched only as far as datagrams fill them). */
+struct ike_rx {
+	uint8_t buf[IKE_RX_BATCH][IKE_BUF];
+	union sockaddr_any from[IKE_RX_BATCH];
+};
+
 struct ike_engine {
 	struct core *core;
 	int fd500, fd4500;
@@ -161,6 +172,12 @@ struct ike_engine {
 	uint8_t cookie_secret[32];
 	uint32_t cookie_version;
 	uint16_t port500, port4500;
+	/* ESP out: queued per loop iteration, a super-packet's segments to one
+	 * client as one UDP GSO send; in: bursts read with recvmmsg. */
+	struct udp_batch *esp_out;
+	struct ike_rx *rxb;
+	ev_prepare flush;
+	struct moderator mod4500; /* rests io4500 between bursts */
 	uint8_t rx[IKE_BUF], tx[IKE_BUF], pt[IKE_BUF], inner[IKE_BUF];
 };
 

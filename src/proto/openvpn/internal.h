@@ -9,9 +9,11 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "core/moderate.h"
 #include "data.h"
 #include "kmethod.h"
 #include "lib/net.h"
+#include "lib/udpbatch.h"
 #include "reliable.h"
 #include "replay.h"
 #include "wire.h"
@@ -86,6 +88,7 @@ struct ovpn_server {
 	int udp_fd;
 	uint16_t udp_port; /* the port udp_fd is bound to */
 	ev_io udp_io;
+	struct moderator udp_mod; /* rests udp_io between bursts */
 	struct ovpn_sess *by_peer_id[OVPN_MAX_PEERS];
 	uint32_t next_peer_id;
 	struct ovpn_sess *by_addr[OVPN_ADDR_BUCKETS];
@@ -95,7 +98,7 @@ struct ovpn_server {
 	 * sleeps: one writev/sendmmsg instead of a syscall per packet. */
 	ev_prepare flush_w;
 	struct tcp_conn *dirty; /* TCP connections with queued bytes */
-	struct udp_out *udp_q;
+	struct udp_batch *udp_q;
 	struct udp_in *udp_in;
 	/* Per-engine scratch: decrypted plaintext and encrypted output. */
 	uint8_t plain[65536];

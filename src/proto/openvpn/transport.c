@@ -25,14 +25,11 @@
 #define TCP_OUT_LIMIT	   (8u << 20) /* beyond this, everything is */
 #define UDP_BATCH	   32
 #define COOKIE_SLOT	   30 /* seconds: (hand-window + 1) / 2 */
-
-struct udp_out {
-	int n;
-	struct mmsghdr msgs[UDP_BATCH];
-	struct iovec iov[UDP_BATCH];
-	union sockaddr_any to[UDP_BATCH];
-	uint8_t buf[UDP_BATCH][2048];
-};
+/* Read moderation (core/moderate.h): how long a busy socket rests, and
+ * what counts as a burst. */
+#define MOD_DELAY 0.001
+#define UDP_BURST 4    /* datagrams per MOD_DELAY */
+#define TCP_BURST 4096 /* bytes per MOD_DELAY */
 
 struct udp_in {
 	uint8_t bufs[UDP_BATCH][2048];
@@ -41,6 +38,7 @@ struct udp_in {
 
 struct tcp_conn {
 	struct ovpn_server *srv;
+	struct moderator mod;
 	struct tcp_conn *dirty_next, *dirty_prev;
 	bool dirty;
 	bool preauth; /* the core's unauthenticated slot, taken over at adopt */
@@ -109,6 +107,7 @@ static void tcp_conn_free(struct tcp_conn *c)
 	if (c->preauth)
 		core_preauth_put(c->srv->core, &c->peer);
 	dirty_unlink(c);
+	moderator_stop(loop, &c->mod);
 	ev_io_stop(loop, &c->rio);
 	ev_io_stop(loop, &c->wio);
 	ev_timer_stop(loop, &c->idle);
@@ -227,12 +226,11 @@ static bool tcp_frames(struct tcp_conn *c)
 	return true;
 }
 
-static void tcp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+static void tcp_read(void *ctx)
 {
-	(void)loop;
-	(void)revents;
-	struct tcp_conn *c = w->data;
-	ssize_t n = read(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
+	struct tcp_conn *c = ctx;
+	size_t room = sizeof(c->in) - c->in_len;
+	ssize_t n = read(c->fd, c->in + c->in_len, room);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		tcp_conn_lost(c, n == 0 ? "client closed the TCP connection" : strerror(errno));
 		return;
@@ -240,8 +238,20 @@ static void tcp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	if (n < 0)
 		return;
 	c->in_len += (size_t)n;
-	if (!tcp_frames(c))
+	if (!tcp_frames(c)) {
 		tcp_conn_lost(c, "protocol error on the TCP stream");
+		return;
+	}
+	/* A full buffer means more is waiting: read on at once. */
+	if ((size_t)n < room)
+		moderator_after(core_loop(c->srv->core), &c->mod, (unsigned long)n);
+}
+
+static void tcp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	tcp_read(w->data);
 }
 
 static void tcp_idle_cb(struct ev_loop *loop, ev_timer *w, int revents);
@@ -263,6 +273,7 @@ void ovpn_transport_adopt(struct ovpn_server *srv, int fd, const union sockaddr_
 	ev_io_init(&c->wio, tcp_write_cb, fd, EV_WRITE);
 	c->rio.data = c->wio.data = c;
 	ev_io_start(loop, &c->rio);
+	moderator_init(&c->mod, &c->rio, MOD_DELAY, TCP_BURST, tcp_read, c);
 	/* A connection that never starts a session is closed after the hand window. */
 	ev_timer_init(&c->idle, tcp_idle_cb, core_conf(srv->core)->hand_window_sec, 0);
 	c->idle.data = c;
@@ -329,34 +340,17 @@ static uint64_t cookie(struct ovpn_server *srv, uint32_t slot, const union socka
 	return v | 1; /* never 0, which means "unknown" */
 }
 
+/* Datagrams go out once per loop iteration (or when the queue is full):
+ * a super-packet's segments to one client as one UDP GSO send. */
 static void udp_flush(struct ovpn_server *srv)
 {
-	struct udp_out *q = srv->udp_q;
-	for (int off = 0; off < q->n;) {
-		int n = sendmmsg(srv->udp_fd, q->msgs + off, (unsigned)(q->n - off), MSG_DONTWAIT);
-		if (n <= 0)
-			break; /* a full socket buffer drops the rest, as UDP would */
-		off += n;
-	}
-	q->n = 0;
+	udp_batch_flush(srv->udp_q);
 }
 
 static void udp_send(struct ovpn_server *srv, const union sockaddr_any *to, const uint8_t *p,
 		     size_t n)
 {
-	struct udp_out *q = srv->udp_q;
-	if (n > sizeof(q->buf[0]))
-		return;
-	if (q->n == UDP_BATCH)
-		udp_flush(srv);
-	int i = q->n++;
-	memcpy(q->buf[i], p, n);
-	q->to[i] = *to;
-	q->iov[i] = (struct iovec){q->buf[i], n};
-	q->msgs[i].msg_hdr = (struct msghdr){.msg_name = &q->to[i],
-					     .msg_namelen = sockaddr_len(to),
-					     .msg_iov = &q->iov[i],
-					     .msg_iovlen = 1};
+	udp_batch_send(srv->udp_q, to, p, n);
 }
 
 /* Answers a client reset without keeping state: our session id is a MAC. */
@@ -496,15 +490,14 @@ static void udp_datagram(struct ovpn_server *srv, const union sockaddr_any *from
 		udp_unknown_peer(srv, from, pkt, len);
 }
 
-static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+static void udp_read(void *ctx)
 {
-	(void)loop;
-	(void)revents;
-	struct ovpn_server *srv = w->data;
+	struct ovpn_server *srv = ctx;
 	uint8_t(*bufs)[2048] = srv->udp_in->bufs;
 	union sockaddr_any *addrs = srv->udp_in->addrs;
 	struct mmsghdr msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
+	int got = 0;
 	for (int round = 0; round < 8; round++) {
 		for (int i = 0; i < UDP_BATCH; i++) {
 			iov[i] = (struct iovec){bufs[i], sizeof(bufs[i])};
@@ -514,13 +507,21 @@ static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 							  .msg_iovlen = 1};
 		}
 		int n = recvmmsg(srv->udp_fd, msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
-		if (n <= 0)
-			return;
 		for (int i = 0; i < n; i++)
 			udp_datagram(srv, &addrs[i], bufs[i], msgs[i].msg_len);
-		if (n < UDP_BATCH)
-			return;
+		got += n > 0 ? n : 0;
+		if (n < UDP_BATCH || srv->udp_fd < 0)
+			break;
 	}
+	if (srv->udp_fd >= 0)
+		moderator_after(core_loop(srv->core), &srv->udp_mod, (unsigned long)got);
+}
+
+static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	udp_read(w->data);
 }
 
 /* ---- shared ------------------------------------------------------------- */
@@ -586,6 +587,7 @@ static void udp_close(struct ovpn_server *srv)
 {
 	if (srv->udp_fd < 0)
 		return;
+	moderator_stop(core_loop(srv->core), &srv->udp_mod);
 	ev_io_stop(core_loop(srv->core), &srv->udp_io);
 	close(srv->udp_fd);
 	srv->udp_fd = -1;
@@ -621,10 +623,12 @@ int ovpn_transport_open(struct ovpn_server *srv)
 	}
 	udp_close(srv); /* a new port: UDP clients reconnect to it */
 	srv->udp_fd = fd;
+	srv->udp_q->fd = fd;
 	srv->udp_port = c->udp_port;
 	ev_io_init(&srv->udp_io, udp_read_cb, fd, EV_READ);
 	srv->udp_io.data = srv;
 	ev_io_start(core_loop(srv->core), &srv->udp_io);
+	moderator_init(&srv->udp_mod, &srv->udp_io, MOD_DELAY, UDP_BURST, udp_read, srv);
 	log_info("OpenVPN listening on UDP %s:%u and the shared TCP port %u (tls-auth %s)",
 		 c->listen_addr, c->udp_port, c->tcp_port, srv->ta.enabled ? "required" : "off");
 	return 0;

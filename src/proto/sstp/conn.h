@@ -50,6 +50,7 @@ struct sstp_conn {
 	enum sstp_state st;
 	bool dead;	     /* closed: the reaper frees it */
 	bool close_on_flush; /* close once out is written */
+	bool flush_pending;  /* data queued in out: written at the loop iteration's end */
 	bool echo_out;	     /* our ECHO_REQUEST is unanswered */
 	unsigned nak_count;
 	struct session *s;
@@ -79,6 +80,10 @@ struct sstp_engine {
 	struct sstp_conn *conns;
 	unsigned n_conns;
 	ev_idle reaper;
+	/* Data frames are gathered per loop iteration and written in one TLS
+	 * write per connection (a burst's records in one send). */
+	ev_prepare flush;
+	unsigned flush_pending;
 };
 
 /* engine.c */

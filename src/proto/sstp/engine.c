@@ -97,8 +97,33 @@ void sstp_conn_write(struct sstp_conn *c, const uint8_t *p, size_t len, bool dro
 	}
 	memcpy(c->out + c->out_len, p, len);
 	c->out_len += len;
-	if (c->st != SSTP_ST_TLS && flush_out(c) < 0)
+	if (c->st == SSTP_ST_TLS)
+		return;
+	if (droppable) {
+		if (!c->flush_pending)
+			c->eng->flush_pending++;
+		c->flush_pending = true;
+		return;
+	}
+	if (flush_out(c) < 0)
 		sstp_conn_close(c);
+}
+
+static void flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct sstp_engine *e = w->data;
+	if (!e->flush_pending)
+		return;
+	e->flush_pending = 0;
+	for (struct sstp_conn *c = e->conns; c; c = c->next) {
+		if (!c->flush_pending)
+			continue;
+		c->flush_pending = false;
+		if (!c->dead && flush_out(c) < 0)
+			sstp_conn_close(c);
+	}
 }
 
 void sstp_conn_send_ctrl_status(struct sstp_conn *c, enum sstp_msg type, uint8_t attr,
@@ -499,6 +524,9 @@ static struct engine *sstp_start(struct core *core)
 	e->core = core;
 	ev_idle_init(&e->reaper, reaper_cb);
 	e->reaper.data = e;
+	ev_prepare_init(&e->flush, flush_cb);
+	e->flush.data = e;
+	ev_prepare_start(core_loop(core), &e->flush);
 	log_info("SSTP engine ready on the shared TCP port");
 	return (struct engine *)e;
 }
@@ -597,6 +625,7 @@ static void sstp_stop(struct engine *eng)
 		conn_free(c);
 	}
 	ev_idle_stop(core_loop(e->core), &e->reaper);
+	ev_prepare_stop(core_loop(e->core), &e->flush);
 	free(e);
 }
 
