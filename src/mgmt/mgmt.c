@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/gateway.h"
+#include "lib/file.h"
 #include "lib/log.h"
 #include "mgmt/cmd.h"
 #include "mgmt/ctl.h"
@@ -85,12 +86,13 @@ void mgmt_profile_package(struct core *g, json_t *args, struct mgmt_reply *r)
 	const char *ta = core_tls_auth_path(g);
 	char err[1200] = "", path[600];
 	struct profile_input in;
-	if (profile_input_load(&in, c, cert, ta && access(ta, R_OK) == 0 ? ta : NULL, err,
+	if (profile_input_load(&in, c, cert, ta && file_readable(ta) ? ta : NULL, err,
 			       sizeof(err)) < 0) {
 		mgmt_reply_error(r, 500, "%s", err);
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/.profile-%d.zip", c->state_dir, (int)getpid());
+	snprintf(path, sizeof(path), "%s/.profile-%d.zip",
+		 g->scratch_dir ? g->scratch_dir : c->state_dir, (int)getpid());
 	int k = profile_zip(path, &in);
 	profile_input_free(&in);
 	size_t len = 0;

@@ -14,7 +14,7 @@
  * and the DER of the last one (the root clients must trust). */
 static int load_chain(struct profile_input *in, const char *cert_file, char *err, size_t errlen)
 {
-	FILE *f = fopen(cert_file, "r");
+	FILE *f = file_open_read(cert_file);
 	if (!f) {
 		snprintf(err, errlen, "cannot read %s: %s", cert_file, strerror(errno));
 		return -errno;

@@ -1,0 +1,29 @@
+/* The network process's end of the socketpair to the key process: one
+ * synchronous request at a time (signing takes a millisecond; the loop
+ * waits for it), bounded by a timeout so a wedged key process is an error,
+ * not a hang. Process-wide: there is one key process. */
+#ifndef P2S_PRIVSEP_CHANNEL_H
+#define P2S_PRIVSEP_CHANNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "privsep/wire.h"
+
+/* Takes fd (a SOCK_SEQPACKET end) and routes the project's file reads
+ * (file_open_read) through the key process from now on. */
+void ps_channel_init(int fd);
+bool ps_channel_active(void);
+
+/* The key process loads the server key its configuration names; 0 and its
+ * id, or a negative error. */
+int ps_key_load(uint8_t id[PS_KEY_ID_LEN]);
+/* One private-key operation; the result (at most cap bytes) in out. */
+int ps_sign(const uint8_t id[PS_KEY_ID_LEN], enum ps_alg alg, const uint8_t *in, size_t n,
+	    uint8_t *out, size_t cap, size_t *out_len);
+/* A file opened read-only by the key process, which refuses key files. */
+FILE *ps_fopen_read(const char *path);
+
+#endif

@@ -1,0 +1,212 @@
+#define LOG_MODULE "keys"
+
+#include "privsep/keys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "core/statedir.h"
+#include "lib/err.h"
+#include "lib/log.h"
+#include "privsep/proxykey.h"
+
+/* The configuration as the network process will read it, quietly: that
+ * process reports its errors and warnings. */
+static struct gw_conf *conf_read(const struct ps_keys *k)
+{
+	struct conf_errors errs = {0};
+	struct gw_conf *c = k->conf_path ? conf_load_file(k->conf_path, &errs)
+					 : conf_load_string(conf_embedded_default, &errs);
+	conf_errors_free(&errs);
+	if (c && k->state_dir) {
+		free(c->state_dir);
+		c->state_dir = strdup(k->state_dir);
+	}
+	return c;
+}
+
+static void deny_add(struct ps_keys *k, const char *path)
+{
+	struct stat st;
+	if (k->n_deny < sizeof(k->deny) / sizeof(k->deny[0]) && stat(path, &st) == 0) {
+		k->deny[k->n_deny].dev = st.st_dev;
+		k->deny[k->n_deny++].ino = st.st_ino;
+	}
+}
+
+/* The server key, and the embedded PKI's two CA keys. The management API's
+ * HTTPS (libmicrohttpd, GnuTLS) needs the server key in memory, so with
+ * management.tls on the network process may read it. */
+static void deny_learn(struct ps_keys *k, const struct gw_conf *c)
+{
+	char p[600];
+	k->n_deny = 0;
+	if (c->key_file && !c->mgmt_tls)
+		deny_add(k, c->key_file);
+	snprintf(p, sizeof(p), "%s/server.key", c->state_dir);
+	if (c->key_file || !c->mgmt_tls)
+		deny_add(k, p);
+	snprintf(p, sizeof(p), "%s/gateway-root.key", c->state_dir);
+	deny_add(k, p);
+	snprintf(p, sizeof(p), "%s/client-root.key", c->state_dir);
+	deny_add(k, p);
+}
+
+static int key_path(const struct gw_conf *c, char *out, size_t cap)
+{
+	if (c->cert_file) {
+		snprintf(out, cap, "%s", c->key_file ? c->key_file : "");
+		return c->key_file ? 0 : P2S_E_CONFIG;
+	}
+	struct statedir_paths sp;
+	int r = statedir_ensure(c, &sp);
+	snprintf(out, cap, "%s", sp.server_key);
+	return r;
+}
+
+int ps_keys_prepare(struct ps_keys *k)
+{
+	struct gw_conf *c = conf_read(k);
+	if (!c)
+		return 0; /* the network process will say what is wrong */
+	char path[600];
+	int r = key_path(c, path, sizeof(path));
+	deny_learn(k, c);
+	conf_free(c);
+	return r == P2S_E_CONFIG ? 0 : r;
+}
+
+static void key_keep(struct ps_keys *k, EVP_PKEY *key, const uint8_t id[PS_KEY_ID_LEN])
+{
+	for (unsigned i = 0; i < PS_KEYS_KEPT; i++)
+		if (k->key[i] && memcmp(k->id[i], id, PS_KEY_ID_LEN) == 0) {
+			EVP_PKEY_free(key); /* the same key again */
+			return;
+		}
+	unsigned i = k->next++ % PS_KEYS_KEPT;
+	EVP_PKEY_free(k->key[i]);
+	k->key[i] = key;
+	memcpy(k->id[i], id, PS_KEY_ID_LEN);
+}
+
+static int key_load(struct ps_keys *k, uint8_t id[PS_KEY_ID_LEN])
+{
+	struct gw_conf *c = conf_read(k);
+	char path[600];
+	int r = c ? key_path(c, path, sizeof(path)) : P2S_E_CONFIG;
+	if (c)
+		deny_learn(k, c);
+	conf_free(c);
+	FILE *f = r == 0 ? fopen(path, "r") : NULL;
+	EVP_PKEY *key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	if (f)
+		fclose(f);
+	if (!key || ps_key_id(key, id) < 0) {
+		log_err("cannot load the server key%s%s", r == 0 ? " " : "", r == 0 ? path : "");
+		EVP_PKEY_free(key);
+		return r < 0 ? r : P2S_E_CONFIG;
+	}
+	key_keep(k, key, id);
+	log_info("server key %s held for the network process", path);
+	return 0;
+}
+
+static EVP_PKEY *key_find(const struct ps_keys *k, const uint8_t id[PS_KEY_ID_LEN])
+{
+	for (unsigned i = 0; i < PS_KEYS_KEPT; i++)
+		if (k->key[i] && memcmp(k->id[i], id, PS_KEY_ID_LEN) == 0)
+			return k->key[i];
+	return NULL;
+}
+
+/* The padding the network process's OpenSSL has not yet applied. */
+static int sign_pad(EVP_PKEY_CTX *ctx, enum ps_alg alg)
+{
+	if (alg == PS_ECDSA)
+		return EVP_PKEY_get_base_id(EVP_PKEY_CTX_get0_pkey(ctx)) == EVP_PKEY_EC ? 1 : 0;
+	if (EVP_PKEY_get_base_id(EVP_PKEY_CTX_get0_pkey(ctx)) != EVP_PKEY_RSA)
+		return 0;
+	return EVP_PKEY_CTX_set_rsa_padding(
+		       ctx, alg == PS_RSA_PKCS1 ? RSA_PKCS1_PADDING : RSA_NO_PADDING) == 1;
+}
+
+static int key_sign(const struct ps_keys *k, const struct ps_req *q, uint8_t *sig,
+		    size_t *sig_len)
+{
+	EVP_PKEY *key = key_find(k, q->key_id);
+	if (!key)
+		return -ENOENT;
+	if ((size_t)EVP_PKEY_get_size(key) > *sig_len)
+		return P2S_E_PROTO;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
+	int ok = ctx && EVP_PKEY_sign_init(ctx) == 1 && sign_pad(ctx, (enum ps_alg)q->alg) &&
+		 EVP_PKEY_sign(ctx, sig, sig_len, q->data, q->len) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	return ok ? 0 : P2S_E_CRYPTO;
+}
+
+/* Any regular file but the keys this process keeps for itself. */
+static int file_open(const struct ps_keys *k, const struct ps_req *q, int *fd_out)
+{
+	char path[PS_PATH_MAX + 1];
+	memcpy(path, q->data, q->len);
+	path[q->len] = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0)
+		return -errno;
+	int r = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -EINVAL;
+	for (size_t i = 0; r == 0 && i < k->n_deny; i++)
+		if (k->deny[i].dev == st.st_dev && k->deny[i].ino == st.st_ino)
+			r = -EACCES;
+	if (r == -EACCES)
+		log_warn("refused to open %s for the network process: a private key", path);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	fcntl(fd, F_SETFL, 0);
+	*fd_out = fd;
+	return 0;
+}
+
+void ps_keys_answer(struct ps_keys *k, const uint8_t *msg, size_t len, uint8_t *out,
+		    size_t cap, size_t *out_len, int *fd_out)
+{
+	struct ps_req q;
+	uint8_t data[PS_DATA_MAX];
+	size_t n = sizeof(data);
+	struct ps_reply rep = {.type = len ? msg[0] : 0};
+	rep.status = ps_req_decode(&q, msg, len);
+	if (rep.status < 0)
+		log_warn("malformed request from the network process: %s",
+			 p2s_strerror(rep.status));
+	else if (q.type == PS_KEY_LOAD && (rep.status = key_load(k, data)) == 0)
+		rep.len = PS_KEY_ID_LEN;
+	else if (q.type == PS_SIGN && (rep.status = key_sign(k, &q, data, &n)) == 0)
+		rep.len = n;
+	else if (q.type == PS_OPEN)
+		rep.status = file_open(k, &q, fd_out);
+	rep.data = data;
+	if (rep.type < PS_KEY_LOAD || rep.type > PS_OPEN)
+		rep.type = PS_KEY_LOAD; /* an answer still goes back: the caller waits */
+	if (ps_reply_encode(&rep, out, cap, out_len) < 0)
+		*out_len = 0;
+	OPENSSL_cleanse(data, sizeof(data));
+}
+
+void ps_keys_free(struct ps_keys *k)
+{
+	for (unsigned i = 0; i < PS_KEYS_KEPT; i++)
+		EVP_PKEY_free(k->key[i]);
+	memset(k, 0, sizeof(*k));
+}

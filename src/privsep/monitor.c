@@ -1,0 +1,273 @@
+#define LOG_MODULE "keys"
+
+#include "privsep/monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/err.h"
+#include "lib/log.h"
+#include "privsep/channel.h"
+#include "privsep/keys.h"
+#include "privsep/proxykey.h"
+#include "privsep/sandbox.h"
+
+struct monitor {
+	const struct ps_monitor_args *a;
+	struct ps_keys keys;
+	int sock;	 /* our end of the current socketpair, -1 between processes */
+	int sfd;	 /* signalfd */
+	pid_t child;	 /* 0: none running */
+	bool stopping;	 /* SIGTERM/SIGINT seen */
+	double start_at; /* a restart is due at this time, 0: none */
+	double starts[PS_RESTARTS];
+	unsigned n_starts;
+	char scratch[64];
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void child_exec(const struct monitor *m, int fd)
+{
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+	fcntl(fd, F_SETFD, 0);
+	char fds[16];
+	snprintf(fds, sizeof(fds), "%d", fd);
+	char *argv[m->a->argc + 6];
+	int n = 0;
+	argv[n++] = "p2sgw: net";
+	for (int i = 1; i < m->a->argc; i++)
+		argv[n++] = m->a->argv[i];
+	argv[n++] = "--privsep-fd";
+	argv[n++] = fds;
+	argv[n++] = "--privsep-scratch";
+	argv[n++] = (char *)m->scratch;
+	argv[n] = NULL;
+	execv("/proc/self/exe", argv);
+	_exit(127);
+}
+
+static int child_start(struct monitor *m)
+{
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(sp[0]);
+		child_exec(m, sp[1]);
+	}
+	close(sp[1]);
+	if (pid < 0) {
+		close(sp[0]);
+		return -errno;
+	}
+	m->sock = sp[0];
+	m->child = pid;
+	m->start_at = 0;
+	m->starts[m->n_starts++ % PS_RESTARTS] = now();
+	log_info("network process %d started", (int)pid);
+	return 0;
+}
+
+static void answer(struct monitor *m)
+{
+	uint8_t in[PS_MSG_MAX], out[PS_MSG_MAX];
+	ssize_t n = recv(m->sock, in, sizeof(in), MSG_TRUNC);
+	if (n <= 0) {
+		close(m->sock); /* the network process is gone; SIGCHLD follows */
+		m->sock = -1;
+		return;
+	}
+	size_t len = 0;
+	int fd = -1;
+	ps_keys_answer(&m->keys, in, (size_t)n > sizeof(in) ? 0 : (size_t)n, out, sizeof(out),
+		       &len, &fd);
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = {.iov_base = out, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		memset(&cm, 0, sizeof(cm));
+		msg.msg_control = cm.b;
+		msg.msg_controllen = sizeof(cm.b);
+		struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(h), &fd, sizeof(fd));
+	}
+	if (len && sendmsg(m->sock, &msg, MSG_NOSIGNAL) < 0)
+		log_warn("cannot answer the network process: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	OPENSSL_cleanse(out, sizeof(out));
+}
+
+/* Restarts left in the last minute, and the backoff before the next. */
+static bool restart_plan(const struct monitor *m, double *delay)
+{
+	unsigned recent = 0;
+	double t = now();
+	for (unsigned i = 0; i < PS_RESTARTS && i < m->n_starts; i++)
+		recent += t - m->starts[i] < 60.0;
+	*delay = 0.25 * (double)(1u << (recent < 6 ? recent : 6));
+	return recent < PS_RESTARTS;
+}
+
+/* 0..255: the daemon exits with it; -1: keep running. */
+static int child_gone(struct monitor *m, int status)
+{
+	m->child = 0;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	int sig = WTERMSIG(status);
+	if (m->stopping)
+		return sig == SIGTERM || sig == SIGINT || sig == SIGKILL ? 0 : 1;
+	double delay;
+	bool again = restart_plan(m, &delay);
+	log_err("network process killed by signal %d (%s)%s; %s", sig, strsignal(sig),
+		sig == SIGSYS ? ": a system call outside its seccomp allowlist" : "",
+		again ? "starting it again; the key process keeps the keys"
+		      : "too many restarts in a minute, giving up");
+	if (!again)
+		return 1;
+	m->start_at = now() + delay;
+	return -1;
+}
+
+static int reap(struct monitor *m)
+{
+	int status, code = -1;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		if (pid == m->child)
+			code = child_gone(m, status);
+	return code;
+}
+
+static int on_signal(struct monitor *m)
+{
+	struct signalfd_siginfo si;
+	if (read(m->sfd, &si, sizeof(si)) != sizeof(si))
+		return -1;
+	int sig = (int)si.ssi_signo;
+	if (sig == SIGCHLD)
+		return reap(m);
+	if (sig == SIGTERM || sig == SIGINT) {
+		m->stopping = true;
+		if (!m->child)
+			return 0;
+	}
+	if (m->child)
+		kill(m->child, sig);
+	return -1;
+}
+
+static int loop(struct monitor *m)
+{
+	for (;;) {
+		struct pollfd p[2] = {{.fd = m->sfd, .events = POLLIN},
+				      {.fd = m->sock, .events = POLLIN}};
+		int wait = m->start_at > 0 ? (int)((m->start_at - now()) * 1000) + 1 : -1;
+		int k = poll(p, m->sock >= 0 ? 2 : 1, wait < -1 ? 0 : wait);
+		if (k < 0 && errno != EINTR)
+			return 1;
+		if (m->start_at > 0 && now() >= m->start_at && child_start(m) < 0)
+			return 1;
+		int code = p[0].revents & POLLIN ? on_signal(m) : -1;
+		if (code >= 0)
+			return code;
+		if (m->sock >= 0 && p[1].revents & (POLLIN | POLLHUP))
+			answer(m);
+	}
+}
+
+static int scratch_make(struct monitor *m)
+{
+	uid_t uid;
+	gid_t gid;
+	snprintf(m->scratch, sizeof(m->scratch), "/tmp/p2sgw-net.XXXXXX");
+	if (ps_user(&uid, &gid) < 0 || !mkdtemp(m->scratch) || chown(m->scratch, uid, gid) < 0)
+		return -errno;
+	return 0;
+}
+
+static int signals_take(void)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	int nums[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP};
+	for (int i = 0; i < 4; i++)
+		sigaddset(&s, nums[i]);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &s, SFD_CLOEXEC);
+}
+
+int ps_monitor_run(const struct ps_monitor_args *a)
+{
+	struct monitor m = {.a = a, .sock = -1};
+	m.keys.conf_path = a->conf_path;
+	m.keys.state_dir = a->state_dir;
+	prctl(PR_SET_NAME, "p2sgw: keys", 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* no core file, no ptrace: it holds the keys */
+	int r = scratch_make(&m);
+	if (r < 0) {
+		log_err("no user to run the network process as (p2sgw or nobody): %s",
+			p2s_strerror(r));
+		return 1;
+	}
+	m.sfd = signals_take();
+	r = m.sfd < 0 ? -errno : ps_keys_prepare(&m.keys);
+	if (r == 0)
+		r = child_start(&m);
+	int code = r < 0 ? 1 : loop(&m);
+	if (m.child) {
+		kill(m.child, SIGKILL);
+		waitpid(m.child, NULL, 0);
+	}
+	ps_keys_free(&m.keys);
+	rmdir(m.scratch);
+	return code;
+}
+
+void ps_net_begin(int fd)
+{
+	prctl(PR_SET_NAME, "p2sgw: net", 0, 0, 0);
+	ps_channel_init(fd);
+}
+
+EVP_PKEY *ps_net_server_key(X509 *cert)
+{
+	uint8_t held[PS_KEY_ID_LEN], want[PS_KEY_ID_LEN];
+	EVP_PKEY *pub = X509_get0_pubkey(cert);
+	if (!pub || ps_key_id(pub, want) < 0 || ps_key_load(held) < 0)
+		return NULL;
+	if (memcmp(held, want, PS_KEY_ID_LEN) != 0) {
+		log_err("the server key does not match the server certificate");
+		return NULL;
+	}
+	return ps_proxy_key(pub, held);
+}
