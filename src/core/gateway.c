@@ -180,6 +180,7 @@ int core_init(struct core *g, struct gw_conf *conf, const struct core_options *o
 	g->engine_table = o->engines;
 	g->server_key = o->server_key;
 	g->scratch_dir = o->scratch_dir;
+	g->notify = o->notify;
 	g->tun_fd = g->tcp.fd = -1;
 	g->loop = ev_default_loop(EVFLAG_AUTO);
 	preauth_init(&g->preauth);

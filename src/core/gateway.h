@@ -62,9 +62,10 @@ struct core {
 	const char *conf_path;	   /* NULL: the embedded default */
 	const char *opt_log_level; /* command-line overrides, kept across reloads */
 	const char *opt_state_dir;
-	bool auto_pki; /* no serverCertificate: PKI made in stateDirectory */
+	bool auto_pki;			     /* no serverCertificate: PKI made in stateDirectory */
 	EVP_PKEY *(*server_key)(X509 *cert); /* see core_options */
 	const char *scratch_dir;
+	void (*notify)(const char *text);
 	struct statedir_paths state;
 	X509 *demo_root; /* trusted in addition to the configured roots */
 	struct pool pool;
@@ -128,6 +129,7 @@ struct core_options {
 	 * the unprivileged process may write scratch files to. */
 	EVP_PKEY *(*server_key)(X509 *cert);
 	const char *scratch_dir;
+	void (*notify)(const char *text); /* systemd notifications (NULL: sd_notify) */
 };
 
 int core_init(struct core *g, struct gw_conf *conf, const struct core_options *o);

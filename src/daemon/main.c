@@ -1,6 +1,7 @@
 #define LOG_MODULE "p2sgw"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "core/gateway.h"
 #include "daemon/engines.h"
 #include "lib/log.h"
+#include "privsep/channel.h"
 #include "privsep/monitor.h"
 #include "privsep/sandbox.h"
 
@@ -41,7 +43,7 @@ static struct gw_conf *load(const char *path)
 }
 
 struct args {
-	const char *path, *level, *state, *scratch;
+	const char *path, *level, *state;
 	int check, no_privsep, fd;
 };
 
@@ -54,7 +56,6 @@ static int parse(int argc, char **argv, struct args *a)
 					     {"state-dir", required_argument, NULL, 's'},
 					     {"no-privsep", no_argument, NULL, 'P'},
 					     {"privsep-fd", required_argument, NULL, 'F'},
-					     {"privsep-scratch", required_argument, NULL, 'S'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	int o;
@@ -67,7 +68,6 @@ static int parse(int argc, char **argv, struct args *a)
 		case 's': a->state = optarg; break;
 		case 'P': a->no_privsep = 1; break;
 		case 'F': a->fd = atoi(optarg); break;
-		case 'S': a->scratch = optarg; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 3;
 		}
@@ -81,17 +81,20 @@ static int serve(struct args *a, struct gw_conf *conf)
 				  .log_level = a->level,
 				  .state_dir = a->state,
 				  .engines = p2s_engines};
+	static char scratch[PATH_MAX];
 	if (a->fd >= 0) {
 		co.server_key = ps_net_server_key;
-		co.scratch_dir = a->scratch;
+		co.notify = ps_notify;
+		co.scratch_dir = scratch; /* filled once the network process is confined */
 	}
 	struct core g;
 	int r = core_init(&g, conf, &co);
 	if (r == 0 && a->fd >= 0)
-		r = ps_sandbox_enter();
+		r = ps_sandbox_enter(scratch);
 	if (r == 0)
 		core_run(&g);
 	core_free(&g);
+	ps_sandbox_leave(scratch);
 	return r == 0 ? 0 : 1;
 }
 

@@ -92,7 +92,8 @@ void mgmt_profile_package(struct core *g, json_t *args, struct mgmt_reply *r)
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/.profile-%d.zip",
-		 g->scratch_dir ? g->scratch_dir : c->state_dir, (int)getpid());
+		 g->scratch_dir && g->scratch_dir[0] ? g->scratch_dir : c->state_dir,
+		 (int)getpid());
 	int k = profile_zip(path, &in);
 	profile_input_free(&in);
 	size_t len = 0;

@@ -6,12 +6,15 @@
 #include <poll.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "lib/err.h"
 #include "lib/file.h"
 #include "lib/log.h"
+#include "privsep/monitor.h"
+#include "privsep/proxykey.h"
 
 #define PS_TIMEOUT_MS 10000
 
@@ -22,7 +25,6 @@ static pthread_mutex_t ch_lock = PTHREAD_MUTEX_INITIALIZER;
 void ps_channel_init(int fd)
 {
 	ch_fd = fd;
-	file_open_hook = ps_fopen_read;
 }
 
 bool ps_channel_active(void)
@@ -41,7 +43,9 @@ static int recv_reply(uint8_t *buf, size_t cap, size_t *len, int *fd_out)
 		char b[CMSG_SPACE(sizeof(int))];
 	} cm;
 	struct iovec iov = {.iov_base = buf, .iov_len = cap};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b,
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = cm.b,
 			   .msg_controllen = sizeof(cm.b)};
 	ssize_t n = recvmsg(ch_fd, &m, MSG_CMSG_CLOEXEC);
 	if (n <= 0)
@@ -114,6 +118,14 @@ int ps_sign(const uint8_t id[PS_KEY_ID_LEN], enum ps_alg alg, const uint8_t *in,
 	return r;
 }
 
+void ps_notify(const char *text)
+{
+	struct ps_req q = {.type = PS_NOTIFY, .data = (const uint8_t *)text, .len = strlen(text)};
+	struct ps_reply rep;
+	uint8_t buf[PS_MSG_MAX];
+	call(&q, &rep, buf, sizeof(buf), NULL);
+}
+
 FILE *ps_fopen_read(const char *path)
 {
 	struct ps_req q = {.type = PS_OPEN, .data = (const uint8_t *)path, .len = strlen(path)};
@@ -127,4 +139,24 @@ FILE *ps_fopen_read(const char *path)
 	if (!f)
 		errno = r < 0 && r > P2S_E_BASE ? -r : EACCES;
 	return f;
+}
+
+void ps_net_begin(int fd)
+{
+	prctl(PR_SET_NAME, "p2sgw: net", 0, 0, 0);
+	ps_channel_init(fd);
+	file_open_hook = ps_fopen_read; /* every configured file through the key process */
+}
+
+EVP_PKEY *ps_net_server_key(X509 *cert)
+{
+	uint8_t held[PS_KEY_ID_LEN], want[PS_KEY_ID_LEN];
+	EVP_PKEY *pub = X509_get0_pubkey(cert);
+	if (!pub || ps_key_id(pub, want) < 0 || ps_key_load(held) < 0)
+		return NULL;
+	if (memcmp(held, want, PS_KEY_ID_LEN) != 0) {
+		log_err("the server key does not match the server certificate");
+		return NULL;
+	}
+	return ps_proxy_key(pub, held);
 }

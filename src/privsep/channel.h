@@ -12,8 +12,7 @@
 
 #include "privsep/wire.h"
 
-/* Takes fd (a SOCK_SEQPACKET end) and routes the project's file reads
- * (file_open_read) through the key process from now on. */
+/* Takes fd, a SOCK_SEQPACKET end. */
 void ps_channel_init(int fd);
 bool ps_channel_active(void);
 
@@ -23,6 +22,8 @@ int ps_key_load(uint8_t id[PS_KEY_ID_LEN]);
 /* One private-key operation; the result (at most cap bytes) in out. */
 int ps_sign(const uint8_t id[PS_KEY_ID_LEN], enum ps_alg alg, const uint8_t *in, size_t n,
 	    uint8_t *out, size_t cap, size_t *out_len);
+/* A systemd notification, sent by the key process (the main PID). */
+void ps_notify(const char *text);
 /* A file opened read-only by the key process, which refuses key files. */
 FILE *ps_fopen_read(const char *path);
 

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <systemd/sd-daemon.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,6 +83,10 @@ int ps_keys_prepare(struct ps_keys *k)
 	char path[600];
 	int r = key_path(c, path, sizeof(path));
 	deny_learn(k, c);
+	if (c->control_socket)
+		snprintf(k->ctl_path, sizeof(k->ctl_path), "%s", c->control_socket);
+	else
+		snprintf(k->ctl_path, sizeof(k->ctl_path), "%s/p2sgw.sock", c->state_dir);
 	conf_free(c);
 	return r == P2S_E_CONFIG ? 0 : r;
 }
@@ -135,12 +141,11 @@ static int sign_pad(EVP_PKEY_CTX *ctx, enum ps_alg alg)
 		return EVP_PKEY_get_base_id(EVP_PKEY_CTX_get0_pkey(ctx)) == EVP_PKEY_EC ? 1 : 0;
 	if (EVP_PKEY_get_base_id(EVP_PKEY_CTX_get0_pkey(ctx)) != EVP_PKEY_RSA)
 		return 0;
-	return EVP_PKEY_CTX_set_rsa_padding(
-		       ctx, alg == PS_RSA_PKCS1 ? RSA_PKCS1_PADDING : RSA_NO_PADDING) == 1;
+	return EVP_PKEY_CTX_set_rsa_padding(ctx, alg == PS_RSA_PKCS1 ? RSA_PKCS1_PADDING
+								     : RSA_NO_PADDING) == 1;
 }
 
-static int key_sign(const struct ps_keys *k, const struct ps_req *q, uint8_t *sig,
-		    size_t *sig_len)
+static int key_sign(const struct ps_keys *k, const struct ps_req *q, uint8_t *sig, size_t *sig_len)
 {
 	EVP_PKEY *key = key_find(k, q->key_id);
 	if (!key)
@@ -179,8 +184,32 @@ static int file_open(const struct ps_keys *k, const struct ps_req *q, int *fd_ou
 	return 0;
 }
 
-void ps_keys_answer(struct ps_keys *k, const uint8_t *msg, size_t len, uint8_t *out,
-		    size_t cap, size_t *out_len, int *fd_out)
+/* Only what the gateway says about itself: never MAINPID=, FDSTORE= and
+ * the like, which would let the network process steer systemd. */
+static int notify(const struct ps_req *q)
+{
+	static const char *const ok[] = {"READY=1",    "RELOADING=1", "STOPPING=1",
+					 "WATCHDOG=1", "STATUS=",     "MONOTONIC_USEC="};
+	char text[PS_NOTIFY_MAX + 1];
+	memcpy(text, q->data, q->len);
+	text[q->len] = 0;
+	for (char *line = text, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		bool known = false;
+		for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+			known |= strncmp(line, ok[i], strlen(ok[i])) == 0;
+		if (!known)
+			return P2S_E_PROTO;
+	}
+	memcpy(text, q->data, q->len);
+	text[q->len] = 0;
+	return sd_notify(0, text) < 0 ? P2S_E_PROTO : 0;
+}
+
+void ps_keys_answer(struct ps_keys *k, const uint8_t *msg, size_t len, uint8_t *out, size_t cap,
+		    size_t *out_len, int *fd_out)
 {
 	struct ps_req q;
 	uint8_t data[PS_DATA_MAX];
@@ -196,12 +225,54 @@ void ps_keys_answer(struct ps_keys *k, const uint8_t *msg, size_t len, uint8_t *
 		rep.len = n;
 	else if (q.type == PS_OPEN)
 		rep.status = file_open(k, &q, fd_out);
+	else if (q.type == PS_NOTIFY)
+		rep.status = notify(&q);
 	rep.data = data;
-	if (rep.type < PS_KEY_LOAD || rep.type > PS_OPEN)
+	if (rep.type < PS_KEY_LOAD || rep.type > PS_NOTIFY)
 		rep.type = PS_KEY_LOAD; /* an answer still goes back: the caller waits */
 	if (ps_reply_encode(&rep, out, cap, out_len) < 0)
 		*out_len = 0;
 	OPENSSL_cleanse(data, sizeof(data));
+}
+
+static void reply_send(int sock, const uint8_t *out, size_t len, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = {.iov_base = (void *)out, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		memset(&cm, 0, sizeof(cm));
+		msg.msg_control = cm.b;
+		msg.msg_controllen = sizeof(cm.b);
+		struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(h), &fd, sizeof(fd));
+	}
+	if (len && sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+		log_warn("cannot answer the network process: %s", strerror(errno));
+}
+
+int ps_keys_serve(struct ps_keys *k, int sock)
+{
+	uint8_t in[PS_MSG_MAX], out[PS_MSG_MAX];
+	ssize_t n = recv(sock, in, sizeof(in), MSG_TRUNC);
+	if (n <= 0)
+		return -1;
+	size_t len = 0;
+	int fd = -1;
+	/* An oversized datagram arrives cut: answered as malformed. */
+	ps_keys_answer(k, in, (size_t)n > sizeof(in) ? 0 : (size_t)n, out, sizeof(out), &len, &fd);
+	reply_send(sock, out, len, fd);
+	if (fd >= 0)
+		close(fd);
+	OPENSSL_cleanse(in, sizeof(in));
+	OPENSSL_cleanse(out, sizeof(out));
+	return 0;
 }
 
 void ps_keys_free(struct ps_keys *k)

@@ -23,14 +23,17 @@ struct ps_keys {
 		ino_t ino;
 	} deny[8];
 	size_t n_deny;
+	char ctl_path[600]; /* the control socket, removed on the way out */
 };
 
 /* Reads the configuration: makes the embedded PKI when it is the one used,
  * and learns which key files are never handed out. */
 int ps_keys_prepare(struct ps_keys *k);
 /* One request in, its reply (and maybe a descriptor to pass) out. */
-void ps_keys_answer(struct ps_keys *k, const uint8_t *msg, size_t len, uint8_t *out,
-		    size_t cap, size_t *out_len, int *fd_out);
+void ps_keys_answer(struct ps_keys *k, const uint8_t *msg, size_t len, uint8_t *out, size_t cap,
+		    size_t *out_len, int *fd_out);
+/* Reads one request from sock and answers it; -1 once the peer is gone. */
+int ps_keys_serve(struct ps_keys *k, int sock);
 void ps_keys_free(struct ps_keys *k);
 
 #endif

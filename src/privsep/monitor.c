@@ -18,9 +18,7 @@
 
 #include "lib/err.h"
 #include "lib/log.h"
-#include "privsep/channel.h"
 #include "privsep/keys.h"
-#include "privsep/proxykey.h"
 #include "privsep/sandbox.h"
 
 struct monitor {
@@ -33,7 +31,6 @@ struct monitor {
 	double start_at; /* a restart is due at this time, 0: none */
 	double starts[PS_RESTARTS];
 	unsigned n_starts;
-	char scratch[64];
 };
 
 static double now(void)
@@ -49,18 +46,18 @@ static void child_exec(const struct monitor *m, int fd)
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+	/* The watchdog is the network loop's to feed, through this process. */
+	unsetenv("WATCHDOG_PID");
 	fcntl(fd, F_SETFD, 0);
 	char fds[16];
 	snprintf(fds, sizeof(fds), "%d", fd);
-	char *argv[m->a->argc + 6];
+	char *argv[m->a->argc + 4];
 	int n = 0;
 	argv[n++] = "p2sgw: net";
 	for (int i = 1; i < m->a->argc; i++)
 		argv[n++] = m->a->argv[i];
 	argv[n++] = "--privsep-fd";
 	argv[n++] = fds;
-	argv[n++] = "--privsep-scratch";
-	argv[n++] = (char *)m->scratch;
 	argv[n] = NULL;
 	execv("/proc/self/exe", argv);
 	_exit(127);
@@ -91,38 +88,10 @@ static int child_start(struct monitor *m)
 
 static void answer(struct monitor *m)
 {
-	uint8_t in[PS_MSG_MAX], out[PS_MSG_MAX];
-	ssize_t n = recv(m->sock, in, sizeof(in), MSG_TRUNC);
-	if (n <= 0) {
+	if (ps_keys_serve(&m->keys, m->sock) < 0) {
 		close(m->sock); /* the network process is gone; SIGCHLD follows */
 		m->sock = -1;
-		return;
 	}
-	size_t len = 0;
-	int fd = -1;
-	ps_keys_answer(&m->keys, in, (size_t)n > sizeof(in) ? 0 : (size_t)n, out, sizeof(out),
-		       &len, &fd);
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct iovec iov = {.iov_base = out, .iov_len = len};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		memset(&cm, 0, sizeof(cm));
-		msg.msg_control = cm.b;
-		msg.msg_controllen = sizeof(cm.b);
-		struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
-		h->cmsg_level = SOL_SOCKET;
-		h->cmsg_type = SCM_RIGHTS;
-		h->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(h), &fd, sizeof(fd));
-	}
-	if (len && sendmsg(m->sock, &msg, MSG_NOSIGNAL) < 0)
-		log_warn("cannot answer the network process: %s", strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	OPENSSL_cleanse(out, sizeof(out));
 }
 
 /* Restarts left in the last minute, and the backoff before the next. */
@@ -204,16 +173,6 @@ static int loop(struct monitor *m)
 	}
 }
 
-static int scratch_make(struct monitor *m)
-{
-	uid_t uid;
-	gid_t gid;
-	snprintf(m->scratch, sizeof(m->scratch), "/tmp/p2sgw-net.XXXXXX");
-	if (ps_user(&uid, &gid) < 0 || !mkdtemp(m->scratch) || chown(m->scratch, uid, gid) < 0)
-		return -errno;
-	return 0;
-}
-
 static int signals_take(void)
 {
 	sigset_t s;
@@ -233,7 +192,9 @@ int ps_monitor_run(const struct ps_monitor_args *a)
 	m.keys.state_dir = a->state_dir;
 	prctl(PR_SET_NAME, "p2sgw: keys", 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* no core file, no ptrace: it holds the keys */
-	int r = scratch_make(&m);
+	uid_t uid;
+	gid_t gid;
+	int r = ps_user(&uid, &gid);
 	if (r < 0) {
 		log_err("no user to run the network process as (p2sgw or nobody): %s",
 			p2s_strerror(r));
@@ -248,26 +209,9 @@ int ps_monitor_run(const struct ps_monitor_args *a)
 		kill(m.child, SIGKILL);
 		waitpid(m.child, NULL, 0);
 	}
+	/* The network process may not remove what it made as root. */
+	if (m.keys.ctl_path[0])
+		unlink(m.keys.ctl_path);
 	ps_keys_free(&m.keys);
-	rmdir(m.scratch);
 	return code;
-}
-
-void ps_net_begin(int fd)
-{
-	prctl(PR_SET_NAME, "p2sgw: net", 0, 0, 0);
-	ps_channel_init(fd);
-}
-
-EVP_PKEY *ps_net_server_key(X509 *cert)
-{
-	uint8_t held[PS_KEY_ID_LEN], want[PS_KEY_ID_LEN];
-	EVP_PKEY *pub = X509_get0_pubkey(cert);
-	if (!pub || ps_key_id(pub, want) < 0 || ps_key_load(held) < 0)
-		return NULL;
-	if (memcmp(held, want, PS_KEY_ID_LEN) != 0) {
-		log_err("the server key does not match the server certificate");
-		return NULL;
-	}
-	return ps_proxy_key(pub, held);
 }

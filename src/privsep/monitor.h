@@ -21,8 +21,8 @@ struct ps_monitor_args {
 
 int ps_monitor_run(const struct ps_monitor_args *a);
 
-/* The network process's side, before core_init: the channel on fd, its
- * process name. */
+/* The network process's side, before core_init: the channel on fd, file
+ * reads through the key process, its process name. */
 void ps_net_begin(int fd);
 /* core_options.server_key for the network process. */
 EVP_PKEY *ps_net_server_key(X509 *cert);

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
+#include <stdio.h>
 #include <linux/capability.h>
 #include <pwd.h>
 #include <sched.h>
@@ -44,8 +46,7 @@ static int caps_keep(void)
 {
 	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct d[2] = {{0}};
-	d[0].effective = d[0].permitted =
-		(1u << CAP_NET_ADMIN) | (1u << CAP_NET_BIND_SERVICE);
+	d[0].effective = d[0].permitted = (1u << CAP_NET_ADMIN) | (1u << CAP_NET_BIND_SERVICE);
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	return syscall(SYS_capset, &h, d) == 0 ? 0 : -errno;
 }
@@ -70,38 +71,129 @@ static int user_drop(void)
 /* What libev, OpenSSL, glibc's resolver, libcurl's and libmicrohttpd's
  * threads and the gateway itself call after start-up. */
 static const int allowed[] = {
-	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(pread64),
-	SCMP_SYS(pwrite64), SCMP_SYS(close), SCMP_SYS(fstat), SCMP_SYS(newfstatat),
-	SCMP_SYS(statx), SCMP_SYS(stat), SCMP_SYS(lstat), SCMP_SYS(lseek), SCMP_SYS(mmap),
-	SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(mremap), SCMP_SYS(brk),
-	SCMP_SYS(madvise), SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
-	SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack), SCMP_SYS(ioctl), SCMP_SYS(poll),
-	SCMP_SYS(ppoll), SCMP_SYS(select), SCMP_SYS(pselect6), SCMP_SYS(epoll_create),
-	SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl), SCMP_SYS(epoll_wait),
-	SCMP_SYS(epoll_pwait), SCMP_SYS(eventfd2), SCMP_SYS(signalfd4),
-	SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime), SCMP_SYS(timerfd_gettime),
-	SCMP_SYS(pipe), SCMP_SYS(pipe2), SCMP_SYS(dup), SCMP_SYS(dup2), SCMP_SYS(dup3),
-	SCMP_SYS(fcntl), SCMP_SYS(socketpair), SCMP_SYS(bind), SCMP_SYS(listen),
-	SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(connect), SCMP_SYS(getsockname),
-	SCMP_SYS(getpeername), SCMP_SYS(setsockopt), SCMP_SYS(getsockopt), SCMP_SYS(sendto),
-	SCMP_SYS(recvfrom), SCMP_SYS(sendmsg), SCMP_SYS(recvmsg), SCMP_SYS(sendmmsg),
-	SCMP_SYS(recvmmsg), SCMP_SYS(shutdown), SCMP_SYS(sendfile), SCMP_SYS(open),
-	SCMP_SYS(openat), SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
-	SCMP_SYS(readlink), SCMP_SYS(getdents64), SCMP_SYS(unlink), SCMP_SYS(unlinkat),
-	SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(mkdir),
-	SCMP_SYS(rmdir), SCMP_SYS(ftruncate), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
-	SCMP_SYS(fchmod), SCMP_SYS(chmod), SCMP_SYS(umask), SCMP_SYS(getcwd),
-	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getppid), SCMP_SYS(getuid),
-	SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(getresuid),
-	SCMP_SYS(getresgid), SCMP_SYS(capget), SCMP_SYS(getrandom), SCMP_SYS(clock_gettime),
-	SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday), SCMP_SYS(time), SCMP_SYS(nanosleep),
-	SCMP_SYS(clock_nanosleep), SCMP_SYS(futex), SCMP_SYS(set_robust_list),
-	SCMP_SYS(get_robust_list), SCMP_SYS(rseq), SCMP_SYS(set_tid_address),
-	SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity), SCMP_SYS(uname),
-	SCMP_SYS(sysinfo), SCMP_SYS(prlimit64), SCMP_SYS(getrlimit), SCMP_SYS(getrusage),
-	SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(tgkill), SCMP_SYS(membarrier),
-	SCMP_SYS(restart_syscall), SCMP_SYS(alarm), SCMP_SYS(setitimer), SCMP_SYS(getitimer),
-	SCMP_SYS(memfd_create), SCMP_SYS(fstatfs), SCMP_SYS(statfs),
+	SCMP_SYS(read),
+	SCMP_SYS(write),
+	SCMP_SYS(readv),
+	SCMP_SYS(writev),
+	SCMP_SYS(pread64),
+	SCMP_SYS(pwrite64),
+	SCMP_SYS(close),
+	SCMP_SYS(fstat),
+	SCMP_SYS(newfstatat),
+	SCMP_SYS(statx),
+	SCMP_SYS(stat),
+	SCMP_SYS(lstat),
+	SCMP_SYS(lseek),
+	SCMP_SYS(mmap),
+	SCMP_SYS(munmap),
+	SCMP_SYS(mprotect),
+	SCMP_SYS(mremap),
+	SCMP_SYS(brk),
+	SCMP_SYS(madvise),
+	SCMP_SYS(rt_sigaction),
+	SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(sigaltstack),
+	SCMP_SYS(ioctl),
+	SCMP_SYS(poll),
+	SCMP_SYS(ppoll),
+	SCMP_SYS(select),
+	SCMP_SYS(pselect6),
+	SCMP_SYS(epoll_create),
+	SCMP_SYS(epoll_create1),
+	SCMP_SYS(epoll_ctl),
+	SCMP_SYS(epoll_wait),
+	SCMP_SYS(epoll_pwait),
+	SCMP_SYS(eventfd2),
+	SCMP_SYS(signalfd4),
+	SCMP_SYS(timerfd_create),
+	SCMP_SYS(timerfd_settime),
+	SCMP_SYS(timerfd_gettime),
+	SCMP_SYS(pipe),
+	SCMP_SYS(pipe2),
+	SCMP_SYS(dup),
+	SCMP_SYS(dup2),
+	SCMP_SYS(dup3),
+	SCMP_SYS(fcntl),
+	SCMP_SYS(socketpair),
+	SCMP_SYS(bind),
+	SCMP_SYS(listen),
+	SCMP_SYS(accept),
+	SCMP_SYS(accept4),
+	SCMP_SYS(connect),
+	SCMP_SYS(getsockname),
+	SCMP_SYS(getpeername),
+	SCMP_SYS(setsockopt),
+	SCMP_SYS(getsockopt),
+	SCMP_SYS(sendto),
+	SCMP_SYS(recvfrom),
+	SCMP_SYS(sendmsg),
+	SCMP_SYS(recvmsg),
+	SCMP_SYS(sendmmsg),
+	SCMP_SYS(recvmmsg),
+	SCMP_SYS(shutdown),
+	SCMP_SYS(sendfile),
+	SCMP_SYS(open),
+	SCMP_SYS(openat),
+	SCMP_SYS(access),
+	SCMP_SYS(faccessat),
+	SCMP_SYS(faccessat2),
+	SCMP_SYS(readlink),
+	SCMP_SYS(getdents64),
+	SCMP_SYS(unlink),
+	SCMP_SYS(unlinkat),
+	SCMP_SYS(rename),
+	SCMP_SYS(renameat),
+	SCMP_SYS(renameat2),
+	SCMP_SYS(mkdir),
+	SCMP_SYS(rmdir),
+	SCMP_SYS(ftruncate),
+	SCMP_SYS(fsync),
+	SCMP_SYS(fdatasync),
+	SCMP_SYS(fchmod),
+	SCMP_SYS(chmod),
+	SCMP_SYS(umask),
+	SCMP_SYS(getcwd),
+	SCMP_SYS(getpid),
+	SCMP_SYS(gettid),
+	SCMP_SYS(getppid),
+	SCMP_SYS(getuid),
+	SCMP_SYS(geteuid),
+	SCMP_SYS(getgid),
+	SCMP_SYS(getegid),
+	SCMP_SYS(getresuid),
+	SCMP_SYS(getresgid),
+	SCMP_SYS(capget),
+	SCMP_SYS(getrandom),
+	SCMP_SYS(clock_gettime),
+	SCMP_SYS(clock_getres),
+	SCMP_SYS(gettimeofday),
+	SCMP_SYS(time),
+	SCMP_SYS(nanosleep),
+	SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(futex),
+	SCMP_SYS(set_robust_list),
+	SCMP_SYS(get_robust_list),
+	SCMP_SYS(rseq),
+	SCMP_SYS(set_tid_address),
+	SCMP_SYS(sched_yield),
+	SCMP_SYS(sched_getaffinity),
+	SCMP_SYS(uname),
+	SCMP_SYS(sysinfo),
+	SCMP_SYS(prlimit64),
+	SCMP_SYS(getrlimit),
+	SCMP_SYS(getrusage),
+	SCMP_SYS(exit),
+	SCMP_SYS(exit_group),
+	SCMP_SYS(tgkill),
+	SCMP_SYS(membarrier),
+	SCMP_SYS(restart_syscall),
+	SCMP_SYS(alarm),
+	SCMP_SYS(setitimer),
+	SCMP_SYS(getitimer),
+	SCMP_SYS(memfd_create),
+	SCMP_SYS(fstatfs),
+	SCMP_SYS(statfs),
 };
 
 /* Threads only: clone without CLONE_THREAD (fork) is refused; clone3,
@@ -165,7 +257,13 @@ static void probe(int sig)
 	syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0);
 }
 
-int ps_sandbox_enter(void)
+void ps_sandbox_leave(const char *scratch)
+{
+	if (scratch[0])
+		rmdir(scratch);
+}
+
+int ps_sandbox_enter(char *scratch)
 {
 	if (getenv("P2SGW_TEST_SECCOMP_PROBE"))
 		signal(SIGUSR2, probe);
@@ -173,6 +271,11 @@ int ps_sandbox_enter(void)
 	if (r < 0) {
 		log_err("cannot drop privileges: %s", p2s_strerror(r));
 		return r;
+	}
+	snprintf(scratch, PATH_MAX, "/tmp/p2sgw-net.XXXXXX");
+	if (!mkdtemp(scratch)) {
+		log_warn("no scratch directory in /tmp: %s", strerror(errno));
+		scratch[0] = 0;
 	}
 	r = filter_load();
 	if (r < 0) {

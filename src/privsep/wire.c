@@ -19,6 +19,10 @@ static int data_ok(const struct ps_req *r)
 		if (r->len == 0 || r->len > PS_PATH_MAX || memchr(r->data, 0, r->len))
 			return P2S_E_PROTO;
 		return 0;
+	case PS_NOTIFY:
+		if (r->len == 0 || r->len > PS_NOTIFY_MAX || memchr(r->data, 0, r->len))
+			return P2S_E_PROTO;
+		return 0;
 	default: return P2S_E_PROTO;
 	}
 }
@@ -55,7 +59,7 @@ int ps_req_decode(struct ps_req *r, const uint8_t *buf, size_t len)
 		cur_copy(&c, r->key_id, PS_KEY_ID_LEN);
 		r->alg = cur_u8(&c);
 	}
-	if (r->type == PS_SIGN || r->type == PS_OPEN) {
+	if (r->type == PS_SIGN || r->type == PS_OPEN || r->type == PS_NOTIFY) {
 		r->len = cur_u16(&c);
 		r->data = cur_bytes(&c, r->len);
 	}
@@ -95,7 +99,7 @@ int ps_reply_decode(struct ps_reply *r, const uint8_t *buf, size_t len)
 		return P2S_E_TRUNC;
 	if (!cur_done(&c))
 		return P2S_E_TRAIL;
-	if (r->type < PS_KEY_LOAD || r->type > PS_OPEN || r->len > PS_DATA_MAX || r->status > 0)
+	if (r->type < PS_KEY_LOAD || r->type > PS_NOTIFY || r->len > PS_DATA_MAX || r->status > 0)
 		return P2S_E_PROTO;
 	return 0;
 }

@@ -5,6 +5,7 @@
  *     KEY_LOAD  (nothing): load the server key the configuration names
  *     SIGN      key id[32], u8 alg, u16 n, n bytes (digest or padded block)
  *     OPEN      u16 n, n bytes of path (no NUL): a read-only descriptor back
+ *     NOTIFY    u16 n, n bytes of text (no NUL): passed to systemd
  *   reply:   u8 type (the request's), i32 status (0 or -errno/P2S_E_*),
  *            u16 n, n bytes (KEY_LOAD: the key id; SIGN: the signature) */
 #ifndef P2S_PRIVSEP_WIRE_H
@@ -13,12 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PS_MSG_MAX 4200
-#define PS_DATA_MAX 1024 /* an RSA-8192 block; a path is at most PS_PATH_MAX */
-#define PS_PATH_MAX 4096
+#define PS_MSG_MAX    4200
+#define PS_DATA_MAX   1024 /* an RSA-8192 block; a path is at most PS_PATH_MAX */
+#define PS_PATH_MAX   4096
 #define PS_KEY_ID_LEN 32 /* SHA-256 of the public key's DER */
 
-enum ps_type { PS_KEY_LOAD = 1, PS_SIGN = 2, PS_OPEN = 3 };
+enum ps_type { PS_KEY_LOAD = 1, PS_SIGN = 2, PS_OPEN = 3, PS_NOTIFY = 4 };
+#define PS_NOTIFY_MAX 512
 
 enum ps_alg {
 	PS_RSA_PKCS1 = 1, /* a DigestInfo, PKCS #1 v1.5 type 1 padding added by the key process */
