@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "auth/radius_wire.h"
 #include "lib/err.h"
 #include "lib/file.h"
 #include "lib/log.h"
@@ -118,6 +119,35 @@ int ps_sign(const uint8_t id[PS_KEY_ID_LEN], enum ps_alg alg, const uint8_t *in,
 	return r;
 }
 
+static int rad_call(struct ps_req *q, const char *handle, uint8_t out[16])
+{
+	q->handle = (const uint8_t *)handle;
+	q->hlen = strlen(handle);
+	struct ps_reply rep;
+	uint8_t buf[PS_MSG_MAX];
+	int r = call(q, &rep, buf, sizeof(buf), NULL);
+	if (r == 0 && rep.len != 16)
+		r = P2S_E_PROTO;
+	if (r == 0)
+		memcpy(out, rep.data, 16);
+	return r;
+}
+
+static int rad_md5(const char *handle, bool secret_first, const uint8_t *x, size_t n,
+		   uint8_t out[16])
+{
+	struct ps_req q = {.type = PS_RAD_MD5, .alg = secret_first, .data = x, .len = n};
+	return rad_call(&q, handle, out);
+}
+
+static int rad_hmac(const char *handle, const uint8_t *x, size_t n, uint8_t out[16])
+{
+	struct ps_req q = {.type = PS_RAD_HMAC, .data = x, .len = n};
+	return rad_call(&q, handle, out);
+}
+
+const struct rad_secret_ops ps_rad_ops = {.md5 = rad_md5, .hmac_md5 = rad_hmac};
+
 void ps_notify(const char *text)
 {
 	struct ps_req q = {.type = PS_NOTIFY, .data = (const uint8_t *)text, .len = strlen(text)};
@@ -146,6 +176,7 @@ void ps_net_begin(int fd)
 	prctl(PR_SET_NAME, "p2sgw: net", 0, 0, 0);
 	ps_channel_init(fd);
 	file_open_hook = ps_fopen_read; /* every configured file through the key process */
+	rad_secret_ops = &ps_rad_ops;	/* RADIUS secrets are handles here */
 }
 
 EVP_PKEY *ps_net_server_key(X509 *cert)

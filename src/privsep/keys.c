@@ -160,7 +160,7 @@ static int key_sign(const struct ps_keys *k, const struct ps_req *q, uint8_t *si
 }
 
 /* Any regular file but the keys this process keeps for itself. */
-static int file_open(const struct ps_keys *k, const struct ps_req *q, int *fd_out)
+static int file_open(struct ps_keys *k, const struct ps_req *q, int *fd_out)
 {
 	char path[PS_PATH_MAX + 1];
 	memcpy(path, q->data, q->len);
@@ -180,6 +180,12 @@ static int file_open(const struct ps_keys *k, const struct ps_req *q, int *fd_ou
 		return r;
 	}
 	fcntl(fd, F_SETFL, 0);
+	struct stat conf;
+	if (k->conf_path && stat(k->conf_path, &conf) == 0 && conf.st_dev == st.st_dev &&
+	    conf.st_ino == st.st_ino) {
+		int red = ps_secrets_redact(&k->secrets, fd);
+		fd = red >= 0 ? red : fd;
+	}
 	*fd_out = fd;
 	return 0;
 }
@@ -227,8 +233,11 @@ void ps_keys_answer(struct ps_keys *k, const uint8_t *msg, size_t len, uint8_t *
 		rep.status = file_open(k, &q, fd_out);
 	else if (q.type == PS_NOTIFY)
 		rep.status = notify(&q);
+	else if ((q.type == PS_RAD_MD5 || q.type == PS_RAD_HMAC) &&
+		 (rep.status = ps_secrets_answer(&k->secrets, &q, data)) == 0)
+		rep.len = 16;
 	rep.data = data;
-	if (rep.type < PS_KEY_LOAD || rep.type > PS_NOTIFY)
+	if (rep.type < PS_KEY_LOAD || rep.type > PS_TYPE_LAST)
 		rep.type = PS_KEY_LOAD; /* an answer still goes back: the caller waits */
 	if (ps_reply_encode(&rep, out, cap, out_len) < 0)
 		*out_len = 0;
@@ -279,5 +288,6 @@ void ps_keys_free(struct ps_keys *k)
 {
 	for (unsigned i = 0; i < PS_KEYS_KEPT; i++)
 		EVP_PKEY_free(k->key[i]);
+	ps_secrets_free(&k->secrets);
 	memset(k, 0, sizeof(*k));
 }

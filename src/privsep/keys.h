@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "privsep/secrets.h"
 #include "privsep/wire.h"
 
 #define PS_KEYS_KEPT 4
@@ -24,6 +25,7 @@ struct ps_keys {
 	} deny[8];
 	size_t n_deny;
 	char ctl_path[600]; /* the control socket, removed on the way out */
+	struct ps_secrets secrets;
 };
 
 /* Reads the configuration: makes the embedded PKI when it is the one used,

@@ -23,6 +23,14 @@ static int data_ok(const struct ps_req *r)
 		if (r->len == 0 || r->len > PS_NOTIFY_MAX || memchr(r->data, 0, r->len))
 			return P2S_E_PROTO;
 		return 0;
+	case PS_RAD_MD5:
+		if (r->alg > 1)
+			return P2S_E_PROTO;
+		/* fall through */
+	case PS_RAD_HMAC:
+		if (r->hlen == 0 || r->hlen > PS_HANDLE_MAX || memchr(r->handle, 0, r->hlen))
+			return P2S_E_PROTO;
+		return r->len > 0 && r->len <= PS_RAD_MAX ? 0 : P2S_E_PROTO;
 	default: return P2S_E_PROTO;
 	}
 }
@@ -39,6 +47,12 @@ int ps_req_encode(const struct ps_req *r, uint8_t *buf, size_t cap, size_t *out)
 		wbuf_bytes(&w, r->key_id, PS_KEY_ID_LEN);
 		wbuf_u8(&w, r->alg);
 	}
+	if (r->type == PS_RAD_MD5 || r->type == PS_RAD_HMAC) {
+		wbuf_u8(&w, (uint8_t)r->hlen);
+		wbuf_bytes(&w, r->handle, r->hlen);
+	}
+	if (r->type == PS_RAD_MD5)
+		wbuf_u8(&w, r->alg);
 	if (r->type != PS_KEY_LOAD) {
 		wbuf_u16(&w, (uint16_t)r->len);
 		wbuf_bytes(&w, r->data, r->len);
@@ -59,7 +73,13 @@ int ps_req_decode(struct ps_req *r, const uint8_t *buf, size_t len)
 		cur_copy(&c, r->key_id, PS_KEY_ID_LEN);
 		r->alg = cur_u8(&c);
 	}
-	if (r->type == PS_SIGN || r->type == PS_OPEN || r->type == PS_NOTIFY) {
+	if (r->type == PS_RAD_MD5 || r->type == PS_RAD_HMAC) {
+		r->hlen = cur_u8(&c);
+		r->handle = cur_bytes(&c, r->hlen);
+	}
+	if (r->type == PS_RAD_MD5)
+		r->alg = cur_u8(&c);
+	if (r->type >= PS_SIGN && r->type <= PS_TYPE_LAST) {
 		r->len = cur_u16(&c);
 		r->data = cur_bytes(&c, r->len);
 	}
@@ -99,7 +119,8 @@ int ps_reply_decode(struct ps_reply *r, const uint8_t *buf, size_t len)
 		return P2S_E_TRUNC;
 	if (!cur_done(&c))
 		return P2S_E_TRAIL;
-	if (r->type < PS_KEY_LOAD || r->type > PS_NOTIFY || r->len > PS_DATA_MAX || r->status > 0)
+	if (r->type < PS_KEY_LOAD || r->type > PS_TYPE_LAST || r->len > PS_DATA_MAX ||
+	    r->status > 0)
 		return P2S_E_PROTO;
 	return 0;
 }

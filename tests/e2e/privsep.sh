@@ -12,11 +12,13 @@ cd "$(dirname "$0")" || exit 2
 . lib/netns.sh
 . lib/pki.sh
 . lib/openvpn.sh
-LAB_CASES="split unprivileged seccomp key-not-in-net key-in-keys key-file-not-open client-connects
+LAB_CASES="split unprivileged seccomp key-not-in-net key-in-keys key-file-not-open
+radius-secret-not-in-net radius-secret-in-keys client-connects
 restart-after-crash key-process-kept client-after-restart seccomp-kills ecdsa-key clean-stop
 no-privsep"
 GW=$BUILD/p2sgw
 D=$LAB_DIR
+SECRET=lab-radius-secret-5f2c9 # configured, never used: it must only be somewhere
 PKI=$D/pki
 lab_require openvpn openssl python3 ping ss ps
 if [ ! -x "$GW" ]; then
@@ -38,6 +40,7 @@ write_conf() { # write_conf FILE KEY_BASENAME
     "vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
     "vpnClientProtocols": ["OpenVPN"],
     "vpnAuthenticationTypes": ["Certificate"],
+    "radiusServerAddress": "127.0.0.1", "radiusServerSecret": "$SECRET",
     "vpnClientRootCertificates": [{"name": "P2SClientRoot",
       "publicCertData": "$(cat "$PKI/root/root.b64")"}]
   }
@@ -95,6 +98,10 @@ memory() {
 		pass key-in-keys
 	else fail key-in-keys "expected the private exponent in the key process's memory, got: $out"; fi
 	echo "key process: $out"
+	if ! out=$(python3 lib/memscan.py "$NET" --string "$SECRET"); then pass radius-secret-not-in-net
+	else fail radius-secret-not-in-net "the network process's memory holds radiusServerSecret: $out"; fi
+	if python3 lib/memscan.py "$GW_PID" --string "$SECRET" >/dev/null; then pass radius-secret-in-keys
+	else fail radius-secret-in-keys "expected radiusServerSecret in the key process's memory (the search works)"; fi
 	if ! ls -l "/proc/$NET/fd" | grep -q "server.key"; then pass key-file-not-open
 	else fail key-file-not-open "the network process has the key file open: $(ls -l "/proc/$NET/fd" | grep server.key)"; fi
 }

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "auth/radius_wire.h"
 #include "lib/err.h"
 #include "pki/pki.h"
 #include "privsep/channel.h"
@@ -113,6 +114,8 @@ struct lab {
 	X509 *x;
 };
 
+#define SECRET "lab-radius-secret-5f2c9"
+
 static void *serve(void *arg)
 {
 	struct lab *l = arg;
@@ -150,8 +153,12 @@ static void lab_up(struct lab *l, enum pki_key_type cert_type, bool mismatch)
 	FILE *f = fopen(l->conf, "w");
 	fprintf(f,
 		"{\"name\": \"t\", \"gatewayFqdn\": \"gw.test\", \"stateDirectory\": \"%s/st\","
-		" \"serverCertificate\": {\"certFile\": \"%s\", \"keyFile\": \"%s\"}}",
-		l->dir, l->cert, l->key);
+		" \"serverCertificate\": {\"certFile\": \"%s\", \"keyFile\": \"%s\"},"
+		" \"vpnClientConfiguration\": {\"vpnClientAddressPool\": {\"addressPrefixes\":"
+		" [\"172.16.201.0/24\"]}, \"vpnAuthenticationTypes\": [\"Radius\"],"
+		" \"radiusServers\": [{\"radiusServerAddress\":"
+		" \"127.0.0.1\", \"radiusServerSecret\": \"%s\"}]}}",
+		l->dir, l->cert, l->key, SECRET);
 	fclose(f);
 	l->keys.conf_path = l->conf;
 	assert_int_equal(ps_keys_prepare(&l->keys), 0);
@@ -252,6 +259,61 @@ static void test_file_broker(void **state)
 	lab_down(&l);
 }
 
+/* The configuration as the network process reads it: the handle instead of
+ * the secret, and every use of the handle equal to the secret's. */
+static void test_radius_secret(void **state)
+{
+	(void)state;
+	struct lab l;
+	lab_up(&l, PKI_EC_P256, false);
+	FILE *f = ps_fopen_read(l.conf);
+	assert_non_null(f);
+	char text[4096] = {0}, handle[64] = {0};
+	assert_true(fread(text, 1, sizeof(text) - 1, f) > 0);
+	fclose(f);
+	assert_null(strstr(text, SECRET));
+	const char *h = strstr(text, "ps-secret-");
+	assert_non_null(h);
+	memcpy(handle, h, strcspn(h, "\""));
+
+	uint8_t auth[RAD_AUTH_LEN] = {7}, pkt[2][RAD_MAX_PACKET];
+	int n[2];
+	for (int i = 0; i < 2; i++) {
+		rad_secret_ops = i ? &ps_rad_ops : NULL;
+		struct rad_builder b;
+		rad_begin(&b, RAD_ACCESS_REQUEST, 9, auth);
+		rad_add_message_authenticator(&b);
+		assert_int_equal(rad_add_password(&b, "hunter2", i ? handle : SECRET), 0);
+		n[i] = rad_finish(&b, i ? handle : SECRET);
+		memcpy(pkt[i], b.buf, sizeof(b.buf));
+	}
+	assert_true(n[0] > 20 && n[0] == n[1]);
+	assert_memory_equal(pkt[0], pkt[1], (size_t)n[0]);
+	/* A reply made with the secret verifies through the handle. */
+	rad_secret_ops = NULL;
+	struct rad_builder r;
+	rad_begin(&r, RAD_ACCESS_ACCEPT, 9, auth);
+	rad_add_message_authenticator(&r);
+	int rn = rad_finish(&r, SECRET);
+	uint8_t resp[16];
+	memcpy(r.buf + 4, auth, 16);
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(m, EVP_md5(), NULL);
+	EVP_DigestUpdate(m, r.buf, (size_t)rn);
+	EVP_DigestUpdate(m, SECRET, strlen(SECRET));
+	EVP_DigestFinal_ex(m, resp, NULL);
+	EVP_MD_CTX_free(m);
+	memcpy(r.buf + 4, resp, 16);
+	rad_secret_ops = &ps_rad_ops;
+	assert_int_equal(rad_check_reply(r.buf, (size_t)rn, auth, handle, true, NULL),
+			 RAD_REPLY_OK);
+	/* A handle the key process never gave out is no secret. */
+	assert_int_not_equal(rad_check_reply(r.buf, (size_t)rn, auth, "ps-secret-00", true, NULL),
+			     RAD_REPLY_OK);
+	rad_secret_ops = NULL;
+	lab_down(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_ec_signs),
 		cmocka_unit_test(test_mismatch_and_unknown_key),
 		cmocka_unit_test(test_file_broker),
+		cmocka_unit_test(test_radius_secret),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""memscan.py PID KEY.pem: how many of a private key's secrets are in the
+"""memscan.py PID KEY.pem | memscan.py PID --string TEXT: how many of a private key's secrets are in the
 memory of process PID. Looks for the key file's PEM body lines, its DER,
 and the private exponent (RSA) or scalar (EC) as OpenSSL holds it in a
 BIGNUM (little-endian limbs: the big-endian bytes reversed) and big-endian.
@@ -41,7 +41,7 @@ def regions(pid):
 
 def main():
     pid, key = int(sys.argv[1]), sys.argv[2]
-    pats = patterns(key)
+    pats = {"string": sys.argv[3].encode()} if key == "--string" else patterns(key)
     found = set()
     with open("/proc/%d/mem" % pid, "rb", 0) as mem:
         for lo, hi in regions(pid):
