@@ -277,6 +277,9 @@ int ps_sandbox_enter(char *scratch)
 		log_warn("no scratch directory in /tmp: %s", strerror(errno));
 		scratch[0] = 0;
 	}
+#ifdef PS_ASAN
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); /* LeakSanitizer ptraces its own threads at exit */
+#endif
 	r = filter_load();
 	if (r < 0) {
 		log_err("cannot install the seccomp filter: %s", p2s_strerror(r));
