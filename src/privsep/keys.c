@@ -36,33 +36,6 @@ static struct gw_conf *conf_read(const struct ps_keys *k)
 	return c;
 }
 
-static void deny_add(struct ps_keys *k, const char *path)
-{
-	struct stat st;
-	if (k->n_deny < sizeof(k->deny) / sizeof(k->deny[0]) && stat(path, &st) == 0) {
-		k->deny[k->n_deny].dev = st.st_dev;
-		k->deny[k->n_deny++].ino = st.st_ino;
-	}
-}
-
-/* The server key, and the embedded PKI's two CA keys. The management API's
- * HTTPS (libmicrohttpd, GnuTLS) needs the server key in memory, so with
- * management.tls on the network process may read it. */
-static void deny_learn(struct ps_keys *k, const struct gw_conf *c)
-{
-	char p[600];
-	k->n_deny = 0;
-	if (c->key_file && !c->mgmt_tls)
-		deny_add(k, c->key_file);
-	snprintf(p, sizeof(p), "%s/server.key", c->state_dir);
-	if (c->key_file || !c->mgmt_tls)
-		deny_add(k, p);
-	snprintf(p, sizeof(p), "%s/gateway-root.key", c->state_dir);
-	deny_add(k, p);
-	snprintf(p, sizeof(p), "%s/client-root.key", c->state_dir);
-	deny_add(k, p);
-}
-
 static int key_path(const struct gw_conf *c, char *out, size_t cap)
 {
 	if (c->cert_file) {
@@ -77,12 +50,13 @@ static int key_path(const struct gw_conf *c, char *out, size_t cap)
 
 int ps_keys_prepare(struct ps_keys *k)
 {
+	k->files.conf_path = k->conf_path;
 	struct gw_conf *c = conf_read(k);
 	if (!c)
 		return 0; /* the network process will say what is wrong */
 	char path[600];
 	int r = key_path(c, path, sizeof(path));
-	deny_learn(k, c);
+	ps_files_learn(&k->files, c);
 	if (c->control_socket)
 		snprintf(k->ctl_path, sizeof(k->ctl_path), "%s", c->control_socket);
 	else
@@ -110,7 +84,7 @@ static int key_load(struct ps_keys *k, uint8_t id[PS_KEY_ID_LEN])
 	char path[600];
 	int r = c ? key_path(c, path, sizeof(path)) : P2S_E_CONFIG;
 	if (c)
-		deny_learn(k, c);
+		ps_files_learn(&k->files, c);
 	conf_free(c);
 	FILE *f = r == 0 ? fopen(path, "r") : NULL;
 	EVP_PKEY *key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
@@ -159,34 +133,25 @@ static int key_sign(const struct ps_keys *k, const struct ps_req *q, uint8_t *si
 	return ok ? 0 : P2S_E_CRYPTO;
 }
 
-/* Any regular file but the keys this process keeps for itself. */
+/* A file for the network process; the configuration with its secrets
+ * replaced by handles, after learning what it now names. */
 static int file_open(struct ps_keys *k, const struct ps_req *q, int *fd_out)
 {
 	char path[PS_PATH_MAX + 1];
 	memcpy(path, q->data, q->len);
 	path[q->len] = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	struct stat st;
-	if (fd < 0)
-		return -errno;
-	int r = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -EINVAL;
-	for (size_t i = 0; r == 0 && i < k->n_deny; i++)
-		if (k->deny[i].dev == st.st_dev && k->deny[i].ino == st.st_ino)
-			r = -EACCES;
-	if (r == -EACCES)
-		log_warn("refused to open %s for the network process: a private key", path);
-	if (r < 0) {
-		close(fd);
+	bool is_conf = false;
+	int fd = -1, r = ps_files_open(&k->files, path, &fd, &is_conf);
+	if (r < 0 || !is_conf) {
+		*fd_out = fd;
 		return r;
 	}
-	fcntl(fd, F_SETFL, 0);
-	struct stat conf;
-	if (k->conf_path && stat(k->conf_path, &conf) == 0 && conf.st_dev == st.st_dev &&
-	    conf.st_ino == st.st_ino) {
-		int red = ps_secrets_redact(&k->secrets, fd);
-		fd = red >= 0 ? red : fd;
-	}
-	*fd_out = fd;
+	struct gw_conf *c = conf_read(k);
+	if (c)
+		ps_files_learn(&k->files, c);
+	conf_free(c);
+	int red = ps_secrets_redact(&k->secrets, fd);
+	*fd_out = red >= 0 ? red : fd;
 	return 0;
 }
 
@@ -214,29 +179,43 @@ static int notify(const struct ps_req *q)
 	return sd_notify(0, text) < 0 ? P2S_E_PROTO : 0;
 }
 
+/* One decoded request: its status, and its reply's bytes in data. */
+static int dispatch(struct ps_keys *k, const struct ps_req *q, uint8_t *data, size_t *n,
+		    int *fd_out)
+{
+	int r;
+	switch (q->type) {
+	case PS_KEY_LOAD:
+		r = key_load(k, data);
+		*n = r == 0 ? PS_KEY_ID_LEN : 0;
+		return r;
+	case PS_SIGN:
+		r = key_sign(k, q, data, n);
+		*n = r == 0 ? *n : 0;
+		return r;
+	case PS_OPEN: *n = 0; return file_open(k, q, fd_out);
+	case PS_NOTIFY: *n = 0; return notify(q);
+	default: /* RAD_MD5, RAD_HMAC: the decoder admits nothing else */
+		r = ps_secrets_answer(&k->secrets, q, data);
+		*n = r == 0 ? 16 : 0;
+		return r;
+	}
+}
+
 void ps_keys_answer(struct ps_keys *k, const uint8_t *msg, size_t len, uint8_t *out, size_t cap,
 		    size_t *out_len, int *fd_out)
 {
 	struct ps_req q;
 	uint8_t data[PS_DATA_MAX];
 	size_t n = sizeof(data);
-	struct ps_reply rep = {.type = len ? msg[0] : 0};
+	struct ps_reply rep = {.type = len ? msg[0] : 0, .data = data};
 	rep.status = ps_req_decode(&q, msg, len);
 	if (rep.status < 0)
 		log_warn("malformed request from the network process: %s",
 			 p2s_strerror(rep.status));
-	else if (q.type == PS_KEY_LOAD && (rep.status = key_load(k, data)) == 0)
-		rep.len = PS_KEY_ID_LEN;
-	else if (q.type == PS_SIGN && (rep.status = key_sign(k, &q, data, &n)) == 0)
-		rep.len = n;
-	else if (q.type == PS_OPEN)
-		rep.status = file_open(k, &q, fd_out);
-	else if (q.type == PS_NOTIFY)
-		rep.status = notify(&q);
-	else if ((q.type == PS_RAD_MD5 || q.type == PS_RAD_HMAC) &&
-		 (rep.status = ps_secrets_answer(&k->secrets, &q, data)) == 0)
-		rep.len = 16;
-	rep.data = data;
+	else
+		rep.status = dispatch(k, &q, data, &n, fd_out);
+	rep.len = rep.status == 0 ? n : 0;
 	if (rep.type < PS_KEY_LOAD || rep.type > PS_TYPE_LAST)
 		rep.type = PS_KEY_LOAD; /* an answer still goes back: the caller waits */
 	if (ps_reply_encode(&rep, out, cap, out_len) < 0)

@@ -1,6 +1,7 @@
 /* The key process's state: the server keys it holds (the newest few, so
- * handshakes begun before a reload still finish) and the files it will
- * not open for the network process. Answers one request at a time. */
+ * handshakes begun before a reload still finish), the RADIUS secrets and
+ * the files it opens for the network process. Answers one request at a
+ * time. */
 #ifndef P2S_PRIVSEP_KEYS_H
 #define P2S_PRIVSEP_KEYS_H
 
@@ -8,6 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "privsep/files.h"
 #include "privsep/secrets.h"
 #include "privsep/wire.h"
 
@@ -19,12 +21,8 @@ struct ps_keys {
 	EVP_PKEY *key[PS_KEYS_KEPT];
 	uint8_t id[PS_KEYS_KEPT][PS_KEY_ID_LEN];
 	unsigned next;
-	struct {
-		dev_t dev;
-		ino_t ino;
-	} deny[8];
-	size_t n_deny;
-	char ctl_path[600]; /* the control socket, removed on the way out */
+	struct ps_files files; /* what the network process may read */
+	char ctl_path[600];    /* the control socket, removed on the way out */
 	struct ps_secrets secrets;
 };
 

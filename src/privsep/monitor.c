@@ -29,7 +29,7 @@ struct monitor {
 	pid_t child;	 /* 0: none running */
 	bool stopping;	 /* SIGTERM/SIGINT seen */
 	double start_at; /* a restart is due at this time, 0: none */
-	double starts[PS_RESTARTS];
+	double starts[PS_RESTARTS + 1]; /* the first start and the restarts */
 	unsigned n_starts;
 };
 
@@ -81,7 +81,7 @@ static int child_start(struct monitor *m)
 	m->sock = sp[0];
 	m->child = pid;
 	m->start_at = 0;
-	m->starts[m->n_starts++ % PS_RESTARTS] = now();
+	m->starts[m->n_starts++ % (PS_RESTARTS + 1)] = now();
 	log_info("network process %d started", (int)pid);
 	return 0;
 }
@@ -99,10 +99,10 @@ static bool restart_plan(const struct monitor *m, double *delay)
 {
 	unsigned recent = 0;
 	double t = now();
-	for (unsigned i = 0; i < PS_RESTARTS && i < m->n_starts; i++)
+	for (unsigned i = 0; i <= PS_RESTARTS && i < m->n_starts; i++)
 		recent += t - m->starts[i] < 60.0;
 	*delay = 0.25 * (double)(1u << (recent < 6 ? recent : 6));
-	return recent < PS_RESTARTS;
+	return recent <= PS_RESTARTS; /* the first start is one of them */
 }
 
 /* 0..255: the daemon exits with it; -1: keep running. */
@@ -159,8 +159,12 @@ static int loop(struct monitor *m)
 	for (;;) {
 		struct pollfd p[2] = {{.fd = m->sfd, .events = POLLIN},
 				      {.fd = m->sock, .events = POLLIN}};
-		int wait = m->start_at > 0 ? (int)((m->start_at - now()) * 1000) + 1 : -1;
-		int k = poll(p, m->sock >= 0 ? 2 : 1, wait < -1 ? 0 : wait);
+		int wait = -1; /* no restart due: until a signal or a request */
+		if (m->start_at > 0) {
+			double ms = (m->start_at - now()) * 1000.0;
+			wait = ms > 0 ? (int)ms + 1 : 0;
+		}
+		int k = poll(p, m->sock >= 0 ? 2 : 1, wait);
 		if (k < 0 && errno != EINTR)
 			return 1;
 		if (m->start_at > 0 && now() >= m->start_at && child_start(m) < 0)

@@ -2,7 +2,8 @@
  * shape refused), then the key service end to end over a real socketpair:
  * a proxy key signs PKCS #1, PSS and ECDSA that verify with the
  * certificate's key, a key that does not match its certificate is refused,
- * and the file broker hands out a configuration but not a private key. */
+ * and the file broker hands out the configuration, the files it names and
+ * public files, but neither the private key nor other root-only files. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -254,6 +255,20 @@ static void test_file_broker(void **state)
 	assert_null(ps_fopen_read(l.key));
 	assert_int_equal(errno, EACCES);
 	assert_null(ps_fopen_read(l.dir)); /* not a regular file */
+	char other[160];
+	snprintf(other, sizeof(other), "%s/other.txt", l.dir); /* root's, named nowhere */
+	f = fopen(other, "w");
+	fputs("root only\n", f);
+	fclose(f);
+	assert_null(ps_fopen_read(other));
+	assert_int_equal(errno, EACCES);
+	f = ps_fopen_read(l.cert); /* named by the configuration */
+	assert_non_null(f);
+	fclose(f);
+	f = ps_fopen_read("/etc/hosts"); /* anyone may read it */
+	assert_non_null(f);
+	fclose(f);
+	assert_null(ps_fopen_read("/etc/shadow"));
 	assert_null(ps_fopen_read("/nonexistent/x"));
 	assert_int_equal(errno, ENOENT);
 	lab_down(&l);
