@@ -44,8 +44,8 @@ void ps_files_learn(struct ps_files *f, const struct gw_conf *c)
 	id_add(f->deny, nd, &f->n_deny, p);
 	snprintf(p, sizeof(p), "%s/client-root.key", c->state_dir);
 	id_add(f->deny, nd, &f->n_deny, p);
-	const char *named[] = {f->conf_path, c->cert_file, c->tls_auth_file, c->aad_ca_file,
-			       c->aad_jwks_file, c->mgmt_tls ? c->key_file : NULL};
+	const char *named[] = {f->conf_path,   c->cert_file,	 c->tls_auth_file,
+			       c->aad_ca_file, c->aad_jwks_file, c->mgmt_tls ? c->key_file : NULL};
 	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
 		id_add(f->allow, na, &f->n_allow, named[i]);
 	struct stat st;

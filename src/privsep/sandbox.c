@@ -208,6 +208,11 @@ static int rules_add(scmp_filter_ctx ctx)
 				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	/* Signals to its own threads only (raise, abort, pthread_kill): never
+	 * to another process of the same user. */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
 	/* Sockets of the families the gateway speaks: no raw packet sockets. */
 	const int fam[] = {AF_UNIX, AF_INET, AF_INET6, AF_NETLINK};
 	for (size_t i = 0; r == 0 && i < 4; i++)

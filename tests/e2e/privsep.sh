@@ -14,7 +14,8 @@ cd "$(dirname "$0")" || exit 2
 . lib/openvpn.sh
 LAB_CASES="split unprivileged seccomp key-not-in-net key-in-keys key-file-not-open
 radius-secret-not-in-net radius-secret-in-keys client-connects
-restart-after-crash key-process-kept client-after-restart seccomp-kills ecdsa-key clean-stop
+restart-after-crash key-process-kept client-after-restart seccomp-kills key-rotated key-mismatch-refused
+ecdsa-key clean-stop
 no-privsep"
 GW=$BUILD/p2sgw
 D=$LAB_DIR
@@ -51,8 +52,8 @@ J
 net_pid() { pgrep -P "$1" 2>/dev/null | head -n 1; } # the monitor's child
 field() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null; }
 up() { wait_log "$D/$1.log" "Initialization Sequence Completed" "${2:-20}"; }
-connect() { # connect NAME: a client by certificate over TCP 443
-	azure_profile "$D/$1.ovpn" "$PKI" "$1" tcp
+connect() { # connect NAME [USER]: USER's (default NAME) client by certificate over TCP 443
+	azure_profile "$D/$1.ovpn" "$PKI" "${2:-$1}" tcp
 	ovpn_client $NS_CLI "$D" "$1" "$D/$1.ovpn" tcp 192.0.2.1 443 --route-nopull >/dev/null
 }
 client_ok() { up "$1" && run $NS_CLI ping -c 2 -W 2 -I "tun-$1" 172.16.201.1 >/dev/null; }
@@ -141,6 +142,34 @@ forbidden() {
 	fi
 }
 
+# A reload with a new certificate and key: the key process loads the new key,
+# a new client connects; then a key that does not match its certificate:
+# the reload is refused and the gateway keeps serving with the last pair.
+rotate() {
+	pki_key "$PKI/server2.key" rsa
+	pki_issue "$PKI/gwroot" "$PKI/server2.key" gw.p2s.test server_ext "$PKI/server2.crt"
+	write_conf "$D/gw.json" server2
+	kill -HUP "$GW_PID"
+	connect alice3
+	if wait_log "$D/gw.log" "server key $PKI/server2.key held" 10 && client_ok alice3; then
+		pass key-rotated
+	else
+		fail key-rotated "expected the key process to load server2.key on SIGHUP and a client in: $(log_tail "$D/gw.log" 4) / $(log_tail "$D/alice3.log" 2)"
+	fi
+	stop_client alice3
+	cp "$PKI/server.key" "$PKI/server3.key"
+	cp "$PKI/server2.crt" "$PKI/server3.crt"
+	write_conf "$D/gw.json" server3
+	kill -HUP "$GW_PID"
+	connect again alice3
+	if wait_log "$D/gw.log" "does not match the server certificate" 10 && client_ok again; then
+		pass key-mismatch-refused
+	else
+		fail key-mismatch-refused "expected the mismatched pair refused and the gateway still serving: $(log_tail "$D/gw.log" 4)"
+	fi
+	stop_client again
+}
+
 ecdsa() {
 	stop_pid "$GW_PID"
 	pki_key "$PKI/server-ec.key" ec
@@ -196,6 +225,7 @@ else fail client-connects "expected alice connected and pinging 172.16.201.1: $(
 memory
 crash
 forbidden
+rotate
 ecdsa
 stop
 one_process
