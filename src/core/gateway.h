@@ -64,7 +64,6 @@ struct core {
 	const char *opt_state_dir;
 	bool auto_pki;			     /* no serverCertificate: PKI made in stateDirectory */
 	EVP_PKEY *(*server_key)(X509 *cert); /* see core_options */
-	const char *scratch_dir;
 	void (*notify)(const char *text);
 	struct statedir_paths state;
 	X509 *demo_root; /* trusted in addition to the configured roots */
@@ -125,10 +124,8 @@ struct core_options {
 	const char *state_dir; /* overrides stateDirectory */
 	const struct engine_ops *const *engines;
 	/* Privilege separation: the server key for cert, whose private half
-	 * stays in the key process (NULL: read keyFile here), and a directory
-	 * the unprivileged process may write scratch files to. */
+	 * stays in the key process (NULL: read keyFile here). */
 	EVP_PKEY *(*server_key)(X509 *cert);
-	const char *scratch_dir;
 	void (*notify)(const char *text); /* systemd notifications (NULL: sd_notify) */
 };
 

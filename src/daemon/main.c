@@ -1,7 +1,6 @@
 #define LOG_MODULE "p2sgw"
 
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,20 +80,17 @@ static int serve(struct args *a, struct gw_conf *conf)
 				  .log_level = a->level,
 				  .state_dir = a->state,
 				  .engines = p2s_engines};
-	static char scratch[PATH_MAX];
 	if (a->fd >= 0) {
 		co.server_key = ps_net_server_key;
 		co.notify = ps_notify;
-		co.scratch_dir = scratch; /* filled once the network process is confined */
 	}
 	struct core g;
 	int r = core_init(&g, conf, &co);
 	if (r == 0 && a->fd >= 0)
-		r = ps_sandbox_enter(scratch);
+		r = ps_sandbox_enter();
 	if (r == 0)
 		core_run(&g);
 	core_free(&g);
-	ps_sandbox_leave(scratch);
 	return r == 0 ? 0 : 1;
 }
 

@@ -103,8 +103,13 @@ int ps_files_open(const struct ps_files *f, const char *path, int *fd, bool *is_
 	int k = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (k < 0)
 		return -errno;
-	struct stat st;
-	int r = fstat(k, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? judge(f, k, &st) : -EINVAL;
+	struct stat st, conf;
+	int r = fstat(k, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -EINVAL;
+	/* The configuration by its path: an editor may have replaced the file. */
+	*is_conf = r == 0 && f->conf_path && stat(f->conf_path, &conf) == 0 &&
+		   conf.st_dev == st.st_dev && conf.st_ino == st.st_ino;
+	if (r == 0 && !*is_conf)
+		r = judge(f, k, &st);
 	if (r == -EACCES)
 		log_warn("refused to open %s for the network process: %s", path,
 			 id_in(f->deny, f->n_deny, &st) ? "a private key"
@@ -114,9 +119,6 @@ int ps_files_open(const struct ps_files *f, const char *path, int *fd, bool *is_
 		return r;
 	}
 	fcntl(k, F_SETFL, 0);
-	struct stat conf;
-	*is_conf = f->conf_path && stat(f->conf_path, &conf) == 0 && conf.st_dev == st.st_dev &&
-		   conf.st_ino == st.st_ino;
 	*fd = k;
 	return 0;
 }

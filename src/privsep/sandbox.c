@@ -4,8 +4,6 @@
 
 #include <errno.h>
 #include <grp.h>
-#include <limits.h>
-#include <stdio.h>
 #include <linux/capability.h>
 #include <pwd.h>
 #include <sched.h>
@@ -262,13 +260,7 @@ static void probe(int sig)
 	syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0);
 }
 
-void ps_sandbox_leave(const char *scratch)
-{
-	if (scratch[0])
-		rmdir(scratch);
-}
-
-int ps_sandbox_enter(char *scratch)
+int ps_sandbox_enter(void)
 {
 	if (getenv("P2SGW_TEST_SECCOMP_PROBE"))
 		signal(SIGUSR2, probe);
@@ -276,11 +268,6 @@ int ps_sandbox_enter(char *scratch)
 	if (r < 0) {
 		log_err("cannot drop privileges: %s", p2s_strerror(r));
 		return r;
-	}
-	snprintf(scratch, PATH_MAX, "/tmp/p2sgw-net.XXXXXX");
-	if (!mkdtemp(scratch)) {
-		log_warn("no scratch directory in /tmp: %s", strerror(errno));
-		scratch[0] = 0;
 	}
 #ifdef PS_ASAN
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); /* LeakSanitizer ptraces its own threads at exit */

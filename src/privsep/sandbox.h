@@ -11,9 +11,6 @@
 /* The user the network process runs as: "p2sgw" if it exists, else
  * "nobody". 0 and its ids, or -ENOENT. */
 int ps_user(uid_t *uid, gid_t *gid);
-/* Drops to that user; *scratch (PATH_MAX) gets a directory of its own in
- * /tmp for scratch files, which ps_sandbox_leave removes. */
-int ps_sandbox_enter(char *scratch);
-void ps_sandbox_leave(const char *scratch);
+int ps_sandbox_enter(void);
 
 #endif

@@ -269,6 +269,14 @@ static void test_file_broker(void **state)
 	assert_non_null(f);
 	fclose(f);
 	assert_null(ps_fopen_read("/etc/shadow"));
+	/* p2sctl replaces the configuration (a new inode): still the configuration. */
+	char fresh[160], cmd[400];
+	snprintf(fresh, sizeof(fresh), "%s/new.json", l.dir);
+	snprintf(cmd, sizeof(cmd), "cp %s %s && mv %s %s", l.conf, fresh, fresh, l.conf);
+	assert_int_equal(system(cmd), 0);
+	f = ps_fopen_read(l.conf);
+	assert_non_null(f);
+	fclose(f);
 	assert_null(ps_fopen_read("/nonexistent/x"));
 	assert_int_equal(errno, ENOENT);
 	lab_down(&l);
