@@ -27,6 +27,16 @@ if [ ! -x "$GW" ]; then
 	exit 0
 fi
 
+# Under a sanitizer build a SIGSEGV is the sanitizer's to report, so the
+# lab's deliberate one is left to the kernel; and the seccomp filter only
+# logs there (LeakSanitizer ptraces at exit), so that case SKIPs.
+GW_ENV=(env P2SGW_TEST_SECCOMP_PROBE=1)
+SANITIZED=""
+if ldd "$GW" 2>/dev/null | grep -q libasan; then
+	SANITIZED=1
+	GW_ENV+=("ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0")
+fi
+
 write_conf() { # write_conf FILE KEY_BASENAME
 	cat >"$1" <<J
 {
@@ -62,7 +72,7 @@ stop_client() { stop_pid "$(cat "$D/$1.pid" 2>/dev/null)"; }
 start_gw() { # start_gw LOG [options]
 	local log=$1
 	shift
-	GW_PID=$(spawn $NS_GW "$log" env P2SGW_TEST_SECCOMP_PROBE=1 "$GW" --config "$D/gw.json" "$@")
+	GW_PID=$(spawn $NS_GW "$log" "${GW_ENV[@]}" "$GW" --config "$D/gw.json" "$@")
 	wait_listen $NS_GW tcp 443 20 "$GW_PID"
 }
 
@@ -89,18 +99,21 @@ shape() {
 }
 
 memory() {
-	local out
+	local out rc
 	out=$(python3 lib/memscan.py "$NET" "$PKI/server.key")
-	if [ $? -eq 1 ]; then pass key-not-in-net
-	else fail key-not-in-net "the network process's memory holds the server key: $out"; fi
+	rc=$?
+	if [ $rc -eq 1 ]; then pass key-not-in-net
+	else fail key-not-in-net "expected no trace of the server key in the network process's memory (rc 1), got rc $rc: $out"; fi
 	echo "network process: $out"
 	# The same search finds the key where it is: the search itself works.
 	if out=$(python3 lib/memscan.py "$GW_PID" "$PKI/server.key") && grep -q secret-le <<<"$out"; then
 		pass key-in-keys
 	else fail key-in-keys "expected the private exponent in the key process's memory, got: $out"; fi
 	echo "key process: $out"
-	if ! out=$(python3 lib/memscan.py "$NET" --string "$SECRET"); then pass radius-secret-not-in-net
-	else fail radius-secret-not-in-net "the network process's memory holds radiusServerSecret: $out"; fi
+	out=$(python3 lib/memscan.py "$NET" --string "$SECRET")
+	rc=$?
+	if [ $rc -eq 1 ]; then pass radius-secret-not-in-net
+	else fail radius-secret-not-in-net "expected no radiusServerSecret in the network process's memory (rc 1), got rc $rc: $out"; fi
 	if python3 lib/memscan.py "$GW_PID" --string "$SECRET" >/dev/null; then pass radius-secret-in-keys
 	else fail radius-secret-in-keys "expected radiusServerSecret in the key process's memory (the search works)"; fi
 	if ! ls -l "/proc/$NET/fd" | grep -q "server.key"; then pass key-file-not-open
@@ -132,6 +145,10 @@ crash() {
 # it again.
 forbidden() {
 	local old=$NET
+	if [ -n "$SANITIZED" ]; then
+		skip seccomp-kills "sanitizer build: the filter logs violations instead of killing"
+		return
+	fi
 	kill -USR2 "$old"
 	if wait_log "$D/gw.log" "killed by signal 31 .*seccomp allowlist" 10 &&
 		wait_until 20 sh -c "p=\$(pgrep -P $GW_PID); [ -n \"\$p\" ] && [ \"\$p\" != $old ]" &&
