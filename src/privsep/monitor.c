@@ -22,7 +22,8 @@
 #include "privsep/sandbox.h"
 
 struct monitor {
-	const struct ps_monitor_args *a;
+	int argc;
+	char **argv; /* a copy: the original's memory now holds the title */
 	struct ps_keys keys;
 	int sock;	 /* our end of the current socketpair, -1 between processes */
 	int sfd;	 /* signalfd */
@@ -51,11 +52,11 @@ static void child_exec(const struct monitor *m, int fd)
 	fcntl(fd, F_SETFD, 0);
 	char fds[16];
 	snprintf(fds, sizeof(fds), "%d", fd);
-	char *argv[m->a->argc + 4];
+	char *argv[m->argc + 4];
 	int n = 0;
 	argv[n++] = "p2sgw: net";
-	for (int i = 1; i < m->a->argc; i++)
-		argv[n++] = m->a->argv[i];
+	for (int i = 1; i < m->argc; i++)
+		argv[n++] = m->argv[i];
 	argv[n++] = "--privsep-fd";
 	argv[n++] = fds;
 	argv[n] = NULL;
@@ -177,6 +178,32 @@ static int loop(struct monitor *m)
 	}
 }
 
+/* What ps shows for this process: "p2sgw: keys" and the original
+ * arguments, written over the argument strings (which argv_keep copied). */
+static void title_set(int argc, char **argv)
+{
+	char *start = argv[0], *end = argv[0];
+	for (int i = 0; i < argc; i++)
+		if (argv[i] + strlen(argv[i]) + 1 > end)
+			end = argv[i] + strlen(argv[i]) + 1;
+	size_t cap = (size_t)(end - start), n = 0;
+	char title[4096];
+	n = (size_t)snprintf(title, sizeof(title), "p2sgw: keys");
+	for (int i = 1; i < argc && n < sizeof(title); i++)
+		n += (size_t)snprintf(title + n, sizeof(title) - n, " %s", argv[i]);
+	memset(start, 0, cap);
+	memcpy(start, title, n < cap ? n : cap - 1);
+}
+
+static char **argv_keep(int argc, char **argv)
+{
+	char **copy = calloc((size_t)argc + 1, sizeof(*copy));
+	for (int i = 0; copy && i < argc; i++)
+		if (!(copy[i] = strdup(argv[i])))
+			return NULL;
+	return copy;
+}
+
 static int signals_take(void)
 {
 	sigset_t s;
@@ -191,9 +218,15 @@ static int signals_take(void)
 
 int ps_monitor_run(const struct ps_monitor_args *a)
 {
-	struct monitor m = {.a = a, .sock = -1};
-	m.keys.conf_path = a->conf_path;
-	m.keys.state_dir = a->state_dir;
+	struct monitor m = {.argc = a->argc, .argv = argv_keep(a->argc, a->argv), .sock = -1};
+	/* The paths point into the arguments the title overwrites. */
+	char *conf = a->conf_path ? strdup(a->conf_path) : NULL;
+	char *state = a->state_dir ? strdup(a->state_dir) : NULL;
+	if (!m.argv || (a->conf_path && !conf) || (a->state_dir && !state))
+		return 1;
+	title_set(a->argc, a->argv);
+	m.keys.conf_path = conf;
+	m.keys.state_dir = state;
 	prctl(PR_SET_NAME, "p2sgw: keys", 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* no core file, no ptrace: it holds the keys */
 	uid_t uid;
@@ -217,5 +250,10 @@ int ps_monitor_run(const struct ps_monitor_args *a)
 	if (m.keys.ctl_path[0])
 		unlink(m.keys.ctl_path);
 	ps_keys_free(&m.keys);
+	free(conf);
+	free(state);
+	for (int i = 0; i < m.argc; i++)
+		free(m.argv[i]);
+	free(m.argv);
 	return code;
 }

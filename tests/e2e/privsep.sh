@@ -78,9 +78,11 @@ start_gw() { # start_gw LOG [options]
 
 shape() {
 	NET=$(net_pid "$GW_PID")
-	echo "processes: $(ps -o pid,ppid,user,comm -p "$GW_PID" ${NET:+-p "$NET"} | tr '\n' '|')"
+	echo "processes: $(ps -o pid,ppid,user,comm,args -p "$GW_PID" ${NET:+-p "$NET"} | tr '\n' '|')"
 	if [ -n "$NET" ] && [ "$(cat "/proc/$GW_PID/comm")" = "p2sgw: keys" ] &&
-		[ "$(cat "/proc/$NET/comm")" = "p2sgw: net" ]; then
+		[ "$(cat "/proc/$NET/comm")" = "p2sgw: net" ] &&
+		ps -o args= -p "$GW_PID" | grep -q "^p2sgw: keys --config $D/gw.json" &&
+		ps -o args= -p "$NET" | grep -q "^p2sgw: net --config $D/gw.json"; then
 		pass split
 	else
 		fail split "expected 'p2sgw: keys' with a child 'p2sgw: net', got: $(ps -o pid,comm --ppid "$GW_PID" -p "$GW_PID" | tr '\n' '|')"
