@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "auth/token.h"
+#include "lib/file.h"
 #include "lib/log.h"
 
 #define JWKS_MAX_BYTES (1 << 20)
@@ -19,6 +20,7 @@ struct jwks_fetch {
 	char *uri;	  /* aadJwksUri, or NULL with discovery */
 	char *discovery;  /* the tenant's OpenID Connect metadata URL, or NULL */
 	char *ca_file;	  /* aadCaFile, or NULL for the system's CAs */
+	char *ca_pem;	  /* its text, read on start: the fetching thread may not open it */
 	char source[512]; /* where the last keys came from, for the log */
 	jwks_keys_cb cb;
 	void *arg;
@@ -69,7 +71,12 @@ static char *fetch_once(const struct jwks_fetch *f, const char *uri, char *err, 
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 		/* Plain http only for a configured (loopback) aadJwksUri. */
 		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, f->discovery ? "https" : "https,http");
-		if (f->ca_file)
+		struct curl_blob ca = {.data = f->ca_pem,
+				       .len = f->ca_pem ? strlen(f->ca_pem) : 0,
+				       .flags = CURL_BLOB_NOCOPY};
+		if (f->ca_pem)
+			curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+		else if (f->ca_file)
 			curl_easy_setopt(c, CURLOPT_CAINFO, f->ca_file);
 		rc = curl_easy_perform(c);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -191,6 +198,7 @@ static void fetch_free(struct jwks_fetch *f)
 	free(f->uri);
 	free(f->discovery);
 	free(f->ca_file);
+	free(f->ca_pem);
 	free(f);
 }
 
@@ -202,8 +210,10 @@ static bool fetch_sources(struct jwks_fetch *f, const struct gw_conf *c)
 		f->uri = strdup(c->aad_jwks_uri);
 	else if (token_discovery_url(c->aad_tenant, c->aad_issuer, url, sizeof(url)) == 0)
 		f->discovery = strdup(url);
-	if (c->aad_ca_file)
+	if (c->aad_ca_file) {
 		f->ca_file = strdup(c->aad_ca_file);
+		f->ca_pem = file_read_all(c->aad_ca_file);
+	}
 	return f->uri || f->discovery;
 }
 

@@ -19,8 +19,26 @@ static void md5_parts(const void *const *p, const size_t *n, int k, uint8_t out[
 
 static int hmac_md5(const char *secret, const uint8_t *p, size_t n, uint8_t out[16])
 {
+	if (rad_secret_ops)
+		return rad_secret_ops->hmac_md5(secret, p, n, out);
 	const struct hmac_part part = {p, n};
 	return hmac_compute("MD5", (const uint8_t *)secret, strlen(secret), &part, 1, out, 16);
+}
+
+const struct rad_secret_ops *rad_secret_ops;
+
+/* MD5(secret | x) or MD5(x | secret): how RFC 2865/2866/2548 key with the
+ * shared secret (the HMAC aside). */
+static int md5_keyed(const char *secret, bool secret_first, const uint8_t *x, size_t n,
+		     uint8_t out[16])
+{
+	if (rad_secret_ops)
+		return rad_secret_ops->md5(secret, secret_first, x, n, out);
+	const void *parts[] = {secret_first ? (const void *)secret : x,
+			       secret_first ? (const void *)x : secret};
+	const size_t ns[] = {secret_first ? strlen(secret) : n, secret_first ? n : strlen(secret)};
+	md5_parts(parts, ns, 2, out);
+	return 0;
 }
 
 void rad_begin(struct rad_builder *b, uint8_t code, uint8_t id, const uint8_t auth[RAD_AUTH_LEN])
@@ -86,9 +104,10 @@ int rad_add_password(struct rad_builder *b, const char *pw, const char *secret)
 	memcpy(out, pw, len);
 	const uint8_t *prev = b->buf + 4; /* the Request Authenticator */
 	for (size_t i = 0; i < padded; i += 16) {
-		const void *parts[] = {secret, prev};
-		const size_t ns[] = {strlen(secret), 16};
-		md5_parts(parts, ns, 2, x);
+		if (md5_keyed(secret, true, prev, 16, x) < 0) {
+			OPENSSL_cleanse(out, sizeof(out));
+			return P2S_E_CRYPTO;
+		}
 		for (int j = 0; j < 16; j++)
 			out[i + j] ^= x[j];
 		prev = out + i;
@@ -116,9 +135,8 @@ int rad_finish(struct rad_builder *b, const char *secret)
 		uint8_t a[16];
 		if (b->ma_off && hmac_md5(secret, b->buf, n, b->buf + b->ma_off) < 0)
 			return P2S_E_CRYPTO;
-		const void *parts[] = {b->buf, secret};
-		const size_t ns[] = {n, strlen(secret)};
-		md5_parts(parts, ns, 2, a);
+		if (md5_keyed(secret, false, b->buf, n, a) < 0)
+			return P2S_E_CRYPTO;
 		memcpy(b->buf + 4, a, 16);
 		return (int)n;
 	}
@@ -161,10 +179,7 @@ static bool response_auth_ok(uint8_t *copy, const uint8_t *p, size_t n,
 	uint8_t want[16];
 	memcpy(copy, p, n);
 	memcpy(copy + 4, req_auth, 16);
-	const void *parts[] = {copy, secret};
-	const size_t ns[] = {n, strlen(secret)};
-	md5_parts(parts, ns, 2, want);
-	return CRYPTO_memcmp(want, p + 4, 16) == 0;
+	return md5_keyed(secret, false, copy, n, want) == 0 && CRYPTO_memcmp(want, p + 4, 16) == 0;
 }
 
 static bool shape_ok(const uint8_t *p, size_t n, struct reply_scan *sc)
@@ -307,17 +322,14 @@ int rad_mppe_decrypt(const uint8_t *val, size_t len, const char *secret,
 {
 	if (len < 18 || (len - 2) % 16 || !(val[0] & 0x80))
 		return P2S_E_PROTO;
-	uint8_t plain[256], b[16];
+	uint8_t plain[256], b[16], first[18];
 	size_t n = len - 2;
+	memcpy(first, req_auth, 16);
+	memcpy(first + 16, val, 2); /* the salt */
 	for (size_t i = 0; i < n; i += 16) {
-		if (i == 0) {
-			const void *parts[] = {secret, req_auth, val};
-			const size_t ns[] = {strlen(secret), 16, 2};
-			md5_parts(parts, ns, 3, b);
-		} else {
-			const void *parts[] = {secret, val + 2 + i - 16};
-			const size_t ns[] = {strlen(secret), 16};
-			md5_parts(parts, ns, 2, b);
+		if (md5_keyed(secret, true, i ? val + 2 + i - 16 : first, i ? 16 : 18, b) < 0) {
+			OPENSSL_cleanse(plain, sizeof(plain));
+			return P2S_E_CRYPTO;
 		}
 		for (int j = 0; j < 16; j++)
 			plain[i + j] = val[2 + i + j] ^ b[j];

@@ -75,6 +75,17 @@ struct rad_builder {
 	size_t ma_off; /* 0: no Message-Authenticator */
 };
 
+/* The shared secret's uses: MD5 with the secret before or after x, and
+ * HMAC-MD5 keyed with it. Set under privilege separation, where the
+ * "secret" every function here takes is a handle and the key process,
+ * which holds the secret, computes; NULL: computed here. */
+struct rad_secret_ops {
+	int (*md5)(const char *handle, bool secret_first, const uint8_t *x, size_t n,
+		   uint8_t out[16]);
+	int (*hmac_md5)(const char *handle, const uint8_t *x, size_t n, uint8_t out[16]);
+};
+extern const struct rad_secret_ops *rad_secret_ops;
+
 /* Starts a packet. auth is the Request Authenticator (Access-Request) or
  * ignored (Accounting-Request: computed by rad_finish). */
 void rad_begin(struct rad_builder *b, uint8_t code, uint8_t id, const uint8_t auth[RAD_AUTH_LEN]);

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -5,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/file.h"
 #include "schema.h"
 
 static void add_msg(char ***arr, size_t *n, const char *path, const char *fmt, va_list ap)
@@ -139,7 +141,15 @@ struct gw_conf *conf_load_string(const char *json, struct conf_errors *errs)
 struct gw_conf *conf_load_file(const char *path, struct conf_errors *errs)
 {
 	json_error_t je;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	FILE *f = file_open_read(path);
+	json_t *root = NULL;
+	if (f) {
+		root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+		fclose(f);
+	} else {
+		snprintf(je.text, sizeof(je.text), "unable to open %s: %s", path, strerror(errno));
+		je.line = je.column = -1;
+	}
 	if (!root) {
 		char where[600];
 		snprintf(where, sizeof(where), "%s line %d column %d", path, je.line, je.column);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "lib/file.h"
 #include "lib/text.h"
 
 #define CC	  "vpnClientConfiguration."
@@ -232,7 +233,7 @@ static void check_aad(const struct gw_conf *c, struct conf_errors *e)
 				"with the trailing slash");
 	if (t && is && tl == il && is_guid(t, tl) && strncasecmp(t, is, tl) != 0)
 		conf_errors_add(e, CC "aadIssuer", "names another tenant than aadTenant");
-	if (c->aad_ca_file && access(c->aad_ca_file, R_OK) != 0)
+	if (c->aad_ca_file && !file_readable(c->aad_ca_file))
 		conf_errors_add(e, CC "aadCaFile", "cannot read %s", c->aad_ca_file);
 	if (c->aad_jwks_uri && strncmp(c->aad_jwks_uri, "https://", 8) != 0 &&
 	    !http_loopback(c->aad_jwks_uri))

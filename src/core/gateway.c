@@ -220,6 +220,8 @@ int core_init(struct core *g, struct gw_conf *conf, const struct core_options *o
 	g->opt_log_level = o->log_level;
 	g->opt_state_dir = o->state_dir;
 	g->engine_table = o->engines;
+	g->server_key = o->server_key;
+	g->notify = o->notify;
 	g->tun_fd = g->tcp.fd = -1;
 	g->loop = ev_default_loop(EVFLAG_AUTO);
 	preauth_init(&g->preauth);

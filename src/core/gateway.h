@@ -63,7 +63,9 @@ struct core {
 	const char *conf_path;	   /* NULL: the embedded default */
 	const char *opt_log_level; /* command-line overrides, kept across reloads */
 	const char *opt_state_dir;
-	bool auto_pki; /* no serverCertificate: PKI made in stateDirectory */
+	bool auto_pki;			     /* no serverCertificate: PKI made in stateDirectory */
+	EVP_PKEY *(*server_key)(X509 *cert); /* see core_options */
+	void (*notify)(const char *text);
 	struct statedir_paths state;
 	X509 *demo_root; /* trusted in addition to the configured roots */
 	struct pool pool;
@@ -124,6 +126,10 @@ struct core_options {
 	const char *log_level; /* overrides logLevel, NULL: none */
 	const char *state_dir; /* overrides stateDirectory */
 	const struct engine_ops *const *engines;
+	/* Privilege separation: the server key for cert, whose private half
+	 * stays in the key process (NULL: read keyFile here). */
+	EVP_PKEY *(*server_key)(X509 *cert);
+	void (*notify)(const char *text); /* systemd notifications (NULL: sd_notify) */
 };
 
 int core_init(struct core *g, struct gw_conf *conf, const struct core_options *o);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/file.h"
 #include "core/gateway.h"
 #include "lib/err.h"
 #include "lib/log.h"
@@ -56,9 +57,10 @@ static SSL_CTX *tls_ctx_new(const struct trust *t, enum tls_profile p, unsigned 
 	return ctx;
 }
 
-static int load_identity(struct trust *t, const char *cert_file, const char *key_file)
+static int load_identity(const struct core *g, struct trust *t, const char *cert_file,
+			 const char *key_file)
 {
-	FILE *f = fopen(cert_file, "r");
+	FILE *f = file_open_read(cert_file);
 	if (f) {
 		t->cert = PEM_read_X509(f, NULL, NULL, NULL);
 		t->chain = sk_X509_new_null();
@@ -67,6 +69,10 @@ static int load_identity(struct trust *t, const char *cert_file, const char *key
 			sk_X509_push(t->chain, x);
 		ERR_clear_error(); /* the end of the file reads as an error */
 		fclose(f);
+	}
+	if (g->server_key) {
+		t->key = t->cert ? g->server_key(t->cert) : NULL;
+		return t->cert && t->chain && t->key ? 0 : P2S_E_CONFIG;
 	}
 	f = fopen(key_file, "r");
 	if (f) {
@@ -81,7 +87,7 @@ int trust_build(struct core *g, const struct gw_conf *c, struct trust *out)
 	const char *cert = g->auto_pki ? g->state.server_cert : c->cert_file;
 	const char *key = g->auto_pki ? g->state.server_key : c->key_file;
 	struct trust t = {0};
-	int r = load_identity(&t, cert, key);
+	int r = load_identity(g, &t, cert, key);
 	/* The demo client root of the embedded PKI is trusted only until the
 	 * configuration uploads roots of its own. */
 	size_t demo = g->demo_root && c->roots.n == 0 ? 1 : 0;

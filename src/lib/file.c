@@ -3,9 +3,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+FILE *(*file_open_hook)(const char *path);
+
+FILE *file_open_read(const char *path)
+{
+	return file_open_hook ? file_open_hook(path) : fopen(path, "r");
+}
+
+int file_readable(const char *path)
+{
+	FILE *f = file_open_read(path);
+	if (f)
+		fclose(f);
+	return f != NULL;
+}
+
 char *file_read_all(const char *path)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = file_open_read(path);
 	if (!f)
 		return NULL;
 	char *buf = NULL;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/gateway.h"
+#include "lib/file.h"
 #include "lib/log.h"
 #include "mgmt/cmd.h"
 #include "mgmt/ctl.h"
@@ -53,26 +54,8 @@ const struct www_file *www_find(const char *url)
 	return NULL;
 }
 
-static char *read_bytes(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	if (f && fseek(f, 0, SEEK_END) == 0) {
-		long n = ftell(f);
-		buf = n > 0 && fseek(f, 0, SEEK_SET) == 0 ? malloc((size_t)n) : NULL;
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		*len = buf ? (size_t)n : 0;
-	}
-	if (f)
-		fclose(f);
-	return buf;
-}
-
-/* The package p2sctl profile generate writes, built into a scratch file in
- * the state directory and handed back as bytes. */
+/* The package p2sctl profile generate writes, built in memory and handed
+ * back as bytes. */
 void mgmt_profile_package(struct core *g, json_t *args, struct mgmt_reply *r)
 {
 	(void)args;
@@ -83,19 +66,16 @@ void mgmt_profile_package(struct core *g, json_t *args, struct mgmt_reply *r)
 	}
 	const char *cert = c->cert_file ? c->cert_file : g->state.server_cert;
 	const char *ta = core_tls_auth_path(g);
-	char err[1200] = "", path[600];
+	char err[1200] = "";
 	struct profile_input in;
-	if (profile_input_load(&in, c, cert, ta && access(ta, R_OK) == 0 ? ta : NULL, err,
+	if (profile_input_load(&in, c, cert, ta && file_readable(ta) ? ta : NULL, err,
 			       sizeof(err)) < 0) {
 		mgmt_reply_error(r, 500, "%s", err);
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/.profile-%d.zip", c->state_dir, (int)getpid());
-	int k = profile_zip(path, &in);
-	profile_input_free(&in);
 	size_t len = 0;
-	r->data = k == 0 ? read_bytes(path, &len) : NULL;
-	unlink(path);
+	r->data = (char *)profile_zip_mem(&in, &len);
+	profile_input_free(&in);
 	if (!r->data) {
 		mgmt_reply_error(r, 500, "cannot build the profile package");
 		return;

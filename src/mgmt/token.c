@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/file.h"
 #include "mgmt/cmd.h"
 
 #define TOKEN_BYTES 32
@@ -26,7 +27,7 @@ bool mgmt_token_check(const char *header, const char *token)
 
 static int token_read(const char *path, char *out, size_t cap)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = file_open_read(path);
 	if (!f)
 		return -errno;
 	size_t n = fread(out, 1, cap - 1, f);

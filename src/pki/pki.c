@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/err.h"
+#include "lib/file.h"
 #include "lib/log.h"
 
 EVP_PKEY *pki_key_new(enum pki_key_type t)
@@ -123,7 +124,7 @@ int pki_write_key(const char *path, EVP_PKEY *k)
 
 X509 *pki_read_cert(const char *path)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = file_open_read(path);
 	X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
 	if (f)
 		fclose(f);
@@ -132,7 +133,7 @@ X509 *pki_read_cert(const char *path)
 
 EVP_PKEY *pki_read_key(const char *path)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = file_open_read(path);
 	EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
 	if (f)
 		fclose(f);

@@ -14,7 +14,7 @@
  * and the DER of the last one (the root clients must trust). */
 static int load_chain(struct profile_input *in, const char *cert_file, char *err, size_t errlen)
 {
-	FILE *f = fopen(cert_file, "r");
+	FILE *f = file_open_read(cert_file);
 	if (!f) {
 		snprintf(err, errlen, "cannot read %s: %s", cert_file, strerror(errno));
 		return -errno;
@@ -107,12 +107,8 @@ static int add_der(zip_t *z, const char *name, const uint8_t *der, size_t len)
 	return 0;
 }
 
-int profile_zip(const char *path, const struct profile_input *in)
+static int fill(zip_t *z, const struct profile_input *in)
 {
-	int zerr = 0;
-	zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
-	if (!z)
-		return -EIO;
 	int r = add_text(z, "OpenVPN/vpnconfig.ovpn", profile_ovpn(in));
 	if (r == 0)
 		r = add_text(z, "AzureVPN/azurevpnconfig.xml", profile_azurevpn_xml(in));
@@ -129,9 +125,59 @@ int profile_zip(const char *path, const struct profile_input *in)
 		r = add_text(z, apple, profile_mobileconfig(in));
 	if (r == 0)
 		r = add_text(z, "Windows/AddVpnConnection.ps1", profile_windows_ps1(in));
+	return r;
+}
+
+int profile_zip(const char *path, const struct profile_input *in)
+{
+	int zerr = 0;
+	zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+	if (!z)
+		return -EIO;
+	int r = fill(z, in);
 	if (r < 0) {
 		zip_discard(z);
 		return r;
 	}
 	return zip_close(z) == 0 ? 0 : -EIO;
+}
+
+/* The archive's bytes out of the memory source it was written to. */
+static uint8_t *source_bytes(zip_source_t *src, size_t *len)
+{
+	if (zip_source_open(src) < 0)
+		return NULL;
+	uint8_t *buf = NULL;
+	zip_int64_t n = -1;
+	if (zip_source_seek(src, 0, SEEK_END) == 0 && (n = zip_source_tell(src)) > 0 &&
+	    zip_source_seek(src, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n)) &&
+	    zip_source_read(src, buf, (zip_uint64_t)n) != n) {
+		free(buf);
+		buf = NULL;
+	}
+	zip_source_close(src);
+	*len = buf ? (size_t)n : 0;
+	return buf;
+}
+
+uint8_t *profile_zip_mem(const struct profile_input *in, size_t *len)
+{
+	zip_error_t ze;
+	zip_error_init(&ze);
+	zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
+	zip_t *z = NULL;
+	uint8_t *out = NULL;
+	if (src) {
+		zip_source_keep(src); /* outlives the archive's close */
+		z = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
+	}
+	if (z && fill(z, in) < 0)
+		zip_discard(z);
+	else if (z && zip_close(z) == 0)
+		out = source_bytes(src, len);
+	else if (z)
+		zip_discard(z);
+	zip_source_free(src);
+	zip_error_fini(&ze);
+	return out;
 }

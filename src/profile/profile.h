@@ -60,6 +60,9 @@ char *profile_xml_escaped(const char *s);
 
 /* Writes the zip: OpenVPN/, AzureVPN/, Generic/ as they apply. 0 or -errno. */
 int profile_zip(const char *path, const struct profile_input *in);
+/* The same zip in memory (malloc'd, *len bytes), or NULL: no file, so the
+ * unprivileged network process needs nowhere to write. */
+uint8_t *profile_zip_mem(const struct profile_input *in, size_t *len);
 
 /* Loads the inputs a configuration names: the server chain's CA certificates
  * and root, the tls-auth key. Strings are malloc'd; free with profile_input_free. */

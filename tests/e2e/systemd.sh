@@ -35,7 +35,7 @@ unit() {
 	local out
 	if out=$(verify "$D/unit/p2sgw.service") && [ -z "$out" ]; then pass unit-verify
 	else fail unit-verify "expected systemd-analyze verify to accept the unit silently, got: $out"; fi
-	grep -q '^Type=notify$' "$D/unit/p2sgw.service" && grep -q '^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_BIND_SERVICE$' "$D/unit/p2sgw.service" ||
+	grep -q '^Type=notify$' "$D/unit/p2sgw.service" && grep -q '^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_SETUID CAP_SETGID$' "$D/unit/p2sgw.service" ||
 		fail unit-verify "expected Type=notify and the capability bounding set in the unit"
 	sed 's|^ExecStart=[^ ]*|ExecStart=/nonexistent/p2sgw|' "$D/unit/p2sgw.service" >"$D/unit/bad.service"
 	if out=$(verify "$D/unit/bad.service"); then fail unit-verify-rejects "expected a unit with a missing binary rejected, got rc 0: $out"

@@ -1,0 +1,67 @@
+/* The requests the network process sends the key process over their
+ * SOCK_SEQPACKET socketpair, and the replies: one message per datagram,
+ * fixed fields, every length checked both ways, nothing trailing.
+ *   request: u8 type, then per type
+ *     KEY_LOAD  (nothing): load the server key the configuration names
+ *     SIGN      key id[32], u8 alg, u16 n, n bytes (digest or padded block)
+ *     OPEN      u16 n, n bytes of path (no NUL): a read-only descriptor back
+ *     NOTIFY    u16 n, n bytes of text (no NUL): passed to systemd
+ *     RAD_MD5   u8 h, h bytes of secret handle, u8 secret_first, u16 n, n bytes:
+ *               MD5(secret | x) or MD5(x | secret)
+ *     RAD_HMAC  u8 h, handle, u16 n, n bytes: HMAC-MD5(secret, x)
+ *   reply:   u8 type (the request's), i32 status (0 or -errno/P2S_E_*),
+ *            u16 n, n bytes (KEY_LOAD: the key id; SIGN: the signature) */
+#ifndef P2S_PRIVSEP_WIRE_H
+#define P2S_PRIVSEP_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PS_MSG_MAX    4200
+#define PS_DATA_MAX   1024 /* an RSA-8192 block; a path is at most PS_PATH_MAX */
+#define PS_PATH_MAX   4096
+#define PS_KEY_ID_LEN 32 /* SHA-256 of the public key's DER */
+
+enum ps_type {
+	PS_KEY_LOAD = 1,
+	PS_SIGN = 2,
+	PS_OPEN = 3,
+	PS_NOTIFY = 4,
+	PS_RAD_MD5 = 5,
+	PS_RAD_HMAC = 6,
+};
+#define PS_TYPE_LAST  PS_RAD_HMAC
+#define PS_HANDLE_MAX 64
+#define PS_RAD_MAX    4096 /* a whole RADIUS packet */
+#define PS_NOTIFY_MAX 512
+
+enum ps_alg {
+	PS_RSA_PKCS1 = 1, /* a DigestInfo, PKCS #1 v1.5 type 1 padding added by the key process */
+	PS_RSA_RAW = 2,	  /* a whole block already padded (PSS), the size of the modulus */
+	PS_ECDSA = 3,	  /* a digest; the reply is a DER ECDSA-Sig-Value */
+};
+
+struct ps_req {
+	uint8_t type;
+	uint8_t alg; /* SIGN: enum ps_alg; RAD_MD5: secret first (1) or last (0) */
+	uint8_t key_id[PS_KEY_ID_LEN];
+	const uint8_t *handle; /* RAD_*: which secret, never NUL-terminated */
+	size_t hlen;
+	const uint8_t *data; /* points into the decoded message */
+	size_t len;
+};
+
+struct ps_reply {
+	uint8_t type;
+	int32_t status;
+	const uint8_t *data;
+	size_t len;
+};
+
+/* 0 and the message length in *out, or a negative error; never partial. */
+int ps_req_encode(const struct ps_req *r, uint8_t *buf, size_t cap, size_t *out);
+int ps_req_decode(struct ps_req *r, const uint8_t *buf, size_t len);
+int ps_reply_encode(const struct ps_reply *r, uint8_t *buf, size_t cap, size_t *out);
+int ps_reply_decode(struct ps_reply *r, const uint8_t *buf, size_t len);
+
+#endif
