@@ -18,7 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct gw_conf *c = conf_load_string(s, &e);
 	if (c) {
 		FUZZ_CHECK(e.n == 0);
-		FUZZ_CHECK(c->pools.n > 0);
+		/* Without vpnClientConfiguration point-to-site is removed: no pools. */
+		FUZZ_CHECK(c->pools.n > 0 || c->p2s_absent);
+		FUZZ_CHECK(!c->p2s_absent || (c->protocols == 0 && c->auth_types == 0));
 		FUZZ_CHECK(c->fqdn && c->fqdn[0]);
 		/* IPv6: at most one prefix per pool, a sane length, never Basic. */
 		FUZZ_CHECK(c->pools6.n <= 1);

@@ -7,7 +7,8 @@
 /* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
 static size_t utf8_len(const unsigned char *p, size_t n)
 {
-	size_t len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	/* 0xf5..0xff lead nothing (they would start code points past U+10FFFF). */
+	size_t len = p[0] >= 0xf5 ? 0 : p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
 	if (!len || len > n)
 		return 0;
 	for (size_t i = 1; i < len; i++)

@@ -17,14 +17,18 @@
 #include "auth/radius.h"
 #include "core/gateway.h"
 #include "lib/log.h"
+#include "lib/text.h"
 
 void mgmt_reply_error(struct mgmt_reply *r, int status, const char *fmt, ...)
 {
-	char msg[512];
+	char raw[512], msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* Messages quote the request (a command name, an id): JSON strings must be
+	 * UTF-8, or the reply would be no reply at all. */
+	text_clean(msg, sizeof(msg), raw);
 	json_decref(r->body);
 	r->status = status;
 	r->body = json_pack("{s:s}", "error", msg);

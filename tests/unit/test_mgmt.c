@@ -234,6 +234,9 @@ static void test_disconnect_errors(void **state)
 		{"session.drop {}", 404},
 		{"", 400},
 		{" session.list", 400},
+		/* Quoted back in the error: must still be a JSON reply. */
+		{"sessio\x92\xd1\x9b\x93scoNnect {\"id\": \"x\"}", 404},
+		{"session.disconnect {\"id\": \"OpenVPN_\xff\"}", 400},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		j = ctl(g, bad[i].line);

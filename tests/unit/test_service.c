@@ -352,8 +352,12 @@ static void answer(struct session *s, const struct auth_result *r)
 	if (r->verdict == AUTH_ACCEPT) {
 		out.send_len = r->mppe_send_len;
 		out.recv_len = r->mppe_recv_len;
-		memcpy(out.send_key, r->mppe_send, r->mppe_send_len < 32 ? r->mppe_send_len : 32);
-		memcpy(out.recv_key, r->mppe_recv, r->mppe_recv_len < 32 ? r->mppe_recv_len : 32);
+		if (r->mppe_send) /* a resumed login carries no keys */
+			memcpy(out.send_key, r->mppe_send,
+			       r->mppe_send_len < 32 ? r->mppe_send_len : 32);
+		if (r->mppe_recv)
+			memcpy(out.recv_key, r->mppe_recv,
+			       r->mppe_recv_len < 32 ? r->mppe_recv_len : 32);
 	}
 	if (r->verdict == AUTH_CHALLENGE) { /* the client answers the EAP request */
 		uint8_t resp[] = {2, r->eap[1], 0, 6, 26, 0};

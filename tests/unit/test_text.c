@@ -26,6 +26,10 @@ static void test_replaces_control_and_invalid(void **state)
 	/* A forged log line, a lone continuation byte, an overlong '/' and a surrogate. */
 	text_clean(out, sizeof(out), "bob\nFAKE: ok\x1b[1m \x80 \xc0\xaf \xed\xa0\x80");
 	assert_string_equal(out, "bob?FAKE: ok?[1m ? ?? ???");
+	/* Bytes 0xf5..0xff lead no sequence, whatever follows them. */
+	text_clean(out, sizeof(out),
+		   "i\xf6\x8d\x9a \xff\x9d\x9d \xf5\x80\x80\x80 \xf4\x8f\xbf\xbf");
+	assert_string_equal(out, "i??? ??? ???? \xf4\x8f\xbf\xbf");
 }
 
 static void test_truncates_on_a_character(void **state)
