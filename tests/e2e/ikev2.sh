@@ -526,14 +526,19 @@ P
 	read -r n zero bytes <<<"$r"
 	child=$(grep -c "CHILD_SA rekey{[0-9]*} established" "$(swan_log alice)")
 	ike=$(grep -Ec "IKE_SA rekey\[[0-9]+\] (rekeyed|established)|rekeying IKE_SA" "$(swan_log alice)")
-	if [ "$n" -lt 19 ] || [ "$zero" -ne 0 ]; then
-		fail rekey-under-load "expected 20 one-second intervals all with data, got $n intervals, $zero empty"
+	# p2sgw must carry data in every second. strongSwan's own responder (the
+	# reference run that validates this lab) stalls kernel-libipsec for a few
+	# seconds per rekey when the machine is loaded: tolerated there, reported.
+	local max_zero=0
+	[ "$MODE" = strongswan ] && max_zero=4
+	if [ "$n" -lt 19 ] || [ "$zero" -gt "$max_zero" ]; then
+		fail rekey-under-load "expected 20 one-second intervals, at most $max_zero empty, got $n intervals, $zero empty"
 	elif [ "$child" -lt 4 ] || [ "$ike" -lt 2 ]; then
 		fail rekey-under-load "expected >= 3 CHILD and >= 2 IKE rekeys in 20 s, got $((child - 1)) CHILD_SAs rekeyed, $ike IKE lines"
 	elif ! swan_wait_child alice rekey 5; then
 		fail rekey-under-load "expected the SA still up after the run, got: $(swan_ctl alice --list-sas | head -n 8 | tr '\n' '|') / $(grep -E '<rekey\|' "$(swan_log alice)" | grep -vE 'CFG|ENC|NET|queueing|activating' | tail -n 12 | tr '\n' '|')"
 	else
-		echo "rekey: $bytes B in $n intervals, $((child - 1)) CHILD rekeys, IKE rekey lines $ike"
+		echo "rekey: $bytes B in $n intervals ($zero empty), $((child - 1)) CHILD rekeys, IKE rekey lines $ike"
 		pass rekey-under-load
 	fi
 	swan_terminate alice rekey
