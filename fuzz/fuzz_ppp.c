@@ -1,6 +1,7 @@
 /* The PPP state machine fed frames (each prefixed by a 2-byte length) from
  * a client that the harness lets through authentication at once, so LCP,
- * CHAP, EAP, IPCP and data all see fuzzed input. The CHAP and EAP packet
+ * CHAP, EAP, IPCP, IPV6CP (first byte's bit 2: the client has IPv6) and
+ * data all see fuzzed input. The CHAP and EAP packet
  * parsers also get every frame directly. */
 #include <string.h>
 
@@ -11,6 +12,7 @@
 
 static struct ppp *cur_ppp;
 static int eap_rounds;
+static bool with_v6; /* the client has an IPv6 address: IPV6CP runs */
 
 static void f_send(void *ctx, const uint8_t *f, size_t len)
 {
@@ -25,6 +27,10 @@ static void f_mschap(void *ctx, const char *user, const uint8_t chal[16], const 
 	FUZZ_CHECK(strlen(user) <= CHAP_NAME_MAX);
 	static const uint32_t dns[2] = {0x0a000001, 0};
 	ppp_set_net(cur_ppp, 0x0a000001, 0x0a000002, dns);
+	if (with_v6) {
+		static const uint8_t ours[8] = {[7] = 1}, theirs[8] = {[7] = 2};
+		ppp_set_net6(cur_ppp, ours, theirs);
+	}
 	if (user[0] == 'x')
 		ppp_auth_refuse(cur_ppp, "no", NULL, 0);
 	else
@@ -71,6 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	cur_ppp = &p;
 	eap_rounds = 0;
+	with_v6 = data[0] & 4;
 	ppp_init(&p, &ops, NULL, (data[0] & 3) ? (data[0] & 3) : 1, 0x11223344);
 	ppp_start(&p);
 	cur_init(&c, data + 1, size - 1);

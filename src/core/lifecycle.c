@@ -12,6 +12,7 @@
 #include "auth/radius.h"
 #include "core/gateway.h"
 #include "tunnel/dhcp.h"
+#include "tunnel/nd.h"
 #include "lib/err.h"
 #include "lib/log.h"
 
@@ -298,7 +299,9 @@ static bool dhcp_answered(struct session *s, const uint8_t *pkt, size_t len)
 				.n_routes = net.n_routes,
 				.dns = net.dns,
 				.n_dns = net.n_dns,
-				.domain = net.n_suffixes ? net.suffixes[0] : NULL};
+				.domain = net.n_suffixes ? net.suffixes[0] : NULL,
+				.search = net.suffixes,
+				.n_search = net.n_suffixes};
 	uint8_t out[1500];
 	size_t n = dhcp_ack_build(&in, &a, out, sizeof(out));
 	if (n) {
@@ -309,9 +312,37 @@ static bool dhcp_answered(struct session *s, const uint8_t *pkt, size_t len)
 	return true;
 }
 
+/* A Router Solicitation from a client that autoconfigures (SSTP, after
+ * IPV6CP) and has an IPv6 address: answered with its /64 and the IPv6
+ * routes, never forwarded. Others are left to the forwarder, which drops
+ * them. */
+static bool rs_answered(struct session *s, const uint8_t *pkt, size_t len)
+{
+	struct in6_addr src;
+	struct session_net net;
+	if (!s->ops->slaac || len < 41 || pkt[0] >> 4 != 6 || nd_rs_parse(pkt, len, &src) != 1 ||
+	    session_net(s, &net) < 0 || !net.has_v6)
+		return false;
+	static const struct in6_addr unspecified, all_nodes = {.s6_addr = {0xff, 0x02, [15] = 1}};
+	struct nd_ra a = {.addr = net.addr6, .routes = net.routes6, .n_routes = net.n_routes6};
+	uint8_t client_iid[ND_IID_LEN], out[1280];
+	nd_iids(&net.gateway6, &net.addr6, a.gw_iid, client_iid);
+	a.dst = src;
+	if (memcmp(&src, &unspecified, sizeof(src)) == 0)
+		a.dst = all_nodes;
+	size_t n = nd_ra_build(&a, out, sizeof(out));
+	if (n) {
+		slog_debug(s->id, "Router Solicitation answered: %zu IPv6 route(s)", net.n_routes6);
+		s->ops->send_ip(s, out, n);
+	}
+	return true;
+}
+
 int core_fwd_from_session(struct session *s, const uint8_t *pkt, size_t len)
 {
 	if (to_dhcp_server(pkt, len) && dhcp_answered(s, pkt, len))
+		return 0;
+	if (rs_answered(s, pkt, len))
 		return 0;
 	return fwd_from_session(&s->core->fwd, s, pkt, len);
 }

@@ -116,6 +116,42 @@ static size_t routes_option(const struct dhcp_answer *a, uint8_t *v, size_t cap)
 	return n;
 }
 
+/* RFC 1035 3.1 labels, uncompressed (RFC 3397 allows either); a name that
+ * would not fit whole is left out with the ones after it. */
+static size_t search_encode(const struct dhcp_answer *a, uint8_t *v, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < a->n_search; i++) {
+		const char *s = a->search[i];
+		size_t need = strlen(s) + 2, k = n;
+		if (n + need > cap)
+			break;
+		while (*s) {
+			size_t l = strcspn(s, ".");
+			if (l && l < 64) {
+				v[k++] = (uint8_t)l;
+				memcpy(v + k, s, l);
+				k += l;
+			}
+			s += l + (s[l] == '.');
+		}
+		v[k++] = 0;
+		n = k;
+	}
+	return n;
+}
+
+/* Long options are split into several of the same code (RFC 3396). */
+static void option_long(struct wbuf *w, uint8_t code, const uint8_t *v, size_t len)
+{
+	for (size_t off = 0; off < len; off += 255) {
+		size_t l = len - off < 255 ? len - off : 255;
+		wbuf_u8(w, code);
+		wbuf_u8(w, (uint8_t)l);
+		wbuf_bytes(w, v + off, l);
+	}
+}
+
 static void options_write(struct wbuf *w, const struct dhcp_answer *a)
 {
 	uint8_t routes[255];
@@ -139,6 +175,8 @@ static void options_write(struct wbuf *w, const struct dhcp_answer *a)
 		wbuf_u8(w, (uint8_t)dl);
 		wbuf_bytes(w, a->domain, dl);
 	}
+	uint8_t search[DHCP_SEARCH_MAX];
+	option_long(w, 119, search, search_encode(a, search, sizeof(search)));
 	if (rl) {
 		/* 121 is the standard; 249 is what Windows reads. */
 		static const uint8_t codes[2] = {121, 249};

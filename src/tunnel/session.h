@@ -34,6 +34,11 @@ struct session_ops {
 	/* Ordered by the core (reload, revocation, Session-Timeout, control
 	 * socket, shutdown): tell the client, then core_session_end with cause. */
 	void (*disconnect)(struct session *s, uint32_t cause, const char *reason);
+	/* The client learns its IPv6 prefix from Router Advertisements (PPP:
+	 * IPV6CP gives only identifiers), so the core answers its Router
+	 * Solicitations. Others are told their address and must not also
+	 * autoconfigure one. */
+	bool slaac;
 };
 
 struct session_counters {

@@ -15,7 +15,7 @@ cd "$(dirname "$0")" || exit 2
 . lib/netns.sh
 . lib/pki.sh
 . lib/openvpn.sh
-LAB_CASES="check-config tcp-address tcp-route tcp-dns tcp-dns-suffix tcp-ping tcp-iperf-up tcp-iperf-down
+LAB_CASES="check-config tcp-address tcp-route tcp-dns tcp-dns-suffix tcp-dns-option dns-option-no-suffix tcp-ping tcp-iperf-up tcp-iperf-down
 udp-address udp-route udp-ping udp-iperf-up udp-iperf-down refuse-other-root refuse-revoked
 refuse-expired refuse-no-clientauth refuse-no-tls-auth good-session-survives revoke-reload
 profile-xml profile-connects profile-client-cert revoke-live sstp-hello-closed renegotiation
@@ -56,7 +56,10 @@ revoke_in_conf() { # revoke_in_conf NAME CERT
 	REVOKED="$REVOKED${REVOKED:+, }{\"name\": \"$1\", \"thumbprint\": \"$(thumbprint "$2")\"}"
 }
 
+SUFFIXES=contoso.internal,corp.contoso.com # virtualNetwork.dnsSuffixes; empty: none
 write_conf() { # write_conf FILE [extra JSON members at the root]
+	local sfx=""
+	[ -z "$SUFFIXES" ] || sfx=", \"dnsSuffixes\": \"$SUFFIXES\""
 	cat >"$1" <<J
 {
   "name": "lab-gw", "sku": "VpnGw1", "vpnGatewayGeneration": "Generation1",
@@ -66,8 +69,7 @@ write_conf() { # write_conf FILE [extra JSON members at the root]
   "listen": {"address": "0.0.0.0", "tcpPort": 443, "udpPort": 1194},
   "serverCertificate": {"certFile": "$PKI/server.crt", "keyFile": "$PKI/server.key"},
   "openvpn": {"tlsAuthKeyFile": "$PKI/ta.key", "renegotiateSeconds": 10},
-  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"], "dnsServers": ["10.1.0.4"],
-                     "dnsSuffixes": "contoso.internal"},
+  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"], "dnsServers": ["10.1.0.4"]$sfx},
   "customRoutes": {"addressPrefixes": []},
   "vpnClientConfiguration": {
     "vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
@@ -132,6 +134,25 @@ connect() {
 	ovpn_client "$(ns_of "$name")" "$D" "$name" "$D/$name.ovpn" "$proto" $gw $port "$@" >/dev/null
 }
 
+# The client's --up script records what a DNS script would be handed: the
+# 2.6 dns_* variables and the legacy foreign_option_* ones.
+DNS_UP=(--script-security 2 --up "$D/dns-env.sh")
+dns_env() { cat "$D/env-tun-$1" 2>/dev/null; }
+
+# dns_option CASE NAME: the real 2.6 client took the pushed "dns" option:
+# the server, split DNS for both suffixes and the search list.
+dns_option() {
+	local want got
+	want="dns_search_domain_1=contoso.internal
+dns_search_domain_2=corp.contoso.com
+dns_server_1_address_1=10.1.0.4
+dns_server_1_resolve_domain_1=contoso.internal
+dns_server_1_resolve_domain_2=corp.contoso.com"
+	got=$(dns_env "$2" | grep '^dns_')
+	if [ "$got" = "$want" ]; then pass "$1"
+	else fail "$1" "expected the client's up script to get the pushed dns options ($(tr '\n' ' ' <<<"$want")), got: $(tr '\n' ' ' <<<"$got"); push: $(grep -o 'PUSH_REPLY.*' "$D/$2.log")"; fi
+}
+
 up() { wait_log "$D/$1.log" "Initialization Sequence Completed" "${2:-15}"; }
 client_pid() { cat "$D/$1.pid" 2>/dev/null; }
 
@@ -157,6 +178,8 @@ positive() {
 		else fail tcp-dns "expected 'dhcp-option DNS 10.1.0.4' in the push reply, got: $(grep -o 'PUSH_REPLY.*' "$D/$n.log")"; fi
 		if log_has "$D/$n.log" "PUSH_REPLY.*dhcp-option DOMAIN contoso.internal"; then pass tcp-dns-suffix
 		else fail tcp-dns-suffix "expected 'dhcp-option DOMAIN contoso.internal' (virtualNetwork.dnsSuffixes) in the push reply, got: $(grep -o 'PUSH_REPLY.*' "$D/$n.log")"; fi
+		p2sgw_only "the reference server pushes only dhcp-option here" tcp-dns-option ||
+			dns_option tcp-dns-option "$n"
 	fi
 	if vnet_ping "$n" 3; then pass "$p-ping"
 	else fail "$p-ping" "expected replies from 10.1.0.10 through tun-$n, got none"; fi
@@ -343,6 +366,27 @@ renegotiation() {
 	fi
 }
 
+# Without dnsSuffixes: the server in the dns option, and no resolve- or
+# search-domains (the client's DNS then goes to the server for every name).
+dns_no_suffix() {
+	p2sgw_only "dnsSuffixes is a p2sgw setting" dns-option-no-suffix && return
+	local keep=$SUFFIXES
+	SUFFIXES=""
+	write_conf "$D/gw.json"
+	SUFFIXES=$keep
+	run $NS_GW "$CTL" --config "$D/gw.json" gateway reload >/dev/null
+	azure_profile "$D/nosfx.ovpn" "$PKI" alice tcp
+	# not --route-nopull: that drops the DNS options too
+	connect nosfx tcp --pull-filter ignore "route " "${DNS_UP[@]}"
+	if up nosfx && [ "$(dns_env nosfx | grep '^dns_')" = "dns_server_1_address_1=10.1.0.4" ] &&
+		! log_has "$D/nosfx.log" "PUSH_REPLY.*(search-domains|resolve-domains|DOMAIN)"; then
+		pass dns-option-no-suffix
+	else fail dns-option-no-suffix "expected only dns_server_1_address_1=10.1.0.4 and no domains pushed without dnsSuffixes, got: $(dns_env nosfx | tr '\n' ' '); push: $(grep -o 'PUSH_REPLY.*' "$D/nosfx.log"); client: $(log_tail "$D/nosfx.log" 4)"; fi
+	stop_pid "$(client_pid nosfx)"
+	write_conf "$D/gw.json"
+	run $NS_GW "$CTL" --config "$D/gw.json" gateway reload >/dev/null
+}
+
 connection_cap() {
 	p2sgw_only "maxClientConnections is a p2sgw setting" connection-cap && return
 	write_conf "$D/gw.json" '"maxClientConnections": 1,'
@@ -440,7 +484,9 @@ main() {
 	start_gateway || { diagnostics; exit 1; }
 	wait_listen $NS_VNET tcp 5201
 
-	connect alice tcp
+	printf '#!/bin/sh\nenv | grep -E "^(dns_|foreign_option_)" | sort >"%s/env-$dev"\n' "$D" >"$D/dns-env.sh"
+	chmod +x "$D/dns-env.sh"
+	connect alice tcp "${DNS_UP[@]}"
 	connect alice2 udp
 	if up alice; then positive tcp alice
 	else fail tcp-address "expected alice (TCP) to connect within 15 s, got: $(log_tail "$D/alice.log" 5)"; fi
@@ -456,6 +502,7 @@ main() {
 	revoke_live
 	sstp_hello
 	renegotiation
+	dns_no_suffix
 	connection_cap
 	graceful_shutdown
 	embedded_default

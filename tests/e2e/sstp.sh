@@ -13,6 +13,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 . lib/openvpn.sh
 LAB_CASES="sstp-mschapv2 sstp-pool-address sstp-icmp sstp-tcp sstp-wrong-password
 sstp-crypto-binding sstp-not-sstp-404 sstp-session-list sstp-disconnect sstp-with-openvpn
+sstp-ipcp-dns sstp-dhcp-inform sstp-dhcp-inform-unicast sstp-dhcp-malformed-ignored
+sstp-ipv6cp-rejected sstp-ipv6cp sstp-ipv6-ra sstp-ipv6-ping sstp-ipv6-refused-v4-up
 sstp-tls-suites sstp-eaptls sstp-eaptls-revoked sstp-eap-radius sstp-eap-radius-reject sstp-cap-129th sstp-cap-openvpn-admits"
 lab_require sstpc freeradius openssl python3 ping iperf3 sslscan openvpn
 CTL=$BUILD/p2sctl
@@ -20,16 +22,23 @@ GW=$BUILD/p2sgw
 D=$LAB_DIR
 LIB=$(pwd)/lib
 
+V6="" # set: the pool, virtual network and customRoutes get IPv6 prefixes
 write_conf() { # write_conf AUTH_TYPES_JSON
+	local pool6="" vnet6="" routes6=""
+	if [ -n "$V6" ]; then
+		pool6=', "fd00:201::/64"' vnet6=', "fd00:10:1::/64"' routes6=', "fd00:10:2::/48"'
+	fi
 	cat >"$D/gw.json" <<J
 {
   "name": "lab-sstp", "gatewayFqdn": "gw.p2s.test",
   "stateDirectory": "$D/state", "controlSocket": "$D/p2sgw.sock",
   "serverCertificate": {"certFile": "$D/pki/server.crt", "keyFile": "$D/pki/server.key"},
   "openvpn": {"tlsAuthKeyFile": "$D/pki/ta.key"},
-  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"], "dnsServers": ["10.1.0.53"]},
+  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"$vnet6], "dnsServers": ["10.1.0.53", "10.1.0.54"],
+                     "dnsSuffixes": "contoso.internal,corp.contoso.com"},
+  "customRoutes": {"addressPrefixes": ["192.168.50.0/24"$routes6]},
   "vpnClientConfiguration": {
-    "vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
+    "vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"$pool6]},
     "vpnClientProtocols": ["OpenVPN", "SSTP"],
     "vpnAuthenticationTypes": $1,
     "vpnClientRootCertificates": [{"name": "lab", "publicCertData": "$(cat "$D/pki/root/root.b64")"}],
@@ -75,6 +84,7 @@ case_mschapv2() {
 	esac
 	if run $NS_CLI ping -c 3 -W 2 -I tun-alice 10.1.0.10 >/dev/null; then pass sstp-icmp
 	else fail sstp-icmp "no ping answer from the vnet host over SSTP: $(peer_tail alice)"; fi
+	case_dhcp alice "$a"
 	local b
 	b=$(iperf_json $NS_CLI "$D/iperf-alice.json" -B "$a")
 	if [ "${b:-0}" -gt 100000 ]; then pass sstp-tcp; echo "iperf3 over SSTP: $b bytes in 3 s"
@@ -93,6 +103,71 @@ for s in json.loads(sys.stdin.read() or "[]"):
 		wait_log "$D/alice.log" "^PPP: link down" 10; then pass sstp-disconnect
 	else fail sstp-disconnect "p2sctl session disconnect did not end the client's link: $(peer_tail alice)"; fi
 	stop_peer alice
+}
+
+# DNS by IPCP (RFC 1877), then what Windows asks once IPCP is up: a
+# DHCPINFORM through the tunnel (broadcast on the PPP adapter), answered by
+# the gateway with the classless routes (121, 249: the virtual network and
+# customRoutes), DNS (6) and the suffixes (15, 119). Packets that are not a
+# well-formed DHCPINFORM from the client's own address get no answer and
+# leave the session up.
+case_dhcp() { # case_dhcp PEER ADDRESS
+	local n=$1 a=$2 out gw routes
+	gw=$(sed -n 's/^PPP: IPCP up .* gw \([0-9.]*\)$/\1/p' "$D/$n.log")
+	if log_has "$D/$n.log" "^PPP: IPCP up $a dns 10.1.0.53,10.1.0.54 gw 172.16.201.1$"; then pass sstp-ipcp-dns
+	else fail sstp-ipcp-dns "expected IPCP to hand DNS 10.1.0.53 and 10.1.0.54 (options 129, 131) and gateway 172.16.201.1: $(grep -a 'IPCP up' "$D/$n.log")"; fi
+	routes="10.1.0.0/16 via $gw,192.168.50.0/24 via $gw"
+	out=$(run $NS_CLI python3 "$LIB/dhcpinform.py" "$a" 255.255.255.255 --dev "tun-$n")
+	echo "dhcpinform (broadcast): $out"
+	if [ "$out" = "type=5 dns=10.1.0.53,10.1.0.54 routes121=$routes routes249=$routes domain=contoso.internal search=contoso.internal,corp.contoso.com" ]; then
+		pass sstp-dhcp-inform
+	else fail sstp-dhcp-inform "expected a DHCPACK with routes '$routes' in 121 and 249, DNS 10.1.0.53,10.1.0.54, domain contoso.internal and both suffixes in 119, got: $out"; fi
+	out=$(run $NS_CLI python3 "$LIB/dhcpinform.py" "$a" 10.1.0.1)
+	case $out in
+	"type=5 dns=10.1.0.53,10.1.0.54 routes121=$routes "*) pass sstp-dhcp-inform-unicast ;;
+	*) fail sstp-dhcp-inform-unicast "expected the same DHCPACK for a DHCPINFORM sent to 10.1.0.1, got: $out" ;;
+	esac
+	local k bad=""
+	for k in badmagic truncated foreign; do
+		out=$(run $NS_CLI python3 "$LIB/dhcpinform.py" "$a" 255.255.255.255 --dev "tun-$n" --kind $k)
+		[ "$out" = "no answer" ] || bad="$bad $k: $out;"
+	done
+	if [ -z "$bad" ] && ! log_has "$D/$n.log" "^PPP: link down" &&
+		run $NS_CLI ping -c 1 -W 2 -I "tun-$n" 10.1.0.10 >/dev/null; then pass sstp-dhcp-malformed-ignored
+	else fail sstp-dhcp-malformed-ignored "expected no answer to a bad-magic, truncated or foreign DHCPINFORM and the session still up:$bad $(peer_tail "$n")"; fi
+}
+
+# IPv6 inside SSTP: IPV6CP (interface identifiers), then the client's
+# Router Solicitation answered with the /64 of its lease and the IPv6
+# routes; ping6 to the vnet host. A client that refuses IPV6CP keeps IPv4.
+case_ipv6() {
+	peer v6 --user alice --password wonderland --ipv6 --route 10.1.0.0/16 --route6 fd00:10:1::/64
+	if wait_log "$D/v6.log" "^PPP: IPV6CP up [0-9a-f]{16} gw [0-9a-f]{16}$" 20; then pass sstp-ipv6cp
+	else fail sstp-ipv6cp "expected IPV6CP to open with the gateway's identifier: $(peer_tail v6)"; fi
+	if wait_log "$D/v6.log" "^PPP: IPv6 address fd00:201::" 15 &&
+		log_has "$D/v6.log" "^PPP: RA prefix fd00:201::/64 routes fd00:10:1::/64,fd00:10:2::/48$"; then
+		pass sstp-ipv6-ra
+	else fail sstp-ipv6-ra "expected an RA with prefix fd00:201::/64 and routes fd00:10:1::/64, fd00:10:2::/48, and an address in it: $(grep -a 'RA\|IPv6' "$D/v6.log" | tr '\n' ' ') $(peer_tail v6)"; fi
+	if run $NS_CLI ping -6 -c 3 -W 2 -I tun-v6 fd00:10:1::10 >/dev/null &&
+		run $NS_CLI ping -c 1 -W 2 -I tun-v6 10.1.0.10 >/dev/null; then pass sstp-ipv6-ping
+	else fail sstp-ipv6-ping "expected ping6 (and ping) replies from the vnet host through SSTP: $(peer_tail v6) $(grep -a 'spoof\|IPv6' "$GWLOG" | tail -n 3)"; fi
+	stop_peer v6
+	peer nov6 --user alice --password wonderland --route 10.1.0.0/16
+	if wait_log "$D/nov6.log" "^PPP: IPCP up" 20 && sleep 4 &&
+		run $NS_CLI ping -c 2 -W 2 -I tun-nov6 10.1.0.10 >/dev/null && ! log_has "$D/nov6.log" "^PPP: link down"; then
+		pass sstp-ipv6-refused-v4-up
+	else fail sstp-ipv6-refused-v4-up "expected a client that Protocol-Rejects IPV6CP to keep its IPv4 link: $(peer_tail nov6)"; fi
+	stop_peer nov6
+}
+
+# No IPv6 pool: the gateway Protocol-Rejects IPV6CP; IPv4 carries on.
+case_no_ipv6() {
+	peer nopool --user alice --password wonderland --ipv6 --route 10.1.0.0/16
+	if wait_log "$D/nopool.log" "^PPP: IPV6CP protocol-rejected" 20 && ! log_has "$D/nopool.log" "IPV6CP up" &&
+		wait_log "$D/nopool.log" "^PPP: IPCP up" 10 &&
+		run $NS_CLI ping -c 2 -W 2 -I tun-nopool 10.1.0.10 >/dev/null; then pass sstp-ipv6cp-rejected
+	else fail sstp-ipv6cp-rejected "expected LCP Protocol-Reject of IPV6CP without an IPv6 pool, and IPv4 working: $(peer_tail nopool)"; fi
+	stop_peer nopool
 }
 
 case_wrong_password() {
@@ -218,6 +293,7 @@ main() {
 	if start_gateway radius '["Radius"]'; then
 		case_mschapv2
 		case_wrong_password
+		case_no_ipv6
 		case_binding
 		case_eap_radius
 		case_404
@@ -228,6 +304,14 @@ main() {
 		for c in sstp-mschapv2 sstp-wrong-password sstp-crypto-binding; do fail $c "gateway did not start: $(log_tail "$GWLOG" 5)"; done
 	fi
 	stop_pid "$GW_PID"
+	V6=1
+	if start_gateway v6 '["Radius"]'; then
+		case_ipv6
+	else
+		fail sstp-ipv6cp "gateway did not start: $(log_tail "$GWLOG" 5)"
+	fi
+	stop_pid "$GW_PID"
+	V6=""
 	if start_gateway cert '["Certificate"]'; then
 		case_eaptls
 	else

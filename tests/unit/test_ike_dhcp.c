@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/cursor.h"
@@ -147,6 +148,30 @@ static void test_ack(void **state)
 	assert_non_null(v);
 	assert_int_equal(len, 16);
 	assert_memory_equal(v, "contoso.internal", 16);
+	assert_null(find_opt(out + 28 + 240, n - 28 - 240, 119, &len)); /* no search list */
+	/* The search list (119): every suffix in DNS labels. */
+	static const char names[2][DNS_NAME_MAX] = {"contoso.internal", "corp.contoso.com."};
+	a.search = names;
+	a.n_search = 2;
+	n = dhcp_ack_build(&in, &a, out, sizeof(out));
+	v = find_opt(out + 28 + 240, n - 28 - 240, 119, &len);
+	assert_non_null(v);
+	static const char wire[] = "\7contoso\10internal\0\4corp\7contoso\3com";
+	assert_int_equal(len, sizeof(wire));
+	assert_memory_equal(v, wire, sizeof(wire));
+	/* 16 names of 45 wire bytes: cut at whole names (11), split over two options. */
+	static char many[DNS_NAMES_MAX][DNS_NAME_MAX];
+	for (int i = 0; i < DNS_NAMES_MAX; i++)
+		snprintf(many[i], DNS_NAME_MAX, "name%02d.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.test", i);
+	a.search = (const char(*)[DNS_NAME_MAX])many;
+	a.n_search = DNS_NAMES_MAX;
+	uint8_t big[1500];
+	n = dhcp_ack_build(&in, &a, big, sizeof(big));
+	v = find_opt(big + 28 + 240, n - 28 - 240, 119, &len);
+	assert_non_null(v);
+	assert_int_equal(len, 255);
+	assert_int_equal(v[255], 119); /* the continuation */
+	assert_int_equal(v[256] + 255, 11 * 45);
 	/* Too small a buffer: nothing. */
 	assert_int_equal(dhcp_ack_build(&in, &a, out, 100), 0);
 }

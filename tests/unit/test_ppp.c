@@ -344,12 +344,124 @@ static void test_malformed_frames(void **state)
 	assert_int_equal(out.n, 1);
 }
 
+/* Authentication accepted (with or without an IPv6 address) and IPCP
+ * opened at once; returns the id of our IPV6CP request (0: none sent). */
+static uint8_t network_up(struct ppp *p, bool v6)
+{
+	static const uint8_t ours[8] = {0, 0, 0, 0, 0, 0, 0, 1},
+			     theirs[8] = {0, 0, 0, 0, 0, 0, 0, 2};
+	const uint8_t *d;
+	size_t n;
+	uint8_t ipcp_id, v6_id = 0;
+	char h[64];
+	lcp_up(p, PPP_AUTH_MSCHAPV2);
+	uint32_t dns[2] = {0, 0};
+	ppp_set_net(p, 0xac100001, 0xac100002, dns);
+	if (v6)
+		ppp_set_net6(p, ours, theirs);
+	out.n = 0;
+	ppp_auth_accept(p, "S=00", NULL, 0);
+	expect(1, PPP_IPCP, CP_CONF_REQ, NULL, NULL, &ipcp_id);
+	if (v6) {
+		expect(2, PPP_IPV6CP, CP_CONF_REQ, &d, &n, &v6_id);
+		assert_int_equal(n, 10);
+		assert_memory_equal(d, "\x01\x0a\0\0\0\0\0\0\0\x01", 10);
+	} else {
+		assert_int_equal(out.n, 2);
+	}
+	feed(p, "ff038021010a000a0306ac100002");
+	snprintf(h, sizeof(h), "ff03802102%02x000a0306ac100001", ipcp_id);
+	feed(p, h);
+	assert_int_equal(p->phase, PPP_RUNNING);
+	return v6_id;
+}
+
+/* IPV6CP (RFC 5072): our identifier proposed, the client's steered to the
+ * one its lease needs, then IPv6 both ways. */
+static void test_ipv6cp(void **state)
+{
+	(void)state;
+	struct ppp p;
+	const uint8_t *d;
+	size_t n;
+	char h[64];
+	uint8_t id = network_up(&p, true);
+	assert_true(ppp_wants_timer(&p)); /* our IPV6CP request is outstanding */
+	/* IPv6 before IPV6CP is open: dropped both ways */
+	feed(&p, "ff03005760000000");
+	assert_int_equal(out.ip, 0);
+	uint8_t pkt6[40] = {0x60};
+	assert_true(ppp_send_ip(&p, pkt6, sizeof(pkt6)) < 0);
+	/* the client proposes its own identifier: Nak with the leased one;
+	 * a compression option: Reject */
+	int at = out.n;
+	feed(&p, "ff0380570105000e010a1122334455667788");
+	expect(at, PPP_IPV6CP, CP_CONF_NAK, &d, &n, NULL);
+	assert_memory_equal(d, "\x01\x0a\0\0\0\0\0\0\0\x02", 10);
+	feed(&p, "ff0380570106000802040000");
+	expect(at + 1, PPP_IPV6CP, CP_CONF_REJ, NULL, NULL, NULL);
+	feed(&p, "ff0380570107000e010a0000000000000002");
+	expect(at + 2, PPP_IPV6CP, CP_CONF_ACK, NULL, NULL, NULL);
+	assert_false(p.v6_up);
+	snprintf(h, sizeof(h), "ff03805702%02x000e010a0000000000000001", id);
+	feed(&p, h);
+	assert_true(p.v6_up);
+	assert_false(ppp_wants_timer(&p));
+	feed(&p, "ff03005760000000");
+	assert_int_equal(out.ip, 1);
+	assert_int_equal(ppp_send_ip(&p, pkt6, sizeof(pkt6)), 0);
+	assert_memory_equal(out.f[out.n - 1], "\xff\x03\x00\x57\x60", 5);
+	/* the client closes IPV6CP: IPv4 carries on */
+	feed(&p, "ff03805705080004");
+	expect(out.n - 1, PPP_IPV6CP, CP_TERM_ACK, NULL, NULL, NULL);
+	assert_false(p.v6_up);
+	assert_int_equal(p.phase, PPP_RUNNING);
+	assert_true(ppp_send_ip(&p, pkt6, sizeof(pkt6)) < 0);
+}
+
+/* Without an IPv6 address IPV6CP is Protocol-Rejected; with one, a client
+ * that Protocol-Rejects it or never answers keeps its IPv4 link. */
+static void test_ipv6cp_refused(void **state)
+{
+	(void)state;
+	struct ppp p;
+	const uint8_t *d;
+	size_t n;
+	network_up(&p, false);
+	feed(&p, "ff0380570105000e010a1122334455667788");
+	expect(out.n - 1, PPP_LCP, LCP_PROTO_REJ, &d, &n, NULL);
+	assert_memory_equal(d, "\x80\x57\x01\x05", 4);
+	feed(&p, "ff03005760000000");
+	assert_int_equal(out.ip, 0);
+	/* the client Protocol-Rejects ours */
+	network_up(&p, true);
+	feed(&p, "ff03c02108330008805701aa");
+	assert_true(p.v6_off);
+	assert_false(ppp_wants_timer(&p));
+	feed(&p, "ff0380570105000e010a0000000000000002"); /* ignored now */
+	assert_false(p.v6_up);
+	/* a client that never answers: retransmitted, then given up quietly */
+	network_up(&p, true);
+	for (int i = 0; i < 20 && ppp_wants_timer(&p); i++) {
+		out.n = 0;
+		ppp_timeout(&p);
+	}
+	assert_true(p.v6_off);
+	assert_int_equal(p.phase, PPP_RUNNING);
+	assert_int_equal(out.down, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lcp_request_options), cmocka_unit_test(test_mschapv2_to_ip),
-		cmocka_unit_test(test_mschapv2_refused),    cmocka_unit_test(test_eap_after_nak),
-		cmocka_unit_test(test_lcp_auth_rejected),   cmocka_unit_test(test_malformed_frames),
+		cmocka_unit_test(test_lcp_request_options),
+		cmocka_unit_test(test_mschapv2_to_ip),
+		cmocka_unit_test(test_mschapv2_refused),
+		cmocka_unit_test(test_eap_after_nak),
+		cmocka_unit_test(test_lcp_auth_rejected),
+		cmocka_unit_test(test_malformed_frames),
+		cmocka_unit_test(test_ipv6cp),
+		cmocka_unit_test(test_ipv6cp_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

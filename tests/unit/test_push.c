@@ -301,6 +301,66 @@ static void test_dns_and_suffixes(void **state)
 				  "dhcp-option DOMAIN-SEARCH corp.contoso.com"));
 }
 
+/* OpenVPN 2.6's "dns" option for clients that announce it (IV_PROTO bit
+ * 6): servers, resolve-domains and search-domains; none of it without
+ * suffixes (servers only) or for a client without the bit. */
+static void test_dns_option(void **state)
+{
+	(void)state;
+	uint32_t dns[] = {0x0a010004, 0x0a010005};
+	char two[][254] = {"contoso.internal", "corp.contoso.com"};
+	struct ovpn_push_params p = typical();
+	p.dns = dns;
+	p.n_dns = 2;
+	p.suffixes = (const char(*)[254])two;
+	p.n_suffixes = 2;
+	const char *m = build_one(&p);
+	assert_non_null(strstr(m, ",dns server 1 address 10.1.0.4 10.1.0.5,"
+				  "dns server 1 resolve-domains contoso.internal corp.contoso.com,"
+				  "dns search-domains contoso.internal corp.contoso.com"));
+	assert_non_null(strstr(m, ",dhcp-option DNS 10.1.0.5,")); /* the legacy form too */
+	p.n_suffixes = 0;
+	m = build_one(&p);
+	assert_non_null(strstr(m, ",dns server 1 address 10.1.0.4 10.1.0.5"));
+	assert_null(strstr(m, "resolve-domains"));
+	assert_null(strstr(m, "search-domains"));
+	p.n_suffixes = 2;
+	p.iv_proto &= ~IV_PROTO_DNS_OPTION; /* a 2.5 client: only dhcp-option */
+	m = build_one(&p);
+	assert_null(strstr(m, ",dns "));
+	assert_non_null(strstr(m, "dhcp-option DOMAIN-SEARCH corp.contoso.com"));
+	/* 16 long suffixes: split into lines of at most 255 bytes and 16
+	 * words, every name once per list. */
+	static char many[16][254];
+	for (int i = 0; i < 16; i++)
+		snprintf(many[i], sizeof(many[i]), "n%02d.%s", i,
+			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example");
+	p.iv_proto = 990;
+	p.suffixes = (const char(*)[254])many;
+	p.n_suffixes = 16;
+	char msgs[8][PUSH_MSG_MAX];
+	int n = ovpn_push_reply_build(&p, msgs, 8);
+	assert_true(n > 1);
+	int search = 0, resolve = 0;
+	for (int k = 0; k < n; k++) {
+		char *save = NULL;
+		for (char *o = strtok_r(msgs[k], ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+			assert_true(strlen(o) <= 255);
+			int words = 1;
+			for (const char *c = o; *c; c++)
+				words += *c == ' ';
+			assert_true(words <= 16);
+			for (const char *c = o; (c = strstr(c, " n")); c++)
+				if (strncmp(o, "dns search-domains", 18) == 0)
+					search++;
+				else if (strncmp(o, "dns server 1 resolve-domains", 28) == 0)
+					resolve++;
+		}
+	}
+	assert_int_equal(search, 16);
+	assert_int_equal(resolve, 16);
+}
+
 static void test_auth_token(void **state)
 {
 	(void)state;
@@ -475,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_continuation),
 		cmocka_unit_test(test_too_many_for_max),
 		cmocka_unit_test(test_dns_and_suffixes),
+		cmocka_unit_test(test_dns_option),
 		cmocka_unit_test(test_auth_token),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_ipv6_absent),

@@ -38,6 +38,7 @@ int ovpn_km2_parse_server(const uint8_t *p, size_t n, uint8_t random1[32], uint8
 #define IV_PROTO_REQUEST_PUSH	 (1u << 2)
 #define IV_PROTO_TLS_KEY_EXPORT	 (1u << 3)
 #define IV_PROTO_AUTH_PENDING_KW (1u << 4)
+#define IV_PROTO_DNS_OPTION	 (1u << 6) /* understands the pushed "dns" option (2.6) */
 #define IV_PROTO_CC_EXIT_NOTIFY	 (1u << 7)
 
 struct ovpn_peer_info {

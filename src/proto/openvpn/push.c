@@ -108,6 +108,53 @@ static void collect_options6(const struct ovpn_push_params *p, struct optlist *l
 	opt_add(l, "ifconfig-ipv6 %s/%u %s", a, p->prefix6_len, g);
 }
 
+/* A 2.6 client parses each pushed option into at most 255 bytes and 16
+ * words; names are appended over repeated lines, so long lists are split. */
+#define OPT_LINE_MAX  255
+#define OPT_WORDS_MAX 16
+
+/* "<head> name name ..." lines, as many as the names need. */
+static void opt_names(struct optlist *l, const char *head, size_t head_words,
+		      const char (*names)[254], size_t n)
+{
+	char line[OPT_LINE_MAX + 1];
+	size_t i = 0;
+	while (i < n) {
+		size_t len = (size_t)snprintf(line, sizeof(line), "%s", head), words = head_words;
+		while (i < n && words < OPT_WORDS_MAX &&
+		       len + 1 + strlen(names[i]) <= OPT_LINE_MAX) {
+			len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", names[i]);
+			words++;
+			i++;
+		}
+		if (words == head_words)
+			i++; /* a name too long for any line: validation keeps it out */
+		else
+			opt_add(l, "%s", line);
+	}
+}
+
+/* OpenVPN 2.6's "dns" option (for clients announcing it): the servers, and
+ * with suffixes split DNS: the servers resolve exactly those domains
+ * (resolve-domains) and the suffixes are the search list. The legacy
+ * dhcp-option form goes too; the client lets "dns" override it. */
+static void collect_dns(const struct ovpn_push_params *p, struct optlist *l)
+{
+	if (!(p->iv_proto & IV_PROTO_DNS_OPTION))
+		return;
+	if (p->n_dns) {
+		char line[OPT_LINE_MAX + 1], a[16];
+		size_t len = (size_t)snprintf(line, sizeof(line), "dns server 1 address");
+		for (size_t i = 0; i < p->n_dns && i < OVPN_DNS_ADDR_MAX; i++) {
+			ip4_str(p->dns[i], a);
+			len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", a);
+		}
+		opt_add(l, "%s", line);
+		opt_names(l, "dns server 1 resolve-domains", 4, p->suffixes, p->n_suffixes);
+	}
+	opt_names(l, "dns search-domains", 2, p->suffixes, p->n_suffixes);
+}
+
 static void collect_options(const struct ovpn_push_params *p, struct optlist *l)
 {
 	char a[16], m[16];
@@ -145,6 +192,7 @@ static void collect_options(const struct ovpn_push_params *p, struct optlist *l)
 		opt_add(l, "dhcp-option DOMAIN %s", p->suffixes[0]);
 	for (size_t i = 0; p->n_suffixes > 1 && i < p->n_suffixes; i++)
 		opt_add(l, "dhcp-option DOMAIN-SEARCH %s", p->suffixes[i]);
+	collect_dns(p, l);
 	if (p->auth_token)
 		opt_add(l, "auth-token %s", p->auth_token);
 }
@@ -183,7 +231,10 @@ int ovpn_push_reply_build(const struct ovpn_push_params *p, char msgs[][PUSH_MSG
 {
 	if (max_msgs < 1)
 		return P2S_E_FULL;
-	struct optlist l = {.cap = p->n_routes + (p->has_v6 ? p->n_routes6 + 1 : 0) + 16};
+	/* every option counted: fixed ones, a line per route, DNS server and
+	 * suffix (three for a suffix: DOMAIN-SEARCH, resolve- and search-domains) */
+	struct optlist l = {.cap = p->n_routes + (p->has_v6 ? p->n_routes6 + 1 : 0) + p->n_dns +
+				   3 * p->n_suffixes + 20};
 	l.opts = calloc(l.cap, sizeof(*l.opts));
 	if (!l.opts)
 		return -ENOMEM;

@@ -43,7 +43,8 @@ struct ovpn_push_params {
 	size_t n_routes6;
 };
 
-#define PUSH_MSG_MAX 1024 /* each message stays within the client's read buffer */
+#define OVPN_DNS_ADDR_MAX 8    /* addresses a 2.6 client takes for one "dns server" */
+#define PUSH_MSG_MAX	  1024 /* each message stays within the client's read buffer */
 
 /* Builds one or more NUL-free PUSH_REPLY messages into msgs[] (each up to
  * PUSH_MSG_MAX); long lists use push-continuation. Returns the count, or

@@ -30,6 +30,7 @@ void ppp_init(struct ppp *p, const struct ppp_ops *ops, void *ctx, unsigned allo
 	p->peer_mru = PPP_MRU;
 	p->lcp.id = (uint8_t)magic;
 	p->ipcp.id = (uint8_t)(magic >> 8);
+	p->ipv6cp.id = (uint8_t)(magic >> 16);
 }
 
 void ppp_send_cp(struct ppp *p, uint16_t proto, uint8_t code, uint8_t id, const uint8_t *data,
@@ -230,10 +231,13 @@ static void lcp_input(struct ppp *p, const uint8_t *info, size_t len)
 		break;
 	case CP_TERM_ACK: ppp_down(p, "link terminated", false); break;
 	case LCP_ECHO_REQ: lcp_echo(p, &cp); break;
+	case LCP_PROTO_REJ: /* the rejected protocol, then the packet */
+		if (cp.len >= 2 && (cp.data[0] << 8 | cp.data[1]) == PPP_IPV6CP)
+			ppp_ipv6cp_off(p);
+		break;
 	case LCP_ECHO_REP:
 	case LCP_DISCARD_REQ:
-	case CP_CODE_REJ:
-	case LCP_PROTO_REJ: break;
+	case CP_CODE_REJ: break;
 	default:
 		ppp_send_cp(p, PPP_LCP, CP_CODE_REJ, ++p->lcp.id, info,
 			    len > PPP_MRU - 8 ? PPP_MRU - 8 : len);
@@ -264,11 +268,21 @@ void ppp_input(struct ppp *p, const uint8_t *frame, size_t len)
 	case PPP_CHAP:
 	case PPP_EAP: ppp_auth_input(p, proto, info, n); break;
 	case PPP_IPCP: ppp_ncp_input(p, proto, info, n); break;
+	case PPP_IPV6CP:
+		if (!p->v6)
+			proto_reject(p, proto, info, n); /* no IPv6 pool for this client */
+		else
+			ppp_ipv6cp_input(p, info, n);
+		break;
 	case PPP_IP:
 		if (p->phase == PPP_RUNNING)
 			p->ops->ip(p->ctx, info, n);
 		break;
-	default: /* CCP (TLS already encrypts), IPV6CP, PAP, anything else */
+	case PPP_IPV6: /* before IPV6CP is open: silently discarded */
+		if (p->phase == PPP_RUNNING && p->v6_up)
+			p->ops->ip(p->ctx, info, n);
+		break;
+	default: /* CCP (TLS already encrypts), PAP, anything else */
 		proto_reject(p, proto, info, n);
 	}
 }
@@ -278,7 +292,8 @@ bool ppp_wants_timer(const struct ppp *p)
 	switch (p->phase) {
 	case PPP_ESTABLISH: return !p->lcp.req_acked;
 	case PPP_AUTHENTICATE: return p->auth_waiting;
-	case PPP_NETWORK: return !p->ipcp.req_acked;
+	case PPP_NETWORK: return !p->ipcp.req_acked || ppp_ipv6cp_wants_timer(p);
+	case PPP_RUNNING: return ppp_ipv6cp_wants_timer(p);
 	default: return false;
 	}
 }
@@ -296,11 +311,15 @@ void ppp_timeout(struct ppp *p)
 		break;
 	case PPP_AUTHENTICATE: ppp_auth_timeout(p); break;
 	case PPP_NETWORK:
+		ppp_ipv6cp_timeout(p);
+		if (p->ipcp.req_acked)
+			break;
 		if (p->ipcp.sent >= PPP_MAX_CONFIGURE)
 			ppp_close(p, "IPCP negotiation timed out");
 		else
 			ppp_ipcp_start(p);
 		break;
+	case PPP_RUNNING: ppp_ipv6cp_timeout(p); break;
 	default: break;
 	}
 }
@@ -316,9 +335,10 @@ void ppp_close(struct ppp *p, const char *reason)
 int ppp_send_ip(struct ppp *p, const uint8_t *pkt, size_t len)
 {
 	uint8_t frame[PPP_MAX_FRAME];
-	if (p->phase != PPP_RUNNING)
+	bool v6 = len > 0 && pkt[0] >> 4 == 6;
+	if (p->phase != PPP_RUNNING || (v6 && !p->v6_up))
 		return P2S_E_PROTO;
-	int n = ppp_frame_build(frame, sizeof(frame), PPP_IP, pkt, len);
+	int n = ppp_frame_build(frame, sizeof(frame), v6 ? PPP_IPV6 : PPP_IP, pkt, len);
 	if (n < 0)
 		return n;
 	p->ops->send(p->ctx, frame, (size_t)n);

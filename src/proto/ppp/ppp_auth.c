@@ -141,6 +141,7 @@ void ppp_auth_accept(struct ppp *p, const char *success, const uint8_t *eap_fina
 	p->phase = PPP_NETWORK;
 	p->ipcp.sent = 0;
 	ppp_ipcp_start(p);
+	ppp_ipv6cp_start(p);
 }
 
 void ppp_auth_refuse(struct ppp *p, const char *why, const uint8_t *eap_final, size_t len)

@@ -1,6 +1,6 @@
 /* The call inside an SSTP connection: the PPP link, authentication through
  * the core's service, the crypto binding that ties it to this TLS
- * connection, and IPv4 both ways. CALL_CONNECTED may arrive before the
+ * connection, and IPv4 (and IPv6) both ways. CALL_CONNECTED may arrive before the
  * authentication verdict (the client sends it once its own side is done):
  * it is kept and checked when the keys are known. */
 #include <openssl/rand.h>
@@ -13,6 +13,7 @@
 #include "lib/random.h"
 #include "proto/ppp/frame.h"
 #include "proto/sstp/conn.h"
+#include "tunnel/nd.h"
 
 #define LOG_MODULE	    "sstp"
 #define RAD_TERM_USER_ERROR 17 /* RFC 2866: the client broke the protocol */
@@ -31,7 +32,7 @@ static void on_ppp_send(void *ctx, const uint8_t *frame, size_t len)
 	int n = sstp_build_data(buf, sizeof(buf), frame, len);
 	uint16_t proto = len >= 4 ? (uint16_t)(frame[2] << 8 | frame[3]) : 0;
 	if (n > 0)
-		sstp_conn_write(c, buf, (size_t)n, proto == PPP_IP);
+		sstp_conn_write(c, buf, (size_t)n, proto == PPP_IP || proto == PPP_IPV6);
 }
 
 static void ppp_timer_update(struct sstp_conn *c)
@@ -79,6 +80,11 @@ void sstp_call_auth_done(struct session *s, const struct auth_result *r)
 	sstp_conn_preauth_put(c); /* admitted: no longer unauthenticated */
 	uint32_t dns[2] = {net.n_dns > 0 ? net.dns[0] : 0, net.n_dns > 1 ? net.dns[1] : 0};
 	ppp_set_net(&c->ppp, net.gateway, net.addr, dns);
+	if (net.has_v6) { /* IPV6CP, then the address by the core's RA */
+		uint8_t ours[ND_IID_LEN], theirs[ND_IID_LEN];
+		nd_iids(&net.gateway6, &net.addr6, ours, theirs);
+		ppp_set_net6(&c->ppp, ours, theirs);
+	}
 	ppp_auth_accept(&c->ppp, r->mschap2_success, r->eap, r->eap_len);
 	ppp_timer_update(c);
 	if (c->connected_pending)
@@ -249,4 +255,5 @@ const struct session_ops sstp_session_ops = {
 	.proto = TUNNEL_SSTP,
 	.send_ip = sess_send_ip,
 	.disconnect = sess_disconnect,
+	.slaac = true,
 };

@@ -10,7 +10,15 @@ crypto binding, and then carries IP packets between a TUN device and PPP.
 
 Progress lines on stdout, for the lab to wait on:
   PPP: LCP open / PPP: auth ok / PPP: auth failed ... / PPP: keys handed to sstpc
-  PPP: IPCP up <addr> dns <dns> / PPP: link down <why>
+  PPP: IPCP up <addr> dns <dns1>,<dns2> gw <gateway> / PPP: link down <why>
+With --dns it asks for both DNS servers (RFC 1877 options 129 and 131), as
+pppd's usepeerdns does, and stops asking for one the gateway rejects.
+With --ipv6 it runs IPV6CP (RFC 5072) as pppd's +ipv6 does, then plays the
+kernel's part: a link-local address from the negotiated identifier, a
+Router Solicitation, and the address from the advertised /64 (SLAAC):
+  PPP: IPV6CP up <iid> gw <iid> / PPP: RA prefix <p>/64 routes <p/len,...>
+  PPP: IPv6 address <addr> / PPP: IPV6CP protocol-rejected
+Without --ipv6 an IPV6CP request is Protocol-Rejected, as pppd does.
 """
 import argparse
 import fcntl
@@ -26,7 +34,7 @@ import subprocess
 import sys
 import time
 
-LCP, IPCP, CHAP, EAP, IPV4, CCP, IPV6CP = 0xC021, 0x8021, 0xC223, 0xC227, 0x0021, 0x80FD, 0x8057
+LCP, IPCP, CHAP, EAP, IPV4, CCP, IPV6CP, IPV6 = 0xC021, 0x8021, 0xC223, 0xC227, 0x0021, 0x80FD, 0x8057, 0x0057
 
 
 def log(msg):
@@ -172,6 +180,43 @@ def tun_open(name):
     return fd
 
 
+# ---- IPv6 neighbour discovery (RFC 4861), the kernel's part -----------------
+
+def icmp6_sum(src, dst, msg):
+    s = sum(struct.unpack("!16H", src + dst)) + len(msg) + 58
+    m = msg + (b"\0" if len(msg) % 2 else b"")
+    s += sum(struct.unpack("!%dH" % (len(m) // 2), m))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def router_solicit(src):
+    dst = socket.inet_pton(socket.AF_INET6, "ff02::2")
+    msg = bytearray(b"\x85\0\0\0\0\0\0\0")
+    struct.pack_into("!H", msg, 2, icmp6_sum(src, dst, bytes(msg)))
+    return struct.pack("!IHBB", 6 << 28, len(msg), 58, 255) + src + dst + bytes(msg)
+
+
+def router_advert(pkt):
+    """(prefix of the autonomous /64 or None, [route prefixes]) of an RA."""
+    if len(pkt) < 56 or pkt[6] != 58 or pkt[40] != 134:
+        return None
+    if icmp6_sum(pkt[8:24], pkt[24:40], pkt[40:]) != 0 or pkt[7] != 255:
+        return None
+    prefix, routes, i = None, [], 56
+    while i + 2 <= len(pkt) and pkt[i + 1]:
+        t, n = pkt[i], pkt[i + 1] * 8
+        o = pkt[i:i + n]
+        if t == 3 and len(o) == 32 and o[2] == 64 and o[3] & 0x40:
+            prefix = o[16:24]
+        elif t == 24 and len(o) >= 8:
+            p = (o[8:] + bytes(16))[:16]
+            routes.append("%s/%d" % (socket.inet_ntop(socket.AF_INET6, p), o[2]))
+        i += n
+    return prefix, routes
+
+
 # ---- the PPP peer ------------------------------------------------------------
 
 def cp(code, ident, data=b""):
@@ -199,11 +244,17 @@ class Peer:
         self.lcp_ours = self.lcp_theirs = False
         self.ipcp_ours = self.ipcp_theirs = False
         self.addr = b"\0\0\0\0"
-        self.dns = b"\0\0\0\0"
+        self.dns = {129: b"\0\0\0\0", 131: b"\0\0\0\0"} if a.dns else {}
+        self.gw = b"\0\0\0\0"
         self.want_auth = b"\xc2\x23\x81" if a.auth == "mschapv2" else b"\xc2\x27"
         self.mschap = MsChap(a.user, a.password) if a.auth == "mschapv2" else None
         self.eaptls = None
         self.tun = None
+        self.iid = os.urandom(8)  # pppd picks a random one too
+        self.v6_ours = self.v6_theirs = False
+        self.gw_iid = None
+        self.v6_addr = None
+        self.rs_left = None
         self.done = None
         self.keys = None
 
@@ -224,9 +275,13 @@ class Peer:
     def ipcp_req(self):
         self.ipcp_id = self.next_id()
         data = b"\x03\x06" + self.addr
-        if self.a.dns:
-            data += b"\x81\x06" + self.dns
+        for t, v in self.dns.items():
+            data += bytes([t, 6]) + v
         self.send(IPCP, cp(1, self.ipcp_id, data))
+
+    def ipv6cp_req(self):
+        self.ipv6cp_id = self.next_id()
+        self.send(IPV6CP, cp(1, self.ipv6cp_id, b"\x01\x0a" + self.iid))
 
     # -- input
     def input(self, frame):
@@ -239,11 +294,18 @@ class Peer:
             if self.tun is not None:
                 os.write(self.tun, info)
             return
+        if proto == IPV6:
+            self.ipv6_in(info)
+            return
+        if proto == IPV6CP and not self.a.ipv6:
+            # pppd without IPv6: Protocol-Reject (RFC 1661 5.7)
+            self.send(LCP, cp(8, self.next_id(), struct.pack(">H", proto) + info))
+            return
         if len(info) < 4:
             return
         code, ident, ln = struct.unpack(">BBH", info[:4])
         data = info[4:ln]
-        {LCP: self.lcp, CHAP: self.chap, EAP: self.eap, IPCP: self.ipcp}.get(
+        {LCP: self.lcp, CHAP: self.chap, EAP: self.eap, IPCP: self.ipcp, IPV6CP: self.ipv6cp}.get(
             proto, lambda c, i, d: None)(code, ident, data)
 
     def lcp(self, code, ident, data):
@@ -266,6 +328,8 @@ class Peer:
             self.down("the gateway terminated the link")
         elif code == 9:
             self.send(LCP, cp(10, ident, self.magic + data[4:]))
+        elif code == 8 and data[:2] == b"\x80\x57":
+            log("IPV6CP protocol-rejected")
         if code in (1, 2) and self.lcp_ours and self.lcp_theirs and not getattr(self, "lcp_open", 0):
             self.lcp_open = 1
             log("LCP open")
@@ -323,9 +387,14 @@ class Peer:
         ok = plugin_send_keys(path, send, recv, time.time() + 10)
         log("keys handed to sstpc" + ("" if ok else " (no ACK)"))
         self.ipcp_req()
+        if self.a.ipv6:
+            self.ipv6cp_req()
 
     def ipcp(self, code, ident, data):
         if code == 1:
+            for t, v in opts(data):
+                if t == 3:
+                    self.gw = v
             self.send(IPCP, cp(2, ident, data))
             self.ipcp_theirs = True
         elif code == 2 and ident == self.ipcp_id:
@@ -334,15 +403,70 @@ class Peer:
             for t, v in opts(data):
                 if t == 3:
                     self.addr = v
-                if t == 129:
-                    self.dns = v
+                if t in self.dns:
+                    self.dns[t] = v
             self.ipcp_req()
         elif code == 4 and ident == self.ipcp_id:
-            if any(t == 129 for t, v in opts(data)):
-                self.a.dns = False
+            for t, v in opts(data):
+                self.dns.pop(t, None)
             self.ipcp_req()
         if self.ipcp_ours and self.ipcp_theirs and self.tun is None:
             self.ip_up()
+
+    def ipv6cp(self, code, ident, data):
+        if code == 1:
+            for t, v in opts(data):
+                if t == 1:
+                    self.gw_iid = v
+            self.send(IPV6CP, cp(2, ident, data))
+            self.v6_theirs = True
+        elif code == 2 and ident == self.ipv6cp_id:
+            self.v6_ours = True
+        elif code == 3 and ident == self.ipv6cp_id:
+            for t, v in opts(data):
+                if t == 1 and len(v) == 8:
+                    self.iid = v  # the identifier the gateway steers us to
+            self.ipv6cp_req()
+        if self.v6_ours and self.v6_theirs and self.v6_addr is None:
+            self.v6_addr = ""
+            log("IPV6CP up %s gw %s" % (self.iid.hex(), (self.gw_iid or b"").hex()))
+            self.v6_link()
+
+    def v6_link(self):
+        """What the kernel does once pppd configures the link-local address:
+        up to 5 Router Solicitations, 2 s apart, until an advertisement
+        (IPv6 flows only once IPCP is up too)."""
+        if self.v6_addr is None or self.tun is None or self.rs_left is not None:
+            return
+        self.ll = b"\xfe\x80" + bytes(6) + self.iid
+        subprocess.run(["ip", "-6", "addr", "add", socket.inet_ntop(socket.AF_INET6, self.ll) + "/64",
+                        "dev", self.a.tun, "nodad"], check=True)
+        self.rs_left, self.rs_next = 5, 0
+
+    def tick(self):
+        if self.rs_left and not self.v6_addr and time.time() >= self.rs_next:
+            self.send(IPV6, router_solicit(self.ll))
+            self.rs_left -= 1
+            self.rs_next = time.time() + 2
+
+    def ipv6_in(self, pkt):
+        ra = router_advert(pkt)
+        if ra is None:
+            if self.tun is not None:
+                os.write(self.tun, pkt)
+            return
+        prefix, routes = ra
+        log("RA prefix %s/64 routes %s" % (
+            socket.inet_ntop(socket.AF_INET6, (prefix or bytes(8)) + bytes(8)), ",".join(routes) or "-"))
+        if prefix is None or self.v6_addr:
+            return
+        self.v6_addr = socket.inet_ntop(socket.AF_INET6, prefix + self.iid)
+        if self.tun is not None:
+            subprocess.run(["ip", "-6", "addr", "add", self.v6_addr + "/128", "dev", self.a.tun, "nodad"],
+                           check=True)
+            for r in self.a.route6:
+                subprocess.run(["ip", "-6", "route", "add", r, "dev", self.a.tun], check=True)
+        log("IPv6 address " + self.v6_addr)
 
     def ip_up(self):
         addr = socket.inet_ntoa(self.addr)
@@ -352,7 +476,9 @@ class Peer:
             subprocess.run(["ip", "link", "set", self.a.tun, "up", "mtu", "1400"], check=True)
             for r in self.a.route:
                 subprocess.run(["ip", "route", "add", r, "dev", self.a.tun], check=True)
-        log("IPCP up %s dns %s" % (addr, socket.inet_ntoa(self.dns)))
+        dns = ",".join(socket.inet_ntoa(self.dns[t]) for t in (129, 131) if t in self.dns)
+        log("IPCP up %s dns %s gw %s" % (addr, dns or "-", socket.inet_ntoa(self.gw)))
+        self.v6_link()
 
     def down(self, why):
         if self.done is None:
@@ -373,6 +499,8 @@ def main():
     ap.add_argument("--tun")
     ap.add_argument("--route", action="append", default=[])
     ap.add_argument("--dns", action="store_true")
+    ap.add_argument("--ipv6", action="store_true")
+    ap.add_argument("--route6", action="append", default=[])
     ap.add_argument("--wrong-keys", action="store_true")
     ap.add_argument("--sstpc-log", default="/dev/null")
     ap.add_argument("--timeout", type=float, default=0, help="exit after this many seconds")
@@ -398,7 +526,8 @@ def main():
                 peer.down("timeout")
                 break
             fds = [ours] + ([peer.tun] if peer.tun is not None else [])
-            r, _, _ = select.select(fds, [], [], 1.0)
+            r, _, _ = select.select(fds, [], [], 0.5)
+            peer.tick()
             if proc.poll() is not None and ours not in r:
                 # what sstpc relayed before it went is read first
                 peer.down("sstpc exited with %d" % proc.returncode)
@@ -421,7 +550,10 @@ def main():
                         pkt = os.read(peer.tun, 65536)
                     except BlockingIOError:
                         break
-                    peer.send(IPV4, pkt)
+                    if pkt[0] >> 4 == 4:
+                        peer.send(IPV4, pkt)
+                    elif peer.v6_addr is not None:
+                        peer.send(IPV6, pkt)
                     if not select.select([peer.tun], [], [], 0)[0]:
                         break
     finally:
