@@ -23,14 +23,20 @@ static int attach(int fd, struct sock_filter *code, size_t len)
 
 int steer_attach_openvpn(int fd, unsigned n)
 {
+	return steer_attach_openvpn_skewed(fd, n, 0);
+}
+
+int steer_attach_openvpn_skewed(int fd, unsigned n, unsigned skew)
+{
 	if (n == 0 || n > STEER_MAX)
 		return -EINVAL;
 	struct sock_filter code[] = {
 		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
 		BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 3),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, OP_DATA_V2, 0, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, OP_DATA_V2, 0, 5),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0), /* opcode/key-id, then the 24-bit id */
 		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xffffff),
+		BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, skew),
 		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, n),
 		BPF_STMT(BPF_RET | BPF_A, 0),
 		BPF_STMT(BPF_RET | BPF_K, 0),

@@ -25,6 +25,10 @@ int steer_openvpn_group(const char *addr, uint16_t port, unsigned n, int *fds);
 /* Attaches the OpenVPN program for a group of n to fd (any member). */
 int steer_attach_openvpn(int fd, unsigned n);
 
+/* The same with skew added to the peer-id first: tests use it to land
+ * every session's data on a socket that does not own it. */
+int steer_attach_openvpn_skewed(int fd, unsigned n, unsigned skew);
+
 /* The same for ESP in UDP (4500): an ESP packet goes to its SPI modulo n,
  * IKE (the 4-byte non-ESP marker) and NAT keepalives to socket 0. */
 int steer_attach_esp(int fd, unsigned n);

@@ -139,6 +139,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_openvpn_by_peer_id),
 		cmocka_unit_test(test_openvpn_rest_to_first),
+		cmocka_unit_test(test_openvpn_skewed),
 		cmocka_unit_test(test_esp_by_spi),
 		cmocka_unit_test(test_bad_sizes),
 	};
