@@ -86,6 +86,20 @@ static void test_openvpn_by_peer_id(void **state)
 	}
 }
 
+/* The skewed program (tests) lands every id on the member after its own. */
+static void test_openvpn_skewed(void **state)
+{
+	(void)state;
+	struct group g;
+	group_open(&g, 3, NULL);
+	assert_int_equal(steer_attach_openvpn_skewed(g.fds[0], 3, 1), 0);
+	for (uint32_t id = 0; id < 9; id++)
+		assert_int_equal(data_v2(&g, id, 0), (int)((id + 1) % 3));
+	const uint8_t reset[14] = {7 << 3, 1, 2, 3};
+	assert_int_equal(which(&g, reset, sizeof(reset)), 0);
+	group_close(&g);
+}
+
 /* Handshakes, P_DATA_V1 and runts carry no peer-id: the first member. */
 static void test_openvpn_rest_to_first(void **state)
 {
