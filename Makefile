@@ -38,6 +38,7 @@ bench: all
 	bench/openvpn-throughput $(BUILD)
 	bench/ikev2-throughput $(BUILD)
 	bench/session-scale $(BUILD)
+	bench/workers $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.[ch]' 'bench/*.[ch]')

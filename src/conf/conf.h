@@ -141,6 +141,7 @@ struct gw_conf {
 	uint32_t preauth_max;	     /* unauthenticated connections, in all */
 	uint32_t preauth_per_source; /* ... and from one address */
 	uint32_t logins_per_minute;  /* RADIUS logins per user name */
+	uint32_t workers;	     /* UDP sockets per port, steered by peer-id */
 	struct prefix_list vnet;
 	struct ip_list dns_servers;
 	struct ip6_list dns_servers6; /* the IPv6 ones, for clients with an IPv6 address */

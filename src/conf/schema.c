@@ -54,6 +54,16 @@ static const struct conf_field limits_fields[] = {
 		"prompt or count towards a lockout)"},
 	{NULL}};
 
+static const struct conf_field data_plane_fields[] = {
+	{"workers", F_UINT, G(workers), .min = 1, .max = 16, .def = "1",
+	 .doc = "UDP data-plane sockets per port: OpenVPN UDP datagrams are steered to one of them "
+		"by the peer-id the gateway assigned (handshakes to the first), so a session's "
+		"packets keep one path and their order; 1 is one socket as before. The sockets "
+		"are served by the main loop for now (no worker threads yet); TCP, SSTP and "
+		"IKEv2 always use one",
+	 .restart = true},
+	{NULL}};
+
 static const struct conf_field mgmt_fields[] = {
 	{"enabled", F_BOOL, G(mgmt_enabled), .def = "true",
 	 .doc = "serve the management API, /metrics and the status page", .restart = true},
@@ -292,6 +302,7 @@ const struct conf_field conf_schema_root[] = {
 	 .doc = "a lower IKEv2+OpenVPN connection cap than the SKU's; 0 = the SKU's"},
 	{"listen", F_OBJECT, .sub = listen_fields},
 	{"limits", F_OBJECT, .sub = limits_fields},
+	{"dataPlane", F_OBJECT, .sub = data_plane_fields},
 	{"management", F_OBJECT, .sub = mgmt_fields},
 	{"serverCertificate", F_OBJECT, .sub = server_cert_fields},
 	{"openvpn", F_OBJECT, .sub = openvpn_fields},

@@ -72,6 +72,8 @@ static json_t *session_json6(json_t *j, const struct session *s)
 	json_object_set_new(j, "droppedPackets", json_integer((json_int_t)s->ctr.dropped));
 	json_object_set_new(j, "spoofedPackets", json_integer((json_int_t)s->ctr.spoofed));
 	json_object_set_new(j, "deniedPackets", json_integer((json_int_t)s->ctr.denied));
+	json_object_set_new(j, "dataPlaneWorker", json_integer((json_int_t)s->worker));
+	json_object_set_new(j, "crossWorkerPackets", json_integer((json_int_t)s->ctr.cross_worker));
 	return j;
 }
 

@@ -43,8 +43,9 @@ struct session_ops {
 
 struct session_counters {
 	uint64_t bytes_in, bytes_out, pkts_in, pkts_out, dropped;
-	uint64_t spoofed; /* inner source address not the client's own */
-	uint64_t denied;  /* refused by the group's access rules */
+	uint64_t spoofed;      /* inner source address not the client's own */
+	uint64_t denied;       /* refused by the group's access rules */
+	uint64_t cross_worker; /* data that reached a worker not owning the session */
 };
 
 struct session {
@@ -67,6 +68,7 @@ struct session {
 	uint64_t max_bps, max_pps;
 	uint64_t rate_bytes, rate_pkts;
 	char cipher[48]; /* the data channel's cipher, set by the engine; "" until known */
+	unsigned worker; /* the data-plane worker (UDP lane) owning it; 0: the main one */
 	const struct session_ops *ops;
 	void *proto;
 	struct core *core;

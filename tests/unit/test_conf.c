@@ -130,6 +130,25 @@ static struct gw_conf *expect_ok(char *json)
 	return c;
 }
 
+/* dataPlane.workers: 1 by default, 1..16 accepted, anything else refused
+ * naming its path. */
+static void test_data_plane_workers(void **state)
+{
+	(void)state;
+	struct gw_conf *c = expect_ok(minimal("", POOL_OK));
+	assert_int_equal(c->workers, 1);
+	conf_free(c);
+	c = expect_ok(minimal("\"dataPlane\": {\"workers\": 2},", POOL_OK));
+	assert_int_equal(c->workers, 2);
+	conf_free(c);
+	expect_error(minimal("\"dataPlane\": {\"workers\": 0},", POOL_OK), "dataPlane.workers",
+		     NULL);
+	expect_error(minimal("\"dataPlane\": {\"workers\": 17},", POOL_OK), "dataPlane.workers",
+		     NULL);
+	expect_error(minimal("\"dataPlane\": {\"workers\": \"two\"},", POOL_OK),
+		     "dataPlane.workers", NULL);
+}
+
 static void test_full_config(void **state)
 {
 	(void)state;
@@ -745,6 +764,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_data_plane_workers),
 		cmocka_unit_test(test_dump_keeps_ipv6),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_embedded_default),

@@ -629,6 +629,8 @@ struct ovpn_sess *ovpn_sess_new(struct ovpn_server *srv, const union sockaddr_an
 		free(os);
 		return NULL;
 	}
+	if (!conn)
+		os->s->worker = steer_openvpn_index(os->peer_id, srv->n_lanes);
 	char addr[64];
 	sockaddr_str(peer, addr, sizeof(addr));
 	snprintf(os->label, sizeof(os->label), "%s %s", os->s->id, addr);
@@ -649,7 +651,11 @@ struct ovpn_sess *ovpn_sess_new(struct ovpn_server *srv, const union sockaddr_an
 	ev_timer_init(&os->timer, sess_timer_cb, TICK, TICK);
 	os->timer.data = os;
 	ev_timer_start(core_loop(srv->core), &os->timer);
-	slog_debug(os->label, "new %s connection", conn ? "TCP" : "UDP");
+	if (conn)
+		slog_debug(os->label, "new TCP connection");
+	else
+		slog_debug(os->label, "new UDP connection, peer-id %u on worker %u of %u",
+			   os->peer_id, os->s->worker, srv->n_lanes);
 	return os;
 }
 

@@ -13,6 +13,7 @@
 #include "data.h"
 #include "kmethod.h"
 #include "lib/net.h"
+#include "lib/steer.h"
 #include "lib/udpbatch.h"
 #include "reliable.h"
 #include "replay.h"
@@ -80,15 +81,26 @@ struct ovpn_sess {
 	char label[160];	 /* "<session id> <peer>" for log lines */
 };
 
+struct udp_lane {
+	struct ovpn_server *srv;
+	int fd;
+	unsigned index;
+	ev_io io;
+	struct moderator mod; /* rests io between bursts */
+};
+
 struct ovpn_server {
 	struct core *core;
 	struct ovpn_tls_auth ta;
 	uint8_t cookie_key[32];
 	uint8_t hash_key[16]; /* the address table's bucket hash */
-	int udp_fd;
-	uint16_t udp_port; /* the port udp_fd is bound to */
-	ev_io udp_io;
-	struct moderator udp_mod; /* rests udp_io between bursts */
+	int udp_fd;	      /* lanes[0]'s socket: sends and handshakes */
+	uint16_t udp_port;    /* the port udp_fd is bound to */
+	/* dataPlane.workers sockets on the UDP port, one SO_REUSEPORT group;
+	 * the kernel steers P_DATA_V2 to lane peer-id % n_lanes. All are
+	 * served by the main loop for now. */
+	struct udp_lane lanes[STEER_MAX];
+	unsigned n_lanes;
 	struct ovpn_sess *by_peer_id[OVPN_MAX_PEERS];
 	uint32_t next_peer_id;
 	struct ovpn_sess *by_addr[OVPN_ADDR_BUCKETS];

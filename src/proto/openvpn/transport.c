@@ -464,9 +464,19 @@ static bool other_instance(struct ovpn_server *srv, struct ovpn_sess *os,
 	return true;
 }
 
-static void udp_datagram(struct ovpn_server *srv, const union sockaddr_any *from,
+/* Data that the kernel steered to a lane its session's peer-id does not
+ * name (a skewed program in tests, or a group being rebuilt) is still
+ * delivered, and counted on the session. */
+static void lane_check(const struct udp_lane *l, struct ovpn_sess *os)
+{
+	if (l->index != os->s->worker)
+		os->s->ctr.cross_worker++;
+}
+
+static void udp_datagram(const struct udp_lane *l, const union sockaddr_any *from,
 			 const uint8_t *pkt, size_t len)
 {
+	struct ovpn_server *srv = l->srv;
 	struct cur c;
 	cur_init(&c, pkt, len);
 	uint8_t op = ovpn_op_of(cur_u8(&c));
@@ -474,6 +484,8 @@ static void udp_datagram(struct ovpn_server *srv, const union sockaddr_any *from
 		uint32_t pid = cur_u24(&c);
 		struct ovpn_sess *os =
 			cur_ok(&c) && pid < OVPN_MAX_PEERS ? srv->by_peer_id[pid] : NULL;
+		if (os && !os->conn)
+			lane_check(l, os);
 		if (os && !os->conn && ovpn_sess_input(os, pkt, len) == 0 &&
 		    !sockaddr_equal(&os->peer, from) && !os->closing)
 			udp_float(srv, os, from);
@@ -492,7 +504,8 @@ static void udp_datagram(struct ovpn_server *srv, const union sockaddr_any *from
 
 static void udp_read(void *ctx)
 {
-	struct ovpn_server *srv = ctx;
+	struct udp_lane *l = ctx;
+	struct ovpn_server *srv = l->srv;
 	uint8_t(*bufs)[2048] = srv->udp_in->bufs;
 	union sockaddr_any *addrs = srv->udp_in->addrs;
 	struct mmsghdr msgs[UDP_BATCH];
@@ -506,15 +519,15 @@ static void udp_read(void *ctx)
 							  .msg_iov = &iov[i],
 							  .msg_iovlen = 1};
 		}
-		int n = recvmmsg(srv->udp_fd, msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+		int n = recvmmsg(l->fd, msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 		for (int i = 0; i < n; i++)
-			udp_datagram(srv, &addrs[i], bufs[i], msgs[i].msg_len);
+			udp_datagram(l, &addrs[i], bufs[i], msgs[i].msg_len);
 		got += n > 0 ? n : 0;
-		if (n < UDP_BATCH || srv->udp_fd < 0)
+		if (n < UDP_BATCH || l->fd < 0)
 			break;
 	}
-	if (srv->udp_fd >= 0)
-		moderator_after(core_loop(srv->core), &srv->udp_mod, (unsigned long)got);
+	if (l->fd >= 0)
+		moderator_after(core_loop(srv->core), &l->mod, (unsigned long)got);
 }
 
 static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -585,11 +598,14 @@ void ovpn_transport_detach(struct ovpn_sess *os)
 
 static void udp_close(struct ovpn_server *srv)
 {
-	if (srv->udp_fd < 0)
-		return;
-	moderator_stop(core_loop(srv->core), &srv->udp_mod);
-	ev_io_stop(core_loop(srv->core), &srv->udp_io);
-	close(srv->udp_fd);
+	for (unsigned i = 0; i < srv->n_lanes; i++) {
+		struct udp_lane *l = &srv->lanes[i];
+		moderator_stop(core_loop(srv->core), &l->mod);
+		ev_io_stop(core_loop(srv->core), &l->io);
+		close(l->fd);
+		l->fd = -1;
+	}
+	srv->n_lanes = 0;
 	srv->udp_fd = -1;
 }
 
@@ -609,6 +625,42 @@ static int buffers_init(struct ovpn_server *srv)
 	return 0;
 }
 
+/* One socket, or dataPlane.workers of them as a steered reuseport group.
+ * P2SGW_STEER_SKEW (tests only) skews the program so that every session's
+ * data lands on a lane that does not own it. */
+static int udp_open(const struct gw_conf *c, unsigned n, int *fds)
+{
+	if (n <= 1) {
+		fds[0] = udp_socket_open(c->listen_addr, c->udp_port);
+		return fds[0] < 0 ? fds[0] : 0;
+	}
+	int r = steer_openvpn_group(c->listen_addr, c->udp_port, n, fds);
+	const char *skew = getenv("P2SGW_STEER_SKEW");
+	if (r == 0 && skew && *skew) {
+		r = steer_attach_openvpn_skewed(fds[0], n, (unsigned)atoi(skew));
+		log_warn("UDP steering skewed by %s (test setting)", skew);
+		if (r < 0)
+			for (unsigned i = 0; i < n; i++)
+				close(fds[i]);
+	}
+	return r;
+}
+
+static void lanes_start(struct ovpn_server *srv, unsigned n, const int *fds)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct udp_lane *l = &srv->lanes[i];
+		*l = (struct udp_lane){.srv = srv, .fd = fds[i], .index = i};
+		ev_io_init(&l->io, udp_read_cb, fds[i], EV_READ);
+		l->io.data = l;
+		ev_io_start(core_loop(srv->core), &l->io);
+		moderator_init(&l->mod, &l->io, MOD_DELAY, UDP_BURST, udp_read, l);
+	}
+	srv->n_lanes = n;
+	srv->udp_fd = fds[0];
+	srv->udp_q->fd = fds[0];
+}
+
 int ovpn_transport_open(struct ovpn_server *srv)
 {
 	const struct gw_conf *c = core_conf(srv->core);
@@ -616,21 +668,20 @@ int ovpn_transport_open(struct ovpn_server *srv)
 		return -ENOMEM;
 	if (srv->udp_fd >= 0 && srv->udp_port == c->udp_port)
 		return 0;
-	int fd = udp_socket_open(c->listen_addr, c->udp_port);
-	if (fd < 0) {
-		log_err("cannot bind UDP %s:%u: %s", c->listen_addr, c->udp_port, p2s_strerror(fd));
-		return fd;
+	unsigned n = c->workers ? c->workers : 1;
+	int fds[STEER_MAX];
+	int r = udp_open(c, n, fds);
+	if (r < 0) {
+		log_err("cannot bind UDP %s:%u: %s", c->listen_addr, c->udp_port, p2s_strerror(r));
+		return r;
 	}
 	udp_close(srv); /* a new port: UDP clients reconnect to it */
-	srv->udp_fd = fd;
-	srv->udp_q->fd = fd;
+	lanes_start(srv, n, fds);
 	srv->udp_port = c->udp_port;
-	ev_io_init(&srv->udp_io, udp_read_cb, fd, EV_READ);
-	srv->udp_io.data = srv;
-	ev_io_start(core_loop(srv->core), &srv->udp_io);
-	moderator_init(&srv->udp_mod, &srv->udp_io, MOD_DELAY, UDP_BURST, udp_read, srv);
-	log_info("OpenVPN listening on UDP %s:%u and the shared TCP port %u (tls-auth %s)",
-		 c->listen_addr, c->udp_port, c->tcp_port, srv->ta.enabled ? "required" : "off");
+	log_info("OpenVPN listening on UDP %s:%u (%u steered socket%s) and the shared TCP port %u "
+		 "(tls-auth %s)",
+		 c->listen_addr, c->udp_port, n, n == 1 ? "" : "s", c->tcp_port,
+		 srv->ta.enabled ? "required" : "off");
 	return 0;
 }
 
