@@ -24,17 +24,6 @@ struct seg {
 	uint16_t ip_id;
 };
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* The IP layer of a joinable segment: no options, no extension headers,
  * no fragment, lengths exact, header checksum right. */
 static bool ip_plain(const uint8_t *pkt, size_t len, struct seg *s)
@@ -74,7 +63,7 @@ static bool seg_parse(const uint8_t *pkt, size_t len, struct seg *s)
 	if (s->hlen < s->l4 + 20 || s->hlen >= len)
 		return false;
 	s->payload = len - s->hlen;
-	s->seq = be32(t + 4);
+	s->seq = off_get32(t + 4);
 	s->flags = t[13];
 	if ((s->flags & (uint8_t)~TCP_PSH) != TCP_ACK)
 		return false;
@@ -205,7 +194,7 @@ static bool pure_ack(const uint8_t *pkt, size_t len, uint32_t *ack)
 	bool opts = thlen == 20 || (thlen == 32 && memcmp(t + 20, ts, 4) == 0);
 	if (s.l4 + thlen != len || !opts || t[13] != TCP_ACK)
 		return false;
-	*ack = be32(t + 8);
+	*ack = off_get32(t + 8);
 	return csum_fold(csum_add(csum_pseudo(pkt, 6, thlen), t, thlen)) == 0xffff;
 }
 
@@ -268,12 +257,12 @@ static void finish_run(struct gro_entry *e)
 	size_t total = hlen + e->payload;
 	bool v4 = (ip[0] >> 4) == 4;
 	if (v4) {
-		put16(ip + 2, (uint16_t)total);
+		off_put16(ip + 2, (uint16_t)total);
 		memset(ip + 10, 0, 2);
 		uint16_t c = (uint16_t)~csum_fold(csum_add(0, ip, 20));
 		memcpy(ip + 10, &c, 2);
 	} else {
-		put16(ip + 4, (uint16_t)(total - 40));
+		off_put16(ip + 4, (uint16_t)(total - 40));
 	}
 	uint16_t partial = csum_fold(csum_pseudo(ip, 6, total - e->l4));
 	memcpy(ip + e->l4 + 16, &partial, 2);

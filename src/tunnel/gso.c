@@ -79,18 +79,6 @@ uint64_t csum_pseudo(const uint8_t *ip, uint8_t proto, size_t l4_len)
 	return csum_add(acc, tail, 4);
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 /* Stores a finished checksum (inverted); UDP sends 0 as all ones. */
 static void csum_store(uint8_t *field, uint64_t acc, bool udp)
 {
@@ -197,11 +185,11 @@ static const uint8_t *next_single(struct gso_iter *it, uint8_t *out, size_t cap,
 static void fix_ip(const struct gso_iter *it, uint8_t *p, size_t len)
 {
 	if (it->version == 6) {
-		put16(p + 4, (uint16_t)(len - 40));
+		off_put16(p + 4, (uint16_t)(len - 40));
 		return;
 	}
-	put16(p + 2, (uint16_t)len);
-	put16(p + 4, (uint16_t)(((unsigned)p[4] << 8 | p[5]) + it->i));
+	off_put16(p + 2, (uint16_t)len);
+	off_put16(p + 4, (uint16_t)(((unsigned)p[4] << 8 | p[5]) + it->i));
 	memset(p + 10, 0, 2);
 	csum_store(p + 10, csum_add(0, p, it->l4), false);
 }
@@ -212,7 +200,7 @@ static void fix_l4(const struct gso_iter *it, uint8_t *p, size_t len, bool last)
 	size_t l4len = len - it->l4;
 	if (it->proto == 6) {
 		uint32_t seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | l4[6] << 8 | l4[7];
-		put32(l4 + 4, seq + (uint32_t)(it->off - it->hlen));
+		off_put32(l4 + 4, seq + (uint32_t)(it->off - it->hlen));
 		if (!last)
 			l4[13] &= (uint8_t) ~(TCP_FIN | TCP_PSH);
 		if (it->i > 0)
@@ -221,7 +209,7 @@ static void fix_l4(const struct gso_iter *it, uint8_t *p, size_t len, bool last)
 		csum_store(l4 + 16, csum_add(csum_pseudo(p, 6, l4len), l4, l4len), false);
 		return;
 	}
-	put16(l4 + 4, (uint16_t)l4len);
+	off_put16(l4 + 4, (uint16_t)l4len);
 	memset(l4 + 6, 0, 2);
 	csum_store(l4 + 6, csum_add(csum_pseudo(p, 17, l4len), l4, l4len), true);
 }

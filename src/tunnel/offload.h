@@ -43,6 +43,24 @@ uint16_t csum_fold(uint64_t acc);
  * the IP header), its L4 protocol and L4 length. */
 uint64_t csum_pseudo(const uint8_t *ip, uint8_t proto, size_t l4_len);
 
+/* Network-order fields of headers the segmenter and coalescer rewrite. */
+static inline uint32_t off_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void off_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void off_put32(uint8_t *p, uint32_t v)
+{
+	off_put16(p, (uint16_t)(v >> 16));
+	off_put16(p + 2, (uint16_t)v);
+}
+
 /* ---- segmenter ----------------------------------------------------------- */
 
 /* One super-packet being cut. The segments come out in order; the packet
