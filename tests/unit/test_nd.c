@@ -41,7 +41,8 @@ static size_t rs(uint8_t *p, uint8_t type, uint8_t hops, const uint8_t *opt, siz
 	p[25] = 0x02;
 	p[39] = 2;
 	p[40] = type;
-	memcpy(p + 48, opt, olen);
+	if (olen)
+		memcpy(p + 48, opt, olen); /* opt may be NULL */
 	uint16_t s = sum6(p, 48 + olen);
 	p[42] = (uint8_t)(s >> 8);
 	p[43] = (uint8_t)s;
