@@ -38,7 +38,6 @@ J
 }
 
 up() { wait_log "$D/$1.log" "Initialization Sequence Completed" "${2:-15}"; }
-rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 gw_show() { # gw_show FIELD: one field of p2sctl gateway show
 	"$CTL" --socket "$D/p2sgw.sock" --output json gateway show |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
@@ -52,7 +51,7 @@ handshaking() {
 flood_tcp() {
 	local cpu0 rss0 cpu1 rss1 t0=$SECONDS
 	cpu0=$(cpu_seconds "$GW_PID")
-	rss0=$(rss_kb "$GW_PID")
+	rss0=$(rss_kib "$GW_PID")
 	run $NS_CLI timeout 40 iperf3 -c 10.1.0.10 -t 8 -J >"$D/iperf.json" &
 	local iperf=$!
 	sleep 1
@@ -67,7 +66,7 @@ flood_tcp() {
 	local rc=$?
 	wait_log "$D/tcpflood.log" "tcp:" 15
 	cpu1=$(cpu_seconds "$GW_PID")
-	rss1=$(rss_kb "$GW_PID")
+	rss1=$(rss_kib "$GW_PID")
 	echo "flood: $(cat "$D/tcpflood.log"); gateway CPU $cpu0 -> $cpu1 s over $((SECONDS - t0)) s; RSS $rss0 -> $rss1 KiB"
 	# What the gateway holds mid-flood is capped; what reached it beyond the
 	# cap was closed at once (on a loaded machine some SYNs are still being

@@ -43,7 +43,6 @@ write_conf() {
 J
 }
 
-rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 sessions() { "$CTL" --socket "$D/p2sgw.sock" --output json session list; }
 n_sessions() { sessions | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 no_sessions() { [ "$(n_sessions)" = 0 ]; }

@@ -170,10 +170,28 @@ wait_log() { wait_until "${3:-10}" log_has "$1" "$2"; }
 # One line: the last N lines of a log, for a FAIL reason.
 log_tail() { tail -n "${2:-3}" "$1" 2>/dev/null | tr '\n' '|'; }
 
-# Seconds of CPU (user + system) a process has used so far: /proc/PID/stat
-# fields 14 and 15, in clock ticks. The command name (field 2) may hold
-# spaces, so count from the ")" that ends it: utime is then field 12.
+# A process and its descendants, one PID a line: the gateway started as root
+# is a key process with the network process as its child, and what it costs
+# is both.
+proc_tree() {
+	echo "$1"
+	local c
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do proc_tree "$c"; done
+}
+
+# Seconds of CPU (user + system) a process and its descendants have used so
+# far: /proc/PID/stat fields 14 and 15, in clock ticks. The command name
+# (field 2) may hold spaces, so count from the ")" that ends it: utime is
+# then field 12.
 cpu_seconds() {
-	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null |
-		awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f\n", ($12 + $13) / hz}'
+	local p
+	for p in $(proc_tree "$1"); do sed 's/.*) //' "/proc/$p/stat" 2>/dev/null; done |
+		awk -v hz="$(getconf CLK_TCK)" '{t += $12 + $13} END {printf "%.2f\n", t / hz}'
+}
+
+# Resident memory (KiB) of a process and its descendants.
+rss_kib() {
+	local p
+	for p in $(proc_tree "$1"); do cat "/proc/$p/status" 2>/dev/null; done |
+		awk '/^VmRSS/ {t += $2} END {print t + 0}'
 }
