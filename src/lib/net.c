@@ -175,24 +175,27 @@ int ports_parse(const char *s, struct port_range *out, size_t cap)
 	return n ? (int)n : -EINVAL;
 }
 
-int udp_socket_open(const char *addr, uint16_t port)
+int udp_socket_bind(const struct sockaddr_in *a, int reuse)
 {
-	union sockaddr_any a = {0};
-	a.in.sin_family = AF_INET;
-	a.in.sin_port = htons(port);
-	if (inet_pton(AF_INET, addr && *addr ? addr : "0.0.0.0", &a.in.sin_addr) != 1)
-		return -EINVAL;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	int one = 1, buf = 4 << 20;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	if (bind(fd, &a.sa, sizeof(a.in)) < 0) {
+	if (setsockopt(fd, SOL_SOCKET, reuse, &one, sizeof(one)) < 0 ||
+	    bind(fd, (const struct sockaddr *)a, sizeof(*a)) < 0) {
 		int err = -errno;
 		close(fd);
 		return err;
 	}
 	return fd;
+}
+
+int udp_socket_open(const char *addr, uint16_t port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	if (inet_pton(AF_INET, addr && *addr ? addr : "0.0.0.0", &a.sin_addr) != 1)
+		return -EINVAL;
+	return udp_socket_bind(&a, SO_REUSEADDR);
 }

@@ -49,6 +49,9 @@ union sockaddr_any {
 /* A non-blocking UDP socket bound to addr:port (IPv4; "" or NULL: any) with
  * 4 MiB buffers, as every tunnel's data socket wants. fd or -errno. */
 int udp_socket_open(const char *addr, uint16_t port);
+/* The same from an address, with SO_REUSEADDR or SO_REUSEPORT (a steered
+ * group's members) set before the bind. */
+int udp_socket_bind(const struct sockaddr_in *a, int reuse);
 
 /* "ip:port" or "[ip6]:port". */
 void sockaddr_str(const union sockaddr_any *a, char *out, size_t cap);

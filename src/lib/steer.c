@@ -3,6 +3,8 @@
  * ends the program with 0, which is socket 0. */
 #include "steer.h"
 
+#include "net.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/filter.h>
@@ -58,23 +60,6 @@ int steer_attach_esp(int fd, unsigned n)
 	return attach(fd, code, sizeof(code) / sizeof(code[0]));
 }
 
-static int member(const struct sockaddr_in *a)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	int one = 1, buf = 4 << 20;
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
-	    bind(fd, (const struct sockaddr *)a, sizeof(*a)) < 0) {
-		int err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 int steer_openvpn_group(const char *addr, uint16_t port, unsigned n, int *fds)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
@@ -84,7 +69,7 @@ int steer_openvpn_group(const char *addr, uint16_t port, unsigned n, int *fds)
 	int err = 0;
 	unsigned i;
 	for (i = 0; i < n && err == 0; i++) {
-		fds[i] = member(&a);
+		fds[i] = udp_socket_bind(&a, SO_REUSEPORT);
 		err = fds[i] < 0 ? fds[i] : 0;
 		if (err == 0 && i == 0 && port == 0) {
 			/* Port 0 (tests): the others join the port the first got. */
