@@ -4,6 +4,7 @@
 #include "steer.h"
 
 #include "net.h"
+#include "random.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,11 +49,18 @@ int steer_attach_openvpn_skewed(int fd, unsigned n, unsigned skew)
 
 int steer_attach_esp(int fd, unsigned n)
 {
+	return steer_attach_esp_skewed(fd, n, 0);
+}
+
+int steer_attach_esp_skewed(int fd, unsigned n, unsigned skew)
+{
 	if (n == 0 || n > STEER_MAX)
 		return -EINVAL;
 	struct sock_filter code[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0), /* the SPI; 0 is the non-ESP marker */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 4, 0),
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, n), /* before the skew: no wrap */
+		BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, skew % n),
 		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, n),
 		BPF_STMT(BPF_RET | BPF_A, 0),
 		BPF_STMT(BPF_RET | BPF_K, 0),
@@ -60,7 +68,38 @@ int steer_attach_esp(int fd, unsigned n)
 	return attach(fd, code, sizeof(code) / sizeof(code[0]));
 }
 
-int steer_openvpn_group(const char *addr, uint16_t port, unsigned n, int *fds)
+uint32_t steer_esp_spi(uint32_t rnd, unsigned n, unsigned lane)
+{
+	if (n == 0 || lane >= n)
+		return 0;
+	uint32_t base = rnd - rnd % n;
+	if (base > UINT32_MAX - lane || base + lane < 256) /* 1-255: RFC 4303 §2.1 */
+		return 0;
+	return base + lane;
+}
+
+uint32_t steer_esp_spi_new(unsigned n, unsigned lane, int (*used)(uint32_t spi, void *ctx),
+			   void *ctx)
+{
+	for (int i = 0; i < 32; i++) {
+		uint32_t v;
+		p2s_random(&v, sizeof(v));
+		v = steer_esp_spi(v, n, lane);
+		if (v && (!used || !used(v, ctx)))
+			return v;
+	}
+	return 0;
+}
+
+static void group_close(const int *fds, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+}
+
+/* Binds n members in order (fds[i] is the group's socket i). */
+static int group_bind(const char *addr, uint16_t port, unsigned n, int *fds)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
 	if (n == 0 || n > STEER_MAX ||
@@ -77,11 +116,26 @@ int steer_openvpn_group(const char *addr, uint16_t port, unsigned n, int *fds)
 			getsockname(fds[0], (struct sockaddr *)&a, &len);
 		}
 	}
-	if (err == 0)
-		err = steer_attach_openvpn(fds[0], n);
 	if (err < 0)
-		for (unsigned k = 0; k < i; k++)
-			if (fds[k] >= 0)
-				close(fds[k]);
+		group_close(fds, i);
 	return err;
+}
+
+static int group_open(const char *addr, uint16_t port, unsigned n, int *fds,
+		      int (*attach_fn)(int, unsigned))
+{
+	int err = group_bind(addr, port, n, fds);
+	if (err == 0 && (err = attach_fn(fds[0], n)) < 0)
+		group_close(fds, n);
+	return err;
+}
+
+int steer_openvpn_group(const char *addr, uint16_t port, unsigned n, int *fds)
+{
+	return group_open(addr, port, n, fds, steer_attach_openvpn);
+}
+
+int steer_esp_group(const char *addr, uint16_t port, unsigned n, int *fds)
+{
+	return group_open(addr, port, n, fds, steer_attach_esp);
 }

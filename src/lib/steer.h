@@ -33,4 +33,29 @@ int steer_attach_openvpn_skewed(int fd, unsigned n, unsigned skew);
  * IKE (the 4-byte non-ESP marker) and NAT keepalives to socket 0. */
 int steer_attach_esp(int fd, unsigned n);
 
+/* The same with skew added to the SPI's index (modulo n): tests use it to
+ * land every ESP packet on a socket that does not own its SA. */
+int steer_attach_esp_skewed(int fd, unsigned n, unsigned skew);
+
+/* Binds the group as steer_openvpn_group does and attaches the ESP program. */
+int steer_esp_group(const char *addr, uint16_t port, unsigned n, int *fds);
+
+/* The socket an inbound ESP SPI belongs to: the gateway picks its SPIs so
+ * that the SPI modulo the group size is the owning socket. */
+static inline unsigned steer_esp_index(uint32_t spi, unsigned n)
+{
+	return n ? spi % n : 0;
+}
+
+/* An SPI for socket `lane` of a group of n made from 32 random bits: the
+ * residue set, the rest of rnd kept. 0 when rnd gives none (a reserved
+ * value below 256, or no room above it): draw again. */
+uint32_t steer_esp_spi(uint32_t rnd, unsigned n, unsigned lane);
+
+/* A fresh random SPI for `lane` that `used` (the caller's table of live
+ * SPIs; NULL: none) does not know; 0 when every draw collided (a table
+ * near full). */
+uint32_t steer_esp_spi_new(unsigned n, unsigned lane, int (*used)(uint32_t spi, void *ctx),
+			   void *ctx);
+
 #endif

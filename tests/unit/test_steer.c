@@ -119,16 +119,20 @@ static void test_openvpn_rest_to_first(void **state)
 	group_close(&g);
 }
 
+static int esp_packet(struct group *g, uint32_t spi)
+{
+	uint8_t p[32] = {spi >> 24, spi >> 16, spi >> 8, spi, 0, 0, 0, 1};
+	return which(g, p, sizeof(p));
+}
+
 static void test_esp_by_spi(void **state)
 {
 	(void)state;
 	struct group g;
 	group_open(&g, 2, steer_attach_esp); /* replaces the OpenVPN program */
 	const uint32_t spis[] = {1, 2, 3, 0xc0000001, 0xc0000002, 0xfffffffe};
-	for (size_t i = 0; i < sizeof(spis) / sizeof(spis[0]); i++) {
-		uint8_t p[32] = {spis[i] >> 24, spis[i] >> 16, spis[i] >> 8, spis[i], 0, 0, 0, 1};
-		assert_int_equal(which(&g, p, sizeof(p)), (int)(spis[i] % 2));
-	}
+	for (size_t i = 0; i < sizeof(spis) / sizeof(spis[0]); i++)
+		assert_int_equal(esp_packet(&g, spis[i]), (int)(spis[i] % 2));
 	const uint8_t ike[32] = {0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44};
 	const uint8_t keepalive[1] = {0xff};
 	for (int k = 0; k < 4; k++) {
@@ -136,6 +140,130 @@ static void test_esp_by_spi(void **state)
 		assert_int_equal(which(&g, keepalive, sizeof(keepalive)), 0);
 	}
 	group_close(&g);
+}
+
+/* The gateway's own SPIs, with the group the engine opens: each lane's
+ * SPIs reach that lane, from any source port, for several group sizes. */
+static void test_esp_group_lanes(void **state)
+{
+	(void)state;
+	for (unsigned n = 1; n <= 4; n++) {
+		struct group g;
+		g.n = n;
+		assert_int_equal(steer_esp_group("127.0.0.1", 0, n, g.fds), 0);
+		socklen_t l = sizeof(g.to);
+		assert_int_equal(getsockname(g.fds[0], (struct sockaddr *)&g.to, &l), 0);
+		g.tx = socket(AF_INET, SOCK_DGRAM, 0);
+		assert_true(g.tx >= 0);
+		int other = socket(AF_INET, SOCK_DGRAM, 0); /* a NAT's new port */
+		assert_true(other >= 0);
+		for (unsigned lane = 0; lane < n; lane++)
+			for (int k = 0; k < 4; k++) {
+				uint32_t spi = steer_esp_spi_new(n, lane, NULL, NULL);
+				assert_int_equal(esp_packet(&g, spi), (int)lane);
+				int tx = g.tx;
+				g.tx = other; /* the lane does not depend on the source */
+				assert_int_equal(esp_packet(&g, spi), (int)lane);
+				g.tx = tx;
+			}
+		close(other);
+		const uint8_t ike[40] = {0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8};
+		assert_int_equal(which(&g, ike, sizeof(ike)), 0);
+		group_close(&g);
+	}
+}
+
+/* The skewed program (tests) sends each SPI to the lane after its owner;
+ * IKE and keepalives stay on the first. */
+static void test_esp_skewed(void **state)
+{
+	(void)state;
+	struct group g;
+	group_open(&g, 3, steer_attach_esp);
+	assert_int_equal(steer_attach_esp_skewed(g.fds[0], 3, 1), 0);
+	const uint32_t spis[] = {0x100, 0x101, 0x102, 0xfffffffd, 0xfffffffe, 0xffffffff};
+	for (size_t i = 0; i < sizeof(spis) / sizeof(spis[0]); i++)
+		assert_int_equal(esp_packet(&g, spis[i]), (int)((spis[i] % 3 + 1) % 3));
+	const uint8_t ike[32] = {0, 0, 0, 0, 0x11};
+	const uint8_t keepalive[1] = {0xff};
+	assert_int_equal(which(&g, ike, sizeof(ike)), 0);
+	assert_int_equal(which(&g, keepalive, sizeof(keepalive)), 0);
+	group_close(&g);
+}
+
+/* A table of the SPIs handed out so far (the engine's is its SA hash). */
+#define SPI_TABLE 4096
+struct spi_table {
+	uint32_t v[SPI_TABLE];
+	size_t n;
+	unsigned refuse; /* calls to answer "used" regardless (forced collisions) */
+	unsigned calls;
+};
+
+static int table_used(uint32_t spi, void *ctx)
+{
+	struct spi_table *t = ctx;
+	t->calls++;
+	if (t->refuse) {
+		t->refuse--;
+		return 1;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i] == spi)
+			return 1;
+	return 0;
+}
+
+/* Every group size 1..16 and every lane: the residue is the lane, never
+ * a reserved value, never one already live. */
+static void test_esp_spi_residue(void **state)
+{
+	(void)state;
+	static struct spi_table t;
+	for (unsigned n = 1; n <= STEER_MAX; n++) {
+		t.n = 0;
+		for (unsigned lane = 0; lane < n; lane++)
+			for (int k = 0; k < 64; k++) {
+				uint32_t spi = steer_esp_spi_new(n, lane, table_used, &t);
+				assert_true(spi >= 256);
+				assert_int_equal(steer_esp_index(spi, n), lane);
+				assert_int_equal(table_used(spi, &t), 0);
+				assert_true(t.n < SPI_TABLE);
+				t.v[t.n++] = spi;
+			}
+	}
+}
+
+/* Collisions are drawn again; a table that answers "used" to every draw
+ * gives 0, not a duplicate. */
+static void test_esp_spi_collisions(void **state)
+{
+	(void)state;
+	static struct spi_table t;
+	t.refuse = 5;
+	uint32_t spi = steer_esp_spi_new(4, 3, table_used, &t);
+	assert_int_equal(t.calls, 6);
+	assert_int_equal(spi % 4, 3);
+	t.refuse = 1000;
+	t.calls = 0;
+	assert_int_equal(steer_esp_spi_new(4, 3, table_used, &t), 0);
+	assert_true(t.calls > 0 && t.calls < 1000); /* bounded */
+}
+
+/* The mapping itself: the edges of the 32-bit range and the reserved
+ * values. */
+static void test_esp_spi_edges(void **state)
+{
+	(void)state;
+	assert_int_equal(steer_esp_spi(0, 1, 0), 0);
+	assert_int_equal(steer_esp_spi(255, 1, 0), 0);
+	assert_int_equal(steer_esp_spi(256, 1, 0), 256);
+	assert_int_equal(steer_esp_spi(0xffffffff, 1, 0), 0xffffffff);
+	assert_int_equal(steer_esp_spi(0xffffffff, 3, 2), 0); /* 0xffffffff % 3 == 0: no room */
+	assert_int_equal(steer_esp_spi(0xfffffffe, 16, 15), 0xffffffff);
+	assert_int_equal(steer_esp_spi(0x12345678, 16, 3), 0x12345673);
+	assert_int_equal(steer_esp_spi(1000, 4, 4), 0); /* no such lane */
+	assert_int_equal(steer_esp_spi(1000, 0, 0), 0);
 }
 
 static void test_bad_sizes(void **state)
@@ -146,6 +274,9 @@ static void test_bad_sizes(void **state)
 	assert_int_equal(steer_openvpn_group("127.0.0.1", 0, STEER_MAX + 1, fds), -EINVAL);
 	assert_int_equal(steer_openvpn_group("not-an-address", 0, 2, fds), -EINVAL);
 	assert_int_equal(steer_attach_esp(-1, 0), -EINVAL);
+	assert_int_equal(steer_attach_esp_skewed(-1, STEER_MAX + 1, 1), -EINVAL);
+	assert_int_equal(steer_esp_group("127.0.0.1", 0, 0, fds), -EINVAL);
+	assert_int_equal(steer_esp_group("127.0.0.1", 0, STEER_MAX + 1, fds), -EINVAL);
 }
 
 int main(void)
@@ -155,6 +286,11 @@ int main(void)
 		cmocka_unit_test(test_openvpn_rest_to_first),
 		cmocka_unit_test(test_openvpn_skewed),
 		cmocka_unit_test(test_esp_by_spi),
+		cmocka_unit_test(test_esp_group_lanes),
+		cmocka_unit_test(test_esp_skewed),
+		cmocka_unit_test(test_esp_spi_residue),
+		cmocka_unit_test(test_esp_spi_collisions),
+		cmocka_unit_test(test_esp_spi_edges),
 		cmocka_unit_test(test_bad_sizes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

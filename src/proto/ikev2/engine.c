@@ -114,6 +114,52 @@ static struct ike_child *child_find(struct ike_engine *e, uint32_t spi)
 	return NULL;
 }
 
+static int spi_used(uint32_t spi, void *ctx)
+{
+	return child_find(ctx, spi) != NULL;
+}
+
+/* The SPI carries the lane (spi % n_lanes), so the kernel's program sends
+ * the client's ESP to it; a rekey draws again with the same residue. */
+uint32_t ike_child_spi_new(struct ike_sa *sa)
+{
+	struct ike_engine *e = sa->e;
+	unsigned n = e->n_lanes ? e->n_lanes : 1;
+	unsigned lane = sa->s && sa->s->worker < n ? sa->s->worker : 0;
+	return steer_esp_spi_new(n, lane, spi_used, e);
+}
+
+/* Least loaded by sessions, the lowest index on a tie: consecutive clients
+ * alternate while none leaves. Called once per IKE_AUTH. */
+unsigned ike_lane_pick(struct ike_engine *e)
+{
+	unsigned load[STEER_MAX] = {0}, best = 0;
+	for (const struct ike_sa *sa = e->head; sa; sa = sa->next)
+		if (sa->s && sa->state != IKE_ST_DEAD && sa->s->worker < STEER_MAX)
+			load[sa->s->worker]++;
+	for (unsigned i = 1; i < e->n_lanes; i++)
+		if (load[i] < load[best])
+			best = i;
+	return best;
+}
+
+/* ---- the ESP states' data-plane parts ----------------------------------- */
+
+/* Authenticates and decrypts: moves the replay window and the inbound
+ * counters. */
+static int ike_child_esp_open(struct ike_child *c, const uint8_t *pkt, size_t len, uint8_t *out,
+			      size_t cap, size_t *n, uint8_t *nh)
+{
+	return esp_decrypt(&c->in, pkt, len, out, cap, n, nh);
+}
+
+/* Encrypts: takes the next outbound sequence number, counts. */
+static int ike_child_esp_seal(struct ike_child *c, const uint8_t *pkt, size_t len, uint8_t nh,
+			      uint8_t *out, size_t cap, size_t *n)
+{
+	return esp_encrypt(&c->out, pkt, len, nh, out, cap, n);
+}
+
 /* Ends the SA's session (once) and marks it for the next tick to free. */
 void ike_sa_kill(struct ike_sa *sa, const char *why)
 {
@@ -204,7 +250,7 @@ static void sess_send_ip(struct session *s, const uint8_t *pkt, size_t len)
 	uint8_t nh = (pkt[0] >> 4) == 6 ? ESP_NH_IPV6 : ESP_NH_IPV4;
 	uint8_t *out = sa->e->tx;
 	size_t n;
-	int r = esp_encrypt(&sa->child.out, pkt, len, nh, out, sizeof(sa->e->tx), &n);
+	int r = ike_child_esp_seal(&sa->child, pkt, len, nh, out, sizeof(sa->e->tx), &n);
 	if (r) {
 		s->ctr.dropped++;
 		return;
@@ -233,19 +279,29 @@ const struct session_ops ike_session_ops = {
 
 /* ---- receiving ----------------------------------------------------------- */
 
-static void esp_input(struct ike_engine *e, const uint8_t *pkt, size_t len,
+/* ESP read by a lane. The SPI table, the SA's state and a NAT rebinding
+ * (the session's address) are the main loop's: on a worker thread they
+ * become a published table and a message. */
+static void esp_input(struct esp_lane *l, const uint8_t *pkt, size_t len,
 		      const union sockaddr_any *from)
 {
+	struct ike_engine *e = l->e;
 	struct ike_child *c = child_find(e, esp_spi(pkt, len));
 	if (!c || !c->ike->s || c->ike->state != IKE_ST_ESTABLISHED)
 		return;
 	struct ike_sa *sa = c->ike;
 	size_t n;
 	uint8_t nh;
-	int r = esp_decrypt(&c->in, pkt, len, e->pt, sizeof(e->pt), &n, &nh);
-	if (r) {
+	if (ike_child_esp_open(c, pkt, len, l->pt, sizeof(l->pt), &n, &nh)) {
 		sa->s->ctr.dropped++;
 		return;
+	}
+	l->rx_esp++;
+	/* Not the owner's lane (a skewed program in tests, a group being
+	 * rebuilt): still delivered, and counted. */
+	if (l->index != sa->s->worker) {
+		l->rx_cross++;
+		sa->s->ctr.cross_worker++;
 	}
 	sa->last_rx = ike_now(e);
 	/* A NAT that rebinds the client's port: follow authenticated traffic. */
@@ -255,7 +311,7 @@ static void esp_input(struct ike_engine *e, const uint8_t *pkt, size_t len,
 	}
 	if (nh != ESP_NH_IPV4 && nh != ESP_NH_IPV6)
 		return;				/* dummy packets (59) and anything else */
-	core_fwd_from_session(sa->s, e->pt, n); /* counts it, answers DHCPINFORM, or drops */
+	core_fwd_from_session(sa->s, l->pt, n); /* counts it, answers DHCPINFORM, or drops */
 }
 
 static void ike_input(struct ike_engine *e, uint8_t *msg, size_t len,
@@ -340,16 +396,20 @@ static void udp_read(struct ike_engine *e, int fd)
 }
 
 /* One datagram on 4500: ESP, an IKE message behind the non-ESP marker, or
- * a NAT keepalive. */
-static void natt_datagram(struct ike_engine *e, uint8_t *d, size_t len,
+ * a NAT keepalive. The program steers IKE and keepalives to lane 0; one
+ * elsewhere (no program attached yet) is still answered. */
+static void natt_datagram(struct esp_lane *l, uint8_t *d, size_t len,
 			  const union sockaddr_any *from)
 {
-	if (len == 1 && d[0] == 0xff)
+	if (len == 1 && d[0] == 0xff) {
+		l->rx_ike++;
 		return; /* NAT keepalive (RFC 3948 §2.3) */
-	if (len >= IKE_NON_ESP_LEN && esp_spi(d, len) == 0)
-		ike_input(e, d + IKE_NON_ESP_LEN, len - IKE_NON_ESP_LEN, from, true);
-	else if (len >= ESP_HDR_LEN)
-		esp_input(e, d, len, from);
+	}
+	if (len >= IKE_NON_ESP_LEN && esp_spi(d, len) == 0) {
+		l->rx_ike++;
+		ike_input(l->e, d + IKE_NON_ESP_LEN, len - IKE_NON_ESP_LEN, from, true);
+	} else if (len >= ESP_HDR_LEN)
+		esp_input(l, d, len, from);
 }
 
 /* Bursts of up to IKE_RX_BATCH datagrams per system call; a wakeup that
@@ -359,8 +419,8 @@ static void natt_datagram(struct ike_engine *e, uint8_t *d, size_t len,
 
 static void natt_read(void *ctx)
 {
-	struct ike_engine *e = ctx;
-	struct ike_rx *rx = e->rxb;
+	struct esp_lane *l = ctx;
+	struct ike_rx *rx = l->rx;
 	int got = 0;
 	struct mmsghdr m[IKE_RX_BATCH];
 	struct iovec iov[IKE_RX_BATCH];
@@ -372,14 +432,14 @@ static void natt_read(void *ctx)
 						       .msg_iov = &iov[i],
 						       .msg_iovlen = 1};
 		}
-		int n = recvmmsg(e->fd4500, m, IKE_RX_BATCH, MSG_DONTWAIT, NULL);
+		int n = recvmmsg(l->fd, m, IKE_RX_BATCH, MSG_DONTWAIT, NULL);
 		for (int i = 0; i < n; i++)
-			natt_datagram(e, rx->buf[i], m[i].msg_len, &rx->from[i]);
+			natt_datagram(l, rx->buf[i], m[i].msg_len, &rx->from[i]);
 		got += n > 0 ? n : 0;
 		if (n < IKE_RX_BATCH)
 			break;
 	}
-	moderator_after(core_loop(e->core), &e->mod4500, (unsigned long)got);
+	moderator_after(core_loop(l->e->core), &l->mod, (unsigned long)got);
 }
 
 static void io500_cb(struct ev_loop *l, ev_io *w, int revents)
@@ -390,12 +450,11 @@ static void io500_cb(struct ev_loop *l, ev_io *w, int revents)
 	udp_read(e, e->fd500);
 }
 
-static void io4500_cb(struct ev_loop *l, ev_io *w, int revents)
+static void lane_read_cb(struct ev_loop *l, ev_io *w, int revents)
 {
 	(void)l;
 	(void)revents;
-	struct ike_engine *e = w->data;
-	natt_read(e);
+	natt_read(w->data);
 }
 
 /* ---- tick ---------------------------------------------------------------- */
@@ -478,6 +537,78 @@ static void certreq_load(struct ike_engine *e)
 	}
 }
 
+/* UDP 4500: one socket, or dataPlane.workers of them as a group steered
+ * by SPI. P2SGW_STEER_SKEW (tests only) skews the program so that every
+ * ESP packet lands on a lane that does not own its SA. */
+static int lanes_bind(const struct gw_conf *c, uint16_t port, unsigned n, int *fds)
+{
+	if (n <= 1) {
+		fds[0] = udp_socket_open(c->listen_addr, port);
+		return fds[0] < 0 ? fds[0] : 0;
+	}
+	int r = steer_esp_group(c->listen_addr, port, n, fds);
+	const char *skew = getenv("P2SGW_STEER_SKEW");
+	if (r == 0 && skew && *skew) {
+		r = steer_attach_esp_skewed(fds[0], n, (unsigned)atoi(skew));
+		log_warn("ESP steering skewed by %s (test setting)", skew);
+		if (r < 0)
+			for (unsigned i = 0; i < n; i++)
+				close(fds[i]);
+	}
+	return r;
+}
+
+static int lanes_open(struct ike_engine *e)
+{
+	const struct gw_conf *c = core_conf(e->core);
+	unsigned n = c->workers ? c->workers : 1;
+	int fds[STEER_MAX];
+	int r = lanes_bind(c, e->port4500, n, fds);
+	if (r < 0)
+		return r;
+	struct ev_loop *loop = core_loop(e->core);
+	for (unsigned i = 0; i < n; i++) {
+		struct esp_lane *l = &e->lanes[i];
+		l->e = e;
+		l->fd = fds[i];
+		l->index = i;
+		l->rx = calloc(1, sizeof(*l->rx));
+		ev_io_init(&l->io, lane_read_cb, l->fd, EV_READ);
+		l->io.data = l;
+		moderator_init(&l->mod, &l->io, NATT_REST, NATT_BURST, natt_read, l);
+	}
+	e->n_lanes = n;
+	e->fd4500 = fds[0];
+	for (unsigned i = 0; i < n; i++)
+		if (!e->lanes[i].rx)
+			return -ENOMEM;
+	for (unsigned i = 0; i < n; i++)
+		ev_io_start(loop, &e->lanes[i].io);
+	return 0;
+}
+
+/* What each lane read: with N > 1, whether the kernel's choice held. */
+static void lanes_close(struct ike_engine *e)
+{
+	struct ev_loop *loop = core_loop(e->core);
+	for (unsigned i = 0; i < e->n_lanes; i++) {
+		struct esp_lane *l = &e->lanes[i];
+		if (e->n_lanes > 1)
+			log_info("UDP %u lane %u of %u read %llu ESP packets (%llu of them for "
+				 "another lane's SAs) and %llu IKE messages or keepalives",
+				 e->port4500, i, e->n_lanes, (unsigned long long)l->rx_esp,
+				 (unsigned long long)l->rx_cross, (unsigned long long)l->rx_ike);
+		moderator_stop(loop, &l->mod);
+		ev_io_stop(loop, &l->io);
+		close(l->fd);
+		free(l->rx);
+		OPENSSL_cleanse(l->pt, sizeof(l->pt));
+		l->rx = NULL;
+	}
+	e->n_lanes = 0;
+	e->fd4500 = -1;
+}
+
 static void engine_close(struct ike_engine *e)
 {
 	struct ev_loop *l = core_loop(e->core);
@@ -485,18 +616,12 @@ static void engine_close(struct ike_engine *e)
 		ev_io_stop(l, &e->io500);
 		close(e->fd500);
 	}
-	if (e->fd4500 >= 0) {
-		moderator_stop(l, &e->mod4500);
-		ev_io_stop(l, &e->io4500);
-		close(e->fd4500);
-	}
+	lanes_close(e);
 	ev_timer_stop(l, &e->tick);
 	if (ev_is_active(&e->flush))
 		ev_prepare_stop(l, &e->flush);
 	free(e->esp_out);
-	free(e->rxb);
 	e->esp_out = NULL;
-	e->rxb = NULL;
 }
 
 static struct engine *ike_start(struct core *c)
@@ -508,13 +633,13 @@ static struct engine *ike_start(struct core *c)
 	e->core = c;
 	e->port500 = 500;
 	e->port4500 = 4500;
+	e->fd4500 = -1;
 	e->fd500 = udp_socket_open(conf->listen_addr, e->port500);
-	e->fd4500 = udp_socket_open(conf->listen_addr, e->port4500);
+	int r = e->fd500 < 0 ? e->fd500 : lanes_open(e);
 	e->esp_out = calloc(1, sizeof(*e->esp_out));
-	e->rxb = calloc(1, sizeof(*e->rxb));
-	if (!e->esp_out || !e->rxb || e->fd500 < 0 || e->fd4500 < 0 || policy_load(e) < 0) {
+	if (!e->esp_out || r < 0 || policy_load(e) < 0) {
 		log_err("IKEv2 cannot listen on UDP %s:500/4500: %s", conf->listen_addr,
-			p2s_strerror(e->fd500 < 0 ? e->fd500 : e->fd4500));
+			p2s_strerror(r < 0 ? r : -ENOMEM));
 		engine_close(e);
 		free(e);
 		return NULL;
@@ -523,11 +648,8 @@ static struct engine *ike_start(struct core *c)
 	certreq_load(e);
 	struct ev_loop *l = core_loop(c);
 	ev_io_init(&e->io500, io500_cb, e->fd500, EV_READ);
-	ev_io_init(&e->io4500, io4500_cb, e->fd4500, EV_READ);
-	e->io500.data = e->io4500.data = e;
+	e->io500.data = e;
 	ev_io_start(l, &e->io500);
-	ev_io_start(l, &e->io4500);
-	moderator_init(&e->mod4500, &e->io4500, NATT_REST, NATT_BURST, natt_read, e);
 	ev_timer_init(&e->tick, tick_cb, 1.0, 1.0);
 	e->tick.data = e;
 	ev_timer_start(l, &e->tick);
@@ -535,9 +657,13 @@ static struct engine *ike_start(struct core *c)
 	ev_prepare_init(&e->flush, flush_cb);
 	e->flush.data = e;
 	ev_prepare_start(l, &e->flush);
-	log_info("IKEv2 listening on UDP %s:%u and %u (%s policy, %zu root(s) in CERTREQ)",
+	char group[48] = "";
+	if (e->n_lanes > 1)
+		snprintf(group, sizeof(group), ", %u steered sockets on %u", e->n_lanes,
+			 e->port4500);
+	log_info("IKEv2 listening on UDP %s:%u and %u (%s policy, %zu root(s) in CERTREQ%s)",
 		 conf->listen_addr, e->port500, e->port4500, e->pol.custom ? "custom" : "default",
-		 e->certreq_len / 20);
+		 e->certreq_len / 20, group);
 	return (struct engine *)e;
 }
 

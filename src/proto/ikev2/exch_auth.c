@@ -310,15 +310,20 @@ static void auth_first(struct ike_sa *sa, uint8_t first, const uint8_t *inner, s
 	sa->auth_first = first;
 	struct ike_notify n;
 	sa->peer_mobike = ike_chain_notify(ch, IKE_N_MOBIKE_SUPPORTED, &n);
+	/* The lane its CHILD SAs' inbound SPIs name, kept across rekeys
+	 * (picked before this session counts as load). */
+	unsigned lane = ike_lane_pick(sa->e);
 	sa->s = core_session_new(sa->e->core, &ike_session_ops, sa, &sa->peer);
 	if (!sa->s) {
 		ike_auth_fail(sa, IKE_N_TEMPORARY_FAILURE, "no session (out of memory)");
 		return;
 	}
+	sa->s->worker = lane;
 	char peer[64];
 	sockaddr_str(&sa->peer, peer, sizeof(peer));
 	snprintf(sa->label, sizeof(sa->label), "%s", sa->s->id);
-	slog_info(sa->label, "IKE_AUTH from %s", peer);
+	slog_info(sa->label, "IKE_AUTH from %s (ESP lane %u of %u)", peer, sa->s->worker,
+		  sa->e->n_lanes);
 	sa->e->half_open--;
 	sa->state = IKE_ST_AUTHING; /* no longer half-open */
 	const struct ike_payload *authp = ike_chain_find(ch, IKE_PL_AUTH);

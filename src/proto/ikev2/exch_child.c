@@ -18,22 +18,6 @@ static uint32_t get32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static uint32_t new_spi(struct ike_engine *e)
-{
-	for (int i = 0; i < 16; i++) {
-		uint32_t v;
-		p2s_random(&v, 4);
-		if (v < 256) /* 1-255 are reserved (RFC 4303 §2.1) */
-			continue;
-		bool used = false;
-		for (struct ike_child *c = e->by_esp[v % IKE_HASH_BUCKETS]; c; c = c->hnext)
-			used |= c->spi_in == v;
-		if (!used)
-			return v;
-	}
-	return 0;
-}
-
 /* The ESP proposal: 0 or a notify type (INVALID_KE: *want set). */
 static uint16_t child_select(struct ike_sa *sa, const struct ike_chain *ch, int ke_group,
 			     bool in_auth, struct ike_suite *s, uint16_t *want)
@@ -93,7 +77,7 @@ static int child_keys_ex(struct ike_sa *sa, struct ike_child *c, const struct ik
 	memset(c, 0, sizeof(*c));
 	c->suite = *s;
 	c->spi_out = get32(s->spi);
-	c->spi_in = spi_in ? spi_in : new_spi(sa->e);
+	c->spi_in = spi_in ? spi_in : ike_child_spi_new(sa);
 	if (r == 0 && c->spi_in == 0)
 		r = P2S_E_CRYPTO;
 	/* Initiator-to-responder keys come first (RFC 7296 §2.17). */
@@ -328,7 +312,7 @@ static int rekey_request(struct ike_sa *sa, struct ike_builder *b)
 	struct ike_suite s = sa->child.suite;
 	uint8_t spi[4], ke[IKE_MAX_DH];
 	size_t ke_len = 0;
-	rk->spi_in = new_spi(sa->e);
+	rk->spi_in = ike_child_spi_new(sa);
 	if (!rk->spi_in)
 		return P2S_E_CRYPTO;
 	p2s_random(rk->ni, IKE_NONCE_LEN);

@@ -15,6 +15,7 @@
 #include "esp.h"
 #include "keys.h"
 #include "lib/net.h"
+#include "lib/steer.h"
 #include "lib/udpbatch.h"
 #include "sa.h"
 #include "wire.h"
@@ -42,6 +43,9 @@ enum ike_state {
 
 struct ike_sa;
 
+/* The ESP states' mutable data-plane parts (replay window, outbound
+ * sequence number, counters) are written by ike_child_esp_open and
+ * ike_child_esp_seal alone (engine.c), so a lane's thread can own them. */
 struct ike_child {
 	bool live;
 	uint32_t spi_in, spi_out; /* ours (the client sends to it), the client's */
@@ -152,10 +156,27 @@ struct ike_rx {
 	union sockaddr_any from[IKE_RX_BATCH];
 };
 
+/* One socket of the 4500 group (dataPlane.workers of them, steered by
+ * SPI; lane 0 also takes IKE and keepalives). Self-contained so that its
+ * read callback can move to a worker thread: its own receive slots and
+ * plaintext scratch, and counters only it writes. */
+struct esp_lane {
+	struct ike_engine *e;
+	int fd;
+	unsigned index;
+	ev_io io;
+	struct moderator mod; /* rests io between bursts */
+	struct ike_rx *rx;
+	uint8_t pt[IKE_BUF]; /* decrypted ESP payload */
+	uint64_t rx_esp;     /* authenticated ESP packets read by this lane */
+	uint64_t rx_cross;   /* ... of SAs another lane owns */
+	uint64_t rx_ike;     /* IKE messages and keepalives (lane 0's alone) */
+};
+
 struct ike_engine {
 	struct core *core;
-	int fd500, fd4500;
-	ev_io io500, io4500;
+	int fd500, fd4500; /* fd4500: lanes[0]'s socket, which sends for all */
+	ev_io io500;
 	ev_timer tick;
 	struct ike_policy pol;
 	struct ike_sa *head;
@@ -173,11 +194,13 @@ struct ike_engine {
 	uint32_t cookie_version;
 	uint16_t port500, port4500;
 	/* ESP out: queued per loop iteration, a super-packet's segments to one
-	 * client as one UDP GSO send; in: bursts read with recvmmsg. */
+	 * client as one UDP GSO send. */
 	struct udp_batch *esp_out;
-	struct ike_rx *rxb;
 	ev_prepare flush;
-	struct moderator mod4500; /* rests io4500 between bursts */
+	/* UDP 4500: one socket, or dataPlane.workers as a steered reuseport
+	 * group; all served by the main loop for now. */
+	struct esp_lane lanes[STEER_MAX];
+	unsigned n_lanes;
 	uint8_t rx[IKE_BUF], tx[IKE_BUF], pt[IKE_BUF], inner[IKE_BUF];
 };
 
@@ -194,6 +217,10 @@ struct ike_sa *ike_sa_find(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r)
 void ike_child_hash(struct ike_child *c);
 void ike_child_unhash(struct ike_child *c);
 void ike_child_clear(struct ike_child *c);
+/* The lane that will own a new session's CHILD SAs: the least loaded. */
+unsigned ike_lane_pick(struct ike_engine *e);
+/* A fresh inbound SPI for the SA's lane (0: none free). */
+uint32_t ike_child_spi_new(struct ike_sa *sa);
 extern const struct session_ops ike_session_ops;
 
 /* ikesa.c: protected messages of an established SA */
