@@ -1,0 +1,289 @@
+#!/bin/bash
+# dataPlane.workers: 2 with IKEv2: two real strongSwan clients (charon with
+# kernel-libipsec, one per client host). UDP 4500 is one SO_REUSEPORT group
+# of two sockets whose program steers ESP by SPI; the gateway picks each
+# session's inbound SPIs so that SPI % 2 names its lane. The sessions land
+# on different lanes (p2sctl session list), every inbound SPI the gateway
+# chose (rekeys included) carries its lane, both clients ping in order and
+# pass iperf3 both ways at the same time, CHILD and IKE rekeys keep the lane,
+# each lane's own counters show it read its sessions' ESP and lane 1 no
+# IKE. Negative: with the program skewed (a test setting) every ESP packet
+# reaches the other lane and is still delivered, counted as crossing.
+#   tests/e2e/ikev2-workers.sh [BUILD_DIR]
+set -u
+BUILD=$(realpath "${1:-build}")
+cd "$(dirname "$0")" || exit 2
+. lib/netns.sh
+. lib/pki.sh
+. lib/openvpn.sh
+. lib/strongswan.sh
+LAB_CASES="esp-lanes-sockets esp-lanes-split esp-lanes-spi-residue esp-lanes-ping-order
+esp-lanes-iperf-up esp-lanes-iperf-down esp-lanes-rekey-keeps-lane esp-lanes-owned
+esp-lanes-lane-counters esp-lanes-cross-delivered"
+CTL=$BUILD/p2sctl
+GW=$BUILD/p2sgw
+D=$LAB_DIR
+PKI=$D/pki
+GWLOG=$D/gw.log
+lab_require iperf3 openssl python3 ping ss charon-cmd swanctl
+if ! swan_installed; then
+	for c in $LAB_CASES; do skip "$c" "strongSwan's charon with kernel-libipsec is not installed"; done
+	exit 0
+fi
+if [ ! -x "$GW" ] || [ ! -x "$CTL" ]; then
+	for c in $LAB_CASES; do skip "$c" "no $GW or $CTL: build first"; done
+	exit 0
+fi
+
+write_conf() {
+	cat >"$D/gw.json" <<J
+{"name": "ikev2-workers", "sku": "VpnGw2", "vpnGatewayGeneration": "Generation2",
+ "vpnType": "RouteBased", "gatewayFqdn": "gw.p2s.test", "stateDirectory": "$D/state",
+ "controlSocket": "$D/p2sgw.sock", "logLevel": "info", "tunInterface": "p2s0",
+ "listen": {"address": "0.0.0.0", "tcpPort": 443, "udpPort": 1194},
+ "dataPlane": {"workers": 2},
+ "serverCertificate": {"certFile": "$PKI/server.crt", "keyFile": "$PKI/server.key"},
+ "virtualNetwork": {"addressSpace": ["10.1.0.0/16"]},
+ "vpnClientConfiguration": {"vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
+  "vpnClientProtocols": ["IkeV2"], "vpnAuthenticationTypes": ["Certificate"],
+  "vpnClientRootCertificates": [{"name": "r", "publicCertData": "$(cat "$PKI/root/root.b64")"}]}}
+J
+}
+
+sessions() { "$CTL" --socket "$D/p2sgw.sock" --output json session list; }
+# field USER KEY: one field of USER's session ("" if none)
+field() {
+	sessions | python3 -c 'import json, sys
+for s in json.load(sys.stdin):
+    if s["vpnUserName"].startswith(sys.argv[1] + "@"):
+        print(s[sys.argv[2]])' "$1" "$2" 2>/dev/null
+}
+ns_of() { case $1 in bob) echo $NS_CLI2 ;; *) echo $NS_CLI ;; esac; }
+gw_of() { case $1 in bob) echo 198.51.100.1 ;; *) echo 192.0.2.1 ;; esac; }
+
+start_gateway() { # start_gateway [env assignments]
+	GW_PID=$(spawn $NS_GW "$GWLOG" env "$@" "$GW" --config "$D/gw.json")
+	wait_listen $NS_GW udp 500 15 "$GW_PID" && wait_listen $NS_GW udp 4500 5 "$GW_PID"
+}
+
+# A client NAME (alice or bob) with the packaged charon, its certificate and
+# a connection "p2s" whose CHILD SA the client rekeys every few seconds and
+# its IKE SA every ten.
+client_setup() {
+	swan_new "$1"
+	swan_client_files "$1" "$PKI" "$1"
+	SWAN_CHILD_EXTRA="rekey_time = 6s
+        life_time = 120s
+        rand_time = 1s" swan_client_conf "$1" "$(gw_of "$1")" pubkey "$1@contoso.com" \
+		default default "rekey_time = 10s
+    over_time = 120s
+    rand_time = 2s"
+}
+
+connect() { # connect NAME: charon started, loaded, the CHILD SA up
+	swan_start "$(ns_of "$1")" "$1" >/dev/null && swan_load "$1" &&
+		swan_initiate "$1" p2s 20 && swan_wait_child "$1" p2s 25
+}
+
+# ordered NAME COUNT: COUNT echoes through NAME's tunnel, every reply there
+# and in sequence order.
+ordered() {
+	run "$(ns_of "$1")" ping -c "$2" -i 0.05 -W 2 10.1.0.10 >"$D/ping-$1.txt"
+	python3 -c 'import re, sys
+seqs = [int(m) for m in re.findall(r"icmp_seq=(\d+)", open(sys.argv[1]).read())]
+sys.exit(0 if seqs == list(range(1, int(sys.argv[2]) + 1)) else 1)' "$D/ping-$1.txt" "$2"
+}
+
+# spis USER: every inbound SPI the gateway chose for USER's session (the
+# first of each "spi IN/OUT" in its log lines), one a line.
+spis() {
+	local id
+	id=$(field "$1" vpnConnectionId)
+	[ -n "$id" ] && grep -F "$id" "$GWLOG" | grep -Eo 'spi [0-9a-f]{8}/' | sed 's/spi //; s,/,,'
+}
+
+# residue_ok USER LANE: at least MIN SPIs and every one is LANE modulo 2.
+residue_ok() {
+	local s n=0
+	for s in $(spis "$1"); do
+		[ $((0x$s % 2)) = "$2" ] || return 1
+		n=$((n + 1))
+	done
+	[ $n -ge "${3:-1}" ]
+}
+
+# client_out_spis NAME: the SPIs the client sends ESP to (its CHILD SAs'
+# "out" SPIs: one, or two while a rekey overlaps), on one line.
+client_out_spis() {
+	swan_ctl "$1" --list-sas 2>/dev/null | sed -n 's/^ *out  *\([0-9a-f]\{8\}\).*/\1/p' | tr '\n' ' '
+}
+# all_residue LANE SPI...: at least one SPI, each LANE modulo 2.
+all_residue() {
+	local lane=$1 s
+	shift
+	[ $# -ge 1 ] || return 1
+	for s in "$@"; do [ $((0x$s % 2)) = "$lane" ] || return 1; done
+}
+
+# lane_line LANE: the gateway's closing count for that lane.
+lane_line() { grep -Eo "UDP 4500 lane $1 of 2 read .*" "$GWLOG" | tail -n 1; }
+lane_num() { # lane_num LANE esp|cross|ike
+	local l
+	l=$(lane_line "$1")
+	case $2 in
+	esp) sed -n 's/.* read \([0-9]*\) ESP.*/\1/p' <<<"$l" ;;
+	cross) sed -n 's/.*(\([0-9]*\) of them.*/\1/p' <<<"$l" ;;
+	ike) sed -n 's/.* and \([0-9]*\) IKE.*/\1/p' <<<"$l" ;;
+	esac
+}
+
+diagnostics() {
+	echo "--- gateway log $GWLOG (last 40 lines)"
+	tail -n 40 "$GWLOG" 2>/dev/null
+	local n
+	for n in alice bob; do [ -d "$(swan_dir $n)" ] && swan_logs $n 15; done
+}
+
+lab_up
+if ! why=$(swan_selftest $NS_CLI); then
+	for c in $LAB_CASES; do skip "$c" "charon cannot have a /run of its own here: $why"; done
+	exit 0
+fi
+make_pki "$PKI" >/dev/null || exit 1
+write_conf
+spawn $NS_VNET "$D/iperf1.log" iperf3 -s -p 5201 >/dev/null
+spawn $NS_VNET "$D/iperf2.log" iperf3 -s -p 5202 >/dev/null
+wait_listen $NS_VNET tcp 5202 5
+
+if ! start_gateway; then
+	for c in $LAB_CASES; do fail "$c" "the gateway did not listen on UDP 500 and 4500: $(log_tail "$GWLOG" 5)"; done
+	exit 1
+fi
+n4500=$(run $NS_GW ss -Huln 'sport = :4500' | wc -l)
+n500=$(run $NS_GW ss -Huln 'sport = :500' | wc -l)
+if [ "$n4500" = 2 ] && [ "$n500" = 1 ] && log_has "$GWLOG" "2 steered sockets on 4500"; then
+	pass esp-lanes-sockets
+else
+	fail esp-lanes-sockets "expected two sockets on UDP 4500, one on 500 and the log saying so, got $n4500 and $n500: $(grep -o 'IKEv2 listening.*' "$GWLOG")"
+fi
+
+client_setup alice
+client_setup bob
+if ! connect alice || ! connect bob; then
+	for c in $LAB_CASES; do [ "$c" = esp-lanes-sockets ] || fail "$c" "expected both clients' CHILD SAs within 25 s: alice $(swan_child_up alice p2s && echo up || echo down), bob $(swan_child_up bob p2s && echo up || echo down)"; done
+	diagnostics
+	exit 1
+fi
+wa=$(field alice dataPlaneWorker)
+wb=$(field bob dataPlaneWorker)
+if [ "$wa" = 0 ] && [ "$wb" = 1 ]; then
+	pass esp-lanes-split
+	echo "alice on lane $wa, bob on lane $wb"
+else
+	fail esp-lanes-split "expected alice (first) on lane 0 and bob on lane 1, got alice '$wa', bob '$wb': $(sessions)"
+fi
+
+ordered alice 40 &
+pa=$!
+ordered bob 40
+rb=$?
+wait $pa
+ra=$?
+if [ $ra = 0 ] && [ $rb = 0 ]; then
+	pass esp-lanes-ping-order
+else
+	fail esp-lanes-ping-order "expected 40 replies in order on both tunnels: alice $(grep -c icmp_seq "$D/ping-alice.txt"), bob $(grep -c icmp_seq "$D/ping-bob.txt")"
+fi
+
+for dir in up down; do
+	r=""
+	[ $dir = down ] && r=-R
+	iperf_json $NS_CLI "$D/iperf-alice-$dir.json" -p 5201 $r >"$D/bytes-alice-$dir" &
+	pa=$!
+	iperf_json $NS_CLI2 "$D/iperf-bob-$dir.json" -p 5202 $r >"$D/bytes-bob-$dir"
+	wait $pa
+	ba=$(cat "$D/bytes-alice-$dir")
+	bb=$(cat "$D/bytes-bob-$dir")
+	echo "iperf3 $dir at once: alice $ba B, bob $bb B in 3 s"
+	if [ "${ba:-0}" -gt 1000000 ] && [ "${bb:-0}" -gt 1000000 ]; then
+		pass esp-lanes-iperf-$dir
+	else
+		fail esp-lanes-iperf-$dir "expected > 1 MB each way for both clients in 3 s, got alice ${ba:-0} B, bob ${bb:-0} B"
+	fi
+done
+
+# The clients rekey their CHILD SAs every ~6 s and their IKE SAs every
+# ~10 s: within 30 s each has done both, and a CHILD rekey came after the
+# IKE rekey; the lane stays and every new inbound SPI keeps its residue.
+children() { grep -c 'CHILD_SA p2s{[0-9]*} established' "$(swan_log "$1")"; }
+ike_rekeys() { grep -Ec 'IKE_SA p2s\[[0-9]+\] rekeyed' "$(swan_log "$1")"; }
+# rekeyed NAME: >= 1 IKE rekey, then a CHILD SA established after it
+rekeyed() {
+	[ "$(ike_rekeys "$1")" -ge 1 ] &&
+		sed -n '/IKE_SA p2s\[[0-9]*\] rekeyed/,$p' "$(swan_log "$1")" | grep -q 'CHILD_SA p2s{[0-9]*} established'
+}
+wait_until 30 rekeyed alice
+wait_until 30 rekeyed bob
+ka=$(children alice)
+kb=$(children bob)
+echo "IKE rekeys: alice $(ike_rekeys alice), bob $(ike_rekeys bob)"
+oa=$(client_out_spis alice)
+ob=$(client_out_spis bob)
+echo "CHILD SAs so far: alice $ka, bob $kb; current SPIs alice->gw $oa, bob->gw $ob"
+if rekeyed alice && rekeyed bob && [ "$(field alice dataPlaneWorker)" = 0 ] &&
+	[ "$(field bob dataPlaneWorker)" = 1 ] && all_residue 0 $oa && all_residue 1 $ob &&
+	ordered alice 10 && ordered bob 10; then
+	pass esp-lanes-rekey-keeps-lane
+else
+	fail esp-lanes-rekey-keeps-lane "expected an IKE rekey and a CHILD rekey after it for each client, the lanes 0/1 kept, the clients' current SPIs even/odd and 10 replies each after, got $ka/$kb CHILD SAs and $(ike_rekeys alice)/$(ike_rekeys bob) IKE rekeys, lanes $(field alice dataPlaneWorker)/$(field bob dataPlaneWorker), SPIs '$oa'/'$ob', replies $(grep -c icmp_seq "$D/ping-alice.txt")/$(grep -c icmp_seq "$D/ping-bob.txt")"
+fi
+if residue_ok alice 0 3 && residue_ok bob 1 3; then
+	pass esp-lanes-spi-residue
+	echo "inbound SPIs: alice $(spis alice | tr '\n' ' '), bob $(spis bob | tr '\n' ' ')"
+else
+	fail esp-lanes-spi-residue "expected >= 3 inbound SPIs each in the gateway log, alice's even and bob's odd, got alice '$(spis alice | tr '\n' ' ')', bob '$(spis bob | tr '\n' ' ')'"
+fi
+
+ca=$(field alice crossWorkerPackets)
+cb=$(field bob crossWorkerPackets)
+ia=$(field alice ingressPacketsTransferred)
+ib=$(field bob ingressPacketsTransferred)
+if [ "$ca" = 0 ] && [ "$cb" = 0 ] && [ "${ia:-0}" -gt 1000 ] && [ "${ib:-0}" -gt 1000 ]; then
+	pass esp-lanes-owned
+else
+	fail esp-lanes-owned "expected every ESP packet on its session's lane: crossing alice '$ca', bob '$cb' (packets in: alice '$ia', bob '$ib')"
+fi
+
+# The lanes' own counts, logged when the gateway stops.
+swan_stop alice
+swan_stop bob
+stop_pid "$GW_PID"
+wait_log "$GWLOG" "UDP 4500 lane 1 of 2 read" 5
+e0=$(lane_num 0 esp) e1=$(lane_num 1 esp) x0=$(lane_num 0 cross) x1=$(lane_num 1 cross)
+i0=$(lane_num 0 ike) i1=$(lane_num 1 ike)
+echo "lane 0: $(lane_line 0)"
+echo "lane 1: $(lane_line 1)"
+if [ "${e0:-0}" -ge "${ia:-1}" ] && [ "${e1:-0}" -ge "${ib:-1}" ] && [ "$x0" = 0 ] && [ "$x1" = 0 ] &&
+	[ "${i0:-0}" -gt 0 ] && [ "$i1" = 0 ]; then
+	pass esp-lanes-lane-counters
+else
+	fail esp-lanes-lane-counters "expected lane 0 to read >= alice's $ia packets and lane 1 >= bob's $ib, none crossing, IKE on lane 0 alone, got lane 0 '$(lane_line 0)', lane 1 '$(lane_line 1)'"
+fi
+
+# Skewed steering: every ESP packet reaches the lane that does not own its
+# SA; it is still delivered, in order, and counted.
+mv "$GWLOG" "$GWLOG.1"
+if ! start_gateway P2SGW_STEER_SKEW=1; then
+	fail esp-lanes-cross-delivered "the gateway did not listen again: $(log_tail "$GWLOG" 5)"
+	exit 1
+fi
+if connect alice && connect bob && ordered alice 20 && ordered bob 20 &&
+	[ "$(field alice crossWorkerPackets)" -ge 20 ] && [ "$(field bob crossWorkerPackets)" -ge 20 ] &&
+	log_has "$GWLOG" "ESP steering skewed by 1"; then
+	pass esp-lanes-cross-delivered
+	echo "crossing: alice $(field alice crossWorkerPackets), bob $(field bob crossWorkerPackets)"
+else
+	fail esp-lanes-cross-delivered "expected 20 replies in order on both tunnels with >= 20 crossing packets each: alice $(grep -c icmp_seq "$D/ping-alice.txt") replies, $(field alice crossWorkerPackets) crossing; bob $(grep -c icmp_seq "$D/ping-bob.txt"), $(field bob crossWorkerPackets)"
+fi
+[ "$LAB_FAILED" -eq 0 ] || diagnostics
+exit $LAB_FAILED
