@@ -39,6 +39,7 @@ bench: all
 	bench/ikev2-throughput $(BUILD)
 	bench/session-scale $(BUILD)
 	bench/workers $(BUILD)
+	bench/ikev2-workers $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.[ch]' 'bench/*.[ch]')
