@@ -5,7 +5,8 @@
 # session's inbound SPIs so that SPI % 2 names its lane. The sessions land
 # on different lanes (p2sctl session list), every inbound SPI the gateway
 # chose (rekeys included) carries its lane, both clients ping in order and
-# pass iperf3 both ways at the same time, CHILD and IKE rekeys keep the lane,
+# pass iperf3 both ways at the same time, CHILD rekeys (by the client on
+# time and by the gateway on volume) and IKE rekeys keep the lane,
 # each lane's own counters show it read its sessions' ESP and lane 1 no
 # IKE. Negative: with the program skewed (a test setting) every ESP packet
 # reaches the other lane and is still delivered, counted as crossing.
@@ -35,6 +36,15 @@ if [ ! -x "$GW" ] || [ ! -x "$CTL" ]; then
 	exit 0
 fi
 
+# A custom policy of 100 MB per CHILD SA: the gateway rekeys too, during
+# iperf3 (its clients must offer the policy's proposals).
+POLICY='{"saLifeTimeSeconds": 3600, "saDataSizeKilobytes": 102400,
+  "ipsecEncryption": "GCMAES256", "ipsecIntegrity": "GCMAES256",
+  "ikeEncryption": "GCMAES256", "ikeIntegrity": "SHA256",
+  "dhGroup": "ECP256", "pfsGroup": "None"}'
+IKE=aes256gcm16-prfsha256-ecp256
+ESP=aes256gcm16
+
 write_conf() {
 	cat >"$D/gw.json" <<J
 {"name": "ikev2-workers", "sku": "VpnGw2", "vpnGatewayGeneration": "Generation2",
@@ -46,6 +56,7 @@ write_conf() {
  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"]},
  "vpnClientConfiguration": {"vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
   "vpnClientProtocols": ["IkeV2"], "vpnAuthenticationTypes": ["Certificate"],
+  "vpnClientIpsecPolicies": [$POLICY],
   "vpnClientRootCertificates": [{"name": "r", "publicCertData": "$(cat "$PKI/root/root.b64")"}]}}
 J
 }
@@ -67,15 +78,15 @@ start_gateway() { # start_gateway [env assignments]
 }
 
 # A client NAME (alice or bob) with the packaged charon, its certificate and
-# a connection "p2s" whose CHILD SA the client rekeys every few seconds and
-# its IKE SA every ten.
+# a connection "p2s" with the policy's proposals, whose CHILD SA the client
+# rekeys every few seconds and its IKE SA every ten.
 client_setup() {
 	swan_new "$1"
 	swan_client_files "$1" "$PKI" "$1"
 	SWAN_CHILD_EXTRA="rekey_time = 6s
         life_time = 120s
         rand_time = 1s" swan_client_conf "$1" "$(gw_of "$1")" pubkey "$1@contoso.com" \
-		default default "rekey_time = 10s
+		$IKE $ESP "rekey_time = 10s
     over_time = 120s
     rand_time = 2s"
 }
@@ -215,6 +226,11 @@ done
 # The clients rekey their CHILD SAs every ~6 s and their IKE SAs every
 # ~10 s: within 30 s each has done both, and a CHILD rekey came after the
 # IKE rekey; the lane stays and every new inbound SPI keeps its residue.
+gw_rekeys() { # gw_rekeys USER: the CHILD rekeys the gateway started for USER
+	local id
+	id=$(field "$1" vpnConnectionId)
+	[ -n "$id" ] && grep -F "$id" "$GWLOG" | grep -c "CHILD SA rekeyed by the gateway"
+}
 children() { grep -c 'CHILD_SA p2s{[0-9]*} established' "$(swan_log "$1")"; }
 ike_rekeys() { grep -Ec 'IKE_SA p2s\[[0-9]+\] rekeyed' "$(swan_log "$1")"; }
 # rekeyed NAME: >= 1 IKE rekey, then a CHILD SA established after it
@@ -226,16 +242,19 @@ wait_until 30 rekeyed alice
 wait_until 30 rekeyed bob
 ka=$(children alice)
 kb=$(children bob)
-echo "IKE rekeys: alice $(ike_rekeys alice), bob $(ike_rekeys bob)"
+ga=$(gw_rekeys alice)
+gb=$(gw_rekeys bob)
+echo "IKE rekeys: alice $(ike_rekeys alice), bob $(ike_rekeys bob); CHILD rekeys the gateway started: alice $ga, bob $gb"
 oa=$(client_out_spis alice)
 ob=$(client_out_spis bob)
 echo "CHILD SAs so far: alice $ka, bob $kb; current SPIs alice->gw $oa, bob->gw $ob"
-if rekeyed alice && rekeyed bob && [ "$(field alice dataPlaneWorker)" = 0 ] &&
+if rekeyed alice && rekeyed bob && [ "${ga:-0}" -ge 1 ] && [ "${gb:-0}" -ge 1 ] &&
+	[ "$(field alice dataPlaneWorker)" = 0 ] &&
 	[ "$(field bob dataPlaneWorker)" = 1 ] && all_residue 0 $oa && all_residue 1 $ob &&
 	ordered alice 10 && ordered bob 10; then
 	pass esp-lanes-rekey-keeps-lane
 else
-	fail esp-lanes-rekey-keeps-lane "expected an IKE rekey and a CHILD rekey after it for each client, the lanes 0/1 kept, the clients' current SPIs even/odd and 10 replies each after, got $ka/$kb CHILD SAs and $(ike_rekeys alice)/$(ike_rekeys bob) IKE rekeys, lanes $(field alice dataPlaneWorker)/$(field bob dataPlaneWorker), SPIs '$oa'/'$ob', replies $(grep -c icmp_seq "$D/ping-alice.txt")/$(grep -c icmp_seq "$D/ping-bob.txt")"
+	fail esp-lanes-rekey-keeps-lane "expected an IKE rekey and a CHILD rekey after it for each client, >= 1 CHILD rekey started by the gateway for each, the lanes 0/1 kept, the clients' current SPIs even/odd and 10 replies each after, got $ka/$kb CHILD SAs, $(ike_rekeys alice)/$(ike_rekeys bob) IKE rekeys and $ga/$gb by the gateway, lanes $(field alice dataPlaneWorker)/$(field bob dataPlaneWorker), SPIs '$oa'/'$ob', replies $(grep -c icmp_seq "$D/ping-alice.txt")/$(grep -c icmp_seq "$D/ping-bob.txt")"
 fi
 if residue_ok alice 0 3 && residue_ok bob 1 3; then
 	pass esp-lanes-spi-residue
