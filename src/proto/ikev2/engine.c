@@ -408,8 +408,9 @@ static void natt_datagram(struct esp_lane *l, uint8_t *d, size_t len,
 	if (len >= IKE_NON_ESP_LEN && esp_spi(d, len) == 0) {
 		l->rx_ike++;
 		ike_input(l->e, d + IKE_NON_ESP_LEN, len - IKE_NON_ESP_LEN, from, true);
-	} else if (len >= ESP_HDR_LEN)
+	} else if (len >= ESP_HDR_LEN) {
 		esp_input(l, d, len, from);
+	}
 }
 
 /* Bursts of up to IKE_RX_BATCH datagrams per system call; a wakeup that
