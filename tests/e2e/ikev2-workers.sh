@@ -291,7 +291,7 @@ fi
 
 # Skewed steering: every ESP packet reaches the lane that does not own its
 # SA; it is still delivered, in order, and counted.
-mv "$GWLOG" "$GWLOG.1"
+mv "$GWLOG" "$D/gw-unskewed.log" # still *.log: the sanitizer check reads it
 if ! start_gateway P2SGW_STEER_SKEW=1; then
 	fail esp-lanes-cross-delivered "the gateway did not listen again: $(log_tail "$GWLOG" 5)"
 	exit 1
