@@ -324,7 +324,7 @@ int ps_acct_fd(const struct ps_acct *a)
 double ps_acct_due(const struct ps_acct *a)
 {
 	double due = 0;
-	for (int i = 0; i < PS_ACCT_IN_FLIGHT; i++) {
+	for (int i = 0; a->n_flight && i < PS_ACCT_IN_FLIGHT; i++) {
 		const struct ps_acct_stop *st = a->flight[i];
 		if (!st)
 			continue;
