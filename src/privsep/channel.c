@@ -156,8 +156,8 @@ static struct ps_acct_bytes text_of(const char *s, size_t max)
 	return (struct ps_acct_bytes){(const uint8_t *)s, n < max ? n : max};
 }
 
-/* The key process remembers the session; a failure only costs the Stop a
- * crash would have sent, so it is logged (by call) and the session goes on. */
+/* The key process remembers the session; a refusal only costs the Stop a
+ * crash would send, so it is logged and the session goes on. */
 static void acct_started(const struct radius_acct *a, const char *secret,
 			 const struct sockaddr_in *acct_addr, uint32_t nas_ip, const char *nas_id)
 {
@@ -175,11 +175,16 @@ static void acct_started(const struct radius_acct *a, const char *secret,
 			   .handle = (const uint8_t *)secret,
 			   .hlen = strlen(secret),
 			   .data = data};
-	if (ps_acct_rec_encode(&rec, data, sizeof(data), &q.len) < 0)
-		return;
+	int r = ps_acct_rec_encode(&rec, data, sizeof(data), &q.len);
 	struct ps_reply rep;
 	uint8_t buf[PS_MSG_MAX];
-	call(&q, &rep, buf, sizeof(buf), NULL);
+	if (r == 0)
+		r = call(&q, &rep, buf, sizeof(buf), NULL);
+	if (r < 0)
+		slog_warn(a->session_id,
+			  "the key process keeps no record of this session (%s): "
+			  "if this process dies, its accounting Stop is not sent",
+			  p2s_strerror(r));
 }
 
 static void acct_stopped(const char *session_id)
