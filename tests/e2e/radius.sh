@@ -217,16 +217,17 @@ phase_crash() {
 		stop_pid "$GW_PID"
 		return
 	fi
+	sleep 3 # dave's session has lasted a few seconds: Acct-Session-Time counts them
 	run $NS_GW kill -SEGV "$net"
 	for _ in $(seq 100); do [ -n "$(stops_of "$dave")" ] && break; sleep 0.2; done
 	stops=$(stops_of "$dave")
 	if [ "$(wc -l <<<"$stops")" = 1 ] && [ "$(awk '{print $3, $4}' <<<"$stops")" = "dave NAS-Error" ] &&
-		[ "$(awk '{print $5}' <<<"$stops")" -ge 0 ] 2>/dev/null &&
+		[ "$(awk '{print $5}' <<<"$stops")" -ge 3 ] 2>/dev/null &&
 		log_has "$GWLOG" "network process killed by signal 11" &&
 		log_has "$GWLOG" "took 1 RADIUS-accounted session with it"; then
 		pass crash-stop-nas-error
 	else
-		fail crash-stop-nas-error "expected one Stop for dave's $dave with Acct-Terminate-Cause NAS-Error in FreeRADIUS's detail file after SIGSEGV to the network process, got '$stops'; gateway: $(grep -E 'keys|network process' "$GWLOG" | tail -n 3 | tr '\n' '|')"
+		fail crash-stop-nas-error "expected one Stop for dave's $dave with Acct-Terminate-Cause NAS-Error and Acct-Session-Time >= 3 in FreeRADIUS's detail file after SIGSEGV to the network process, got '$stops' (type id user cause time); gateway: $(grep -E 'keys|network process' "$GWLOG" | tail -n 3 | tr '\n' '|')"
 	fi
 	sleep 2 # any second Stop for carol would have come with dave's
 	stops=$(stops_of "$carol")
