@@ -545,8 +545,21 @@ void radius_cancel(struct radius_req *q)
 	ev_timer_start(q->rc->loop, &q->timer);
 }
 
+const struct radius_acct_hook *radius_acct_hook;
+
+static void acct_tell(const struct radius_req *q)
+{
+	const struct radius_server *s = &q->rc->servers[q->server];
+	if (q->acct.status_type == 1)
+		radius_acct_hook->started(&q->acct, s->secret, &s->acct_addr.in, s->nas_ip,
+					  q->rc->nas_id);
+}
+
 void radius_account(struct radius_client *rc, const struct radius_acct *a)
 {
+	/* Forgotten whatever becomes of the Stop: one Stop per session. */
+	if (radius_acct_hook && a->status_type == 2 && a->session_id)
+		radius_acct_hook->stopped(a->session_id);
 	if (!rc)
 		return;
 	struct radius_req *q = req_new(rc, REQ_ACCT);
@@ -561,8 +574,12 @@ void radius_account(struct radius_client *rc, const struct radius_acct *a)
 		q->acct.class_ = q->class_copy;
 	}
 	int idx = pick_server(rc, 0, ev_now(rc->loop));
-	if (idx < 0 || start_on_server(q, idx) < 0)
+	if (idx < 0 || start_on_server(q, idx) < 0) {
 		req_free(q);
+		return;
+	}
+	if (radius_acct_hook)
+		acct_tell(q);
 }
 
 static void copy_text(char *dst, size_t cap, const struct rad_attr *a)

@@ -6,6 +6,7 @@
 #define P2S_RADIUS_H
 
 #include <ev.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -84,12 +85,24 @@ void radius_cancel(struct radius_req *req);
 /* Sends an accounting record; retransmitted until answered or timed out. */
 void radius_account(struct radius_client *rc, const struct radius_acct *a);
 
+/* Told of every accounted session the client starts and stops, with the
+ * server its Start went to (the secret there is a handle under privilege
+ * separation): the key process sends the Stops of sessions the network
+ * process takes with it when it dies. NULL: nobody is told. */
+struct radius_acct_hook {
+	void (*started)(const struct radius_acct *a, const char *secret,
+			const struct sockaddr_in *acct_addr, uint32_t nas_ip, const char *nas_id);
+	void (*stopped)(const char *session_id);
+};
+extern const struct radius_acct_hook *radius_acct_hook;
+
 /* Acct-Terminate-Cause values. */
 #define RAD_TERM_USER_REQUEST	 1
 #define RAD_TERM_LOST_CARRIER	 2
 #define RAD_TERM_IDLE_TIMEOUT	 4
 #define RAD_TERM_SESSION_TIMEOUT 5
 #define RAD_TERM_ADMIN_RESET	 6
+#define RAD_TERM_NAS_ERROR	 9
 #define RAD_TERM_NAS_REQUEST	 10
 
 #endif

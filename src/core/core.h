@@ -113,6 +113,9 @@ struct session_net {
 	size_t n_suffixes;
 };
 int session_net(const struct session *s, struct session_net *out);
+/* The client takes only these families (IKEv2's CP request): the address
+ * of the other goes back to its pool now, not at the session's end. */
+void core_session_families(struct session *s, bool v4, bool v6);
 
 /* ---- forwarding -------------------------------------------------------- */
 

@@ -287,7 +287,7 @@ static bool dhcp_answered(struct session *s, const uint8_t *pkt, size_t len)
 {
 	struct dhcp_inform in;
 	struct session_net net;
-	if (dhcp_inform_parse(pkt, len, &in) != 1 || in.ciaddr != s->addr ||
+	if (!s->addr || dhcp_inform_parse(pkt, len, &in) != 1 || in.ciaddr != s->addr ||
 	    session_net(s, &net) < 0)
 		return false;
 	/* Answer from where it was sent (inside the client's selectors), or from

@@ -161,13 +161,32 @@ void core_release6(struct session *s)
 	memset(&s->addr6, 0, sizeof(s->addr6));
 }
 
+/* A family the client does not take goes back now: the pool counts it
+ * free and session list shows no address it cannot use. Admission (the
+ * connection cap) is unchanged. */
+void core_session_families(struct session *s, bool v4, bool v6)
+{
+	if (!s->admitted)
+		return;
+	if (!v6 && has_addr6(s)) {
+		core_release6(s);
+		slog_debug(s->id, "IPv6 address released: the client did not ask for one");
+	}
+	if (!v4 && s->addr) {
+		pool_release(&s->core->pool, s->addr, s);
+		s->addr = 0;
+		slog_debug(s->id, "IPv4 address released: the client did not ask for one");
+	}
+}
+
 void core_addr_text(const struct session *s, char *out, size_t cap)
 {
-	char a[16], a6[INET6_ADDRSTRLEN] = "";
-	ip4_str(s->addr, a);
+	char a[16] = "", a6[INET6_ADDRSTRLEN] = "";
+	if (s->addr || !has_addr6(s))
+		ip4_str(s->addr, a);
 	if (has_addr6(s))
 		inet_ntop(AF_INET6, &s->addr6, a6, sizeof(a6));
-	snprintf(out, cap, "%s%s%s", a, a6[0] ? " " : "", a6);
+	snprintf(out, cap, "%s%s%s", a, a[0] && a6[0] ? " " : "", a6);
 }
 
 void session_net6(const struct session *s, struct session_net *out)

@@ -156,9 +156,11 @@ static size_t pools_transfer(struct core *g, const struct gw_conf *n, struct poo
 		size_t first = in_conn ? g->conn_first[conn] : 0;
 		size_t cnt = in_conn ? g->conn_n[conn] : n->pools.n;
 		uint32_t got = 0;
-		size_t range = 0;
-		if (pool_lease_in(np, s, s->addr, first, cnt, &got, &range) == 0 &&
-		    got == s->addr) {
+		size_t range = first;
+		/* An IPv6-only session holds no IPv4 address: its range only names
+		 * the pool (gateway, prefix), so the group's first one does. */
+		if (!s->addr || (pool_lease_in(np, s, s->addr, first, cnt, &got, &range) == 0 &&
+				 got == s->addr)) {
 			s->pool_range = range;
 			if (k < cap &&
 			    !core_pools6_transfer(g, np6, s, conn, out[k].why, sizeof(out[0].why)))

@@ -2,6 +2,7 @@
 
 #include "privsep/channel.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -10,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "auth/radius.h"
 #include "auth/radius_wire.h"
 #include "lib/err.h"
 #include "lib/file.h"
@@ -148,6 +150,56 @@ static int rad_hmac(const char *handle, const uint8_t *x, size_t n, uint8_t out[
 
 const struct rad_secret_ops ps_rad_ops = {.md5 = rad_md5, .hmac_md5 = rad_hmac};
 
+static struct ps_acct_bytes text_of(const char *s, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+	return (struct ps_acct_bytes){(const uint8_t *)s, n < max ? n : max};
+}
+
+/* The key process remembers the session; a refusal only costs the Stop a
+ * crash would send, so it is logged and the session goes on. */
+static void acct_started(const struct radius_acct *a, const char *secret,
+			 const struct sockaddr_in *acct_addr, uint32_t nas_ip, const char *nas_id)
+{
+	struct ps_acct_rec rec = {.server_ip = ntohl(acct_addr->sin_addr.s_addr),
+				  .server_port = ntohs(acct_addr->sin_port),
+				  .nas_ip = nas_ip,
+				  .framed_ip = a->framed_ip,
+				  .id = text_of(a->session_id, PS_ACCT_ID_MAX),
+				  .user = text_of(a->user, PS_ACCT_USER_MAX),
+				  .calling = text_of(a->calling_station, PS_ACCT_CALLING_MAX),
+				  .nas_id = text_of(nas_id, PS_ACCT_NAS_MAX),
+				  .class_ = {a->class_, a->class_len}};
+	uint8_t data[PS_MSG_MAX];
+	struct ps_req q = {.type = PS_ACCT_START,
+			   .handle = (const uint8_t *)secret,
+			   .hlen = strlen(secret),
+			   .data = data};
+	int r = ps_acct_rec_encode(&rec, data, sizeof(data), &q.len);
+	struct ps_reply rep;
+	uint8_t buf[PS_MSG_MAX];
+	if (r == 0)
+		r = call(&q, &rep, buf, sizeof(buf), NULL);
+	if (r < 0)
+		slog_warn(a->session_id,
+			  "the key process keeps no record of this session (%s): "
+			  "if this process dies, its accounting Stop is not sent",
+			  p2s_strerror(r));
+}
+
+static void acct_stopped(const char *session_id)
+{
+	struct ps_req q = {.type = PS_ACCT_STOP,
+			   .data = (const uint8_t *)session_id,
+			   .len = strlen(session_id)};
+	struct ps_reply rep;
+	uint8_t buf[PS_MSG_MAX];
+	call(&q, &rep, buf, sizeof(buf), NULL);
+}
+
+static const struct radius_acct_hook ps_acct_hook = {.started = acct_started,
+						     .stopped = acct_stopped};
+
 void ps_notify(const char *text)
 {
 	struct ps_req q = {.type = PS_NOTIFY, .data = (const uint8_t *)text, .len = strlen(text)};
@@ -175,8 +227,9 @@ void ps_net_begin(int fd)
 {
 	prctl(PR_SET_NAME, "p2sgw: net", 0, 0, 0);
 	ps_channel_init(fd);
-	file_open_hook = ps_fopen_read; /* every configured file through the key process */
-	rad_secret_ops = &ps_rad_ops;	/* RADIUS secrets are handles here */
+	file_open_hook = ps_fopen_read;	  /* every configured file through the key process */
+	rad_secret_ops = &ps_rad_ops;	  /* RADIUS secrets are handles here */
+	radius_acct_hook = &ps_acct_hook; /* a crash's Stops: the key process's */
 }
 
 EVP_PKEY *ps_net_server_key(X509 *cert)

@@ -51,12 +51,14 @@ static int key_path(const struct gw_conf *c, char *out, size_t cap)
 int ps_keys_prepare(struct ps_keys *k)
 {
 	k->files.conf_path = k->conf_path;
+	ps_acct_init(&k->acct);
 	struct gw_conf *c = conf_read(k);
 	if (!c)
 		return 0; /* the network process will say what is wrong */
 	char path[600];
 	int r = key_path(c, path, sizeof(path));
 	ps_files_learn(&k->files, c);
+	ps_acct_learn(&k->acct, c);
 	if (c->control_socket)
 		snprintf(k->ctl_path, sizeof(k->ctl_path), "%s", c->control_socket);
 	else
@@ -83,8 +85,10 @@ static int key_load(struct ps_keys *k, uint8_t id[PS_KEY_ID_LEN])
 	struct gw_conf *c = conf_read(k);
 	char path[600];
 	int r = c ? key_path(c, path, sizeof(path)) : P2S_E_CONFIG;
-	if (c)
+	if (c) {
 		ps_files_learn(&k->files, c);
+		ps_acct_learn(&k->acct, c);
+	}
 	conf_free(c);
 	FILE *f = r == 0 ? fopen(path, "r") : NULL;
 	EVP_PKEY *key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
@@ -147,8 +151,10 @@ static int file_open(struct ps_keys *k, const struct ps_req *q, int *fd_out)
 		return r;
 	}
 	struct gw_conf *c = conf_read(k);
-	if (c)
+	if (c) {
 		ps_files_learn(&k->files, c);
+		ps_acct_learn(&k->acct, c);
+	}
 	conf_free(c);
 	int red = ps_secrets_redact(&k->secrets, fd);
 	*fd_out = red >= 0 ? red : fd;
@@ -195,6 +201,8 @@ static int dispatch(struct ps_keys *k, const struct ps_req *q, uint8_t *data, si
 		return r;
 	case PS_OPEN: *n = 0; return file_open(k, q, fd_out);
 	case PS_NOTIFY: *n = 0; return notify(q);
+	case PS_ACCT_START: *n = 0; return ps_acct_remember(&k->acct, &k->secrets, q);
+	case PS_ACCT_STOP: *n = 0; return ps_acct_forget(&k->acct, q);
 	default: /* RAD_MD5, RAD_HMAC: the decoder admits nothing else */
 		r = ps_secrets_answer(&k->secrets, q, data);
 		*n = r == 0 ? 16 : 0;
@@ -268,5 +276,6 @@ void ps_keys_free(struct ps_keys *k)
 	for (unsigned i = 0; i < PS_KEYS_KEPT; i++)
 		EVP_PKEY_free(k->key[i]);
 	ps_secrets_free(&k->secrets);
+	ps_acct_free(&k->acct);
 	memset(k, 0, sizeof(*k));
 }

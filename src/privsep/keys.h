@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "privsep/acct.h"
 #include "privsep/files.h"
 #include "privsep/secrets.h"
 #include "privsep/wire.h"
@@ -24,6 +25,7 @@ struct ps_keys {
 	struct ps_files files; /* what the network process may read */
 	char ctl_path[600];    /* the control socket, removed on the way out */
 	struct ps_secrets secrets;
+	struct ps_acct acct; /* the network process's accounted sessions */
 };
 
 /* Reads the configuration: makes the embedded PKI when it is the one used,

@@ -34,6 +34,8 @@ struct monitor {
 	unsigned n_starts;
 };
 
+#define PS_ACCT_DRAIN_SECONDS 10.0
+
 static double now(void)
 {
 	struct timespec ts;
@@ -132,8 +134,12 @@ static int reap(struct monitor *m)
 	int status, code = -1;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		if (pid == m->child)
+		if (pid == m->child) {
 			code = child_gone(m, status);
+			/* Its sessions are gone with it: their Stops go now, while
+			 * the next one starts. */
+			ps_acct_lost(&m->keys.acct, &m->keys.secrets);
+		}
 	return code;
 }
 
@@ -155,21 +161,33 @@ static int on_signal(struct monitor *m)
 	return -1;
 }
 
+/* Milliseconds to the earlier of a due restart and a Stop's retransmission;
+ * -1: neither, until a signal or a request. */
+static int wait_ms(const struct monitor *m)
+{
+	double at = m->start_at, due = ps_acct_due(&m->keys.acct);
+	if (due > 0 && (at <= 0 || due < at))
+		at = due;
+	if (at <= 0)
+		return -1;
+	double ms = (at - now()) * 1000.0;
+	return ms > 0 ? (int)ms + 1 : 0;
+}
+
 static int loop(struct monitor *m)
 {
 	for (;;) {
-		struct pollfd p[2] = {{.fd = m->sfd, .events = POLLIN},
-				      {.fd = m->sock, .events = POLLIN}};
-		int wait = -1; /* no restart due: until a signal or a request */
-		if (m->start_at > 0) {
-			double ms = (m->start_at - now()) * 1000.0;
-			wait = ms > 0 ? (int)ms + 1 : 0;
-		}
-		int k = poll(p, m->sock >= 0 ? 2 : 1, wait);
+		/* The socketpair may be closed (-1) between processes: poll skips it. */
+		struct pollfd p[3] = {{.fd = m->sfd, .events = POLLIN},
+				      {.fd = m->sock, .events = POLLIN},
+				      {.fd = ps_acct_fd(&m->keys.acct), .events = POLLIN}};
+		int k = poll(p, 3, wait_ms(m));
 		if (k < 0 && errno != EINTR)
 			return 1;
 		if (m->start_at > 0 && now() >= m->start_at && child_start(m) < 0)
 			return 1;
+		if (p[2].fd >= 0 || ps_acct_due(&m->keys.acct) > 0)
+			ps_acct_run(&m->keys.acct, &m->keys.secrets, p[2].revents & POLLIN);
 		int code = p[0].revents & POLLIN ? on_signal(m) : -1;
 		if (code >= 0)
 			return code;
@@ -245,7 +263,10 @@ int ps_monitor_run(const struct ps_monitor_args *a)
 	if (m.child) {
 		kill(m.child, SIGKILL);
 		waitpid(m.child, NULL, 0);
+		ps_acct_lost(&m.keys.acct, &m.keys.secrets);
 	}
+	/* Stops of sessions a dying network process left, bounded. */
+	ps_acct_drain(&m.keys.acct, &m.keys.secrets, PS_ACCT_DRAIN_SECONDS);
 	/* The network process may not remove what it made as root. */
 	if (m.keys.ctl_path[0])
 		unlink(m.keys.ctl_path);

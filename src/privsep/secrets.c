@@ -133,6 +133,12 @@ static const char *secret_of(const struct ps_secrets *s, const struct ps_req *q)
 	return NULL;
 }
 
+const char *ps_secrets_get(const struct ps_secrets *s, const char *handle)
+{
+	struct ps_req q = {.handle = (const uint8_t *)handle, .hlen = strlen(handle)};
+	return secret_of(s, &q);
+}
+
 int ps_secrets_answer(const struct ps_secrets *s, const struct ps_req *q, uint8_t out[16])
 {
 	const char *secret = secret_of(s, q);

@@ -26,6 +26,8 @@ struct ps_secrets {
 int ps_secrets_redact(struct ps_secrets *s, int fd);
 /* RAD_MD5 / RAD_HMAC: 0 and 16 bytes in out, or -ENOENT for no such handle. */
 int ps_secrets_answer(const struct ps_secrets *s, const struct ps_req *q, uint8_t out[16]);
+/* The secret behind a handle (NUL-terminated), or NULL. */
+const char *ps_secrets_get(const struct ps_secrets *s, const char *handle);
 void ps_secrets_free(struct ps_secrets *s);
 
 #endif

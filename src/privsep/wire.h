@@ -9,6 +9,11 @@
  *     RAD_MD5   u8 h, h bytes of secret handle, u8 secret_first, u16 n, n bytes:
  *               MD5(secret | x) or MD5(x | secret)
  *     RAD_HMAC  u8 h, handle, u16 n, n bytes: HMAC-MD5(secret, x)
+ *     ACCT_START u8 h, handle of the accounting server's secret, u16 n, n
+ *               bytes of accounted session (struct ps_acct_rec, below):
+ *               remembered until ACCT_STOP, or sent as a Stop if the
+ *               network process dies first
+ *     ACCT_STOP u16 n, n bytes of Acct-Session-Id: forgotten
  *   reply:   u8 type (the request's), i32 status (0 or -errno/P2S_E_*),
  *            u16 n, n bytes (KEY_LOAD: the key id; SIGN: the signature) */
 #ifndef P2S_PRIVSEP_WIRE_H
@@ -29,8 +34,10 @@ enum ps_type {
 	PS_NOTIFY = 4,
 	PS_RAD_MD5 = 5,
 	PS_RAD_HMAC = 6,
+	PS_ACCT_START = 7,
+	PS_ACCT_STOP = 8,
 };
-#define PS_TYPE_LAST  PS_RAD_HMAC
+#define PS_TYPE_LAST  PS_ACCT_STOP
 #define PS_HANDLE_MAX 64
 #define PS_RAD_MAX    4096 /* a whole RADIUS packet */
 #define PS_NOTIFY_MAX 512
@@ -57,6 +64,33 @@ struct ps_reply {
 	const uint8_t *data;
 	size_t len;
 };
+
+/* An accounted session, ACCT_START's data: u32 server IPv4, u16 server
+ * accounting port, u32 NAS-IP-Address, u32 Framed-IP-Address (0: none),
+ * then u8 n + n bytes each of Acct-Session-Id (1..64), User-Name (..253),
+ * Calling-Station-Id (..64), NAS-Identifier (..128) and Class (..253); the
+ * strings without NUL. */
+#define PS_ACCT_ID_MAX	    64
+#define PS_ACCT_USER_MAX    253
+#define PS_ACCT_CALLING_MAX 64
+#define PS_ACCT_NAS_MAX	    128
+#define PS_ACCT_CLASS_MAX   253
+
+struct ps_acct_bytes {
+	const uint8_t *p;
+	size_t n;
+};
+
+struct ps_acct_rec {
+	uint32_t server_ip; /* host order */
+	uint16_t server_port;
+	uint32_t nas_ip;
+	uint32_t framed_ip;
+	struct ps_acct_bytes id, user, calling, nas_id, class_; /* point into the message */
+};
+
+int ps_acct_rec_encode(const struct ps_acct_rec *r, uint8_t *buf, size_t cap, size_t *out);
+int ps_acct_rec_decode(struct ps_acct_rec *r, const uint8_t *buf, size_t len);
 
 /* 0 and the message length in *out, or a negative error; never partial. */
 int ps_req_encode(const struct ps_req *r, uint8_t *buf, size_t cap, size_t *out);

@@ -24,7 +24,7 @@ refuse-revoked refuse-other-root refuse-expired good-session-survives eap-mschap
 eap-wrong-password eap-tls proposal-seed-default proposal-3des-modp1024 proposal-aes128-sha1
 proposal-esp-aes128-sha1 custom-policy-honoured custom-policy-defaults-refused nat-traffic
 nat-keepalive mobike rekey-under-load ike-rekey-gateway ike-rekey-refused ike-rekey-collision ike-ipv6-address
-ike-ipv6-ping ike-ipv6-only-refused init-flood-bounded init-flood-client-connects
+ike-ipv6-ping ike-ipv4-only-no-ipv6 ike-ipv6-only-no-ipv4 ike-ipv6-only-refused init-flood-bounded init-flood-client-connects
 profile-swanctl-connects profile-swanctl-custom-policy"
 PROFILE_CASES="profile-mobileconfig profile-mobileconfig-identity profile-ps1 embedded-server-cert"
 LAB_CASES="$IKE_CASES $PROFILE_CASES"
@@ -704,6 +704,67 @@ gw_rekey_cases() {
 	reconfigure
 }
 
+# The pool dual stack, a client asking for IPv4 alone (vips = 0.0.0.0)
+# holds no IPv6 address: none in its session line, and the pool's free
+# IPv6 count is what it was before it came.
+ipv4_only_case() {
+	local j free0 free1 line
+	free6() {
+		"$CTL" --socket "$D/p2sgw.sock" --output json gateway show 2>/dev/null |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)["freePoolIpv6Addresses"])' 2>/dev/null
+	}
+	free0=$(free6)
+	client_conf alice "$(SWAN_VIPS=0.0.0.0 SWAN_REMOTE_TS="10.1.0.0/16" conn only4 pubkey alice)"
+	swan_ctl alice --load-conns --file "$(swan_dir alice)/swanctl/swanctl.conf" >/dev/null
+	if ! up alice only4; then
+		fail ike-ipv4-only-no-ipv6 "expected a CHILD_SA for an IPv4-only request, got: $(initiate_log alice only4 | tail -n 3 | tr '\n' '|')"
+		return
+	fi
+	j=$("$CTL" --socket "$D/p2sgw.sock" --output json session list --protocol IKEv2 2>&1)
+	line=$(python3 -c 'import json, sys
+s = [x for x in json.loads(sys.argv[1]) if x["vpnUserName"] == "alice@contoso.com"]
+print(" ".join("%s|%s" % (x["privateIpAddress"], x["privateIpv6Address"] or "-") for x in s))' "$j" 2>/dev/null)
+	free1=$(free6)
+	if [[ "$line" =~ ^172\.16\.201\.[0-9]+\|-$ ]] && [ -n "$free0" ] && [ "$free0" = "$free1" ] &&
+		! ip -n $NS_CLI -6 -o addr show scope global | grep -q 'fd00:203::'; then
+		pass ike-ipv4-only-no-ipv6
+	else
+		fail ike-ipv4-only-no-ipv6 "expected one session with an IPv4 address and no IPv6 one, and freePoolIpv6Addresses unchanged ($free0), got sessions '$line', free $free1"
+	fi
+	swan_terminate alice only4
+	ipv6_only_case
+}
+
+# The other way round, from the second client host: a client asking for
+# IPv6 alone (vips = ::) from the dual-stack pool gets it and holds no IPv4
+# address (the pool's free IPv4 count is what it was).
+ipv6_only_case() {
+	local j free0 free1 line GW_ADDR=$GW_ADDR2
+	free4() {
+		"$CTL" --socket "$D/p2sgw.sock" --output json gateway show 2>/dev/null |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)["freePoolAddresses"])' 2>/dev/null
+	}
+	free0=$(free4)
+	client v6d
+	client_conf v6d "$(SWAN_VIPS="::" SWAN_REMOTE_TS="fd00:10:1::/64" conn only6d pubkey alice3)"
+	if ! swan_start $NS_CLI2 v6d >/dev/null || ! swan_load v6d || ! up v6d only6d; then
+		fail ike-ipv6-only-no-ipv4 "expected a CHILD_SA for an IPv6-only request to a dual-stack pool, got: $(initiate_log v6d only6d | tail -n 3 | tr '\n' '|')"
+		swan_stop v6d
+		return
+	fi
+	j=$("$CTL" --socket "$D/p2sgw.sock" --output json session list --protocol IKEv2 2>&1)
+	line=$(python3 -c 'import json, sys
+s = [x for x in json.loads(sys.argv[1]) if x["vpnUserName"] == "alice3@contoso.com"]
+print(" ".join("%s|%s" % (x["privateIpAddress"] or "-", x["privateIpv6Address"]) for x in s))' "$j" 2>/dev/null)
+	free1=$(free4)
+	if [[ "$line" =~ ^-\|fd00:203:: ]] && [ -n "$free0" ] && [ "$free0" = "$free1" ]; then
+		pass ike-ipv6-only-no-ipv4
+	else
+		fail ike-ipv6-only-no-ipv4 "expected one session with an IPv6 address and no IPv4 one, and freePoolAddresses unchanged ($free0), got sessions '$line', free $free1"
+	fi
+	swan_stop v6d
+}
+
 # IPv6 inside IKEv2: the pool gains fd00:203::/64, the vnet fd00:10:1::/64
 # and an IPv6 DNS server (a reload); strongSwan asks for both families (vips
 # = 0.0.0.0, ::), gets both addresses and both DNS servers, and pings the
@@ -712,7 +773,7 @@ gw_rekey_cases() {
 # INTERNAL_ADDRESS_FAILURE and the gateway says why.
 ipv6_cases() {
 	p2sgw_only "the reference responder's pool is IPv4" ike-ipv6-address ike-ipv6-ping \
-		ike-ipv6-only-refused && return
+		ike-ipv4-only-no-ipv6 ike-ipv6-only-no-ipv4 ike-ipv6-only-refused && return
 	GW_VNET6=', "fd00:10:1::/64"' GW_POOL6=', "fd00:203::/64"' GW_DNS6=', "fd00:10:1::53"'
 	reconfigure
 	local SWAN_VIPS="0.0.0.0, ::" SWAN_REMOTE_TS="10.1.0.0/16, fd00:10:1::/64" a6
@@ -740,6 +801,7 @@ ipv6_cases() {
 		fi
 		swan_terminate alice dual
 	fi
+	ipv4_only_case
 	GW_VNET6="" GW_POOL6="" GW_DNS6=""
 	reconfigure
 	# A client of its own (the first would reuse its IKE SA).
@@ -888,7 +950,7 @@ diagnostics() {
 	local n
 	echo "--- gateway log $GWLOG (last 60 lines)"
 	tail -n 60 "$GWLOG" 2>/dev/null
-	for n in alice neg eap pkgswan roam v6; do [ -d "$(swan_dir $n)" ] && swan_logs $n 25; done
+	for n in alice neg eap pkgswan roam v6 v6d; do [ -d "$(swan_dir $n)" ] && swan_logs $n 25; done
 }
 
 cleanup_extra() {

@@ -15,7 +15,7 @@ cd "$(dirname "$0")" || exit 2
 . lib/netns.sh
 . lib/pki.sh
 . lib/openvpn.sh
-LAB_CASES="check-config tcp-address tcp-route tcp-dns tcp-dns-suffix tcp-dns-option dns-option-no-suffix tcp-ping tcp-iperf-up tcp-iperf-down
+LAB_CASES="check-config tcp-address tcp-route tcp-dns tcp-dns-suffix tcp-dns-option dns-option-no-suffix dns6-pushed dns6-none tcp-ping tcp-iperf-up tcp-iperf-down
 udp-address udp-route udp-ping udp-iperf-up udp-iperf-down refuse-other-root refuse-revoked
 refuse-expired refuse-no-clientauth refuse-no-tls-auth good-session-survives revoke-reload
 profile-xml profile-connects profile-client-cert revoke-live sstp-hello-closed renegotiation
@@ -57,6 +57,8 @@ revoke_in_conf() { # revoke_in_conf NAME CERT
 }
 
 SUFFIXES=contoso.internal,corp.contoso.com # virtualNetwork.dnsSuffixes; empty: none
+# IPv6 prefixes for the vnet and the pool, an IPv6 DNS server (', "x"'); empty: IPv4 only.
+V6_VNET="" V6_POOL="" V6_DNS=""
 write_conf() { # write_conf FILE [extra JSON members at the root]
 	local sfx=""
 	[ -z "$SUFFIXES" ] || sfx=", \"dnsSuffixes\": \"$SUFFIXES\""
@@ -69,10 +71,10 @@ write_conf() { # write_conf FILE [extra JSON members at the root]
   "listen": {"address": "0.0.0.0", "tcpPort": 443, "udpPort": 1194},
   "serverCertificate": {"certFile": "$PKI/server.crt", "keyFile": "$PKI/server.key"},
   "openvpn": {"tlsAuthKeyFile": "$PKI/ta.key", "renegotiateSeconds": 10},
-  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"], "dnsServers": ["10.1.0.4"]$sfx},
+  "virtualNetwork": {"addressSpace": ["10.1.0.0/16"$V6_VNET], "dnsServers": ["10.1.0.4"$V6_DNS]$sfx},
   "customRoutes": {"addressPrefixes": []},
   "vpnClientConfiguration": {
-    "vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
+    "vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"$V6_POOL]},
     "vpnClientProtocols": ["OpenVPN"],
     "vpnAuthenticationTypes": ["Certificate"],
     "vpnClientRootCertificates": [{"name": "P2SClientRoot",
@@ -387,6 +389,36 @@ dns_no_suffix() {
 	run $NS_GW "$CTL" --config "$D/gw.json" gateway reload >/dev/null
 }
 
+# IPv6 DNS servers: with an IPv6 pool and an IPv6 entry in dnsServers the
+# real 2.6 client's up script gets it twice: as the legacy
+# "dhcp-option DNS6" and as the second address of the 2.6 "dns server 1".
+# Negative: alice (no IPv6 in the configuration) got neither.
+dns6() {
+	p2sgw_only "the reference server pushes only dhcp-option DNS" dns6-pushed dns6-none && return
+	local env
+	env=$(dns_env alice)
+	if grep -q '^foreign_option_.*dhcp-option DNS 10.1.0.4' <<<"$env" &&
+		! grep -q 'DNS6\|^dns_server_1_address_2=' <<<"$env" && ! log_has "$D/alice.log" "PUSH_REPLY.*DNS6"; then
+		pass dns6-none
+	else fail dns6-none "expected no IPv6 DNS server pushed without one configured, got: $(tr '\n' ' ' <<<"$env")"; fi
+	V6_VNET=', "fd00:10:1::/64"' V6_POOL=', "fd00:201::/64"' V6_DNS=', "fd00:10:1::53"'
+	write_conf "$D/gw.json"
+	V6_VNET="" V6_POOL="" V6_DNS=""
+	run $NS_GW "$CTL" --config "$D/gw.json" gateway reload >/dev/null
+	azure_profile "$D/dns6.ovpn" "$PKI" alice tcp
+	connect dns6 tcp --pull-filter ignore "route " "${DNS_UP[@]}"
+	env=$(dns_env dns6)
+	if up dns6 && env=$(dns_env dns6) &&
+		grep -q '^foreign_option_[0-9]*=dhcp-option DNS6 fd00:10:1::53$' <<<"$env" &&
+		grep -q '^dns_server_1_address_1=10.1.0.4$' <<<"$env" &&
+		grep -q '^dns_server_1_address_2=fd00:10:1::53$' <<<"$env"; then
+		pass dns6-pushed
+	else fail dns6-pushed "expected foreign_option 'dhcp-option DNS6 fd00:10:1::53' and dns_server_1_address_2=fd00:10:1::53 in the up script's environment, got: $(tr '\n' ' ' <<<"$env"); push: $(grep -o 'PUSH_REPLY.*' "$D/dns6.log"); client: $(log_tail "$D/dns6.log" 4)"; fi
+	stop_pid "$(client_pid dns6)"
+	write_conf "$D/gw.json"
+	run $NS_GW "$CTL" --config "$D/gw.json" gateway reload >/dev/null
+}
+
 connection_cap() {
 	p2sgw_only "maxClientConnections is a p2sgw setting" connection-cap && return
 	write_conf "$D/gw.json" '"maxClientConnections": 1,'
@@ -503,6 +535,7 @@ main() {
 	sstp_hello
 	renegotiation
 	dns_no_suffix
+	dns6
 	connection_cap
 	graceful_shutdown
 	embedded_default

@@ -16,7 +16,8 @@ cd "$(dirname "$0")"
 LAB_CASES="slow-server-does-not-stall slow-server-answered radius-accept framed-ip
 radius-reject unsigned-server-named session-timeout accounting-start accounting-interim
 accounting-stop-octets failover both-down-refused established-survives probe-revives
-require-refuses-stock forged-reply-dropped require-accepts-signing auto-refuses-downgrade"
+require-refuses-stock forged-reply-dropped require-accepts-signing auto-refuses-downgrade
+crash-stop-nas-error crash-no-second-stop"
 lab_require openvpn freeradius iperf3 openssl python3 ping
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
@@ -46,9 +47,15 @@ write_conf() { # write_conf TIMEOUT [SERVERS]
 J
 }
 
+# Under a sanitizer build the lab's deliberate SIGSEGV is left to the kernel.
+GW_ENV=(env)
+if ldd "$GW" 2>/dev/null | grep -q libasan; then
+	GW_ENV+=("ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0")
+fi
+
 start_gateway() { # start_gateway TIMEOUT NAME [SERVERS]
 	write_conf "$1" "${3:-}"
-	GW_PID=$(spawn $NS_GW "$D/gw-$2.log" "$GW" --config "$D/gw.json")
+	GW_PID=$(spawn $NS_GW "$D/gw-$2.log" "${GW_ENV[@]}" "$GW" --config "$D/gw.json")
 	GWLOG=$D/gw-$2.log
 	wait_until 10 listening $NS_GW tcp 443
 }
@@ -172,6 +179,67 @@ phase_main() {
 	fi
 }
 
+# Accounting records of the primary (r1) as "TYPE ID USER CAUSE TIME" lines.
+acct_lines() {
+	acct_records "$D/r1" | python3 -c 'import json, sys
+for r in map(json.loads, sys.stdin):
+    print(r.get("Acct-Status-Type", "-"), r.get("Acct-Session-Id", "-"), r.get("User-Name", "-"),
+          r.get("Acct-Terminate-Cause", "-"), r.get("Acct-Session-Time", "-"))'
+}
+# new_start USER: the Acct-Session-Id of USER's Start that $BEFORE does not hold.
+new_start() {
+	acct_lines | awk -v u="$1" -v before=" $BEFORE " '$1 == "Start" && $3 == u && index(before, " " $2 " ") == 0 {id = $2} END {print id}'
+}
+stops_of() { acct_lines | awk -v id="$1" '$1 == "Stop" && $2 == id'; }
+
+# Privilege separation (the gateway runs as root): the network process dies
+# of a SIGSEGV with dave's session up; the key process, which remembered it
+# at its Start, sends its Stop with Acct-Terminate-Cause NAS-Error to the
+# stock FreeRADIUS, whose detail file records it. Carol's session, ended
+# before the crash, keeps exactly its one Stop (User-Request).
+phase_crash() {
+	start_gateway 5 crash || { fail crash-stop-nas-error "gateway did not start"; return; }
+	local net carol dave stops
+	net=$(pgrep -P "$GW_PID" | head -n 1)
+	BEFORE=$(acct_lines | awk '{print $2}' | sort -u | tr '\n' ' ')
+	login ended carol carol-pw
+	up ended || fail crash-no-second-stop "carol's session did not come up: $(log_tail "$D/ended.log" 3)"
+	for _ in $(seq 50); do carol=$(new_start carol); [ -n "$carol" ] && break; sleep 0.2; done
+	stop_client ended
+	for _ in $(seq 50); do [ -n "$(stops_of "$carol")" ] && break; sleep 0.2; done
+	login lost dave dave-pw
+	up lost || fail crash-stop-nas-error "dave's session did not come up: $(log_tail "$D/lost.log" 3)"
+	for _ in $(seq 50); do dave=$(new_start dave); [ -n "$dave" ] && break; sleep 0.2; done
+	echo "carol's session $carol ($(stops_of "$carol" | wc -l) Stop), dave's session $dave, network process $net"
+	if [ -z "$net" ] || [ -z "$dave" ] || [ -z "$carol" ]; then
+		fail crash-stop-nas-error "expected a network process and dave's and carol's Start records, got net '$net', dave '$dave', carol '$carol': $(acct_lines | tail -n 4 | tr '\n' '|')"
+		stop_client lost
+		stop_pid "$GW_PID"
+		return
+	fi
+	sleep 3 # dave's session has lasted a few seconds: Acct-Session-Time counts them
+	run $NS_GW kill -SEGV "$net"
+	for _ in $(seq 100); do [ -n "$(stops_of "$dave")" ] && break; sleep 0.2; done
+	stops=$(stops_of "$dave")
+	if [ "$(wc -l <<<"$stops")" = 1 ] && [ "$(awk '{print $3, $4}' <<<"$stops")" = "dave NAS-Error" ] &&
+		[ "$(awk '{print $5}' <<<"$stops")" -ge 3 ] 2>/dev/null &&
+		log_has "$GWLOG" "network process killed by signal 11" &&
+		log_has "$GWLOG" "took 1 RADIUS-accounted session with it"; then
+		pass crash-stop-nas-error
+	else
+		fail crash-stop-nas-error "expected one Stop for dave's $dave with Acct-Terminate-Cause NAS-Error and Acct-Session-Time >= 3 in FreeRADIUS's detail file after SIGSEGV to the network process, got '$stops' (type id user cause time); gateway: $(grep -E 'keys|network process' "$GWLOG" | tail -n 3 | tr '\n' '|')"
+	fi
+	sleep 2 # any second Stop for carol would have come with dave's
+	stops=$(stops_of "$carol")
+	if [ "$(wc -l <<<"$stops")" = 1 ] && [ "$(awk '{print $4}' <<<"$stops")" != NAS-Error ]; then
+		pass crash-no-second-stop
+	else
+		fail crash-no-second-stop "expected exactly carol's own Stop for $carol (not NAS-Error), got: '$stops'"
+	fi
+	stop_client lost
+	stop_pid "$GW_PID"
+}
+
 # "require" against the stock server: every reply is dropped with its reason,
 # and so is a forged one (another secret), even under "never"; the client is
 # refused once both have timed out. Then "require" against a signing server.
@@ -256,6 +324,7 @@ main() {
 	"$CTL" --config "$D/gw.json" profile generate --output "$D/pkg.zip" >/dev/null
 	(cd "$D" && python3 -m zipfile -e pkg.zip pkg && cp pkg/OpenVPN/vpnconfig.ovpn client.ovpn)
 	phase_slow
+	phase_crash
 	phase_require
 	phase_main
 	echo "--- gateway log (tail)"

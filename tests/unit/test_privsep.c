@@ -73,7 +73,7 @@ static void test_request_malformed(void **state)
 	assert_int_equal(ps_req_decode(&d, buf, n), P2S_E_PROTO);
 	uint8_t k[2] = {PS_KEY_LOAD, 0};
 	assert_int_equal(ps_req_decode(&d, k, 2), P2S_E_TRAIL);
-	uint8_t t[1] = {7};
+	uint8_t t[1] = {PS_TYPE_LAST + 1}; /* no such request */
 	assert_int_equal(ps_req_decode(&d, t, 1), P2S_E_PROTO);
 	uint8_t nul[5] = {PS_OPEN, 0, 2, 'a', 0}; /* a NUL would cut the path */
 	assert_int_equal(ps_req_decode(&d, nul, 5), P2S_E_PROTO);

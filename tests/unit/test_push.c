@@ -301,6 +301,49 @@ static void test_dns_and_suffixes(void **state)
 				  "dhcp-option DOMAIN-SEARCH corp.contoso.com"));
 }
 
+/* IPv6 DNS servers: dhcp-option DNS6 for every client, and after the IPv4
+ * ones in "dns server 1 address" for 2.6 clients, within 8 addresses and
+ * one 255-byte line; none without them, and no "dns" without the bit. */
+static void test_dns6(void **state)
+{
+	(void)state;
+	uint32_t dns[] = {0x0a010004};
+	struct in6_addr d6[9];
+	for (int i = 0; i < 9; i++)
+		inet_pton(AF_INET6, "fd00:10:1::53", &d6[i]);
+	struct ovpn_push_params p = typical();
+	p.iv_proto |= IV_PROTO_DNS_OPTION;
+	p.dns = dns;
+	p.n_dns = 1;
+	const char *m = build_one(&p);
+	assert_null(strstr(m, "DNS6"));
+	assert_non_null(strstr(m, ",dns server 1 address 10.1.0.4"));
+	assert_null(strstr(m, "fd00"));
+	p.dns6 = d6;
+	p.n_dns6 = 1;
+	m = build_one(&p);
+	assert_non_null(strstr(m, ",dhcp-option DNS 10.1.0.4,dhcp-option DNS6 fd00:10:1::53,"));
+	assert_non_null(strstr(m, ",dns server 1 address 10.1.0.4 fd00:10:1::53"));
+	p.n_dns = 0; /* IPv6 servers alone still make a "dns server" */
+	m = build_one(&p);
+	assert_non_null(strstr(m, ",dns server 1 address fd00:10:1::53"));
+	p.iv_proto &= ~IV_PROTO_DNS_OPTION; /* a 2.5 client: dhcp-option DNS6 only */
+	m = build_one(&p);
+	assert_null(strstr(m, ",dns "));
+	assert_non_null(strstr(m, ",dhcp-option DNS6 fd00:10:1::53"));
+	p.iv_proto |= IV_PROTO_DNS_OPTION;
+	p.n_dns = 1;
+	p.n_dns6 = 9; /* 10 servers: the option takes the first 8 */
+	m = build_one(&p);
+	const char *o = strstr(m, ",dns server 1 address ");
+	assert_non_null(o);
+	size_t words = 0, len = strcspn(o + 1, ",");
+	for (const char *c = o + 1; c < o + 1 + len; c++)
+		words += *c == ' ';
+	assert_int_equal(words, 3 + 8);
+	assert_true(len <= 255);
+}
+
 /* OpenVPN 2.6's "dns" option for clients that announce it (IV_PROTO bit
  * 6): servers, resolve-domains and search-domains; none of it without
  * suffixes (servers only) or for a client without the bit. */
@@ -536,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_too_many_for_max),
 		cmocka_unit_test(test_dns_and_suffixes),
 		cmocka_unit_test(test_dns_option),
+		cmocka_unit_test(test_dns6),
 		cmocka_unit_test(test_auth_token),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_ipv6_absent),

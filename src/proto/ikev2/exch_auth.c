@@ -107,6 +107,7 @@ static uint16_t cp_families(struct ike_sa *sa, const struct ike_cp *cp)
 		slog_info(sa->label, "the client asked for IPv6 too; its pool has no IPv6 prefix: "
 				     "IPv4 only");
 	sa->fam = (uint8_t)((a4 ? IKE_FAM_V4 : 0) | (a6 && net.has_v6 ? IKE_FAM_V6 : 0));
+	core_session_families(sa->s, a4, a6);
 	return 0;
 }
 

@@ -241,6 +241,8 @@ static void push_params6(struct ovpn_push_params *pp, const struct session_net *
 	pp->gateway6 = net->gateway6;
 	pp->routes6 = net->routes6;
 	pp->n_routes6 = net->n_routes6;
+	pp->dns6 = net->dns6;
+	pp->n_dns6 = net->has_v6 ? net->n_dns6 : 0;
 }
 
 static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <arpa/inet.h>
 
 #include "lib/err.h"
 
@@ -134,6 +133,25 @@ static void opt_names(struct optlist *l, const char *head, size_t head_words,
 	}
 }
 
+/* "dns server 1 address a b ...": IPv4 then IPv6 (no port: 53), as many
+ * as a 2.6 client takes for one server and one option line holds. */
+static void dns_addresses(const struct ovpn_push_params *p, struct optlist *l)
+{
+	char line[OPT_LINE_MAX + 1], a[INET6_ADDRSTRLEN];
+	size_t len = (size_t)snprintf(line, sizeof(line), "dns server 1 address"), k = 0;
+	for (size_t i = 0; i < p->n_dns + p->n_dns6 && k < OVPN_DNS_ADDR_MAX; i++) {
+		if (i < p->n_dns)
+			ip4_str(p->dns[i], a);
+		else
+			inet_ntop(AF_INET6, &p->dns6[i - p->n_dns], a, sizeof(a));
+		if (len + 1 + strlen(a) > OPT_LINE_MAX)
+			break;
+		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", a);
+		k++;
+	}
+	opt_add(l, "%s", line);
+}
+
 /* OpenVPN 2.6's "dns" option (for clients announcing it): the servers, and
  * with suffixes split DNS: the servers resolve exactly those domains
  * (resolve-domains) and the suffixes are the search list. The legacy
@@ -142,17 +160,31 @@ static void collect_dns(const struct ovpn_push_params *p, struct optlist *l)
 {
 	if (!(p->iv_proto & IV_PROTO_DNS_OPTION))
 		return;
-	if (p->n_dns) {
-		char line[OPT_LINE_MAX + 1], a[16];
-		size_t len = (size_t)snprintf(line, sizeof(line), "dns server 1 address");
-		for (size_t i = 0; i < p->n_dns && i < OVPN_DNS_ADDR_MAX; i++) {
-			ip4_str(p->dns[i], a);
-			len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", a);
-		}
-		opt_add(l, "%s", line);
+	if (p->n_dns + p->n_dns6) {
+		dns_addresses(p, l);
 		opt_names(l, "dns server 1 resolve-domains", 4, p->suffixes, p->n_suffixes);
 	}
 	opt_names(l, "dns search-domains", 2, p->suffixes, p->n_suffixes);
+}
+
+/* The legacy form every client takes: DNS, DNS6 (2.5 and later), then the
+ * domain. The first suffix is the connection's domain; with more, every
+ * one is a search domain too (DOMAIN-SEARCH). */
+static void collect_dhcp_options(const struct ovpn_push_params *p, struct optlist *l)
+{
+	char a[INET6_ADDRSTRLEN];
+	for (size_t i = 0; i < p->n_dns; i++) {
+		ip4_str(p->dns[i], a);
+		opt_add(l, "dhcp-option DNS %s", a);
+	}
+	for (size_t i = 0; i < p->n_dns6; i++) {
+		inet_ntop(AF_INET6, &p->dns6[i], a, sizeof(a));
+		opt_add(l, "dhcp-option DNS6 %s", a);
+	}
+	if (p->n_suffixes)
+		opt_add(l, "dhcp-option DOMAIN %s", p->suffixes[0]);
+	for (size_t i = 0; p->n_suffixes > 1 && i < p->n_suffixes; i++)
+		opt_add(l, "dhcp-option DOMAIN-SEARCH %s", p->suffixes[i]);
 }
 
 static void collect_options(const struct ovpn_push_params *p, struct optlist *l)
@@ -182,16 +214,7 @@ static void collect_options(const struct ovpn_push_params *p, struct optlist *l)
 		opt_add(l, "key-derivation tls-ekm");
 	if (p->push_mtu)
 		opt_add(l, "tun-mtu 1500");
-	for (size_t i = 0; i < p->n_dns; i++) {
-		ip4_str(p->dns[i], a);
-		opt_add(l, "dhcp-option DNS %s", a);
-	}
-	/* Split DNS: the first suffix is the connection's domain; with more,
-	 * every one is a search domain too (DOMAIN-SEARCH). */
-	if (p->n_suffixes)
-		opt_add(l, "dhcp-option DOMAIN %s", p->suffixes[0]);
-	for (size_t i = 0; p->n_suffixes > 1 && i < p->n_suffixes; i++)
-		opt_add(l, "dhcp-option DOMAIN-SEARCH %s", p->suffixes[i]);
+	collect_dhcp_options(p, l);
 	collect_dns(p, l);
 	if (p->auth_token)
 		opt_add(l, "auth-token %s", p->auth_token);
@@ -234,7 +257,7 @@ int ovpn_push_reply_build(const struct ovpn_push_params *p, char msgs[][PUSH_MSG
 	/* every option counted: fixed ones, a line per route, DNS server and
 	 * suffix (three for a suffix: DOMAIN-SEARCH, resolve- and search-domains) */
 	struct optlist l = {.cap = p->n_routes + (p->has_v6 ? p->n_routes6 + 1 : 0) + p->n_dns +
-				   3 * p->n_suffixes + 20};
+				   p->n_dns6 + 3 * p->n_suffixes + 20};
 	l.opts = calloc(l.cap, sizeof(*l.opts));
 	if (!l.opts)
 		return -ENOMEM;

@@ -41,6 +41,8 @@ struct ovpn_push_params {
 	struct in6_addr gateway6; /* the gateway's side: ifconfig-ipv6's remote */
 	const struct prefix6 *routes6;
 	size_t n_routes6;
+	const struct in6_addr *dns6; /* dnsServers' IPv6 ones: DNS6 and "dns server 1" */
+	size_t n_dns6;
 };
 
 #define OVPN_DNS_ADDR_MAX 8    /* addresses a 2.6 client takes for one "dns server" */

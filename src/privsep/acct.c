@@ -1,0 +1,439 @@
+#define LOG_MODULE "keys"
+
+#include "privsep/acct.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth/radius.h"
+#include "auth/radius_wire.h"
+#include "lib/err.h"
+#include "lib/log.h"
+
+#define RETRANSMIT_EVERY 3.0	       /* as the network process's RADIUS client */
+#define CAP_DEFAULT	 (10000 + 128) /* the largest SKU's caps, for an unknown SKU */
+
+struct ps_acct_entry {
+	char id[PS_ACCT_ID_MAX + 1];
+	char user[PS_ACCT_USER_MAX + 1];
+	char calling[PS_ACCT_CALLING_MAX + 1];
+	char nas_id[PS_ACCT_NAS_MAX + 1];
+	char handle[PS_HANDLE_MAX + 1]; /* the accounting server's secret */
+	uint8_t class_[PS_ACCT_CLASS_MAX];
+	size_t class_len;
+	uint32_t framed_ip, nas_ip;
+	struct sockaddr_in server;
+	double started;	       /* monotonic, at its Start */
+	uint32_t session_time; /* at its loss */
+	time_t lost_at;
+};
+
+struct ps_acct_stop {
+	struct ps_acct_entry *e;
+	uint8_t auth[RAD_AUTH_LEN];
+	uint8_t pkt[RAD_MAX_PACKET];
+	size_t len;
+	double first, last;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void ps_acct_init(struct ps_acct *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->max = CAP_DEFAULT;
+	a->timeout = 30;
+}
+
+/* "a.b.c.d[:port]" (the authentication port, 1812 by default): its
+ * accounting address, the next port, as the RADIUS client uses. */
+static bool server_parse(const char *addr, struct sockaddr_in *out)
+{
+	char host[64];
+	snprintf(host, sizeof(host), "%s", addr ? addr : "");
+	unsigned port = 1812;
+	char *colon = strchr(host, ':');
+	if (colon) {
+		*colon = 0;
+		port = (unsigned)atoi(colon + 1);
+	}
+	memset(out, 0, sizeof(*out));
+	out->sin_family = AF_INET;
+	out->sin_port = htons((uint16_t)(port + 1));
+	return port > 0 && port < 65535 && inet_pton(AF_INET, host, &out->sin_addr) == 1;
+}
+
+static size_t session_cap(const struct gw_conf *c)
+{
+	const struct sku_info *sku = sku_lookup(c->sku);
+	if (!sku)
+		return CAP_DEFAULT;
+	unsigned shared = sku->ikev2_openvpn_max;
+	if (c->max_connections && c->max_connections < shared)
+		shared = c->max_connections;
+	return (size_t)shared + sku->sstp_max;
+}
+
+void ps_acct_learn(struct ps_acct *a, const struct gw_conf *c)
+{
+	a->n_servers = 0;
+	if (c->radius_address && server_parse(c->radius_address, &a->servers[0]))
+		a->n_servers++;
+	for (size_t i = 0; i < c->radius_servers.n && a->n_servers < PS_ACCT_SERVERS; i++)
+		if (server_parse(c->radius_servers.v[i].address, &a->servers[a->n_servers]))
+			a->n_servers++;
+	a->timeout = c->radius_timeout_sec ? c->radius_timeout_sec : 30;
+	a->max = session_cap(c);
+}
+
+static bool server_known(const struct ps_acct *a, const struct sockaddr_in *to)
+{
+	for (size_t i = 0; i < a->n_servers; i++)
+		if (a->servers[i].sin_addr.s_addr == to->sin_addr.s_addr &&
+		    a->servers[i].sin_port == to->sin_port)
+			return true;
+	return false;
+}
+
+static void text_copy(char *dst, const struct ps_acct_bytes *b)
+{
+	memcpy(dst, b->p, b->n);
+	dst[b->n] = 0;
+}
+
+static size_t find(const struct ps_acct *a, const uint8_t *id, size_t n)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (strlen(a->e[i]->id) == n && memcmp(a->e[i]->id, id, n) == 0)
+			return i;
+	return a->n;
+}
+
+static void entry_free(struct ps_acct_entry *e)
+{
+	if (e)
+		OPENSSL_cleanse(e, sizeof(*e));
+	free(e);
+}
+
+static struct ps_acct_entry *entry_of(const struct ps_acct_rec *r, const struct ps_req *q)
+{
+	struct ps_acct_entry *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	text_copy(e->id, &r->id);
+	text_copy(e->user, &r->user);
+	text_copy(e->calling, &r->calling);
+	text_copy(e->nas_id, &r->nas_id);
+	memcpy(e->handle, q->handle, q->hlen);
+	memcpy(e->class_, r->class_.p, r->class_.n);
+	e->class_len = r->class_.n;
+	e->framed_ip = r->framed_ip;
+	e->nas_ip = r->nas_ip;
+	e->server.sin_family = AF_INET;
+	e->server.sin_addr.s_addr = htonl(r->server_ip);
+	e->server.sin_port = htons(r->server_port);
+	e->started = now();
+	return e;
+}
+
+static bool grow(struct ps_acct_entry ***v, size_t n, size_t *cap)
+{
+	if (n < *cap)
+		return true;
+	size_t c = *cap ? *cap * 2 : 64;
+	struct ps_acct_entry **more = realloc(*v, c * sizeof(**v));
+	if (!more)
+		return false;
+	*v = more;
+	*cap = c;
+	return true;
+}
+
+int ps_acct_remember(struct ps_acct *a, const struct ps_secrets *s, const struct ps_req *q)
+{
+	struct ps_acct_rec r;
+	if (ps_acct_rec_decode(&r, q->data, q->len) < 0)
+		return P2S_E_PROTO;
+	struct ps_acct_entry *e = entry_of(&r, q);
+	if (!e)
+		return -ENOMEM;
+	if (!server_known(a, &e->server) || !ps_secrets_get(s, e->handle)) {
+		entry_free(e);
+		return -EINVAL; /* only the configured servers, with their own secret */
+	}
+	size_t i = find(a, r.id.p, r.id.n);
+	if (i < a->n) { /* the same session again: the newer record */
+		entry_free(a->e[i]);
+		a->e[i] = e;
+		return 0;
+	}
+	if (a->n >= a->max || !grow(&a->e, a->n, &a->cap)) {
+		entry_free(e);
+		return P2S_E_FULL;
+	}
+	a->e[a->n++] = e;
+	return 0;
+}
+
+int ps_acct_forget(struct ps_acct *a, const struct ps_req *q)
+{
+	size_t i = find(a, q->data, q->len);
+	if (i == a->n)
+		return -ENOENT;
+	entry_free(a->e[i]);
+	a->e[i] = a->e[--a->n];
+	return 0;
+}
+
+/* The Stop the network process would have sent, with what is known. */
+static int stop_build(struct ps_acct_stop *st, uint8_t id, const char *secret)
+{
+	const struct ps_acct_entry *e = st->e;
+	struct rad_builder b;
+	rad_begin(&b, RAD_ACCOUNTING_REQUEST, id, NULL);
+	rad_add_u32(&b, RAD_ACCT_STATUS_TYPE, 2);
+	if (e->user[0])
+		rad_add_str(&b, RAD_USER_NAME, e->user);
+	rad_add_u32(&b, RAD_ACCT_AUTHENTIC, 1);
+	if (e->framed_ip)
+		rad_add_u32(&b, RAD_FRAMED_IP_ADDRESS, e->framed_ip);
+	if (e->class_len)
+		rad_add(&b, RAD_CLASS, e->class_, e->class_len);
+	rad_add_u32(&b, RAD_EVENT_TIMESTAMP, (uint32_t)e->lost_at);
+	rad_add_u32(&b, RAD_ACCT_SESSION_TIME, e->session_time);
+	rad_add_u32(&b, RAD_ACCT_TERMINATE_CAUSE, RAD_TERM_NAS_ERROR);
+	if (e->nas_id[0])
+		rad_add_str(&b, RAD_NAS_IDENTIFIER, e->nas_id);
+	rad_add_u32(&b, RAD_NAS_IP_ADDRESS, e->nas_ip);
+	rad_add_u32(&b, RAD_NAS_PORT_TYPE, 5); /* Virtual */
+	if (e->calling[0])
+		rad_add_str(&b, RAD_CALLING_STATION_ID, e->calling);
+	rad_add_str(&b, RAD_ACCT_SESSION_ID, e->id);
+	int n = rad_finish(&b, secret);
+	if (n > 0) {
+		memcpy(st->pkt, b.buf, (size_t)n);
+		memcpy(st->auth, b.buf + 4, RAD_AUTH_LEN);
+		st->len = (size_t)n;
+	}
+	return n < 0 ? n : 0;
+}
+
+static void stop_send(struct ps_acct *a, struct ps_acct_stop *st)
+{
+	st->last = now();
+	sendto(a->fd, st->pkt, st->len, 0, (const struct sockaddr *)&st->e->server,
+	       sizeof(st->e->server));
+}
+
+static void stop_done(struct ps_acct *a, uint8_t id)
+{
+	struct ps_acct_stop *st = a->flight[id];
+	entry_free(st->e);
+	OPENSSL_cleanse(st, sizeof(*st));
+	free(st);
+	a->flight[id] = NULL;
+	a->n_flight--;
+}
+
+static int free_id(const struct ps_acct *a)
+{
+	for (int i = 0; i < PS_ACCT_IN_FLIGHT; i++)
+		if (!a->flight[i])
+			return i;
+	return -1;
+}
+
+/* One lost session's Stop on its way, or dropped when it cannot be. */
+static void stop_start(struct ps_acct *a, const struct ps_secrets *s, struct ps_acct_entry *e,
+		       int id)
+{
+	const char *secret = ps_secrets_get(s, e->handle);
+	struct ps_acct_stop *st = secret ? calloc(1, sizeof(*st)) : NULL;
+	if (st)
+		st->e = e;
+	if (!st || stop_build(st, (uint8_t)id, secret) < 0) {
+		log_warn("no Stop for session %s: %s", e->id,
+			 secret ? "out of memory" : "its server's secret is gone");
+		free(st);
+		entry_free(e);
+		return;
+	}
+	st->first = now();
+	a->flight[id] = st;
+	a->n_flight++;
+	stop_send(a, st);
+}
+
+/* As many Stops on their way as there are identifiers free. */
+static void fill(struct ps_acct *a, const struct ps_secrets *s)
+{
+	if (!a->fd_open) {
+		a->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		a->fd_open = a->fd >= 0;
+	}
+	while (a->fd_open && a->next_orphan < a->n_orphans) {
+		int id = free_id(a);
+		if (id < 0)
+			return;
+		stop_start(a, s, a->orphans[a->next_orphan], id);
+		a->orphans[a->next_orphan++] = NULL;
+	}
+}
+
+void ps_acct_lost(struct ps_acct *a, const struct ps_secrets *s)
+{
+	if (!a->n)
+		return;
+	log_warn("the network process took %zu RADIUS-accounted session%s with it: sending "
+		 "their Accounting-Request Stop (Acct-Terminate-Cause NAS-Error)",
+		 a->n, a->n == 1 ? "" : "s");
+	double t = now();
+	for (size_t i = 0; i < a->n; i++) {
+		struct ps_acct_entry *e = a->e[i];
+		e->session_time = (uint32_t)(t - e->started);
+		e->lost_at = time(NULL);
+		if (!grow(&a->orphans, a->n_orphans, &a->orphans_cap)) {
+			entry_free(e);
+			continue;
+		}
+		a->orphans[a->n_orphans++] = e;
+	}
+	a->n = 0;
+	fill(a, s);
+}
+
+int ps_acct_fd(const struct ps_acct *a)
+{
+	return a->n_flight && a->fd_open ? a->fd : -1;
+}
+
+double ps_acct_due(const struct ps_acct *a)
+{
+	double due = 0;
+	for (int i = 0; a->n_flight && i < PS_ACCT_IN_FLIGHT; i++) {
+		const struct ps_acct_stop *st = a->flight[i];
+		if (!st)
+			continue;
+		double t = st->last + RETRANSMIT_EVERY;
+		if (st->first + a->timeout < t)
+			t = st->first + a->timeout;
+		if (!due || t < due)
+			due = t;
+	}
+	return due;
+}
+
+static void answer_in(struct ps_acct *a, const struct ps_secrets *s, const uint8_t *p, size_t n,
+		      const struct sockaddr_in *from)
+{
+	struct ps_acct_stop *st = n >= 20 ? a->flight[p[1]] : NULL;
+	if (!st || p[0] != RAD_ACCOUNTING_RESPONSE ||
+	    from->sin_addr.s_addr != st->e->server.sin_addr.s_addr ||
+	    from->sin_port != st->e->server.sin_port)
+		return;
+	const char *secret = ps_secrets_get(s, st->e->handle);
+	if (!secret || rad_check_reply(p, n, st->auth, secret, false, NULL) != RAD_REPLY_OK)
+		return;
+	log_debug("Stop for lost session %s (user \"%s\", %u s) answered", st->e->id, st->e->user,
+		  st->e->session_time);
+	a->answered++;
+	stop_done(a, p[1]);
+}
+
+static void read_answers(struct ps_acct *a, const struct ps_secrets *s)
+{
+	uint8_t buf[RAD_MAX_PACKET];
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(a->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			return;
+		if (fl == sizeof(from) && from.sin_family == AF_INET)
+			answer_in(a, s, buf, (size_t)n, &from);
+	}
+}
+
+static void expire(struct ps_acct *a)
+{
+	double t = now();
+	for (int i = 0; i < PS_ACCT_IN_FLIGHT; i++) {
+		struct ps_acct_stop *st = a->flight[i];
+		if (!st)
+			continue;
+		if (t - st->first >= a->timeout) {
+			log_debug("no answer to the Stop of lost session %s", st->e->id);
+			a->unanswered++;
+			stop_done(a, (uint8_t)i);
+		} else if (t - st->last >= RETRANSMIT_EVERY - 0.001) {
+			stop_send(a, st); /* identical bytes: the server spots the duplicate */
+		}
+	}
+}
+
+void ps_acct_run(struct ps_acct *a, const struct ps_secrets *s, bool readable)
+{
+	if (!a->fd_open)
+		return;
+	if (readable)
+		read_answers(a, s);
+	expire(a);
+	fill(a, s);
+	if (!a->n_flight && a->next_orphan == a->n_orphans) {
+		log_msg(a->unanswered ? LOG_WARN : LOG_INFO, LOG_MODULE, NULL,
+			"Stops of the lost sessions: %zu answered, %zu unanswered within "
+			"radiusTimeoutSeconds (%.0f s)",
+			a->answered, a->unanswered, a->timeout);
+		a->answered = a->unanswered = 0;
+		free(a->orphans);
+		a->orphans = NULL;
+		a->n_orphans = a->next_orphan = a->orphans_cap = 0;
+		close(a->fd);
+		a->fd_open = false;
+	}
+}
+
+void ps_acct_drain(struct ps_acct *a, const struct ps_secrets *s, double seconds)
+{
+	double end = now() + seconds;
+	for (int rounds = 0; a->n_flight && rounds < 100000; rounds++) {
+		double t = now(), due = ps_acct_due(a);
+		if (t >= end)
+			break;
+		if (due > end)
+			due = end;
+		struct pollfd p = {.fd = a->fd, .events = POLLIN};
+		int k = poll(&p, 1, due > t ? (int)((due - t) * 1000.0) + 1 : 0);
+		ps_acct_run(a, s, k > 0 && (p.revents & POLLIN));
+	}
+}
+
+void ps_acct_free(struct ps_acct *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		entry_free(a->e[i]);
+	for (size_t i = a->next_orphan; i < a->n_orphans; i++)
+		entry_free(a->orphans[i]);
+	for (int i = 0; i < PS_ACCT_IN_FLIGHT; i++)
+		if (a->flight[i])
+			stop_done(a, (uint8_t)i);
+	free(a->e);
+	free(a->orphans);
+	if (a->fd_open)
+		close(a->fd);
+	ps_acct_init(a);
+}
