@@ -24,16 +24,20 @@ void ring_free(struct ring *r)
 	r->slots = NULL;
 }
 
-bool ring_push(struct ring *r, const struct ring_item *head, const uint8_t *p, size_t n)
+bool ring_push(struct ring *r, ring_fn *fn, void *owner, uint32_t tag,
+	       const union sockaddr_any *from, const uint8_t *p, size_t n)
 {
 	pthread_mutex_lock(&r->mu);
 	bool ok = r->n < r->cap && n <= RING_DATA;
 	if (ok) {
 		struct ring_item *s = &r->slots[(r->head + r->n) % r->cap];
-		s->fn = head->fn;
-		s->owner = head->owner;
-		s->tag = head->tag;
-		s->from = head->from;
+		s->fn = fn;
+		s->owner = owner;
+		s->tag = tag;
+		if (from)
+			s->from = *from;
+		else
+			memset(&s->from, 0, sizeof(s->from));
 		s->len = (uint32_t)n;
 		if (n)
 			memcpy(s->data, p, n);

@@ -15,10 +15,13 @@
 
 #define RING_DATA 2048 /* payload bytes a slot holds (a UDP receive buffer) */
 
+/* What the consumer calls for an item, with owner and tag as given (both
+ * opaque to the ring). */
+typedef void ring_fn(void *owner, uint32_t tag, const union sockaddr_any *from, const uint8_t *p,
+		     size_t n);
+
 struct ring_item {
-	/* What the consumer calls, with owner and tag as given (both opaque). */
-	void (*fn)(void *owner, uint32_t tag, const union sockaddr_any *from, const uint8_t *p,
-		   size_t n);
+	ring_fn *fn;
 	void *owner;
 	uint32_t tag;
 	union sockaddr_any from;
@@ -40,7 +43,8 @@ int ring_init(struct ring *r, unsigned cap);
 void ring_free(struct ring *r);
 /* Copies one item in; false when the ring is full or p longer than
  * RING_DATA (dropped and counted). from may be NULL. */
-bool ring_push(struct ring *r, const struct ring_item *head, const uint8_t *p, size_t n);
+bool ring_push(struct ring *r, ring_fn *fn, void *owner, uint32_t tag,
+	       const union sockaddr_any *from, const uint8_t *p, size_t n);
 /* Copies the oldest item out; false when the ring is empty. */
 bool ring_pop(struct ring *r, struct ring_item *out);
 /* Forgets every queued item whose owner is owner (it is going away). */

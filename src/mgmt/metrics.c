@@ -68,7 +68,7 @@ static void traffic(FILE *f, const struct core *g)
 	fprintf(f, "p2sgw_packets_total{direction=\"out\"} %llu\n", (unsigned long long)t.pkts_out);
 	head(f, "p2sgw_spoofed_packets_total", "counter",
 	     "Inner packets dropped: their source was not the client's own address");
-	fprintf(f, "p2sgw_spoofed_packets_total %llu\n", (unsigned long long)g->fwd.spoofed);
+	fprintf(f, "p2sgw_spoofed_packets_total %llu\n", (unsigned long long)core_spoofed_total(g));
 }
 
 /* Per policy group and rule: what each access rule decided, and what no

@@ -23,9 +23,9 @@ static bool push(struct ring *r, void *owner, uint32_t tag, uint8_t fill, size_t
 {
 	uint8_t b[RING_DATA + 1];
 	memset(b, fill, sizeof(b));
-	struct ring_item h = {.fn = fn, .owner = owner, .tag = tag};
-	h.from.in.sin_port = (uint16_t)tag;
-	return ring_push(r, &h, b, n);
+	union sockaddr_any from = {0};
+	from.in.sin_port = (uint16_t)tag;
+	return ring_push(r, fn, owner, tag, &from, b, n);
 }
 
 static void test_order_and_content(void **state)
