@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -228,6 +229,9 @@ static void wake_cb(struct ev_loop *loop, ev_async *a, int revents)
 static void *worker_main(void *arg)
 {
 	self = arg;
+	char name[16];
+	snprintf(name, sizeof(name), "dp-worker%u", self->index);
+	pthread_setname_np(pthread_self(), name); /* ps, top, the workers lab */
 	ev_run(self->loop, 0);
 	fwd_flush(&self->fwd);
 	return NULL;
