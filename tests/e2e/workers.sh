@@ -70,8 +70,9 @@ connect() { # connect NAME [openvpn options]: one UDP client, waited for
 	up "$n"
 }
 disconnect() { stop_pid "$(cat "$D/$1.pid" 2>/dev/null)"; }
+GWLOG=$D/gw.log # each start its own: a sanitizer report stays
 start_gateway() { # start_gateway [env assignments]
-	GW_PID=$(spawn $NS_GW "$D/gw.log" env "$@" "$GW" --config "$D/gw.json")
+	GW_PID=$(spawn $NS_GW "$GWLOG" env "$@" "$GW" --config "$D/gw.json")
 	wait_listen $NS_GW udp 1194 15 "$GW_PID"
 }
 # ordered NAME COUNT [INTERVAL]: COUNT echoes through NAME's tunnel, every
@@ -287,8 +288,9 @@ stop_pid "$(cat "$D/alice2.pid" 2>/dev/null)"
 disconnect alice
 disconnect bob
 stop_pid "$GW_PID"
+GWLOG=$D/gw-skew.log
 if ! start_gateway P2SGW_STEER_SKEW=1; then
-	fail workers-cross-delivered "the gateway did not listen again: $(log_tail "$D/gw.log" 5)"
+	fail workers-cross-delivered "the gateway did not listen again: $(log_tail "$GWLOG" 5)"
 	exit 1
 fi
 connect alice && connect bob
