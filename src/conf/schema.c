@@ -56,11 +56,12 @@ static const struct conf_field limits_fields[] = {
 
 static const struct conf_field data_plane_fields[] = {
 	{"workers", F_UINT, G(workers), .min = 1, .max = 16, .def = "1",
-	 .doc = "UDP data-plane sockets per port: OpenVPN UDP datagrams are steered to one of them "
-		"by the peer-id the gateway assigned (handshakes to the first), so a session's "
-		"packets keep one path and their order; 1 is one socket as before. The sockets "
-		"are served by the main loop for now (no worker threads yet); TCP, SSTP and "
-		"IKEv2 always use one",
+	 .doc = "data-plane threads (the main loop and workers - 1 more), each with its own "
+		"OpenVPN UDP socket of one steered SO_REUSEPORT group and its own queue of a "
+		"multi-queue TUN: a UDP datagram goes to the worker the session's peer-id names "
+		"(handshakes to the main loop), so a session's packets keep one thread and their "
+		"order while sessions use every core; 1 is one thread as before. TCP, SSTP and "
+		"IKEv2 sessions stay on the main loop",
 	 .restart = true},
 	{NULL}};
 
