@@ -23,7 +23,8 @@ cd "$(dirname "$0")" || exit 2
 . lib/openvpn.sh
 LAB_CASES="workers-refused workers-sockets workers-threads workers-sandboxed workers-split
 workers-ping-order workers-iperf-up workers-parallel-up workers-iperf-down workers-parallel-down
-workers-no-replay workers-owned workers-reconnect workers-tcp-alongside workers-cross-delivered"
+workers-no-replay workers-owned workers-reconnect workers-tcp-alongside workers-reload-port
+workers-cross-delivered"
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
 D=$LAB_DIR
@@ -34,12 +35,12 @@ if [ ! -x "$GW" ] || [ ! -x "$CTL" ]; then
 	exit 0
 fi
 
-write_conf() { # write_conf FILE WORKERS
+write_conf() { # write_conf FILE WORKERS [UDP_PORT]
 	cat >"$1" <<J
 {"name": "workers", "sku": "VpnGw2", "vpnGatewayGeneration": "Generation2", "vpnType": "RouteBased",
  "gatewayFqdn": "gw.p2s.test", "stateDirectory": "$D/state", "controlSocket": "$D/p2sgw.sock",
  "logLevel": "info", "tunInterface": "p2s0",
- "listen": {"address": "0.0.0.0", "tcpPort": 443, "udpPort": 1194},
+ "listen": {"address": "0.0.0.0", "tcpPort": 443, "udpPort": ${3:-1194}},
  "dataPlane": {"workers": $2},
  "serverCertificate": {"certFile": "$PKI/server.crt", "keyFile": "$PKI/server.key"},
  "openvpn": {"tlsAuthKeyFile": "$PKI/ta.key", "renegotiateSeconds": 0},
@@ -66,7 +67,7 @@ connect() { # connect NAME [openvpn options]: one UDP client, waited for
 	shift
 	azure_profile "$D/$n.ovpn" "$PKI" "$n" udp
 	rm -f "$D/$n.log"
-	ovpn_client "$(ns_of "$n")" "$D" "$n" "$D/$n.ovpn" udp "$(gw_of "$n")" 1194 "$@" >/dev/null
+	ovpn_client "$(ns_of "$n")" "$D" "$n" "$D/$n.ovpn" udp "$(gw_of "$n")" "${PORT:-1194}" "$@" >/dev/null
 	up "$n"
 }
 disconnect() { stop_pid "$(cat "$D/$1.pid" 2>/dev/null)"; }
@@ -205,11 +206,14 @@ for dir in up down; do
 		fail workers-iperf-$dir "expected > 1 MB each way for both clients in 3 s, got alice ${ba:-0} B, bob ${bb:-0} B"
 	fi
 	echo "CPU during the transfer: main loop ${cm} s, worker thread ${cw} s"
-	if python3 -c 'import sys; sys.exit(0 if min(float(sys.argv[1]), float(sys.argv[2])) >= 0.2 else 1)' \
-		"${cm:-0}" "${cw:-0}"; then
+	# Each thread carries one client's data: each does at least a fifth of
+	# the work (the machine's load decides how much work that is).
+	if python3 -c 'import sys
+m, w = float(sys.argv[1]), float(sys.argv[2])
+sys.exit(0 if m + w >= 0.05 and min(m, w) >= 0.2 * (m + w) else 1)' "${cm:-0}" "${cw:-0}"; then
 		pass workers-parallel-$dir
 	else
-		fail workers-parallel-$dir "expected both the main loop and the worker thread to use >= 0.2 s of CPU during the transfer, got main ${cm:-?} s, worker ${cw:-?} s"
+		fail workers-parallel-$dir "expected the main loop and the worker thread each to use at least a fifth of the CPU the transfer took (and 0.05 s in all), got main ${cm:-?} s, worker ${cw:-?} s"
 	fi
 done
 # A packet id the client saw twice or too late would be logged as a replay.
@@ -282,6 +286,23 @@ else
 	fail workers-tcp-alongside "the TCP client did not connect: $(log_tail "$D/alice2.log" 3)"
 fi
 stop_pid "$(cat "$D/alice2.pid" 2>/dev/null)"
+
+# A reload that moves the UDP port rebuilds the group while the worker runs
+# (it is parked meanwhile): two sockets on the new port, and a client
+# connecting there passes traffic on both lanes' sessions.
+disconnect bob
+write_conf "$D/gw.json" 2 1195
+kill -HUP "$GW_PID"
+if wait_listen $NS_GW udp 1195 10 && [ "$(run $NS_GW ss -Huln 'sport = :1195' | wc -l)" = 2 ] &&
+	PORT=1195 connect alice && PORT=1195 connect bob && ordered alice 50 0.01 && ordered bob 50 0.01 &&
+	[ "$(field alice dataPlaneWorker)" != "$(field bob dataPlaneWorker)" ]; then
+	pass workers-reload-port
+else
+	fail workers-reload-port "expected two sockets on UDP 1195 after the reload and both clients passing 50 pings in order there on different workers: $(run $NS_GW ss -Huln 'sport = :1195' | wc -l) sockets, alice $(grep -c icmp_seq "$D/ping-alice.txt"), bob $(grep -c icmp_seq "$D/ping-bob.txt"); $(log_tail "$GWLOG" 3)"
+fi
+disconnect alice
+disconnect bob
+write_conf "$D/gw.json" 2
 
 # Skewed steering: every data packet reaches the worker that does not own
 # its session; it is still delivered, in order, and counted.
