@@ -24,6 +24,7 @@ struct dp_worker {
 	pthread_t thread;
 	ev_async wake; /* stop or pause */
 	int tun_fd;    /* its TUN queue, -1: none */
+	bool own_fd;   /* closed with it (queue 0 is the core's) */
 	ev_io tun_io;
 	struct moderator tun_mod;
 	ev_prepare flush; /* the forwarder's coalesced TUN writes */
@@ -32,7 +33,7 @@ struct dp_worker {
 };
 
 static struct {
-	unsigned n; /* 1 + workers; 0 or 1: off */
+	unsigned n; /* workers; 0 or 1: off */
 	bool running;
 	struct ev_loop *main;
 	struct fwd *main_fwd;
@@ -45,6 +46,7 @@ static struct {
 	int pausing; /* atomic: also read by workers under the shared lock */
 	bool stopping;
 	unsigned parked;
+	unsigned started; /* threads running */
 } dp;
 
 static _Thread_local struct dp_worker *self;
@@ -54,14 +56,19 @@ unsigned dplane_count(void)
 	return dp.n > 1 ? dp.n : 1;
 }
 
+unsigned dplane_slots(void)
+{
+	return dp.n > 1 ? dp.n + 1 : 1;
+}
+
 struct ev_loop *dplane_loop(unsigned i)
 {
-	return i && i < dp.n ? dp.w[i]->loop : dp.main;
+	return dp.n > 1 && i < dp.n ? dp.w[i]->loop : dp.main;
 }
 
 unsigned dplane_self(void)
 {
-	return self ? self->index : 0;
+	return self ? self->index : dplane_slots() - 1;
 }
 
 struct fwd *dplane_fwd(struct fwd *main_fwd)
@@ -71,7 +78,7 @@ struct fwd *dplane_fwd(struct fwd *main_fwd)
 
 const struct fwd *dplane_worker_fwd(unsigned i)
 {
-	return i && i < dp.n ? &dp.w[i]->fwd : NULL;
+	return dp.n > 1 && i < dp.n ? &dp.w[i]->fwd : NULL;
 }
 
 /* ---- the ring to the main loop ------------------------------------------ */
@@ -249,7 +256,7 @@ static void worker_free(struct dp_worker *w)
 		ev_loop_destroy(w->loop);
 	}
 	fwd_offload_free(&w->fwd);
-	if (w->tun_fd >= 0)
+	if (w->own_fd && w->tun_fd >= 0)
 		close(w->tun_fd);
 	free(w->buf);
 	free(w);
@@ -262,6 +269,7 @@ static struct dp_worker *worker_new(unsigned i, int tun_fd, const struct fwd *ma
 		return NULL;
 	w->index = i;
 	w->tun_fd = tun_fd;
+	w->own_fd = i > 0;
 	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
 	w->buf = malloc(TUN_BUF);
 	w->fwd = *main_fwd;
@@ -295,14 +303,23 @@ int dplane_init(struct ev_loop *main, unsigned n, const int *tun_fds, struct fwd
 	dp.main_fwd = main_fwd;
 	if (n <= 1)
 		return 0;
-	if (n > DP_MAX || ring_init(&dp.ring, DP_RING) < 0)
+	if (n > DP_MAX || ring_init(&dp.ring, DP_RING) < 0) {
+		for (unsigned j = 1; j < n && j < DP_MAX; j++)
+			if (tun_fds[j] >= 0)
+				close(tun_fds[j]);
 		return -ENOMEM;
+	}
 	dp.n = n;
 	main_fwd->defer = fwd_defer;
-	for (unsigned i = 1; i < n; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		dp.w[i] = worker_new(i, tun_fds[i], main_fwd);
-		if (!dp.w[i])
-			return -ENOMEM; /* dplane_free closes what was made */
+		if (!dp.w[i]) {
+			/* Made ones are dplane_free's; the queues after are ours. */
+			for (unsigned j = i + 1; j < n; j++)
+				if (tun_fds[j] >= 0)
+					close(tun_fds[j]);
+			return -ENOMEM;
+		}
 	}
 	pthread_rwlockattr_t a;
 	pthread_rwlockattr_init(&a);
@@ -341,17 +358,18 @@ int dplane_start(void)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int r = 0;
-	unsigned i = 1;
+	unsigned i = 0;
 	for (; i < dp.n && r == 0; i++)
 		r = -pthread_create(&dp.w[i]->thread, NULL, worker_main, dp.w[i]);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r < 0) {
+		/* Without all of them some lanes go unread: no half data plane. */
 		log_err("cannot start data-plane worker %u: %s", i - 1, strerror(-r));
-		dp.n = i - 1; /* those that run are stopped as usual */
+		dp.started = i - 1;
 		return r;
 	}
-	log_info("%u data-plane workers: the main loop and %u thread%s", dp.n, dp.n - 1,
-		 dp.n == 2 ? "" : "s");
+	dp.started = dp.n;
+	log_info("%u data-plane worker threads; the main loop keeps the control side", dp.n);
 	return 0;
 }
 
@@ -362,11 +380,12 @@ void dplane_stop(void)
 	pthread_mutex_lock(&dp.mu);
 	dp.stopping = true;
 	pthread_mutex_unlock(&dp.mu);
-	for (unsigned i = 1; i < dp.n; i++)
+	for (unsigned i = 0; i < dp.started; i++)
 		ev_async_send(dp.w[i]->loop, &dp.w[i]->wake);
 	pthread_rwlock_unlock(&dp.lock); /* a worker may wait for it in a batch */
-	for (unsigned i = 1; i < dp.n; i++)
+	for (unsigned i = 0; i < dp.started; i++)
 		pthread_join(dp.w[i]->thread, NULL);
+	dp.started = 0;
 	ev_set_loop_release_cb(dp.main, NULL, NULL);
 	dp.running = false;
 	drain(); /* what the workers handed over last */
@@ -376,7 +395,7 @@ void dplane_free(void)
 {
 	if (dp.n <= 1 && !dp.ring.slots)
 		return;
-	for (unsigned i = 1; i < DP_MAX; i++)
+	for (unsigned i = 0; i < DP_MAX; i++)
 		worker_free(dp.w[i]);
 	if (dp.main && ev_is_active(&dp.drain))
 		ev_async_stop(dp.main, &dp.drain);
@@ -391,7 +410,7 @@ void dplane_free(void)
 
 void dplane_fwd_sync(const struct fwd *main_fwd)
 {
-	for (unsigned i = 1; i < dp.n; i++) {
+	for (unsigned i = 0; i < dp.n && dp.n > 1; i++) {
 		struct fwd *f = &dp.w[i]->fwd;
 		f->pool = main_fwd->pool;
 		f->pool6 = main_fwd->pool6;
@@ -408,13 +427,13 @@ void dplane_pause(void)
 	pthread_mutex_lock(&dp.mu);
 	__atomic_store_n(&dp.pausing, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&dp.mu);
-	for (unsigned i = 1; i < dp.n; i++)
+	for (unsigned i = 0; i < dp.started; i++)
 		ev_async_send(dp.w[i]->loop, &dp.w[i]->wake);
 	/* A worker blocked on the lock in a batch must get it to see the
 	 * pause: the batch is skipped, nothing of ours is read. */
 	pthread_rwlock_unlock(&dp.lock);
 	pthread_mutex_lock(&dp.mu);
-	while (dp.parked < dp.n - 1)
+	while (dp.parked < dp.started)
 		pthread_cond_wait(&dp.cv, &dp.mu);
 	pthread_mutex_unlock(&dp.mu);
 	pthread_rwlock_wrlock(&dp.lock);

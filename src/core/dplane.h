@@ -1,21 +1,21 @@
-/* Data-plane threads (dataPlane.workers = N > 1): the main loop plus N - 1
- * worker threads, each with its own libev loop, TUN queue and forwarder
- * instance; an engine puts its per-worker sockets ("lanes") on
- * dplane_loop(i).
+/* Data-plane threads (dataPlane.workers = N > 1): N worker threads, each
+ * with its own libev loop, TUN queue and forwarder instance; an engine puts
+ * its per-worker sockets ("lanes") on dplane_loop(i). The main loop keeps
+ * the control side (timers, handshakes, management) and no data socket, so
+ * it needs the lock only when control work wakes it.
  *
  * One process-wide data-plane lock keeps the control code single-threaded
  * by construction: the main loop holds it exclusively whenever it runs
  * callbacks (it drops it only while it sleeps in epoll), so handshakes,
  * session start and end, key changes, reloads and the management side run
  * alone. A data batch (one recvmmsg round, one TUN read burst) runs under
- * the lock shared, on every thread including the main loop's own lane 0
- * and TUN queue 0: dplane_batch_begin/end. Under the shared lock a data
- * path only looks up sessions, en/decrypts under the session's own locks,
- * bumps atomic counters and forwards; anything else (a new or moved peer,
- * control, another protocol's packet) is copied to the main loop's ring
- * (dplane_defer) and handled there exclusively, as if it had arrived on
- * lane 0. With N = 1 there are no threads and every call here is a cheap
- * no-op: the lock is never taken. */
+ * the lock shared, on every worker: dplane_batch_begin/end (on the main
+ * loop, should it ever run one, the exclusive hold turns shared for it). Under the shared lock a
+ * data path only looks up sessions, en/decrypts under the session's own locks, bumps atomic
+ * counters and forwards; anything else (a new or moved peer, control, another protocol's packet) is
+ * copied to the main loop's ring (dplane_defer) and handled there exclusively, as if it had arrived
+ * on lane 0. With N = 1 there are no threads and every call here is a cheap no-op: the lock is
+ * never taken. */
 #ifndef P2S_DPLANE_H
 #define P2S_DPLANE_H
 
@@ -30,10 +30,10 @@
 #define DP_MAX	16   /* dataPlane.workers' bound */
 #define DP_RING 1024 /* slots for hand-offs to the main loop */
 
-/* Before the engines start: n - 1 worker loops; tun_fds[i] is worker i's
- * TUN queue (-1: none, worker 0 is the main loop's), each with a forwarder
- * configured as main_fwd (which stays the main loop's). Nothing with
- * n <= 1. 0 or -ENOMEM. */
+/* Before the engines start: n worker loops; tun_fds[i] is worker i's TUN
+ * queue (-1: none; tun_fds[0] stays the caller's, which also writes to it),
+ * each with a forwarder configured as main_fwd (which stays the main
+ * loop's). Nothing with n <= 1. 0 or -ENOMEM. */
 int dplane_init(struct ev_loop *main, unsigned n, const int *tun_fds, struct fwd *main_fwd);
 /* The workers run (after the sandbox is in place: they inherit it). */
 int dplane_start(void);
@@ -41,15 +41,20 @@ int dplane_start(void);
  * thread after its ev_run returned. */
 void dplane_stop(void);
 void dplane_free(void);
-/* Lanes per engine: 1 + workers (1 when off). */
+/* Lanes per engine: the workers (1 when off: the main loop's). */
 unsigned dplane_count(void);
-/* Worker i's loop (0: the main loop). */
+/* Threads with per-thread engine state: the workers and the main loop
+ * (1 when off). */
+unsigned dplane_slots(void);
+/* Lane i's loop: worker i's (the main loop's when off). Any other index:
+ * the main loop's. */
 struct ev_loop *dplane_loop(unsigned i);
-/* The calling thread's worker index (0: the main loop). */
+/* The calling thread's slot: its worker index, or dplane_slots() - 1 on
+ * the main loop. */
 unsigned dplane_self(void);
 /* The calling thread's forwarder (main_fwd on the main loop). */
 struct fwd *dplane_fwd(struct fwd *main_fwd);
-/* Worker i's forwarder (1 <= i < dplane_count()), for totals. */
+/* Worker i's forwarder (NULL when off or out of range), for totals. */
 const struct fwd *dplane_worker_fwd(unsigned i);
 /* Copies main_fwd's configuration to the workers' (after a reload). */
 void dplane_fwd_sync(const struct fwd *main_fwd);

@@ -103,7 +103,6 @@ static int setup_tun(struct core *g)
 		return r;
 	ev_io_init(&g->tun_io, tun_read_cb, g->tun_fd, EV_READ);
 	g->tun_io.data = g;
-	ev_io_start(g->loop, &g->tun_io);
 	moderator_init(&g->tun_mod, &g->tun_io, TUN_REST, TUN_BURST, tun_read, g);
 	tun_txqueue_set(g->conf->tun_name, TUN_TXQUEUE);
 	g->fwd = (struct fwd){.tun_fd = g->tun_fd,
@@ -111,11 +110,15 @@ static int setup_tun(struct core *g)
 			      .pool6 = &g->pool6,
 			      .client_to_client = g->conf->client_to_client};
 	r = setup_offload(g, vnet);
-	if (r == 0)
-		r = dplane_init(g->loop, n, fds, &g->fwd);
 	for (unsigned i = 1; r < 0 && i < DP_MAX; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	if (r == 0)
+		r = dplane_init(g->loop, n, fds, &g->fwd); /* owns fds[1..] from here */
+	/* With workers, queue 0 is worker 0's to read; the main loop only
+	 * writes what it forwards itself. */
+	if (r == 0 && dplane_count() == 1)
+		ev_io_start(g->loop, &g->tun_io);
 	return r;
 }
 

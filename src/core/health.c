@@ -14,8 +14,9 @@
 uint64_t core_spoofed_total(const struct core *g)
 {
 	uint64_t n = g->fwd.spoofed;
-	for (unsigned i = 1; i < dplane_count(); i++)
-		n += dplane_worker_fwd(i)->spoofed;
+	const struct fwd *f;
+	for (unsigned i = 0; (f = dplane_worker_fwd(i)); i++)
+		n += f->spoofed;
 	return n;
 }
 

@@ -26,8 +26,8 @@
  * own (the main loop's may be as old as its last wake-up). */
 double ovpn_now(struct ovpn_server *srv)
 {
-	unsigned i = dplane_self();
-	return ev_now(i ? dplane_loop(i) : core_loop(srv->core));
+	struct ev_loop *l = dplane_loop(dplane_self());
+	return ev_now(l ? l : core_loop(srv->core));
 }
 
 static void sess_destroy(struct ovpn_sess *os);

@@ -135,8 +135,8 @@ struct ovpn_server {
 	/* Writes are gathered during a loop iteration and flushed before it
 	 * sleeps: one writev/sendmmsg instead of a syscall per packet. */
 	ev_prepare flush_w;
-	struct tcp_conn *dirty;		/* TCP connections with queued bytes */
-	struct ovpn_thread *th[DP_MAX]; /* per data-plane thread */
+	struct tcp_conn *dirty;		    /* TCP connections with queued bytes */
+	struct ovpn_thread *th[DP_MAX + 1]; /* per data-plane thread, main loop's last */
 };
 
 /* The calling data-plane thread's buffers. */

@@ -616,6 +616,9 @@ static void flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 		dirty_unlink(c);
 		tcp_flush(c);
 	}
+	struct udp_batch *q = &ovpn_th(srv)->q; /* the main loop's own UDP sends */
+	if (q->n)
+		udp_batch_flush(q);
 }
 
 void ovpn_transport_preauth_done(struct ovpn_sess *os)
@@ -647,14 +650,16 @@ void ovpn_transport_detach(struct ovpn_sess *os)
 /* The workers are paused around it when they run (their loops change). */
 static void udp_close(struct ovpn_server *srv)
 {
+	for (unsigned i = 0; i < dplane_slots() && srv->n_lanes; i++) {
+		if (srv->th[i]->q.n)
+			udp_batch_flush(&srv->th[i]->q);
+		srv->th[i]->q.fd = -1;
+	}
 	for (unsigned i = 0; i < srv->n_lanes; i++) {
 		struct udp_lane *l = &srv->lanes[i];
 		moderator_stop(l->loop, &l->mod);
 		ev_io_stop(l->loop, &l->io);
 		ev_prepare_stop(l->loop, &l->flush);
-		if (srv->th[i]->q.n)
-			udp_batch_flush(&srv->th[i]->q);
-		srv->th[i]->q.fd = -1;
 		close(l->fd);
 		l->fd = -1;
 	}
@@ -664,7 +669,7 @@ static void udp_close(struct ovpn_server *srv)
 
 static int buffers_init(struct ovpn_server *srv)
 {
-	for (unsigned i = 0; i < dplane_count(); i++) {
+	for (unsigned i = 0; i < dplane_slots(); i++) {
 		if (!srv->th[i])
 			srv->th[i] = calloc(1, sizeof(*srv->th[i]));
 		if (!srv->th[i])
@@ -717,6 +722,9 @@ static void lanes_start(struct ovpn_server *srv, unsigned n, const int *fds)
 		ev_prepare_start(l->loop, &l->flush);
 		srv->th[i]->q.fd = fds[i];
 	}
+	/* The main loop's own sends (handshakes, control) through lane 0's
+	 * socket; with workers it is a slot of its own. */
+	srv->th[dplane_slots() - 1]->q.fd = fds[0];
 	srv->n_lanes = n;
 	srv->udp_fd = fds[0];
 }
@@ -756,7 +764,7 @@ void ovpn_transport_close(struct ovpn_server *srv)
 	dplane_discard(srv); /* hand-offs still queued for this engine */
 	if (ev_is_active(&srv->flush_w))
 		ev_prepare_stop(core_loop(srv->core), &srv->flush_w);
-	for (unsigned i = 0; i < DP_MAX; i++) {
+	for (unsigned i = 0; i < DP_MAX + 1; i++) {
 		free(srv->th[i]);
 		srv->th[i] = NULL;
 	}
