@@ -56,12 +56,12 @@ static const struct conf_field limits_fields[] = {
 
 static const struct conf_field data_plane_fields[] = {
 	{"workers", F_UINT, G(workers), .min = 1, .max = 16, .def = "1",
-	 .doc = "data-plane threads (the main loop and workers - 1 more), each with its own "
-		"OpenVPN UDP socket of one steered SO_REUSEPORT group and its own queue of a "
-		"multi-queue TUN: a UDP datagram goes to the worker the session's peer-id names "
-		"(handshakes to the main loop), so a session's packets keep one thread and their "
-		"order while sessions use every core; 1 is one thread as before. TCP, SSTP and "
-		"IKEv2 sessions stay on the main loop",
+	 .doc = "data-plane worker threads, each with its own OpenVPN UDP socket of one "
+		"steered SO_REUSEPORT group and its own queue of a multi-queue TUN: a session's "
+		"datagrams go to the worker its peer-id names, so its packets keep one thread and "
+		"their order while sessions use every core; handshakes, control and TCP, SSTP and "
+		"IKEv2 sessions stay on the main loop. 1: no threads, everything on the main loop "
+		"as before",
 	 .restart = true},
 	{NULL}};
 
