@@ -273,7 +273,9 @@ static struct dp_worker *worker_new(unsigned i, int tun_fd, const struct fwd *ma
 	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
 	w->buf = malloc(TUN_BUF);
 	w->fwd = *main_fwd;
-	w->fwd.tun_fd = tun_fd;
+	/* Without a queue of its own (a single-queue device) it writes to the
+	 * main one, and reads nothing. */
+	w->fwd.tun_fd = tun_fd >= 0 ? tun_fd : main_fwd->tun_fd;
 	w->fwd.gro = NULL;
 	w->fwd.seg = NULL;
 	if (!w->loop || !w->buf || (main_fwd->gro && fwd_offload_init(&w->fwd) < 0)) {
@@ -363,7 +365,7 @@ int dplane_start(void)
 		r = -pthread_create(&dp.w[i]->thread, NULL, worker_main, dp.w[i]);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r < 0) {
-		/* Without all of them some lanes go unread: no half data plane. */
+		/* Logged; the lanes of the missing ones go unread until a restart. */
 		log_err("cannot start data-plane worker %u: %s", i - 1, strerror(-r));
 		dp.started = i - 1;
 		return r;

@@ -119,7 +119,7 @@ int tun_open_queues(const char *name, unsigned n, int *fds, int *ifindex, bool *
 	}
 	if (fd < 0) {
 		/* A persistent device made single-queue cannot take more. */
-		log_warn("%s cannot be multi-queue (%s): one TUN queue, read by the main loop",
+		log_warn("%s cannot be multi-queue (%s): one TUN queue, read by the first worker",
 			 name, p2s_strerror(fd));
 		fds[0] = tun_open(name, ifindex, vnet);
 		return fds[0] < 0 ? fds[0] : 1;

@@ -13,7 +13,9 @@
 # lane; a TCP OpenVPN session (main loop only) passes traffic beside a UDP
 # one. Negative: a refused workers value names its JSON path; with the
 # program skewed (a test setting) every data packet reaches the other
-# worker and is still delivered, counted as crossing.
+# worker and is still delivered, counted as crossing; a persistent TUN made
+# single-queue beforehand is used with one queue (logged) and still carries
+# both workers' sessions.
 #   tests/e2e/workers.sh [BUILD_DIR]
 set -u
 BUILD=$(realpath "${1:-build}")
@@ -23,8 +25,8 @@ cd "$(dirname "$0")" || exit 2
 . lib/openvpn.sh
 LAB_CASES="workers-refused workers-sockets workers-threads workers-sandboxed workers-split
 workers-ping-order workers-iperf-up workers-parallel-up workers-iperf-down workers-parallel-down
-workers-no-replay workers-owned workers-reconnect workers-tcp-alongside workers-reload-port
-workers-cross-delivered"
+workers-no-replay workers-owned workers-reconnect workers-tcp-alongside workers-reload-same workers-reload-port
+workers-cross-delivered workers-tun-single-queue"
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
 D=$LAB_DIR
@@ -289,6 +291,16 @@ else
 fi
 stop_pid "$(cat "$D/alice2.pid" 2>/dev/null)"
 
+# A reload that changes nothing of the data plane keeps every socket and
+# session: bob's pings pass on both sides of it.
+ordered bob 20 0.01
+kill -HUP "$GW_PID"
+if wait_log "$GWLOG" "reload: configuration applied" 10 && ordered bob 50 0.01; then
+	pass workers-reload-same
+else
+	fail workers-reload-same "expected bob's 50 pings in order after a reload: $(grep -c icmp_seq "$D/ping-bob.txt"); $(log_tail "$GWLOG" 3)"
+fi
+
 # A reload that moves the UDP port rebuilds the group while the worker runs
 # (it is parked meanwhile): two sockets on the new port, and a client
 # connecting there passes traffic on both lanes' sessions.
@@ -322,5 +334,20 @@ if ordered alice 20 && ordered bob 20 && [ "$(field alice crossWorkerPackets)" -
 	pass workers-cross-delivered
 else
 	fail workers-cross-delivered "expected 20 replies in order on both tunnels with >= 20 crossing packets each: alice $(grep -c icmp_seq "$D/ping-alice.txt") replies, $(field alice crossWorkerPackets) crossing; bob $(grep -c icmp_seq "$D/ping-bob.txt"), $(field bob crossWorkerPackets)"
+fi
+
+# A persistent single-queue device of the configured name, made by an
+# administrator before the start: it cannot take more queues, so worker 0
+# reads its one queue and worker 1 only its socket; bob's replies cross.
+disconnect alice
+disconnect bob
+stop_pid "$GW_PID"
+run $NS_GW ip tuntap add dev p2s0 mode tun
+GWLOG=$D/gw-1q.log
+if start_gateway && connect alice && connect bob && ordered alice 20 && ordered bob 20 &&
+	log_has "$GWLOG" "p2s0 cannot be multi-queue" && [ "$(field bob crossWorkerPackets)" -ge 20 ]; then
+	pass workers-tun-single-queue
+else
+	fail workers-tun-single-queue "expected the one-queue fallback logged and 20 replies in order on both tunnels (bob's crossing): alice $(grep -c icmp_seq "$D/ping-alice.txt"), bob $(grep -c icmp_seq "$D/ping-bob.txt") replies, bob crossing '$(field bob crossWorkerPackets)'; $(grep -m1 -o 'p2s0 cannot.*' "$GWLOG")"
 fi
 exit $LAB_FAILED

@@ -670,12 +670,12 @@ static void udp_close(struct ovpn_server *srv)
 static int buffers_init(struct ovpn_server *srv)
 {
 	for (unsigned i = 0; i < dplane_slots(); i++) {
-		if (!srv->th[i])
-			srv->th[i] = calloc(1, sizeof(*srv->th[i]));
+		if (srv->th[i])
+			continue; /* a reload: in use, its socket kept */
+		srv->th[i] = calloc(1, sizeof(*srv->th[i]));
 		if (!srv->th[i])
 			return -ENOMEM;
-		if (!srv->th[i]->q.n)
-			srv->th[i]->q.fd = -1;
+		srv->th[i]->q.fd = -1;
 	}
 	if (!ev_is_active(&srv->flush_w)) {
 		ev_prepare_init(&srv->flush_w, flush_cb);
