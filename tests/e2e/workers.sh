@@ -11,7 +11,8 @@
 # not own its session. A client that leaves (exit notification, seen by the
 # worker and handed to the main loop) and comes back lands on the other
 # lane; a TCP OpenVPN session (main loop only) passes traffic beside a UDP
-# one. Negative: a refused workers value names its JSON path; with the
+# one; a reload keeps traffic flowing, and one that moves the UDP port
+# rebuilds the group with the worker parked. Negative: a refused workers value names its JSON path; with the
 # program skewed (a test setting) every data packet reaches the other
 # worker and is still delivered, counted as crossing; a persistent TUN made
 # single-queue beforehand is used with one queue (logged) and still carries
