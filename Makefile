@@ -3,8 +3,9 @@
 # missing Debian packages first when run as root.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 
-.PHONY: all run check deps asan check-asan fuzzers bench format clean
+.PHONY: all run check deps asan check-asan tsan check-tsan fuzzers bench format clean
 
 all: deps
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD)
@@ -29,6 +30,17 @@ asan: deps
 check-asan: asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run-all.sh $(ASAN_BUILD)
 
+# The thread sanitizer over the data-plane threads: the ring's unit test and
+# the workers lab (two real clients on two threads); a report in the
+# gateway's log fails the lab.
+tsan: deps
+	@test -f $(TSAN_BUILD)/build.ninja || meson setup $(TSAN_BUILD) -Db_sanitize=thread -Db_lundef=false
+	ninja -C $(TSAN_BUILD)
+
+check-tsan: tsan
+	$(TSAN_BUILD)/tests/unit/test_ring
+	TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1" bash tests/e2e/workers.sh $(TSAN_BUILD)
+
 # libFuzzer harnesses, for running fuzz campaigns (clang).
 fuzzers: deps
 	@test -f build-fuzz/build.ninja || CC=clang meson setup build-fuzz -Dfuzzers=true -Db_lundef=false
@@ -45,4 +57,4 @@ format:
 	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/unit/*.[ch]' 'fuzz/*.[ch]' 'bench/*.[ch]')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-fuzz

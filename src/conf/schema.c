@@ -56,13 +56,13 @@ static const struct conf_field limits_fields[] = {
 
 static const struct conf_field data_plane_fields[] = {
 	{"workers", F_UINT, G(workers), .min = 1, .max = 16, .def = "1",
-	 .doc = "UDP data-plane sockets per port: OpenVPN UDP datagrams are steered to one of them "
-		"by the peer-id the gateway assigned (handshakes to the first), IKEv2's ESP on "
-		"4500 "
-		"by the inbound SPI, which the gateway picks to name the session's socket (IKE and "
-		"keepalives to the first), so a session's packets keep one path and their order; 1 "
-		"is one socket as before. The sockets are served by the main loop for now (no "
-		"worker threads yet); TCP, SSTP and IKEv2's port 500 always use one",
+	 .doc = "data-plane worker threads, each with its own OpenVPN UDP socket of one "
+		"steered SO_REUSEPORT group and its own queue of a multi-queue TUN: a session's "
+		"datagrams go to the worker its peer-id names, so its packets keep one thread and "
+		"their order while sessions use every core; handshakes, control and TCP, SSTP and "
+		"IKEv2 sessions stay on the main loop. 1: no threads, everything on the main loop "
+		"as before. IKEv2's ESP on 4500 is a steered group too: the inbound SPI, which the "
+		"gateway picks, names the session's socket (IKE and keepalives to the first)",
 	 .restart = true},
 	{NULL}};
 

@@ -19,6 +19,7 @@
 #include "auth/resume.h"
 #include "auth/radius.h"
 #include "auth/token.h"
+#include "core/dplane.h"
 #include "lib/err.h"
 #include "lib/file.h"
 #include "lib/log.h"
@@ -36,6 +37,8 @@ static void tun_read(void *ctx)
 	struct core *g = ctx;
 	uint8_t pkt[VNET_HDR_LEN + 65536];
 	int i = 0;
+	if (!dplane_batch_begin())
+		return;
 	for (; i < 64; i++) {
 		ssize_t n = read(g->tun_fd, pkt, sizeof(pkt));
 		if (n <= 0)
@@ -45,6 +48,7 @@ static void tun_read(void *ctx)
 		else
 			fwd_from_tun(&g->fwd, pkt, (size_t)n);
 	}
+	dplane_batch_end();
 	moderator_after(g->loop, &g->tun_mod, (unsigned long)i);
 }
 
@@ -78,14 +82,19 @@ static int setup_offload(struct core *g, bool vnet)
 	return 0;
 }
 
+/* One TUN queue per data-plane worker; queue 0 is the main loop's. */
 static int setup_tun(struct core *g)
 {
 	bool vnet = false;
-	g->tun_fd = tun_open(g->conf->tun_name, &g->tun_ifindex, &vnet);
-	if (g->tun_fd < 0) {
-		log_err("cannot create TUN device %s: %s", g->conf->tun_name,
-			p2s_strerror(g->tun_fd));
-		return g->tun_fd;
+	unsigned n = g->conf->workers ? g->conf->workers : 1;
+	int fds[DP_MAX];
+	for (unsigned i = 0; i < DP_MAX; i++)
+		fds[i] = -1;
+	int q = tun_open_queues(g->conf->tun_name, n, fds, &g->tun_ifindex, &vnet);
+	g->tun_fd = fds[0];
+	if (q < 0) {
+		log_err("cannot create TUN device %s: %s", g->conf->tun_name, p2s_strerror(q));
+		return q;
 	}
 	int r = core_tun_address(g, &g->pool, NULL);
 	if (r == 0)
@@ -94,14 +103,23 @@ static int setup_tun(struct core *g)
 		return r;
 	ev_io_init(&g->tun_io, tun_read_cb, g->tun_fd, EV_READ);
 	g->tun_io.data = g;
-	ev_io_start(g->loop, &g->tun_io);
 	moderator_init(&g->tun_mod, &g->tun_io, TUN_REST, TUN_BURST, tun_read, g);
 	tun_txqueue_set(g->conf->tun_name, TUN_TXQUEUE);
 	g->fwd = (struct fwd){.tun_fd = g->tun_fd,
 			      .pool = &g->pool,
 			      .pool6 = &g->pool6,
 			      .client_to_client = g->conf->client_to_client};
-	return setup_offload(g, vnet);
+	r = setup_offload(g, vnet);
+	for (unsigned i = 1; r < 0 && i < DP_MAX; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (r == 0)
+		r = dplane_init(g->loop, n, fds, &g->fwd); /* owns fds[1..] from here */
+	/* With workers, queue 0 is worker 0's to read; the main loop only
+	 * writes what it forwards itself. */
+	if (r == 0 && dplane_count() == 1)
+		ev_io_start(g->loop, &g->tun_io);
+	return r;
 }
 
 static void stop_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -281,7 +299,10 @@ int core_run(struct core *g)
 		 g->conf->sku, g->conf->tun_name, a, pool_free_count(&g->pool));
 	print_how_to_connect(g);
 	core_notify_ready(g);
+	if (dplane_start() < 0)
+		log_warn("the data plane runs on the threads that started");
 	ev_run(g->loop, 0);
+	dplane_stop();
 	return 0;
 }
 
@@ -290,7 +311,9 @@ void core_free(struct core *g)
 	mgmt_stop(g->mgmt);
 	core_health_stop(g);
 	ev_timer_stop(g->loop, &g->watchdog);
+	dplane_stop(); /* if core_run did not */
 	core_engines_stop(g);
+	dplane_free(); /* the engines' lanes are off the workers' loops */
 	listener_close(g);
 	radius_client_free(g->radius);
 	radius_client_free(g->radius_old);

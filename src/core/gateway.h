@@ -197,6 +197,8 @@ struct core_traffic {
 void core_health_start(struct core *g);
 void core_health_stop(struct core *g);
 void core_traffic_totals(const struct core *g, struct core_traffic *t);
+/* Spoofed inner packets, every forwarder (data-plane workers included). */
+uint64_t core_spoofed_total(const struct core *g);
 /* Pool usage of one pool (0: the main pool, k + 1: client connection k). */
 struct core_pool_usage {
 	const char *name;

@@ -6,9 +6,19 @@
 
 #include <time.h>
 
+#include "core/dplane.h"
 #include "core/gateway.h"
 
 #define HEALTH_TICK 1.0
+
+uint64_t core_spoofed_total(const struct core *g)
+{
+	uint64_t n = g->fwd.spoofed;
+	const struct fwd *f;
+	for (unsigned i = 0; (f = dplane_worker_fwd(i)); i++)
+		n += f->spoofed;
+	return n;
+}
 
 void core_traffic_totals(const struct core *g, struct core_traffic *t)
 {

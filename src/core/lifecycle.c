@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "auth/radius.h"
+#include "core/dplane.h"
 #include "core/gateway.h"
 #include "tunnel/dhcp.h"
 #include "tunnel/nd.h"
@@ -344,5 +345,5 @@ int core_fwd_from_session(struct session *s, const uint8_t *pkt, size_t len)
 		return 0;
 	if (rs_answered(s, pkt, len))
 		return 0;
-	return fwd_from_session(&s->core->fwd, s, pkt, len);
+	return fwd_from_session(dplane_fwd(&s->core->fwd), s, pkt, len);
 }

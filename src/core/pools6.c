@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "auth/policy.h"
+#include "core/dplane.h"
 #include "core/gateway.h"
 #include "lib/err.h"
 #include "lib/file.h"
@@ -235,4 +236,5 @@ void core_pools6_apply(struct core *g, struct pool6 *np)
 	pool6_free(&g->pool6);
 	g->pool6 = *np;
 	g->fwd.pool6 = &g->pool6;
+	dplane_fwd_sync(&g->fwd);
 }

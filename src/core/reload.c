@@ -15,6 +15,7 @@
 #include "auth/radius.h"
 #include "auth/resume.h"
 #include "auth/token.h"
+#include "core/dplane.h"
 #include "core/gateway.h"
 #include "lib/err.h"
 #include "lib/file.h"
@@ -330,6 +331,7 @@ static int reload_apply(struct core *g, char *note, size_t note_cap)
 	conf_free(g->conf);
 	g->conf = n;
 	g->fwd.client_to_client = n->client_to_client;
+	dplane_fwd_sync(&g->fwd);
 	core_auth_ctx_refresh(g);
 	core_engines_sync(g);
 	log_info("reload: configuration applied (%zu root(s), %zu revoked)", n->roots.n,

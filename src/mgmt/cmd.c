@@ -263,7 +263,8 @@ static void cmd_gateway_show(struct core *g, json_t *args, struct mgmt_reply *r)
 		(int)core_preauth_count(g), "freePoolAddresses", (int)free_total, "pools", pools);
 	json_object_set_new(r->body, "freePoolIpv6Addresses",
 			    json_integer((json_int_t)pool6_free_count(&g->pool6)));
-	json_object_set_new(r->body, "spoofedPackets", json_integer((json_int_t)g->fwd.spoofed));
+	json_object_set_new(r->body, "spoofedPackets",
+			    json_integer((json_int_t)core_spoofed_total(g)));
 }
 
 static void cmd_refusals(struct core *g, json_t *args, struct mgmt_reply *r)

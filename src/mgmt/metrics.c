@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/dplane.h"
 #include "core/gateway.h"
 #include "mgmt/cmd.h"
 
@@ -68,7 +69,11 @@ static void traffic(FILE *f, const struct core *g)
 	fprintf(f, "p2sgw_packets_total{direction=\"out\"} %llu\n", (unsigned long long)t.pkts_out);
 	head(f, "p2sgw_spoofed_packets_total", "counter",
 	     "Inner packets dropped: their source was not the client's own address");
-	fprintf(f, "p2sgw_spoofed_packets_total %llu\n", (unsigned long long)g->fwd.spoofed);
+	fprintf(f, "p2sgw_spoofed_packets_total %llu\n", (unsigned long long)core_spoofed_total(g));
+	head(f, "p2sgw_dataplane_handoff_drops_total", "counter",
+	     "Packets a data-plane worker could not hand to the main loop (its ring was full)");
+	fprintf(f, "p2sgw_dataplane_handoff_drops_total %llu\n",
+		(unsigned long long)dplane_ring_dropped());
 }
 
 /* Per policy group and rule: what each access rule decided, and what no

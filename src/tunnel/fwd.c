@@ -10,6 +10,8 @@
 #include "lib/cursor.h"
 #include "lib/err.h"
 
+_Thread_local bool fwd_shared;
+
 /* The addresses of an inner IP header. */
 struct inner {
 	int version; /* 4 or 6 */
@@ -54,8 +56,12 @@ void fwd_from_tun(struct fwd *f, const uint8_t *pkt, size_t len)
 		f->no_route_drops++;
 		return;
 	}
-	s->ctr.bytes_out += len;
-	s->ctr.pkts_out++;
+	if (fwd_shared && !s->dp_fast && f->defer) {
+		f->defer(pkt, len); /* the main loop sends it */
+		return;
+	}
+	ctr_add(&s->ctr.bytes_out, len);
+	ctr_add(&s->ctr.pkts_out, 1);
 	s->ops->send_ip(s, pkt, len);
 }
 
@@ -99,7 +105,7 @@ static int check_source(struct fwd *f, struct session *s, const struct inner *h)
 				   : !is_zero6(&s->addr6) && memcmp(&h->src6, &s->addr6, 16) == 0;
 	if (own)
 		return 0;
-	s->ctr.spoofed++;
+	ctr_add(&s->ctr.spoofed, 1);
 	f->spoofed++;
 	return P2S_E_PROTO;
 }
@@ -126,11 +132,15 @@ static int to_peer(struct fwd *f, struct session *s, struct session *peer, const
 {
 	/* A packet to the sender's own address would only bounce back. */
 	if (!f->client_to_client || !peer || peer == s) {
-		s->ctr.dropped++;
+		ctr_add(&s->ctr.dropped, 1);
 		return P2S_E_DENIED;
 	}
-	peer->ctr.bytes_out += len;
-	peer->ctr.pkts_out++;
+	if (fwd_shared && !peer->dp_fast && f->defer) {
+		f->defer(pkt, len); /* delivered by the main loop, as from the TUN */
+		return 0;
+	}
+	ctr_add(&peer->ctr.bytes_out, len);
+	ctr_add(&peer->ctr.pkts_out, 1);
 	peer->ops->send_ip(peer, pkt, len);
 	return 0;
 }
@@ -142,16 +152,16 @@ int fwd_from_session(struct fwd *f, struct session *s, const uint8_t *pkt, size_
 	if (r == 0)
 		r = check_source(f, s, &h);
 	if (r < 0) {
-		s->ctr.dropped++;
+		ctr_add(&s->ctr.dropped, 1);
 		return r;
 	}
-	s->ctr.bytes_in += len;
-	s->ctr.pkts_in++;
+	ctr_add(&s->ctr.bytes_in, len);
+	ctr_add(&s->ctr.pkts_in, 1);
 	struct session *peer = owner_of(f, &h);
 	if (peer || unowned_pool_addr(f, &h))
 		return to_peer(f, s, peer, pkt, len);
 	if (s->acl && !acl_allows(s->acl, pkt, len)) {
-		s->ctr.denied++;
+		ctr_add(&s->ctr.denied, 1);
 		f->denied++;
 		return P2S_E_DENIED;
 	}

@@ -29,7 +29,15 @@ struct fwd {
 	struct gro *gro;
 	uint8_t *seg;		/* one segment being handed to a session */
 	uint64_t offload_drops; /* super-packets the segmenter refused */
+	/* Data-plane threads (core/dplane.h): a packet for a session whose
+	 * send_ip the shared path may not call (!dp_fast) goes here, to be
+	 * forwarded by the main loop. NULL: one thread, never needed. */
+	void (*defer)(const uint8_t *pkt, size_t len);
 };
+
+/* True while the calling thread forwards under the data-plane lock
+ * shared (set by core/dplane.c): only dp_fast sessions are sent to. */
+extern _Thread_local bool fwd_shared;
 
 /* Turns on the TUN's virtio-net header mode. 0 or -ENOMEM. */
 int fwd_offload_init(struct fwd *f);

@@ -48,6 +48,14 @@ struct session_counters {
 	uint64_t cross_worker; /* data that reached a worker not owning the session */
 };
 
+/* Data-plane threads bump a session's counters at once (its upload on one
+ * thread, its download on another): relaxed atomics. Readers run on the
+ * main loop with the data-plane lock held exclusively. */
+static inline void ctr_add(uint64_t *c, uint64_t n)
+{
+	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+}
+
 struct session {
 	char id[64];
 	char user[256];
@@ -69,6 +77,9 @@ struct session {
 	uint64_t rate_bytes, rate_pkts;
 	char cipher[48]; /* the data channel's cipher, set by the engine; "" until known */
 	unsigned worker; /* the data-plane worker (UDP lane) owning it; 0: the main one */
+	/* send_ip may run on any data-plane thread under the shared lock
+	 * (OpenVPN over UDP); else only the main loop sends to it. */
+	bool dp_fast;
 	const struct session_ops *ops;
 	void *proto;
 	struct core *core;

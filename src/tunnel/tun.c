@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/err.h"
 #include "lib/log.h"
 
 static int link_up(const char *name, int *ifindex)
@@ -87,6 +88,53 @@ int tun_open(const char *name, int *ifindex, bool *vnet)
 		return r;
 	}
 	return fd;
+}
+
+/* Extra queues of a multi-queue device, with the first one's flags. The
+ * number of queues open (fds[0] is given). */
+static unsigned more_queues(const char *name, short flags, unsigned n, int *fds)
+{
+	unsigned i = 1;
+	for (; i < n; i++) {
+		fds[i] = tun_attach(name, flags);
+		if (fds[i] < 0)
+			break;
+	}
+	return i;
+}
+
+int tun_open_queues(const char *name, unsigned n, int *fds, int *ifindex, bool *vnet)
+{
+	if (n <= 1) {
+		fds[0] = tun_open(name, ifindex, vnet);
+		return fds[0] < 0 ? fds[0] : 1;
+	}
+	short flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR;
+	int fd = tun_attach(name, flags);
+	*vnet = fd >= 0 && offloads_on(fd);
+	if (fd >= 0 && !*vnet) {
+		close(fd);
+		flags &= ~IFF_VNET_HDR;
+		fd = tun_attach(name, flags);
+	}
+	if (fd < 0) {
+		/* A persistent device made single-queue cannot take more. */
+		log_warn("%s cannot be multi-queue (%s): one TUN queue, read by the first worker",
+			 name, p2s_strerror(fd));
+		fds[0] = tun_open(name, ifindex, vnet);
+		return fds[0] < 0 ? fds[0] : 1;
+	}
+	fds[0] = fd;
+	unsigned got = more_queues(name, flags, n, fds);
+	int r = link_up(name, ifindex);
+	if (r < 0) {
+		for (unsigned i = 0; i < got; i++)
+			close(fds[i]);
+		return r;
+	}
+	if (got < n)
+		log_warn("%s: %u of %u TUN queues opened", name, got, n);
+	return (int)got;
 }
 
 static void add_attr(struct nlmsghdr *nh, unsigned short type, const void *data, size_t len)

@@ -12,6 +12,13 @@
  * the kernel uses TCP/UDP segmentation offload (offload.h); else plain IP
  * packets. Returns the fd or a negative error. */
 int tun_open(const char *name, int *ifindex, bool *vnet);
+/* With n > 1, a multi-queue device (IFF_MULTI_QUEUE): one descriptor per
+ * queue in fds[0..], same flags on each (the virtio-net header on all or
+ * none; offloads are the device's, set once). Returns how many queues are
+ * open, fewer than n when the kernel refuses more (and 1 when a persistent
+ * single-queue device exists already), or a negative error. n <= 1 is
+ * tun_open. */
+int tun_open_queues(const char *name, unsigned n, int *fds, int *ifindex, bool *vnet);
 /* The device's queue towards the gateway, in packets (default 500): room
  * for what arrives while reads are moderated. 0 or -errno. */
 int tun_txqueue_set(const char *name, int len);

@@ -22,9 +22,12 @@
 #define TICK	  0.5
 #define EKM_LABEL "EXPORTER-OpenVPN-datakeys"
 
+/* The calling thread's loop time: a worker's packets are stamped with its
+ * own (the main loop's may be as old as its last wake-up). */
 double ovpn_now(struct ovpn_server *srv)
 {
-	return ev_now(core_loop(srv->core));
+	struct ev_loop *l = dplane_loop(dplane_self());
+	return ev_now(l ? l : core_loop(srv->core));
 }
 
 static void sess_destroy(struct ovpn_sess *os);
@@ -364,9 +367,9 @@ static void ks_drive(struct ovpn_sess *os, struct ovpn_ks *ks)
 		slog_debug(os->label, "TLS up: %s %s", SSL_get_version(ks->ssl),
 			   SSL_get_cipher_name(ks->ssl));
 	}
-	uint8_t *msg_buf = os->srv->plain;
+	uint8_t *msg_buf = ovpn_th(os->srv)->plain;
 	while (!os->closing && ks->ssl) {
-		int n = SSL_read(ks->ssl, msg_buf, sizeof(os->srv->plain));
+		int n = SSL_read(ks->ssl, msg_buf, sizeof(ovpn_th(os->srv)->plain));
 		if (n <= 0) {
 			int e = SSL_get_error(ks->ssl, n);
 			if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
@@ -432,23 +435,48 @@ static void control_in(struct ovpn_sess *os, const uint8_t *pkt, size_t len)
 
 /* ---- data channel ------------------------------------------------------- */
 
+static void client_exit(struct ovpn_sess *os)
+{
+	os->term_cause = RAD_TERM_USER_REQUEST;
+	ovpn_sess_close(os, "client sent exit notification");
+}
+
+/* An exit notification seen by a data batch: the main loop closes. */
+static void exit_deferred(void *owner, uint32_t tag, const union sockaddr_any *from,
+			  const uint8_t *p, size_t n)
+{
+	(void)from;
+	(void)p;
+	(void)n;
+	struct ovpn_server *srv = owner;
+	struct ovpn_sess *os = tag < OVPN_MAX_PEERS ? srv->by_peer_id[tag] : NULL;
+	if (os && !os->closing)
+		client_exit(os);
+}
+
 static int data_in(struct ovpn_sess *os, const uint8_t *pkt, size_t len)
 {
 	struct ovpn_ks *ks = ks_by_id(os, ovpn_kid_of(pkt[0]));
 	if (!ks || !ovpn_dc_ready(&ks->dc))
 		return P2S_E_PROTO;
-	uint8_t *msg_buf = os->srv->plain;
-	int n = ovpn_dc_decrypt(&ks->dc, pkt, len, msg_buf, sizeof(os->srv->plain));
+	struct ovpn_thread *th = ovpn_th(os->srv);
+	uint8_t *msg_buf = th->plain;
+	pthread_mutex_lock(&os->dec_mu);
+	int n = ovpn_dc_decrypt(&ks->dc, pkt, len, msg_buf, sizeof(th->plain));
+	if (n >= 0)
+		os->last_recv = ovpn_now(os->srv);
+	pthread_mutex_unlock(&os->dec_mu);
 	if (n < 0) {
-		os->s->ctr.dropped++;
+		ctr_add(&os->s->ctr.dropped, 1);
 		return n;
 	}
-	os->last_recv = ovpn_now(os->srv);
 	if (ovpn_is_ping(msg_buf, (size_t)n))
 		return 0;
 	if (ovpn_is_occ_exit(msg_buf, (size_t)n)) {
-		os->term_cause = RAD_TERM_USER_REQUEST;
-		ovpn_sess_close(os, "client sent exit notification");
+		if (fwd_shared)
+			dplane_defer(exit_deferred, os->srv, os->peer_id, NULL, NULL, 0);
+		else
+			client_exit(os);
 		return 0;
 	}
 	if (n > 0)
@@ -471,17 +499,25 @@ static void data_send(struct ovpn_sess *os, const uint8_t *pkt, size_t len)
 	struct ovpn_ks *ks = &os->ks[os->primary];
 	if (os->closing || ks->state != KS_ACTIVE)
 		return;
-	uint8_t *out = os->srv->cipher_out;
+	struct ovpn_thread *th = ovpn_th(os->srv);
+	uint8_t *out = th->cipher_out;
+	pthread_mutex_lock(&os->enc_mu);
 	int n = ovpn_dc_encrypt(&ks->dc, ks->key_id, os->peer_id, pkt, len, out,
-				sizeof(os->srv->cipher_out));
-	if (n > 0) {
-		ovpn_transport_send(os, out, (size_t)n, true);
+				sizeof(th->cipher_out));
+	if (n > 0)
 		os->last_send = ovpn_now(os->srv);
-	}
+	pthread_mutex_unlock(&os->enc_mu);
+	if (n > 0)
+		ovpn_transport_send(os, out, (size_t)n, true);
 }
 
+/* From the forwarder, on whichever thread read the TUN queue: a session
+ * another worker owns is still sent from here (its packet id under the
+ * session's lock), and counted. */
 static void sess_send_ip(struct session *s, const uint8_t *pkt, size_t len)
 {
+	if (s->dp_fast && dplane_self() != s->worker)
+		ctr_add(&s->ctr.cross_worker, 1);
 	data_send(s->proto, pkt, len);
 }
 
@@ -610,12 +646,20 @@ static uint32_t peer_id_alloc(struct ovpn_server *srv, struct ovpn_sess *os)
 	return UINT32_MAX;
 }
 
+static void sess_locks_free(struct ovpn_sess *os)
+{
+	pthread_mutex_destroy(&os->dec_mu);
+	pthread_mutex_destroy(&os->enc_mu);
+}
+
 struct ovpn_sess *ovpn_sess_new(struct ovpn_server *srv, const union sockaddr_any *peer,
 				struct tcp_conn *conn, uint64_t local_sid, bool after_cookie)
 {
 	struct ovpn_sess *os = calloc(1, sizeof(*os));
 	if (!os)
 		return NULL;
+	pthread_mutex_init(&os->dec_mu, NULL);
+	pthread_mutex_init(&os->enc_mu, NULL);
 	os->srv = srv;
 	os->conn = conn;
 	os->tcp = conn != NULL;
@@ -628,11 +672,14 @@ struct ovpn_sess *ovpn_sess_new(struct ovpn_server *srv, const union sockaddr_an
 		core_session_free(os->s);
 		if (os->peer_id != UINT32_MAX)
 			srv->by_peer_id[os->peer_id] = NULL;
+		sess_locks_free(os);
 		free(os);
 		return NULL;
 	}
-	if (!conn)
+	if (!conn) {
 		os->s->worker = steer_openvpn_index(os->peer_id, srv->n_lanes);
+		os->s->dp_fast = true; /* sent to from any data-plane thread */
+	}
 	char addr[64];
 	sockaddr_str(peer, addr, sizeof(addr));
 	snprintf(os->label, sizeof(os->label), "%s %s", os->s->id, addr);
@@ -687,6 +734,7 @@ static void sess_destroy(struct ovpn_sess *os)
 	ovpn_km2_free(&os->km2);
 	ovpn_auth_free(os);
 	core_session_free(os->s);
+	sess_locks_free(os);
 	free(os);
 }
 

@@ -4,11 +4,13 @@
 #define P2S_OVPN_INTERNAL_H
 
 #include <ev.h>
+#include <pthread.h>
 #include <openssl/ssl.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "core/core.h"
+#include "core/dplane.h"
 #include "core/moderate.h"
 #include "data.h"
 #include "kmethod.h"
@@ -73,6 +75,11 @@ struct ovpn_sess {
 	bool preauth; /* holds an unauthenticated slot (UDP; TCP: its connection) */
 	bool closing;
 	double close_at;
+	/* The data channel runs on any data-plane thread: decryption (the
+	 * replay window, last_recv) under dec_mu, encryption (the packet id,
+	 * last_send) under enc_mu. Keys change only on the main loop with the
+	 * data-plane lock exclusive. */
+	pthread_mutex_t dec_mu, enc_mu;
 	double last_recv;
 	double last_send;
 	double reneg_at;
@@ -81,11 +88,30 @@ struct ovpn_sess {
 	char label[160];	 /* "<session id> <peer>" for log lines */
 };
 
+#define UDP_BATCH 32
+
+struct udp_in {
+	uint8_t bufs[UDP_BATCH][2048];
+	union sockaddr_any addrs[UDP_BATCH];
+};
+
+/* One data-plane thread's own part of the engine (dplane_self() indexes
+ * srv->th): its receive slots, its send batch (through its lane's socket)
+ * and scratch for plaintext and ciphertext. */
+struct ovpn_thread {
+	struct udp_batch q;
+	struct udp_in in;
+	uint8_t plain[65536];
+	uint8_t cipher_out[65536 + OVPN_DATA_OVERHEAD];
+};
+
 struct udp_lane {
 	struct ovpn_server *srv;
 	int fd;
 	unsigned index;
+	struct ev_loop *loop; /* the data-plane worker's that serves it */
 	ev_io io;
+	ev_prepare flush;     /* its thread's send batch, before the loop sleeps */
 	struct moderator mod; /* rests io between bursts */
 };
 
@@ -97,8 +123,8 @@ struct ovpn_server {
 	int udp_fd;	      /* lanes[0]'s socket: sends and handshakes */
 	uint16_t udp_port;    /* the port udp_fd is bound to */
 	/* dataPlane.workers sockets on the UDP port, one SO_REUSEPORT group;
-	 * the kernel steers P_DATA_V2 to lane peer-id % n_lanes. All are
-	 * served by the main loop for now. */
+	 * the kernel steers P_DATA_V2 to lane peer-id % n_lanes. Lane i is
+	 * served by data-plane worker i (0: the main loop). */
 	struct udp_lane lanes[STEER_MAX];
 	unsigned n_lanes;
 	struct ovpn_sess *by_peer_id[OVPN_MAX_PEERS];
@@ -109,13 +135,15 @@ struct ovpn_server {
 	/* Writes are gathered during a loop iteration and flushed before it
 	 * sleeps: one writev/sendmmsg instead of a syscall per packet. */
 	ev_prepare flush_w;
-	struct tcp_conn *dirty; /* TCP connections with queued bytes */
-	struct udp_batch *udp_q;
-	struct udp_in *udp_in;
-	/* Per-engine scratch: decrypted plaintext and encrypted output. */
-	uint8_t plain[65536];
-	uint8_t cipher_out[65536 + OVPN_DATA_OVERHEAD];
+	struct tcp_conn *dirty;		    /* TCP connections with queued bytes */
+	struct ovpn_thread *th[DP_MAX + 1]; /* per data-plane thread, main loop's last */
 };
+
+/* The calling data-plane thread's buffers. */
+static inline struct ovpn_thread *ovpn_th(struct ovpn_server *srv)
+{
+	return srv->th[dplane_self()];
+}
 
 /* auth.c: the client's key-method 2 message; decides, possibly later. */
 void ovpn_auth_km2(struct ovpn_sess *os, struct ovpn_ks *ks, const uint8_t *p, size_t n);

@@ -23,18 +23,12 @@
 #define TCP_IN_MAX	   (2 + 65535)
 #define TCP_OUT_DATA_LIMIT (4u << 20) /* beyond this, data packets are dropped */
 #define TCP_OUT_LIMIT	   (8u << 20) /* beyond this, everything is */
-#define UDP_BATCH	   32
-#define COOKIE_SLOT	   30 /* seconds: (hand-window + 1) / 2 */
+#define COOKIE_SLOT	   30	      /* seconds: (hand-window + 1) / 2 */
 /* Read moderation (core/moderate.h): how long a busy socket rests, and
  * what counts as a burst. */
 #define MOD_DELAY 0.001
 #define UDP_BURST 4    /* datagrams per MOD_DELAY */
 #define TCP_BURST 4096 /* bytes per MOD_DELAY */
-
-struct udp_in {
-	uint8_t bufs[UDP_BATCH][2048];
-	union sockaddr_any addrs[UDP_BATCH];
-};
 
 struct tcp_conn {
 	struct ovpn_server *srv;
@@ -341,16 +335,22 @@ static uint64_t cookie(struct ovpn_server *srv, uint32_t slot, const union socka
 }
 
 /* Datagrams go out once per loop iteration (or when the queue is full):
- * a super-packet's segments to one client as one UDP GSO send. */
-static void udp_flush(struct ovpn_server *srv)
-{
-	udp_batch_flush(srv->udp_q);
-}
-
+ * a super-packet's segments to one client as one UDP GSO send; each
+ * thread through its own lane's socket (all of the group share the port). */
 static void udp_send(struct ovpn_server *srv, const union sockaddr_any *to, const uint8_t *p,
 		     size_t n)
 {
-	udp_batch_send(srv->udp_q, to, p, n);
+	udp_batch_send(&ovpn_th(srv)->q, to, p, n);
+}
+
+static void lane_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct udp_lane *l = w->data;
+	struct udp_batch *q = &l->srv->th[l->index]->q;
+	if (q->n)
+		udp_batch_flush(q);
 }
 
 /* Answers a client reset without keeping state: our session id is a MAC. */
@@ -470,11 +470,13 @@ static bool other_instance(struct ovpn_server *srv, struct ovpn_sess *os,
 static void lane_check(const struct udp_lane *l, struct ovpn_sess *os)
 {
 	if (l->index != os->s->worker)
-		os->s->ctr.cross_worker++;
+		ctr_add(&os->s->ctr.cross_worker, 1);
 }
 
-static void udp_datagram(const struct udp_lane *l, const union sockaddr_any *from,
-			 const uint8_t *pkt, size_t len)
+/* Anything but a known session's data from its own address: handled on
+ * the main loop with the data-plane lock exclusive. */
+static void udp_slow(const struct udp_lane *l, const union sockaddr_any *from, const uint8_t *pkt,
+		     size_t len)
 {
 	struct ovpn_server *srv = l->srv;
 	struct cur c;
@@ -502,12 +504,50 @@ static void udp_datagram(const struct udp_lane *l, const union sockaddr_any *fro
 		udp_unknown_peer(srv, from, pkt, len);
 }
 
-static void udp_read(void *ctx)
+/* A known UDP session's data from its own address: the only thing a data
+ * batch handles itself (any thread, the data-plane lock shared). True:
+ * handled (or dropped). */
+static bool udp_fast(const struct udp_lane *l, const union sockaddr_any *from, const uint8_t *pkt,
+		     size_t len)
 {
-	struct udp_lane *l = ctx;
-	struct ovpn_server *srv = l->srv;
-	uint8_t(*bufs)[2048] = srv->udp_in->bufs;
-	union sockaddr_any *addrs = srv->udp_in->addrs;
+	struct cur c;
+	cur_init(&c, pkt, len);
+	if (ovpn_op_of(cur_u8(&c)) != OVPN_DATA_V2)
+		return false;
+	uint32_t pid = cur_u24(&c);
+	struct ovpn_sess *os = cur_ok(&c) && pid < OVPN_MAX_PEERS ? l->srv->by_peer_id[pid] : NULL;
+	if (!os || os->tcp || os->closing)
+		return true; /* nobody's: dropped */
+	if (!sockaddr_equal(&os->peer, from))
+		return false; /* a move: authenticated, then floated, on the main loop */
+	lane_check(l, os);
+	ovpn_sess_input(os, pkt, len);
+	return true;
+}
+
+static void udp_deferred(void *owner, uint32_t tag, const union sockaddr_any *from,
+			 const uint8_t *p, size_t n)
+{
+	struct ovpn_server *srv = owner;
+	udp_slow(&srv->lanes[tag < srv->n_lanes ? tag : 0], from, p, n);
+}
+
+static void udp_datagram(const struct udp_lane *l, const union sockaddr_any *from,
+			 const uint8_t *pkt, size_t len)
+{
+	if (udp_fast(l, from, pkt, len))
+		return;
+	if (fwd_shared)
+		dplane_defer(udp_deferred, l->srv, l->index, from, pkt, len);
+	else
+		udp_slow(l, from, pkt, len);
+}
+
+static int udp_drain(struct udp_lane *l)
+{
+	struct udp_in *in = &l->srv->th[l->index]->in;
+	uint8_t(*bufs)[2048] = in->bufs;
+	union sockaddr_any *addrs = in->addrs;
 	struct mmsghdr msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	int got = 0;
@@ -526,8 +566,18 @@ static void udp_read(void *ctx)
 		if (n < UDP_BATCH || l->fd < 0)
 			break;
 	}
+	return got;
+}
+
+static void udp_read(void *ctx)
+{
+	struct udp_lane *l = ctx;
+	if (!dplane_batch_begin())
+		return;
+	int got = udp_drain(l);
+	dplane_batch_end();
 	if (l->fd >= 0)
-		moderator_after(core_loop(srv->core), &l->mod, (unsigned long)got);
+		moderator_after(l->loop, &l->mod, (unsigned long)got);
 }
 
 static void udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -549,7 +599,7 @@ void ovpn_transport_send(struct ovpn_sess *os, const uint8_t *pkt, size_t len, b
 		return;
 	}
 	if (tcp_queue(os->conn, pkt, len, data) < 0) {
-		os->s->ctr.dropped++;
+		ctr_add(&os->s->ctr.dropped, 1);
 		return;
 	}
 	if (!os->conn->wio.active)
@@ -566,8 +616,9 @@ static void flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 		dirty_unlink(c);
 		tcp_flush(c);
 	}
-	if (srv->udp_q->n)
-		udp_flush(srv);
+	struct udp_batch *q = &ovpn_th(srv)->q; /* the main loop's own UDP sends */
+	if (q->n)
+		udp_batch_flush(q);
 }
 
 void ovpn_transport_preauth_done(struct ovpn_sess *os)
@@ -596,12 +647,19 @@ void ovpn_transport_detach(struct ovpn_sess *os)
 	}
 }
 
+/* The workers are paused around it when they run (their loops change). */
 static void udp_close(struct ovpn_server *srv)
 {
+	for (unsigned i = 0; i < dplane_slots() && srv->n_lanes; i++) {
+		if (srv->th[i]->q.n)
+			udp_batch_flush(&srv->th[i]->q);
+		srv->th[i]->q.fd = -1;
+	}
 	for (unsigned i = 0; i < srv->n_lanes; i++) {
 		struct udp_lane *l = &srv->lanes[i];
-		moderator_stop(core_loop(srv->core), &l->mod);
-		ev_io_stop(core_loop(srv->core), &l->io);
+		moderator_stop(l->loop, &l->mod);
+		ev_io_stop(l->loop, &l->io);
+		ev_prepare_stop(l->loop, &l->flush);
 		close(l->fd);
 		l->fd = -1;
 	}
@@ -611,12 +669,14 @@ static void udp_close(struct ovpn_server *srv)
 
 static int buffers_init(struct ovpn_server *srv)
 {
-	if (!srv->udp_q)
-		srv->udp_q = calloc(1, sizeof(*srv->udp_q));
-	if (!srv->udp_in)
-		srv->udp_in = calloc(1, sizeof(*srv->udp_in));
-	if (!srv->udp_q || !srv->udp_in)
-		return -ENOMEM;
+	for (unsigned i = 0; i < dplane_slots(); i++) {
+		if (srv->th[i])
+			continue; /* a reload: in use, its socket kept */
+		srv->th[i] = calloc(1, sizeof(*srv->th[i]));
+		if (!srv->th[i])
+			return -ENOMEM;
+		srv->th[i]->q.fd = -1;
+	}
 	if (!ev_is_active(&srv->flush_w)) {
 		ev_prepare_init(&srv->flush_w, flush_cb);
 		srv->flush_w.data = srv;
@@ -646,19 +706,27 @@ static int udp_open(const struct gw_conf *c, unsigned n, int *fds)
 	return r;
 }
 
+/* Lane i on data-plane worker i's loop (the workers are paused). */
 static void lanes_start(struct ovpn_server *srv, unsigned n, const int *fds)
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct udp_lane *l = &srv->lanes[i];
-		*l = (struct udp_lane){.srv = srv, .fd = fds[i], .index = i};
+		*l = (struct udp_lane){
+			.srv = srv, .fd = fds[i], .index = i, .loop = dplane_loop(i)};
 		ev_io_init(&l->io, udp_read_cb, fds[i], EV_READ);
 		l->io.data = l;
-		ev_io_start(core_loop(srv->core), &l->io);
+		ev_io_start(l->loop, &l->io);
 		moderator_init(&l->mod, &l->io, MOD_DELAY, UDP_BURST, udp_read, l);
+		ev_prepare_init(&l->flush, lane_flush_cb);
+		l->flush.data = l;
+		ev_prepare_start(l->loop, &l->flush);
+		srv->th[i]->q.fd = fds[i];
 	}
+	/* The main loop's own sends (handshakes, control) through lane 0's
+	 * socket; with workers it is a slot of its own. */
+	srv->th[dplane_slots() - 1]->q.fd = fds[0];
 	srv->n_lanes = n;
 	srv->udp_fd = fds[0];
-	srv->udp_q->fd = fds[0];
 }
 
 int ovpn_transport_open(struct ovpn_server *srv)
@@ -668,15 +736,18 @@ int ovpn_transport_open(struct ovpn_server *srv)
 		return -ENOMEM;
 	if (srv->udp_fd >= 0 && srv->udp_port == c->udp_port)
 		return 0;
-	unsigned n = c->workers ? c->workers : 1;
+	/* One lane per data-plane worker (workers change only on restart). */
+	unsigned n = dplane_count();
 	int fds[STEER_MAX];
 	int r = udp_open(c, n, fds);
 	if (r < 0) {
 		log_err("cannot bind UDP %s:%u: %s", c->listen_addr, c->udp_port, p2s_strerror(r));
 		return r;
 	}
+	dplane_pause();
 	udp_close(srv); /* a new port: UDP clients reconnect to it */
 	lanes_start(srv, n, fds);
+	dplane_resume();
 	srv->udp_port = c->udp_port;
 	log_info("OpenVPN listening on UDP %s:%u (%u steered socket%s) and the shared TCP port %u "
 		 "(tls-auth %s)",
@@ -687,11 +758,14 @@ int ovpn_transport_open(struct ovpn_server *srv)
 
 void ovpn_transport_close(struct ovpn_server *srv)
 {
+	dplane_pause();
 	udp_close(srv);
+	dplane_resume();
+	dplane_discard(srv); /* hand-offs still queued for this engine */
 	if (ev_is_active(&srv->flush_w))
 		ev_prepare_stop(core_loop(srv->core), &srv->flush_w);
-	free(srv->udp_q);
-	free(srv->udp_in);
-	srv->udp_q = NULL;
-	srv->udp_in = NULL;
+	for (unsigned i = 0; i < DP_MAX + 1; i++) {
+		free(srv->th[i]);
+		srv->th[i] = NULL;
+	}
 }

@@ -66,10 +66,10 @@ lab_cleanup() {
 	for pid in $(tac "$LAB_DIR/pids" 2>/dev/null); do stop_pid "$pid"; done
 	# Under an ASan/UBSan build, a report in any log fails the lab.
 	local hit
-	hit=$(grep -l -E "AddressSanitizer|LeakSanitizer|runtime error:" "$LAB_DIR"/*.log 2>/dev/null)
+	hit=$(grep -l -E "AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:" "$LAB_DIR"/*.log 2>/dev/null)
 	if [ -n "$hit" ]; then
 		echo "FAIL: sanitizer (reports in: $hit)"
-		grep -h -A 12 -E "AddressSanitizer|LeakSanitizer|runtime error:" $hit | head -n 40
+		grep -h -A 12 -E "AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:" $hit | head -n 40
 	fi
 	for ns in $NS_CLI $NS_CLI2 $NS_GW $NS_VNET; do ip netns del "$ns" 2>/dev/null; done
 	# A lab's per-namespace /etc files (netns_hosts), named after its own namespaces.

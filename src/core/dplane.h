@@ -1,0 +1,82 @@
+/* Data-plane threads (dataPlane.workers = N > 1): N worker threads, each
+ * with its own libev loop, TUN queue and forwarder instance; an engine puts
+ * its per-worker sockets ("lanes") on dplane_loop(i). The main loop keeps
+ * the control side (timers, handshakes, management) and no data socket, so
+ * it needs the lock only when control work wakes it.
+ *
+ * One process-wide data-plane lock keeps the control code single-threaded
+ * by construction: the main loop holds it exclusively whenever it runs
+ * callbacks (it drops it only while it sleeps in epoll), so handshakes,
+ * session start and end, key changes, reloads and the management side run
+ * alone. A data batch (one recvmmsg round, one TUN read burst) runs under
+ * the lock shared, on every worker: dplane_batch_begin/end (on the main
+ * loop, should it ever run one, the exclusive hold turns shared for it). Under the shared lock a
+ * data path only looks up sessions, en/decrypts under the session's own locks, bumps atomic
+ * counters and forwards; anything else (a new or moved peer, control, another protocol's packet) is
+ * copied to the main loop's ring (dplane_defer) and handled there exclusively, as if it had arrived
+ * on lane 0. With N = 1 there are no threads and every call here is a cheap no-op: the lock is
+ * never taken. */
+#ifndef P2S_DPLANE_H
+#define P2S_DPLANE_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/ring.h"
+#include "tunnel/fwd.h"
+
+#define DP_MAX	16   /* dataPlane.workers' bound */
+#define DP_RING 1024 /* slots for hand-offs to the main loop */
+
+/* Before the engines start: n worker loops; tun_fds[i] is worker i's TUN
+ * queue (-1: none; tun_fds[0] stays the caller's, which also writes to it),
+ * each with a forwarder configured as main_fwd (which stays the main
+ * loop's). Nothing with n <= 1. 0 or -ENOMEM. */
+int dplane_init(struct ev_loop *main, unsigned n, const int *tun_fds, struct fwd *main_fwd);
+/* The workers run (after the sandbox is in place: they inherit it). */
+int dplane_start(void);
+/* Stops and joins them; single-threaded again. From the main loop's
+ * thread after its ev_run returned. */
+void dplane_stop(void);
+void dplane_free(void);
+/* Lanes per engine: the workers (1 when off: the main loop's). */
+unsigned dplane_count(void);
+/* Threads with per-thread engine state: the workers and the main loop
+ * (1 when off). */
+unsigned dplane_slots(void);
+/* Lane i's loop: worker i's (the main loop's when off). Any other index:
+ * the main loop's. */
+struct ev_loop *dplane_loop(unsigned i);
+/* The calling thread's slot: its worker index, or dplane_slots() - 1 on
+ * the main loop. */
+unsigned dplane_self(void);
+/* The calling thread's forwarder (main_fwd on the main loop). */
+struct fwd *dplane_fwd(struct fwd *main_fwd);
+/* Worker i's forwarder (NULL when off or out of range), for totals. */
+const struct fwd *dplane_worker_fwd(unsigned i);
+/* Copies main_fwd's configuration to the workers' (after a reload). */
+void dplane_fwd_sync(const struct fwd *main_fwd);
+
+/* Around one data batch. false: the workers are being paused, skip the
+ * batch (it comes again). The main loop drains its ring at the end. */
+bool dplane_batch_begin(void);
+void dplane_batch_end(void);
+/* Inside a batch: the item goes to the main loop, which calls fn(owner,
+ * tag, from, p, n) holding the lock exclusively. false: the ring was full
+ * (dropped, counted in dplane_ring_dropped). */
+bool dplane_defer(ring_fn *fn, void *owner, uint32_t tag, const union sockaddr_any *from,
+		  const uint8_t *p, size_t n);
+/* Forgets queued items of owner (it is being freed). */
+void dplane_discard(const void *owner);
+uint64_t dplane_ring_dropped(void);
+
+/* From a main-loop callback (exclusive): parks every worker outside its
+ * loop so the caller may add or remove watchers on the workers' loops
+ * (lanes opened or closed on reload); resume lets them go. No-op when no
+ * worker runs. */
+void dplane_pause(void);
+void dplane_resume(void);
+
+#endif
