@@ -56,6 +56,14 @@ static void show_table(const struct opts *o, json_t *j)
 	json_t *p;
 	json_array_foreach(json_object_get(j, "pools"), i, p) printf(
 		"pool %-15s %lld of %lld used\n", str(p, "name"), num(p, "used"), num(p, "size"));
+	json_t *dp = json_object_get(j, "dataPlane");
+	if (!dp)
+		return;
+	printf("data-plane workers   %lld (hand-off drops %lld, cross-worker packets %lld)\n",
+	       num(dp, "workers"), num(dp, "handoffDrops"), num(dp, "crossWorkerPackets"));
+	json_array_foreach(json_object_get(dp, "perWorker"), i, p) printf(
+		"worker %-13lld %lld sessions, %lld lane packets in, %lld coalesced\n",
+		num(p, "worker"), num(p, "sessions"), num(p, "lanePacketsIn"), num(p, "coalesced"));
 }
 
 int cmd_gateway_show(const struct opts *o, const struct args *a)

@@ -21,6 +21,19 @@ struct core;
 struct engine; /* an engine's own state, opaque to the core */
 struct cert_auth;
 
+/* What one lane (an engine's per-worker UDP socket) counted since the
+ * engine started, for /metrics: packets read by kind (the engine names the
+ * kinds, e.g. "data", "crossing"), its read moderator's rests and its
+ * thread's UDP GSO sends that fell back to plain datagrams. */
+#define LANE_KINDS_MAX 6
+struct lane_stats {
+	unsigned n_kinds;
+	const char *kind[LANE_KINDS_MAX]; /* static strings, [a-z_] */
+	uint64_t packets[LANE_KINDS_MAX];
+	uint64_t rests;
+	uint64_t gso_fallbacks;
+};
+
 /* One per tunnel protocol; the core starts those vpnClientProtocols names. */
 struct engine_ops {
 	enum tunnel_proto proto; /* also gives the name: tunnel_name(proto) */
@@ -37,6 +50,10 @@ struct engine_ops {
 	int (*reload)(struct engine *e);
 	/* Closes the engine's sockets and frees every session it holds. */
 	void (*stop)(struct engine *e);
+	/* Optional (NULL: no lanes). Lane i's counts (i < dplane_count(): lane
+	 * i is served by worker i); false when the engine has no lane i. Called
+	 * on the main loop holding the data-plane lock exclusively. */
+	bool (*lane_stats)(const struct engine *e, unsigned i, struct lane_stats *out);
 };
 
 /* TLS profiles: OpenVPN takes TLS 1.2 and 1.3, SSTP TLS 1.2 only; both with

@@ -81,6 +81,17 @@ const struct fwd *dplane_worker_fwd(unsigned i)
 	return dp.n > 1 && i < dp.n ? &dp.w[i]->fwd : NULL;
 }
 
+bool dplane_worker_stats(unsigned i, struct dplane_worker_stats *out)
+{
+	const struct fwd *f = dplane_worker_fwd(i);
+	if (!f)
+		return false;
+	fwd_stats(f, &out->fwd);
+	/* A worker without a TUN queue of its own never started its moderator. */
+	out->tun_rests = dp.w[i]->tun_fd >= 0 ? moderator_rests(&dp.w[i]->tun_mod) : 0;
+	return true;
+}
+
 /* ---- the ring to the main loop ------------------------------------------ */
 
 static void drain(void)

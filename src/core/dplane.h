@@ -56,6 +56,14 @@ unsigned dplane_self(void);
 struct fwd *dplane_fwd(struct fwd *main_fwd);
 /* Worker i's forwarder (NULL when off or out of range), for totals. */
 const struct fwd *dplane_worker_fwd(unsigned i);
+/* Worker i's counters (/metrics): its forwarder's and its TUN read
+ * moderator's rests. false when off or out of range. From the main loop
+ * holding the lock exclusively. */
+struct dplane_worker_stats {
+	struct fwd_stats fwd;
+	uint64_t tun_rests;
+};
+bool dplane_worker_stats(unsigned i, struct dplane_worker_stats *out);
 /* Copies main_fwd's configuration to the workers' (after a reload). */
 void dplane_fwd_sync(const struct fwd *main_fwd);
 

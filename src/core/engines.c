@@ -80,3 +80,15 @@ void core_engines_stop(struct core *g)
 		}
 	}
 }
+
+bool core_lane_stats(const struct core *g, enum tunnel_proto p, unsigned i, struct lane_stats *out)
+{
+	for (size_t k = 0; g->engine_table && g->engine_table[k]; k++) {
+		const struct engine_ops *ops = g->engine_table[k];
+		if (ops->proto != p || !ops->lane_stats || !g->engines[p])
+			continue;
+		*out = (struct lane_stats){0};
+		return ops->lane_stats(g->engines[p], i, out);
+	}
+	return false;
+}

@@ -199,6 +199,9 @@ void core_health_stop(struct core *g);
 void core_traffic_totals(const struct core *g, struct core_traffic *t);
 /* Spoofed inner packets, every forwarder (data-plane workers included). */
 uint64_t core_spoofed_total(const struct core *g);
+/* Data packets handled by a worker not owning their session, ended
+ * sessions included. */
+uint64_t core_cross_worker_total(const struct core *g);
 /* Pool usage of one pool (0: the main pool, k + 1: client connection k). */
 struct core_pool_usage {
 	const char *name;
@@ -220,6 +223,9 @@ void mgmt_stop(struct mgmt *m);
 
 /* engines */
 int core_engines_sync(struct core *g);
+/* Lane i of protocol p's engine (engine_ops.lane_stats); false: the engine
+ * is not running, has no such lane or counts none. */
+bool core_lane_stats(const struct core *g, enum tunnel_proto p, unsigned i, struct lane_stats *out);
 void core_engines_stop(struct core *g);
 
 #endif

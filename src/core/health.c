@@ -20,6 +20,15 @@ uint64_t core_spoofed_total(const struct core *g)
 	return n;
 }
 
+uint64_t core_cross_worker_total(const struct core *g)
+{
+	uint64_t n = g->stats.cross_worker_closed;
+	for (const struct session *s = g->reg.head; s; s = s->next)
+		if (!s->ended)
+			n += __atomic_load_n(&s->ctr.cross_worker, __ATOMIC_RELAXED);
+	return n;
+}
+
 void core_traffic_totals(const struct core *g, struct core_traffic *t)
 {
 	*t = (struct core_traffic){

@@ -217,6 +217,7 @@ void core_session_end(struct session *s, uint32_t cause, const char *reason)
 	st->bytes_out_closed += s->ctr.bytes_out;
 	st->pkts_in_closed += s->ctr.pkts_in;
 	st->pkts_out_closed += s->ctr.pkts_out;
+	st->cross_worker_closed += s->ctr.cross_worker;
 }
 
 void core_session_free(struct session *s)

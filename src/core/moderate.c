@@ -37,11 +37,18 @@ void moderator_after(struct ev_loop *l, struct moderator *m, unsigned long n)
 	if (!m->busy && n < m->burst)
 		return;
 	m->resting = true;
-	m->rests++;
+	/* A worker rests outside its batch (no data-plane lock): relaxed
+	 * atomic, read by moderator_rests on the main loop. */
+	__atomic_fetch_add(&m->rests, 1, __ATOMIC_RELAXED);
 	ev_io_stop(l, m->io);
 	/* A fired timer keeps what was left of it (nothing): set it anew. */
 	ev_timer_set(&m->rest, m->delay, 0);
 	ev_timer_start(l, &m->rest);
+}
+
+unsigned long moderator_rests(const struct moderator *m)
+{
+	return __atomic_load_n(&m->rests, __ATOMIC_RELAXED);
 }
 
 void moderator_stop(struct ev_loop *l, struct moderator *m)

@@ -22,13 +22,15 @@ struct moderator {
 	double since;	     /* the current window's start */
 	bool busy;	     /* the last window was heavy */
 	bool resting;
-	unsigned long rests; /* how many rests */
+	unsigned long rests; /* how many rests: relaxed atomic (moderator_rests) */
 };
 
 void moderator_init(struct moderator *m, ev_io *io, double delay, unsigned long burst,
 		    void (*drain)(void *ctx), void *ctx);
 /* After a drain that read n packets (or bytes): rest while traffic is heavy. */
 void moderator_after(struct ev_loop *l, struct moderator *m, unsigned long n);
+/* Rests so far; any thread. */
+unsigned long moderator_rests(const struct moderator *m);
 void moderator_stop(struct ev_loop *l, struct moderator *m);
 
 #endif

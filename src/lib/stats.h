@@ -60,6 +60,7 @@ struct stats {
 	size_t minute_at, n_minutes;
 	uint64_t bytes_in_closed, bytes_out_closed; /* from sessions that ended */
 	uint64_t pkts_in_closed, pkts_out_closed;
+	uint64_t cross_worker_closed;
 };
 
 /* The label a refusal is counted under: the reason up to its first colon or

@@ -116,6 +116,7 @@ void udp_batch_flush(struct udp_batch *b)
 			 * at this size (EINVAL: a segment over the path MTU): these
 			 * datagrams one by one, and so from now on. */
 			unsigned first = ms.first[off];
+			__atomic_fetch_add(&b->gso_fallbacks, 1, __ATOMIC_RELAXED);
 			if (errno == EIO)
 				b->no_gso = true;
 			else
@@ -130,4 +131,9 @@ void udp_batch_flush(struct udp_batch *b)
 	}
 	b->n = 0;
 	b->used = 0;
+}
+
+uint64_t udp_batch_gso_fallbacks(const struct udp_batch *b)
+{
+	return __atomic_load_n(&b->gso_fallbacks, __ATOMIC_RELAXED);
 }

@@ -28,6 +28,9 @@ struct udp_batch {
 	unsigned n;
 	size_t used;
 	uint64_t sends, gso_sends, dropped;
+	/* GSO sends the kernel refused, sent again datagram by datagram: a
+	 * relaxed atomic, as a worker flushes outside its data batch. */
+	uint64_t gso_fallbacks;
 	struct udpb_dgram d[UDPB_MAX];
 	uint8_t arena[UDPB_MAX * UDPB_DGRAM];
 };
@@ -38,5 +41,7 @@ void udp_batch_send(struct udp_batch *b, const union sockaddr_any *to, const voi
 /* Sends everything queued; a full socket buffer drops the rest, as UDP
  * would. */
 void udp_batch_flush(struct udp_batch *b);
+/* gso_fallbacks, from any thread. */
+uint64_t udp_batch_gso_fallbacks(const struct udp_batch *b);
 
 #endif

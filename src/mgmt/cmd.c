@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "auth/radius.h"
+#include "core/dplane.h"
 #include "core/gateway.h"
 #include "lib/log.h"
 #include "lib/text.h"
@@ -241,6 +242,40 @@ static json_t *by_auth_json(const struct core *g)
 			 (int)aad);
 }
 
+/* Worker i's datagrams read on every engine's lane i. */
+static uint64_t lane_packets(const struct core *g, unsigned i)
+{
+	uint64_t n = 0;
+	struct lane_stats ls;
+	for (int p = 0; p < TUNNEL_N; p++)
+		for (unsigned k = 0;
+		     core_lane_stats(g, (enum tunnel_proto)p, i, &ls) && k < ls.n_kinds; k++)
+			n += ls.packets[k];
+	return n;
+}
+
+/* The data plane in short: per worker its sessions, what its lanes read
+ * and its forwarder coalesced; hand-off drops; crossing packets. */
+static json_t *dataplane_json(const struct core *g)
+{
+	json_t *per = json_array();
+	for (unsigned i = 0; i < dplane_count(); i++) {
+		struct dplane_worker_stats w = {0};
+		if (!dplane_worker_stats(i, &w))
+			fwd_stats(&g->fwd, &w.fwd); /* one worker: the main loop */
+		unsigned sessions = 0;
+		for (const struct session *s = g->reg.head; s; s = s->next)
+			sessions += s->admitted && !s->ended && s->dp_fast && s->worker == i;
+		json_array_append_new(per, json_pack("{s:i, s:i, s:I, s:I}", "worker", (int)i,
+						     "sessions", (int)sessions, "lanePacketsIn",
+						     (json_int_t)lane_packets(g, i), "coalesced",
+						     (json_int_t)w.fwd.coalesced));
+	}
+	return json_pack("{s:i, s:I, s:I, s:o}", "workers", (int)dplane_count(), "handoffDrops",
+			 (json_int_t)dplane_ring_dropped(), "crossWorkerPackets",
+			 (json_int_t)core_cross_worker_total(g), "perWorker", per);
+}
+
 static void cmd_gateway_show(struct core *g, json_t *args, struct mgmt_reply *r)
 {
 	(void)args;
@@ -265,6 +300,7 @@ static void cmd_gateway_show(struct core *g, json_t *args, struct mgmt_reply *r)
 			    json_integer((json_int_t)pool6_free_count(&g->pool6)));
 	json_object_set_new(r->body, "spoofedPackets",
 			    json_integer((json_int_t)core_spoofed_total(g)));
+	json_object_set_new(r->body, "dataPlane", dataplane_json(g));
 }
 
 static void cmd_refusals(struct core *g, json_t *args, struct mgmt_reply *r)

@@ -1,13 +1,15 @@
 /* /metrics in the Prometheus text exposition format (version 0.0.4): the
  * connection count and bandwidth Azure charts (P2SConnectionCount,
  * P2SBandwidth), handshakes and refusals by reason, RADIUS round trips and
- * timeouts per server, pool usage per group, the signing keys' age. */
+ * timeouts per server, pool usage per group, the signing keys' age, and the
+ * data plane's counters per worker thread and lane. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "core/dplane.h"
 #include "core/gateway.h"
 #include "mgmt/cmd.h"
+#include "mgmt/metrics.h"
 
 /* A label value with \, " and newline escaped. */
 static void label(FILE *f, const char *v)
@@ -70,10 +72,6 @@ static void traffic(FILE *f, const struct core *g)
 	head(f, "p2sgw_spoofed_packets_total", "counter",
 	     "Inner packets dropped: their source was not the client's own address");
 	fprintf(f, "p2sgw_spoofed_packets_total %llu\n", (unsigned long long)core_spoofed_total(g));
-	head(f, "p2sgw_dataplane_handoff_drops_total", "counter",
-	     "Packets a data-plane worker could not hand to the main loop (its ring was full)");
-	fprintf(f, "p2sgw_dataplane_handoff_drops_total %llu\n",
-		(unsigned long long)dplane_ring_dropped());
 }
 
 /* Per policy group and rule: what each access rule decided, and what no
@@ -172,6 +170,161 @@ static void pools(FILE *f, const struct core *g)
 	}
 }
 
+void metrics_worker_label(char *out, size_t cap, unsigned i, unsigned n)
+{
+	if (n > 1 && i == n)
+		snprintf(out, cap, "main");
+	else
+		snprintf(out, cap, "%u", i);
+}
+
+void metrics_per_worker(FILE *f, const char *name, const char *help, const uint64_t *v,
+			unsigned n_slots, unsigned n_workers)
+{
+	head(f, name, "counter", help);
+	for (unsigned i = 0; i < n_slots; i++) {
+		char w[12];
+		metrics_worker_label(w, sizeof(w), i, n_workers);
+		fprintf(f, "%s{worker=\"%s\"} %llu\n", name, w, (unsigned long long)v[i]);
+	}
+}
+
+/* The forwarder and TUN counters per slot: workers 0..n-1, then the main
+ * loop's own forwarder ("main": what it writes for handed-over packets and
+ * main-loop-only sessions) when there are threads; with one worker the main
+ * loop is worker 0. */
+struct dp_slots {
+	unsigned n, workers;
+	struct dplane_worker_stats s[DP_MAX + 1];
+};
+
+static void dp_slots(const struct core *g, struct dp_slots *d)
+{
+	d->workers = dplane_count();
+	d->n = 0;
+	for (unsigned i = 0; d->workers > 1 && i < d->workers; i++)
+		if (dplane_worker_stats(i, &d->s[d->n]))
+			d->n++;
+	fwd_stats(&g->fwd, &d->s[d->n].fwd);
+	d->s[d->n].tun_rests = moderator_rests(&g->tun_mod);
+	d->n++;
+}
+
+#define DP_FIELD(d, field, out)                                                                    \
+	do {                                                                                       \
+		for (unsigned i_ = 0; i_ < (d)->n; i_++)                                           \
+			(out)[i_] = (d)->s[i_].field;                                              \
+	} while (0)
+
+static void dataplane_fwd(FILE *f, const struct dp_slots *d)
+{
+	uint64_t v[DP_MAX + 1];
+	DP_FIELD(d, fwd.segmenter_drops, v);
+	metrics_per_worker(f, "p2sgw_dataplane_segmenter_drops_total",
+			   "Super-packets from the TUN the segmenter refused (e.g. IPv6 TSO with "
+			   "extension headers)",
+			   v, d->n, d->workers);
+	DP_FIELD(d, fwd.coalesced, v);
+	metrics_per_worker(f, "p2sgw_dataplane_coalesced_total",
+			   "Client TCP segments the coalescer joined into a larger TUN write", v,
+			   d->n, d->workers);
+	DP_FIELD(d, fwd.acks_replaced, v);
+	metrics_per_worker(f, "p2sgw_dataplane_acks_replaced_total",
+			   "Bare ACKs to the TUN a newer ACK of their flow replaced", v, d->n,
+			   d->workers);
+	DP_FIELD(d, fwd.tun_write_errors, v);
+	metrics_per_worker(f, "p2sgw_dataplane_tun_write_errors_total",
+			   "Writes to the TUN that failed (their packets were dropped)", v, d->n,
+			   d->workers);
+	DP_FIELD(d, fwd.no_route_drops, v);
+	metrics_per_worker(f, "p2sgw_dataplane_no_route_drops_total",
+			   "Packets from the TUN for an address no session holds", v, d->n,
+			   d->workers);
+}
+
+/* Every engine's lanes (engine_ops.lane_stats); lane i is worker i's. */
+struct dp_lanes {
+	bool have[TUNNEL_N][DP_MAX];
+	struct lane_stats s[TUNNEL_N][DP_MAX];
+};
+
+static void dp_lanes(const struct core *g, struct dp_lanes *l)
+{
+	for (int p = 0; p < TUNNEL_N; p++)
+		for (unsigned i = 0; i < DP_MAX; i++)
+			l->have[p][i] = i < dplane_count() &&
+					core_lane_stats(g, (enum tunnel_proto)p, i, &l->s[p][i]);
+}
+
+static void dataplane_lanes(FILE *f, const struct dp_lanes *l)
+{
+	head(f, "p2sgw_dataplane_lane_packets_total", "counter",
+	     "Datagrams read on a protocol's per-worker socket, by kind");
+	for (int p = 0; p < TUNNEL_N; p++)
+		for (unsigned i = 0; i < DP_MAX; i++)
+			for (unsigned k = 0; l->have[p][i] && k < l->s[p][i].n_kinds; k++)
+				fprintf(f,
+					"p2sgw_dataplane_lane_packets_total{protocol=\"%s\","
+					"worker=\"%u\",kind=\"%s\"} %llu\n",
+					tunnel_name((enum tunnel_proto)p), i, l->s[p][i].kind[k],
+					(unsigned long long)l->s[p][i].packets[k]);
+	head(f, "p2sgw_dataplane_gso_fallbacks_total", "counter",
+	     "UDP GSO sends the kernel refused, sent again datagram by datagram");
+	for (int p = 0; p < TUNNEL_N; p++)
+		for (unsigned i = 0; i < DP_MAX; i++)
+			if (l->have[p][i])
+				fprintf(f,
+					"p2sgw_dataplane_gso_fallbacks_total{protocol=\"%s\","
+					"worker=\"%u\"} %llu\n",
+					tunnel_name((enum tunnel_proto)p), i,
+					(unsigned long long)l->s[p][i].gso_fallbacks);
+}
+
+/* The read moderators' rests: each worker's TUN queue, each lane. */
+static void dataplane_rests(FILE *f, const struct dp_slots *d, const struct dp_lanes *l)
+{
+	head(f, "p2sgw_dataplane_moderator_rests_total", "counter",
+	     "Rests of a read moderator (reads paused for a busy socket or TUN queue)");
+	for (unsigned i = 0; i < d->n; i++) {
+		char w[12];
+		metrics_worker_label(w, sizeof(w), i, d->workers);
+		fprintf(f,
+			"p2sgw_dataplane_moderator_rests_total{worker=\"%s\",reader=\"tun\"} "
+			"%llu\n",
+			w, (unsigned long long)d->s[i].tun_rests);
+	}
+	for (int p = 0; p < TUNNEL_N; p++)
+		for (unsigned i = 0; i < DP_MAX; i++)
+			if (l->have[p][i])
+				fprintf(f,
+					"p2sgw_dataplane_moderator_rests_total{worker=\"%u\","
+					"reader=\"%s\"} %llu\n",
+					i, tunnel_name((enum tunnel_proto)p),
+					(unsigned long long)l->s[p][i].rests);
+}
+
+static void dataplane(FILE *f, const struct core *g)
+{
+	head(f, "p2sgw_dataplane_workers", "gauge",
+	     "Data-plane worker threads (dataPlane.workers)");
+	fprintf(f, "p2sgw_dataplane_workers %u\n", dplane_count());
+	head(f, "p2sgw_dataplane_handoff_drops_total", "counter",
+	     "Packets a data-plane worker could not hand to the main loop (its ring was full)");
+	fprintf(f, "p2sgw_dataplane_handoff_drops_total %llu\n",
+		(unsigned long long)dplane_ring_dropped());
+	head(f, "p2sgw_dataplane_cross_worker_packets_total", "counter",
+	     "Data packets handled by a worker that does not own their session");
+	fprintf(f, "p2sgw_dataplane_cross_worker_packets_total %llu\n",
+		(unsigned long long)core_cross_worker_total(g));
+	static struct dp_slots d; /* the main loop's alone: kept off its stack */
+	static struct dp_lanes l;
+	dp_slots(g, &d);
+	dp_lanes(g, &l);
+	dataplane_fwd(f, &d);
+	dataplane_rests(f, &d, &l);
+	dataplane_lanes(f, &l);
+}
+
 char *mgmt_metrics_render(struct core *g)
 {
 	char *buf = NULL;
@@ -185,6 +338,7 @@ char *mgmt_metrics_render(struct core *g)
 	radius(f, &g->stats);
 	pools(f, g);
 	rules(f, g);
+	dataplane(f, g);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

@@ -121,7 +121,7 @@ static int tun_out(struct fwd *f, const uint8_t *pkt, size_t len)
 		return gro_add(f->gro, pkt, len);
 	}
 	if (write(f->tun_fd, pkt, len) < 0) {
-		f->tun_write_errors++;
+		__atomic_fetch_add(&f->tun_write_errors, 1, __ATOMIC_RELAXED);
 		return -errno;
 	}
 	return 0;
@@ -196,8 +196,24 @@ static int tun_writev(void *ctx, const struct iovec *iov, int n)
 
 void fwd_flush(struct fwd *f)
 {
+	/* A worker flushes from its prepare watcher, outside its batch. */
 	if (f->gro && f->gro->n)
-		f->tun_write_errors += gro_flush(f->gro, tun_writev, f);
+		__atomic_fetch_add(&f->tun_write_errors, gro_flush(f->gro, tun_writev, f),
+				   __ATOMIC_RELAXED);
+}
+
+/* The gro and segmenter counters and no_route_drops change only inside a
+ * data batch (the lock shared) or on the main loop: plain loads here, under
+ * the exclusive lock, are ordered after them. */
+void fwd_stats(const struct fwd *f, struct fwd_stats *out)
+{
+	*out = (struct fwd_stats){
+		.segmenter_drops = f->offload_drops,
+		.coalesced = f->gro ? f->gro->merged : 0,
+		.acks_replaced = f->gro ? f->gro->acks_replaced : 0,
+		.tun_write_errors = __atomic_load_n(&f->tun_write_errors, __ATOMIC_RELAXED),
+		.no_route_drops = f->no_route_drops,
+	};
 }
 
 void fwd_from_tun_vnet(struct fwd *f, const uint8_t *buf, size_t len)

@@ -20,6 +20,9 @@ struct fwd {
 	struct pool *pool;   /* borrowed */
 	struct pool6 *pool6; /* borrowed; NULL or empty: no IPv6 */
 	bool client_to_client;
+	/* Bumped by a worker's flush outside its data batch too: relaxed
+	 * atomic (fwd_stats reads it). The other counters are written only
+	 * inside a batch or on the main loop: plain. */
 	uint64_t tun_write_errors;
 	uint64_t no_route_drops;
 	uint64_t spoofed; /* every session's spoofed packets, also after it ended */
@@ -34,6 +37,17 @@ struct fwd {
 	 * forwarded by the main loop. NULL: one thread, never needed. */
 	void (*defer)(const uint8_t *pkt, size_t len);
 };
+
+/* What one forwarder counted (/metrics, per data-plane worker). */
+struct fwd_stats {
+	uint64_t segmenter_drops; /* super-packets from the TUN the segmenter refused */
+	uint64_t coalesced;	  /* segments that joined a coalesced write */
+	uint64_t acks_replaced;	  /* bare ACKs a newer one of their flow overtook */
+	uint64_t tun_write_errors;
+	uint64_t no_route_drops; /* TUN packets for no session */
+};
+/* From the main loop holding the data-plane lock exclusively. */
+void fwd_stats(const struct fwd *f, struct fwd_stats *out);
 
 /* True while the calling thread forwards under the data-plane lock
  * shared (set by core/dplane.c): only dp_fast sessions are sent to. */

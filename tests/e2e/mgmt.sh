@@ -16,7 +16,7 @@ cd "$(dirname "$0")" || exit 2
 . lib/strongswan.sh
 LAB_CASES="api-lists-both counters-grow socket-and-api-agree token-missing token-wrong healthz-open
 bad-requests metrics-parse metrics-match-traffic refusal-counted web-page web-disconnect
-disconnect-by-id remove-p2s restore-p2s api-lists-ikev2"
+disconnect-by-id remove-p2s restore-p2s api-lists-ikev2 metrics-dataplane-one-worker"
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
 D=$LAB_DIR
@@ -221,6 +221,33 @@ P
 	else fail metrics-match-traffic "expected metrics within 3% of the session counters and alice's counter within 3% of her tun's tx bytes, a peak > 1 Mbit/s; got $m"; fi
 }
 
+# One data-plane worker (the default): the main loop is worker 0, the only
+# label of every per-worker family (no "main"); alice2's UDP pings were
+# read on OpenVPN's one lane; nothing was dropped at a hand-off (there is
+# no ring) or by the segmenter. Checked line by line, no parser needed.
+dataplane_one() {
+	api "$API/metrics" >"$D/metrics-dp.txt"
+	local form w bad="" lane gw
+	form=$(python3 lib/dp_metrics.py form "$D/metrics-dp.txt")
+	for f in segmenter_drops coalesced acks_replaced tun_write_errors no_route_drops moderator_rests; do
+		w=$(python3 lib/dp_metrics.py workers "$D/metrics-dp.txt" p2sgw_dataplane_${f}_total)
+		[ "$w" = 0 ] || bad="$bad $f:'$w'"
+	done
+	lane=$(python3 lib/dp_metrics.py get "$D/metrics-dp.txt" p2sgw_dataplane_lane_packets_total protocol=OpenVPN worker=0 kind=data)
+	gw=$(api "$API/api/v1/gateway" | python3 -c 'import json, sys
+d = json.load(sys.stdin)["dataPlane"]
+print("gw-ok" if d["workers"] == 1 and len(d["perWorker"]) == 1 and d["perWorker"][0]["sessions"] == 1 and d["handoffDrops"] == 0 else "gw-bad", json.dumps(d))')
+	echo "$form; OpenVPN lane 0 data packets $lane; $gw"
+	if grep -q '^form-ok' <<<"$form" && [ -z "$bad" ] && [ "${lane:-0}" -ge 5 ] && grep -q '^gw-ok' <<<"$gw" &&
+		grep -q '^p2sgw_dataplane_workers 1$' "$D/metrics-dp.txt" &&
+		grep -q '^p2sgw_dataplane_handoff_drops_total 0$' "$D/metrics-dp.txt" &&
+		[ "$(python3 lib/dp_metrics.py get "$D/metrics-dp.txt" p2sgw_dataplane_segmenter_drops_total)" = 0 ]; then
+		pass metrics-dataplane-one-worker
+	else
+		fail metrics-dataplane-one-worker "expected well-formed data-plane families labelled worker 0 only, >= 5 packets on OpenVPN's lane, no drops, gateway show's dataPlane with 1 worker and alice2's session: $form;$bad; lane '$lane'; $gw"
+	fi
+}
+
 # A third client over maxClientConnections 2: refused by the authentication
 # service, counted by reason.
 refusal() {
@@ -388,6 +415,7 @@ main() {
 	fi
 	check_list
 	counters_grow
+	dataplane_one
 	socket_and_api
 	tokens
 	bad_requests

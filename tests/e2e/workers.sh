@@ -27,7 +27,8 @@ cd "$(dirname "$0")" || exit 2
 LAB_CASES="workers-refused workers-sockets workers-threads workers-sandboxed workers-split
 workers-ping-order workers-iperf-up workers-parallel-up workers-iperf-down workers-parallel-down
 workers-no-replay workers-owned workers-reconnect workers-tcp-alongside workers-reload-same workers-reload-port
-workers-cross-delivered workers-tun-single-queue"
+workers-cross-delivered workers-tun-single-queue workers-metrics-families workers-metrics-moved
+workers-metrics-zero workers-metrics-crossing"
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
 D=$LAB_DIR
@@ -244,6 +245,55 @@ else
 	fail workers-owned "expected under 1% of packets on a worker not owning their session: crossing alice '$ca' of '$ia', bob '$cb' of '$ib'"
 fi
 
+# The data plane's counters in /metrics (over the control socket) and
+# gateway show, after iperf3 both ways: every line of the exposition well
+# formed; each per-worker family with workers 0, 1 and the main loop; the
+# coalescer joined segments, each lane read data; nothing was refused by
+# the segmenter or dropped at the hand-off.
+"$CTL" --socket "$D/p2sgw.sock" gateway metrics >"$D/metrics.txt"
+"$CTL" --socket "$D/p2sgw.sock" --output json gateway show >"$D/gateway.json"
+"$CTL" --socket "$D/p2sgw.sock" gateway show >"$D/gateway.txt"
+M="python3 lib/dp_metrics.py"
+form=$($M form "$D/metrics.txt")
+fams_ok=1
+for f in segmenter_drops coalesced acks_replaced tun_write_errors no_route_drops; do
+	w=$($M workers "$D/metrics.txt" p2sgw_dataplane_${f}_total)
+	[ "$w" = "0,1,main" ] || { fams_ok=0; echo "p2sgw_dataplane_${f}_total workers: '$w'"; }
+done
+lw=$($M workers "$D/metrics.txt" p2sgw_dataplane_lane_packets_total)
+if grep -q '^form-ok' <<<"$form" && [ $fams_ok = 1 ] && [ "$lw" = "0,1" ] &&
+	grep -q '^p2sgw_dataplane_moderator_rests_total{worker="1",reader="tun"} ' "$D/metrics.txt" &&
+	grep -q '^p2sgw_dataplane_gso_fallbacks_total{protocol="OpenVPN",worker="1"} ' "$D/metrics.txt" &&
+	grep -q '^p2sgw_dataplane_workers 2$' "$D/metrics.txt"; then
+	pass workers-metrics-families
+	echo "$form"
+else
+	fail workers-metrics-families "expected a well-formed exposition with every data-plane family labelled by worker 0, 1 (and main): $form; lanes '$lw'; $(grep -c '^p2sgw_dataplane' "$D/metrics.txt") data-plane lines"
+fi
+co=$($M get "$D/metrics.txt" p2sgw_dataplane_coalesced_total)
+l0=$($M get "$D/metrics.txt" p2sgw_dataplane_lane_packets_total protocol=OpenVPN worker=0 kind=data)
+l1=$($M get "$D/metrics.txt" p2sgw_dataplane_lane_packets_total protocol=OpenVPN worker=1 kind=data)
+gw=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))["dataPlane"]
+per = d["perWorker"]
+ok = d["workers"] == 2 and len(per) == 2 and all(w["lanePacketsIn"] > 1000 for w in per) and \
+    sorted(w["sessions"] for w in per) == [1, 1] and d["crossWorkerPackets"] >= 0
+print(("gw-ok " if ok else "gw-bad ") + json.dumps(d))' "$D/gateway.json" 2>&1)
+echo "coalesced $co; lane data packets: worker 0 $l0, worker 1 $l1; $gw"
+if [ "${co:-0}" -gt 0 ] && [ "${l0:-0}" -gt 1000 ] && [ "${l1:-0}" -gt 1000 ] &&
+	grep -q '^gw-ok' <<<"$gw" && grep -q '^data-plane workers   2 ' "$D/gateway.txt"; then
+	pass workers-metrics-moved
+else
+	fail workers-metrics-moved "expected coalesced > 0, > 1000 data packets on each OpenVPN lane, gateway show's dataPlane with 2 workers each carrying one session: coalesced '$co', lanes '$l0' '$l1'; $gw; $(grep 'data-plane' "$D/gateway.txt")"
+fi
+sd=$($M get "$D/metrics.txt" p2sgw_dataplane_segmenter_drops_total)
+hd=$($M get "$D/metrics.txt" p2sgw_dataplane_handoff_drops_total)
+if [ "$sd" = 0 ] && [ "$hd" = 0 ] && grep -q '^p2sgw_dataplane_handoff_drops_total 0$' "$D/metrics.txt"; then
+	pass workers-metrics-zero
+else
+	fail workers-metrics-zero "expected no segmenter drops and no hand-off drops, got $sd and $hd"
+fi
+
 # bob leaves: his exit notification reaches the worker owning his lane,
 # which hands it to the main loop; he comes back on the next peer-id, the
 # other lane, and his new session passes traffic in order.
@@ -336,6 +386,19 @@ if ordered alice 20 && ordered bob 20 && [ "$(field alice crossWorkerPackets)" -
 	pass workers-cross-delivered
 else
 	fail workers-cross-delivered "expected 20 replies in order on both tunnels with >= 20 crossing packets each: alice $(grep -c icmp_seq "$D/ping-alice.txt") replies, $(field alice crossWorkerPackets) crossing; bob $(grep -c icmp_seq "$D/ping-bob.txt"), $(field bob crossWorkerPackets)"
+fi
+
+# The same crossings in /metrics: per lane, and in the gateway's total.
+"$CTL" --socket "$D/p2sgw.sock" gateway metrics >"$D/metrics-skew.txt"
+cr=$(python3 lib/dp_metrics.py get "$D/metrics-skew.txt" p2sgw_dataplane_lane_packets_total protocol=OpenVPN kind=crossing)
+c0=$(python3 lib/dp_metrics.py get "$D/metrics-skew.txt" p2sgw_dataplane_lane_packets_total protocol=OpenVPN worker=0 kind=crossing)
+c1=$(python3 lib/dp_metrics.py get "$D/metrics-skew.txt" p2sgw_dataplane_lane_packets_total protocol=OpenVPN worker=1 kind=crossing)
+ct=$(python3 lib/dp_metrics.py get "$D/metrics-skew.txt" p2sgw_dataplane_cross_worker_packets_total)
+echo "crossing lane packets: worker 0 $c0, worker 1 $c1; cross-worker total $ct"
+if [ "${c0:-0}" -ge 20 ] && [ "${c1:-0}" -ge 20 ] && [ "${ct:-0}" -ge "${cr:-1}" ]; then
+	pass workers-metrics-crossing
+else
+	fail workers-metrics-crossing "expected >= 20 crossing packets on each lane and a cross-worker total at least their sum: lanes '$c0' '$c1', total '$ct'"
 fi
 
 # A persistent single-queue device of the configured name, made by an

@@ -59,6 +59,7 @@ static void test_gso_runs(void **state)
 	assert_int_equal(b.n, 0);
 	assert_int_equal(b.sends, 3);
 	assert_int_equal(b.gso_sends, 1);
+	assert_int_equal(udp_batch_gso_fallbacks(&b), 0); /* the kernel took it */
 	for (int i = 0; i < 6; i++)
 		expect(ra, i < 5 ? 1400 : 300, (uint8_t)i);
 	expect(ra, 100, 0x41);

@@ -813,10 +813,16 @@ static void engine_tcp_adopt(struct engine *e, int fd, const union sockaddr_any 
 	ovpn_transport_adopt((struct ovpn_server *)e, fd, peer);
 }
 
+static bool engine_lane_stats(const struct engine *e, unsigned i, struct lane_stats *out)
+{
+	return ovpn_transport_lane_stats((const struct ovpn_server *)e, i, out);
+}
+
 const struct engine_ops ovpn_engine_ops = {
 	.proto = TUNNEL_OPENVPN,
 	.start = engine_start,
 	.tcp_adopt = engine_tcp_adopt,
 	.reload = engine_reload,
 	.stop = engine_stop,
+	.lane_stats = engine_lane_stats,
 };

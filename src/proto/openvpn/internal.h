@@ -127,6 +127,13 @@ struct ovpn_server {
 	 * served by data-plane worker i (0: the main loop). */
 	struct udp_lane lanes[STEER_MAX];
 	unsigned n_lanes;
+	/* What each lane read (engine_ops.lane_stats), kept across a port
+	 * change: bumped by the lane's worker inside its data batch, or by the
+	 * main loop (a handed-over datagram), so plain counters read under the
+	 * exclusive lock. crossing: data for a session another worker owns. */
+	struct {
+		uint64_t data, crossing, control;
+	} lane_ctr[STEER_MAX];
 	struct ovpn_sess *by_peer_id[OVPN_MAX_PEERS];
 	uint32_t next_peer_id;
 	struct ovpn_sess *by_addr[OVPN_ADDR_BUCKETS];
@@ -175,6 +182,7 @@ struct ovpn_sess *ovpn_addr_lookup(struct ovpn_server *srv, const union sockaddr
 /* The UDP socket: opened, or re-bound when udpPort changed. */
 int ovpn_transport_open(struct ovpn_server *srv);
 void ovpn_transport_close(struct ovpn_server *srv);
+bool ovpn_transport_lane_stats(const struct ovpn_server *srv, unsigned i, struct lane_stats *out);
 /* A connection from the shared TCP port (the core peeked a client reset). */
 void ovpn_transport_adopt(struct ovpn_server *srv, int fd, const union sockaddr_any *peer);
 /* Rate-limited warning for packets dropped before any session exists. */

@@ -469,8 +469,10 @@ static bool other_instance(struct ovpn_server *srv, struct ovpn_sess *os,
  * delivered, and counted on the session. */
 static void lane_check(const struct udp_lane *l, struct ovpn_sess *os)
 {
-	if (l->index != os->s->worker)
+	if (l->index != os->s->worker) {
 		ctr_add(&os->s->ctr.cross_worker, 1);
+		l->srv->lane_ctr[l->index].crossing++;
+	}
 }
 
 /* Anything but a known session's data from its own address: handled on
@@ -535,8 +537,11 @@ static void udp_deferred(void *owner, uint32_t tag, const union sockaddr_any *fr
 static void udp_datagram(const struct udp_lane *l, const union sockaddr_any *from,
 			 const uint8_t *pkt, size_t len)
 {
-	if (udp_fast(l, from, pkt, len))
+	if (udp_fast(l, from, pkt, len)) {
+		l->srv->lane_ctr[l->index].data++;
 		return;
+	}
+	l->srv->lane_ctr[l->index].control++;
 	if (fwd_shared)
 		dplane_defer(udp_deferred, l->srv, l->index, from, pkt, len);
 	else
@@ -768,4 +773,26 @@ void ovpn_transport_close(struct ovpn_server *srv)
 		free(srv->th[i]);
 		srv->th[i] = NULL;
 	}
+}
+
+/* The main loop's own sends go out through lane 0's socket: its GSO
+ * fallbacks count there. */
+bool ovpn_transport_lane_stats(const struct ovpn_server *srv, unsigned i, struct lane_stats *out)
+{
+	if (i >= srv->n_lanes || srv->lanes[i].fd < 0)
+		return false;
+	static const char *const kinds[] = {"data", "crossing", "control"};
+	const uint64_t n[] = {srv->lane_ctr[i].data, srv->lane_ctr[i].crossing,
+			      srv->lane_ctr[i].control};
+	out->n_kinds = 3;
+	for (unsigned k = 0; k < 3; k++) {
+		out->kind[k] = kinds[k];
+		out->packets[k] = n[k];
+	}
+	out->rests = moderator_rests(&srv->lanes[i].mod);
+	out->gso_fallbacks = srv->th[i] ? udp_batch_gso_fallbacks(&srv->th[i]->q) : 0;
+	unsigned main_slot = dplane_slots() - 1;
+	if (i == 0 && main_slot > 0 && srv->th[main_slot])
+		out->gso_fallbacks += udp_batch_gso_fallbacks(&srv->th[main_slot]->q);
+	return true;
 }
