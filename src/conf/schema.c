@@ -57,12 +57,12 @@ static const struct conf_field limits_fields[] = {
 static const struct conf_field data_plane_fields[] = {
 	{"workers", F_UINT, G(workers), .min = 1, .max = 16, .def = "1",
 	 .doc = "data-plane worker threads, each with its own OpenVPN UDP socket of one "
-		"steered SO_REUSEPORT group and its own queue of a multi-queue TUN: a session's "
-		"datagrams go to the worker its peer-id names, so its packets keep one thread and "
-		"their order while sessions use every core; handshakes, control and TCP, SSTP and "
-		"IKEv2 sessions stay on the main loop. 1: no threads, everything on the main loop "
-		"as before. IKEv2's ESP on 4500 is a steered group too: the inbound SPI, which the "
-		"gateway picks, names the session's socket (IKE and keepalives to the first)",
+		"steered SO_REUSEPORT group, its own IKEv2 ESP socket on 4500 (another steered "
+		"group) and its own queue of a multi-queue TUN: a session's datagrams go to the "
+		"worker its peer-id (OpenVPN) or the inbound SPI the gateway picked (IKEv2) names, "
+		"so its packets keep one thread and their order while sessions use every core; "
+		"handshakes, IKE, control and TCP and SSTP sessions stay on the main loop. 1: no "
+		"threads, everything on the main loop as before",
 	 .restart = true},
 	{NULL}};
 

@@ -26,6 +26,24 @@ double ike_now(struct ike_engine *e)
 	return ev_now(core_loop(e->core));
 }
 
+/* The calling thread's loop time: a worker stamps with its own (the main
+ * loop's may be as old as its last wake-up, and is its to write). */
+static double esp_now(struct ike_engine *e)
+{
+	struct ev_loop *l = dplane_loop(dplane_self());
+	return ev_now(l ? l : core_loop(e->core));
+}
+
+static void lane_count(uint64_t *c)
+{
+	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
+
+static struct ike_thread *ike_th(struct ike_engine *e)
+{
+	return e->th[dplane_self()];
+}
+
 /* ---- tables ------------------------------------------------------------- */
 
 static size_t bucket64(uint64_t v)
@@ -145,19 +163,36 @@ unsigned ike_lane_pick(struct ike_engine *e)
 
 /* ---- the ESP states' data-plane parts ----------------------------------- */
 
-/* Authenticates and decrypts: moves the replay window and the inbound
- * counters. */
+/* Authenticates and decrypts under the SA's decryption lock: moves the
+ * replay window, the inbound counters and the IKE SA's last-receive time
+ * (atomic: the old and the new CHILD SA of a rekey may be read at once on
+ * two lanes). */
 static int ike_child_esp_open(struct ike_child *c, const uint8_t *pkt, size_t len, uint8_t *out,
 			      size_t cap, size_t *n, uint8_t *nh)
 {
-	return esp_decrypt(&c->in, pkt, len, out, cap, n, nh);
+	struct ike_engine *e = c->ike->e;
+	pthread_mutex_t *mu = &e->dec_mu[c->spi_in % IKE_ESP_LOCKS];
+	pthread_mutex_lock(mu);
+	int r = esp_decrypt(&c->in, pkt, len, out, cap, n, nh);
+	pthread_mutex_unlock(mu);
+	if (r == 0) {
+		double now = esp_now(e);
+		__atomic_store(&c->ike->last_rx, &now, __ATOMIC_RELAXED);
+	}
+	return r;
 }
 
-/* Encrypts: takes the next outbound sequence number, counts. */
+/* Encrypts under the SA's encryption lock: takes the next outbound
+ * sequence number, counts. Its exhaustion and the data volume are the
+ * main loop's tick's to see (ike_child_rekey_tick), never a worker's. */
 static int ike_child_esp_seal(struct ike_child *c, const uint8_t *pkt, size_t len, uint8_t nh,
 			      uint8_t *out, size_t cap, size_t *n)
 {
-	return esp_encrypt(&c->out, pkt, len, nh, out, cap, n);
+	pthread_mutex_t *mu = &c->ike->e->enc_mu[c->spi_out % IKE_ESP_LOCKS];
+	pthread_mutex_lock(mu);
+	int r = esp_encrypt(&c->out, pkt, len, nh, out, cap, n);
+	pthread_mutex_unlock(mu);
+	return r;
 }
 
 /* Ends the SA's session (once) and marks it for the next tick to free. */
@@ -226,36 +261,48 @@ void ike_send_raw(struct ike_sa *sa, const uint8_t *msg, size_t len)
 	ike_sendto(sa->e, sa->natt, &sa->peer, msg, len);
 }
 
-static void esp_send(struct ike_sa *sa, const uint8_t *pkt, size_t len)
-{
-	udp_batch_send(sa->e->esp_out, &sa->peer, pkt, len);
-}
-
+/* The main loop's own ESP sends (handed-over packets, N = 1: all). */
 static void flush_cb(struct ev_loop *l, ev_prepare *w, int revents)
 {
 	(void)l;
 	(void)revents;
 	struct ike_engine *e = w->data;
-	if (e->esp_out->n)
-		udp_batch_flush(e->esp_out);
+	struct udp_batch *q = &e->th[dplane_slots() - 1]->q;
+	if (q->n)
+		udp_batch_flush(q);
+}
+
+static void lane_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	struct esp_lane *l = w->data;
+	struct udp_batch *q = &l->e->th[l->index]->q;
+	if (q->n)
+		udp_batch_flush(q);
 }
 
 /* ---- session operations -------------------------------------------------- */
 
+/* From the forwarder, on whichever thread read the TUN queue (dp_fast):
+ * sealed here and sent through that thread's lane of the 4500 group (any
+ * member sends with the port); the session's lane need not be this one. */
 static void sess_send_ip(struct session *s, const uint8_t *pkt, size_t len)
 {
 	struct ike_sa *sa = s->proto;
 	if (!sa || sa->state != IKE_ST_ESTABLISHED || !sa->child.live || len == 0)
 		return;
+	if (fwd_shared && dplane_self() != s->worker)
+		ctr_add(&s->ctr.cross_worker, 1);
 	uint8_t nh = (pkt[0] >> 4) == 6 ? ESP_NH_IPV6 : ESP_NH_IPV4;
-	uint8_t *out = sa->e->tx;
+	struct ike_thread *th = ike_th(sa->e);
 	size_t n;
-	int r = ike_child_esp_seal(&sa->child, pkt, len, nh, out, sizeof(sa->e->tx), &n);
+	int r = ike_child_esp_seal(&sa->child, pkt, len, nh, th->tx, sizeof(th->tx), &n);
 	if (r) {
-		s->ctr.dropped++;
+		ctr_add(&s->ctr.dropped, 1);
 		return;
 	}
-	esp_send(sa, out, n); /* the forwarder counted the packet */
+	udp_batch_send(&th->q, &sa->peer, th->tx, n); /* the forwarder counted the packet */
 }
 
 static void sess_disconnect(struct session *s, uint32_t cause, const char *reason)
@@ -279,39 +326,71 @@ const struct session_ops ike_session_ops = {
 
 /* ---- receiving ----------------------------------------------------------- */
 
-/* ESP read by a lane. The SPI table, the SA's state and a NAT rebinding
- * (the session's address) are the main loop's: on a worker thread they
- * become a published table and a message. */
+/* Authenticated ESP of a live CHILD SA: decrypted with the calling
+ * thread's scratch, counted, forwarded through its forwarder. */
+static bool esp_deliver(struct esp_lane *l, struct ike_child *c, const uint8_t *pkt, size_t len)
+{
+	struct session *s = c->ike->s;
+	struct ike_thread *th = ike_th(l->e);
+	size_t n;
+	uint8_t nh;
+	if (ike_child_esp_open(c, pkt, len, th->pt, sizeof(th->pt), &n, &nh)) {
+		ctr_add(&s->ctr.dropped, 1);
+		return false;
+	}
+	lane_count(&l->rx_esp);
+	/* Not the owner's lane (a skewed program in tests, a group being
+	 * rebuilt): still delivered, and counted. */
+	if (l->index != s->worker) {
+		lane_count(&l->rx_cross);
+		ctr_add(&s->ctr.cross_worker, 1);
+	}
+	if (nh == ESP_NH_IPV4 || nh == ESP_NH_IPV6)  /* not dummy packets (59) or else */
+		core_fwd_from_session(s, th->pt, n); /* counts it, answers DHCPINFORM, or drops */
+	return true;
+}
+
+/* A live CHILD SA's (the table and the states change only under the
+ * exclusive lock), or NULL. */
+static struct ike_child *esp_child(struct ike_engine *e, const uint8_t *pkt, size_t len)
+{
+	struct ike_child *c = child_find(e, esp_spi(pkt, len));
+	if (!c || !c->ike->s || c->ike->state != IKE_ST_ESTABLISHED)
+		return NULL;
+	return c;
+}
+
+/* ESP on the main loop (N = 1, or handed over): as the fast path, and a
+ * NAT that rebinds the client's port is followed once the packet
+ * authenticates. */
 static void esp_input(struct esp_lane *l, const uint8_t *pkt, size_t len,
 		      const union sockaddr_any *from)
 {
-	struct ike_engine *e = l->e;
-	struct ike_child *c = child_find(e, esp_spi(pkt, len));
-	if (!c || !c->ike->s || c->ike->state != IKE_ST_ESTABLISHED)
+	struct ike_child *c = esp_child(l->e, pkt, len);
+	if (!c)
 		return;
 	struct ike_sa *sa = c->ike;
-	size_t n;
-	uint8_t nh;
-	if (ike_child_esp_open(c, pkt, len, l->pt, sizeof(l->pt), &n, &nh)) {
-		sa->s->ctr.dropped++;
-		return;
-	}
-	l->rx_esp++;
-	/* Not the owner's lane (a skewed program in tests, a group being
-	 * rebuilt): still delivered, and counted. */
-	if (l->index != sa->s->worker) {
-		l->rx_cross++;
-		sa->s->ctr.cross_worker++;
-	}
-	sa->last_rx = ike_now(e);
-	/* A NAT that rebinds the client's port: follow authenticated traffic. */
-	if (!sockaddr_equal(from, &sa->peer)) {
+	if (esp_deliver(l, c, pkt, len) && sa->s && !sockaddr_equal(from, &sa->peer)) {
 		sa->peer = *from;
 		core_session_moved(sa->s, from);
 	}
-	if (nh != ESP_NH_IPV4 && nh != ESP_NH_IPV6)
-		return;				/* dummy packets (59) and anything else */
-	core_fwd_from_session(sa->s, l->pt, n); /* counts it, answers DHCPINFORM, or drops */
+}
+
+/* A worker's ESP: a live SA's packet from the session's own address is
+ * handled here; false for one from another address (a NAT rebinding:
+ * authenticated and followed on the main loop). An unknown SPI is
+ * dropped here: the main loop, which sees the same table, would only
+ * drop it too, and a flood of them would fill the ring IKE needs. */
+static bool esp_fast(struct esp_lane *l, const uint8_t *pkt, size_t len,
+		     const union sockaddr_any *from)
+{
+	struct ike_child *c = esp_child(l->e, pkt, len);
+	if (!c)
+		return true;
+	if (!sockaddr_equal(from, &c->ike->peer))
+		return false;
+	esp_deliver(l, c, pkt, len);
+	return true;
 }
 
 static void ike_input(struct ike_engine *e, uint8_t *msg, size_t len,
@@ -395,22 +474,93 @@ static void udp_read(struct ike_engine *e, int fd)
 	}
 }
 
-/* One datagram on 4500: ESP, an IKE message behind the non-ESP marker, or
- * a NAT keepalive. The program steers IKE and keepalives to lane 0; one
- * elsewhere (no program attached yet) is still answered. */
-static void natt_datagram(struct esp_lane *l, uint8_t *d, size_t len,
+/* One datagram on 4500 on the main loop: ESP, an IKE message behind the
+ * non-ESP marker, or a NAT keepalive. The program steers IKE and
+ * keepalives to lane 0; one elsewhere (no program attached yet) is still
+ * answered. */
+static void natt_datagram(struct esp_lane *l, const uint8_t *d, size_t len,
 			  const union sockaddr_any *from)
 {
+	struct ike_engine *e = l->e;
 	if (len == 1 && d[0] == 0xff) {
-		l->rx_ike++;
+		lane_count(&l->rx_ike);
 		return; /* NAT keepalive (RFC 3948 §2.3) */
 	}
 	if (len >= IKE_NON_ESP_LEN && esp_spi(d, len) == 0) {
-		l->rx_ike++;
-		ike_input(l->e, d + IKE_NON_ESP_LEN, len - IKE_NON_ESP_LEN, from, true);
+		lane_count(&l->rx_ike);
+		size_t n = len - IKE_NON_ESP_LEN;
+		memcpy(e->rx, d + IKE_NON_ESP_LEN, n); /* parsed in place */
+		ike_input(e, e->rx, n, from, true);
 	} else if (len >= ESP_HDR_LEN) {
 		esp_input(l, d, len, from);
 	}
+}
+
+#define IKE_TAG_BIG 0x80000000u /* the item is a token: take e->big */
+
+/* Handed over by a worker: processed as if read on the main loop. */
+static void natt_deferred(void *owner, uint32_t tag, const union sockaddr_any *from,
+			  const uint8_t *p, size_t n)
+{
+	struct ike_engine *e = owner;
+	unsigned i = tag & ~IKE_TAG_BIG;
+	struct esp_lane *l = &e->lanes[i < e->n_lanes ? i : 0];
+	if (!(tag & IKE_TAG_BIG)) {
+		natt_datagram(l, p, n, from);
+		return;
+	}
+	struct ike_big big[IKE_BIG_MAX];
+	pthread_mutex_lock(&e->big_mu);
+	unsigned nb = e->n_big;
+	memcpy(big, e->big, sizeof(big));
+	e->n_big = 0;
+	pthread_mutex_unlock(&e->big_mu);
+	for (unsigned k = 0; k < nb; k++) {
+		natt_datagram(l, big[k].p, big[k].len, &big[k].from);
+		free(big[k].p);
+	}
+}
+
+/* An IKE message longer than a hand-off slot (an unfragmented IKE_AUTH
+ * with certificates): kept aside, a token in the ring fetches it. */
+static void natt_defer_big(struct esp_lane *l, const uint8_t *d, size_t len,
+			   const union sockaddr_any *from)
+{
+	struct ike_engine *e = l->e;
+	uint8_t *p = malloc(len);
+	if (!p)
+		return;
+	memcpy(p, d, len);
+	pthread_mutex_lock(&e->big_mu);
+	bool room = e->n_big < IKE_BIG_MAX;
+	if (room)
+		e->big[e->n_big++] = (struct ike_big){.from = *from, .p = p, .len = len};
+	pthread_mutex_unlock(&e->big_mu);
+	if (!room) {
+		free(p); /* the client retransmits */
+		return;
+	}
+	dplane_defer(natt_deferred, e, l->index | IKE_TAG_BIG, from, (const uint8_t *)"", 0);
+}
+
+/* A worker's datagram: ESP of a live SA from its session's address is
+ * handled here, a keepalive only counted (nothing to answer); IKE and a
+ * rebinding go to the main loop, which holds the IKE SA's state. */
+static void natt_worker(struct esp_lane *l, const uint8_t *d, size_t len,
+			const union sockaddr_any *from)
+{
+	if (len == 1 && d[0] == 0xff) {
+		lane_count(&l->rx_ike);
+		return;
+	}
+	bool ike = len >= IKE_NON_ESP_LEN && esp_spi(d, len) == 0;
+	if (!ike && (len < ESP_HDR_LEN || esp_fast(l, d, len, from)))
+		return;
+	lane_count(&l->handed);
+	if (len > RING_DATA)
+		natt_defer_big(l, d, len, from);
+	else
+		dplane_defer(natt_deferred, l->e, l->index, from, d, len);
 }
 
 /* Bursts of up to IKE_RX_BATCH datagrams per system call; a wakeup that
@@ -418,9 +568,9 @@ static void natt_datagram(struct esp_lane *l, uint8_t *d, size_t len,
 #define NATT_BURST 4
 #define NATT_REST  0.001
 
-static void natt_read(void *ctx)
+/* One batch: under the data-plane lock shared on a worker. */
+static int natt_drain(struct esp_lane *l)
 {
-	struct esp_lane *l = ctx;
 	struct ike_rx *rx = l->rx;
 	int got = 0;
 	struct mmsghdr m[IKE_RX_BATCH];
@@ -435,12 +585,25 @@ static void natt_read(void *ctx)
 		}
 		int n = recvmmsg(l->fd, m, IKE_RX_BATCH, MSG_DONTWAIT, NULL);
 		for (int i = 0; i < n; i++)
-			natt_datagram(l, rx->buf[i], m[i].msg_len, &rx->from[i]);
+			if (fwd_shared)
+				natt_worker(l, rx->buf[i], m[i].msg_len, &rx->from[i]);
+			else
+				natt_datagram(l, rx->buf[i], m[i].msg_len, &rx->from[i]);
 		got += n > 0 ? n : 0;
 		if (n < IKE_RX_BATCH)
 			break;
 	}
-	moderator_after(core_loop(l->e->core), &l->mod, (unsigned long)got);
+	return got;
+}
+
+static void natt_read(void *ctx)
+{
+	struct esp_lane *l = ctx;
+	if (!dplane_batch_begin())
+		return; /* being paused: read again after */
+	int got = natt_drain(l);
+	dplane_batch_end();
+	moderator_after(l->loop, &l->mod, (unsigned long)got);
 }
 
 static void io500_cb(struct ev_loop *l, ev_io *w, int revents)
@@ -567,15 +730,17 @@ static int lanes_open(struct ike_engine *e)
 	int r = lanes_bind(c, e->port4500, n, fds);
 	if (r < 0)
 		return r;
-	struct ev_loop *loop = core_loop(e->core);
 	for (unsigned i = 0; i < n; i++) {
 		struct esp_lane *l = &e->lanes[i];
 		l->e = e;
 		l->fd = fds[i];
 		l->index = i;
+		l->loop = dplane_loop(i);
 		l->rx = calloc(1, sizeof(*l->rx));
 		ev_io_init(&l->io, lane_read_cb, l->fd, EV_READ);
 		l->io.data = l;
+		ev_prepare_init(&l->flush, lane_flush_cb);
+		l->flush.data = l;
 		moderator_init(&l->mod, &l->io, NATT_REST, NATT_BURST, natt_read, l);
 	}
 	e->n_lanes = n;
@@ -583,28 +748,77 @@ static int lanes_open(struct ike_engine *e)
 	for (unsigned i = 0; i < n; i++)
 		if (!e->lanes[i].rx)
 			return -ENOMEM;
-	for (unsigned i = 0; i < n; i++)
-		ev_io_start(loop, &e->lanes[i].io);
 	return 0;
 }
 
-/* What each lane read: with N > 1, whether the kernel's choice held. */
+/* Each thread's scratch; its send batch through its lane's socket, the
+ * main loop's (the last slot) through lane 0's. */
+static int threads_open(struct ike_engine *e)
+{
+	for (unsigned i = 0; i < dplane_slots(); i++) {
+		e->th[i] = calloc(1, sizeof(*e->th[i]));
+		if (!e->th[i])
+			return -ENOMEM;
+		e->th[i]->q.fd = e->lanes[i < e->n_lanes ? i : 0].fd;
+	}
+	return 0;
+}
+
+/* Lane i on worker i's loop, with the workers parked if they run. */
+static void lanes_start(struct ike_engine *e)
+{
+	dplane_pause();
+	for (unsigned i = 0; i < e->n_lanes; i++) {
+		ev_io_start(e->lanes[i].loop, &e->lanes[i].io);
+		ev_prepare_start(e->lanes[i].loop, &e->lanes[i].flush);
+	}
+	dplane_resume();
+}
+
+static void threads_close(struct ike_engine *e)
+{
+	for (unsigned i = 0; i < DP_MAX + 1; i++) {
+		if (!e->th[i])
+			continue;
+		if (e->th[i]->q.n && e->th[i]->q.fd >= 0)
+			udp_batch_flush(&e->th[i]->q);
+		OPENSSL_cleanse(e->th[i]->pt, sizeof(e->th[i]->pt));
+		free(e->th[i]);
+		e->th[i] = NULL;
+	}
+	for (unsigned i = 0; i < e->n_big; i++)
+		free(e->big[i].p);
+	e->n_big = 0;
+}
+
+/* What each lane read: with N > 1, whether the kernel's choice held. The
+ * workers are parked while their loops lose the lanes; the scratch goes
+ * once no thread can reach it (the engine's sessions are gone). */
 static void lanes_close(struct ike_engine *e)
 {
-	struct ev_loop *loop = core_loop(e->core);
+	dplane_pause();
 	for (unsigned i = 0; i < e->n_lanes; i++) {
 		struct esp_lane *l = &e->lanes[i];
 		if (e->n_lanes > 1)
 			log_info("UDP %u lane %u of %u read %llu ESP packets (%llu of them for "
-				 "another lane's SAs) and %llu IKE messages or keepalives",
+				 "another lane's SAs) and %llu IKE messages or keepalives; handed "
+				 "%llu to the main loop",
 				 e->port4500, i, e->n_lanes, (unsigned long long)l->rx_esp,
-				 (unsigned long long)l->rx_cross, (unsigned long long)l->rx_ike);
-		moderator_stop(loop, &l->mod);
-		ev_io_stop(loop, &l->io);
-		close(l->fd);
-		free(l->rx);
-		OPENSSL_cleanse(l->pt, sizeof(l->pt));
-		l->rx = NULL;
+				 (unsigned long long)l->rx_cross, (unsigned long long)l->rx_ike,
+				 (unsigned long long)l->handed);
+		if (l->loop) {
+			moderator_stop(l->loop, &l->mod);
+			ev_io_stop(l->loop, &l->io);
+			ev_prepare_stop(l->loop, &l->flush);
+		}
+	}
+	dplane_resume();
+	dplane_discard(e); /* hand-offs still queued for this engine */
+	threads_close(e);
+	for (unsigned i = 0; i < e->n_lanes; i++) {
+		close(e->lanes[i].fd);
+		free(e->lanes[i].rx);
+		e->lanes[i].rx = NULL;
 	}
 	e->n_lanes = 0;
 	e->fd4500 = -1;
@@ -621,8 +835,11 @@ static void engine_close(struct ike_engine *e)
 	ev_timer_stop(l, &e->tick);
 	if (ev_is_active(&e->flush))
 		ev_prepare_stop(l, &e->flush);
-	free(e->esp_out);
-	e->esp_out = NULL;
+	for (unsigned i = 0; i < IKE_ESP_LOCKS; i++) {
+		pthread_mutex_destroy(&e->dec_mu[i]);
+		pthread_mutex_destroy(&e->enc_mu[i]);
+	}
+	pthread_mutex_destroy(&e->big_mu);
 }
 
 static struct engine *ike_start(struct core *c)
@@ -635,10 +852,16 @@ static struct engine *ike_start(struct core *c)
 	e->port500 = 500;
 	e->port4500 = 4500;
 	e->fd4500 = -1;
+	for (unsigned i = 0; i < IKE_ESP_LOCKS; i++) {
+		pthread_mutex_init(&e->dec_mu[i], NULL);
+		pthread_mutex_init(&e->enc_mu[i], NULL);
+	}
+	pthread_mutex_init(&e->big_mu, NULL);
 	e->fd500 = udp_socket_open(conf->listen_addr, e->port500);
 	int r = e->fd500 < 0 ? e->fd500 : lanes_open(e);
-	e->esp_out = calloc(1, sizeof(*e->esp_out));
-	if (!e->esp_out || r < 0 || policy_load(e) < 0) {
+	if (r == 0)
+		r = threads_open(e);
+	if (r < 0 || policy_load(e) < 0) {
 		log_err("IKEv2 cannot listen on UDP %s:500/4500: %s", conf->listen_addr,
 			p2s_strerror(r < 0 ? r : -ENOMEM));
 		engine_close(e);
@@ -654,7 +877,7 @@ static struct engine *ike_start(struct core *c)
 	ev_timer_init(&e->tick, tick_cb, 1.0, 1.0);
 	e->tick.data = e;
 	ev_timer_start(l, &e->tick);
-	e->esp_out->fd = e->fd4500;
+	lanes_start(e);
 	ev_prepare_init(&e->flush, flush_cb);
 	e->flush.data = e;
 	ev_prepare_start(l, &e->flush);

@@ -320,6 +320,7 @@ static void auth_first(struct ike_sa *sa, uint8_t first, const uint8_t *inner, s
 		return;
 	}
 	sa->s->worker = lane;
+	sa->s->dp_fast = true; /* sent to from any data-plane thread (sess_send_ip) */
 	char peer[64];
 	sockaddr_str(&sa->peer, peer, sizeof(peer));
 	snprintf(sa->label, sizeof(sa->label), "%s", sa->s->id);

@@ -7,10 +7,12 @@
 
 #include <ev.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "core/core.h"
+#include "core/dplane.h"
 #include "core/moderate.h"
 #include "esp.h"
 #include "keys.h"
@@ -45,7 +47,10 @@ struct ike_sa;
 
 /* The ESP states' mutable data-plane parts (replay window, outbound
  * sequence number, counters) are written by ike_child_esp_open and
- * ike_child_esp_seal alone (engine.c), so a lane's thread can own them. */
+ * ike_child_esp_seal alone (engine.c), each under its SA's lock (struct
+ * ike_engine's dec_mu/enc_mu), from any data-plane thread. Everything
+ * else (install, the copy to old_child on a rekey, clear) happens on the
+ * main loop with the data-plane lock exclusive: no worker is in a batch. */
 struct ike_child {
 	bool live;
 	uint32_t spi_in, spi_out; /* ours (the client sends to it), the client's */
@@ -157,21 +162,45 @@ struct ike_rx {
 };
 
 /* One socket of the 4500 group (dataPlane.workers of them, steered by
- * SPI; lane 0 also takes IKE and keepalives). Self-contained so that its
- * read callback can move to a worker thread: its own receive slots and
- * plaintext scratch, and counters only it writes. */
+ * SPI; lane 0 also takes IKE and keepalives), served by data-plane worker
+ * `index` (the main loop when off): its own receive slots; its counters
+ * are atomic (the main loop bumps them for what a lane hands over). */
 struct esp_lane {
 	struct ike_engine *e;
 	int fd;
 	unsigned index;
+	struct ev_loop *loop; /* dplane_loop(index) */
 	ev_io io;
+	ev_prepare flush;     /* its thread's ESP send batch, before the loop sleeps */
 	struct moderator mod; /* rests io between bursts */
 	struct ike_rx *rx;
-	uint8_t pt[IKE_BUF]; /* decrypted ESP payload */
-	uint64_t rx_esp;     /* authenticated ESP packets read by this lane */
-	uint64_t rx_cross;   /* ... of SAs another lane owns */
-	uint64_t rx_ike;     /* IKE messages and keepalives (lane 0's alone) */
+	uint64_t rx_esp;   /* authenticated ESP packets read by this lane */
+	uint64_t rx_cross; /* ... of SAs another lane owns */
+	uint64_t rx_ike;   /* IKE messages and keepalives (lane 0's alone) */
+	uint64_t handed;   /* datagrams handed to the main loop */
 };
+
+/* One data-plane thread's scratch (dplane_self() indexes ike_engine.th):
+ * its ESP send batch (through its lane's socket; the main loop's through
+ * lane 0's) and plaintext and ciphertext buffers. */
+struct ike_thread {
+	struct udp_batch q;
+	uint8_t pt[IKE_BUF];
+	uint8_t tx[IKE_BUF];
+};
+
+/* An IKE message on 4500 too long for a hand-off slot (RING_DATA): kept
+ * here until the main loop takes it. */
+#define IKE_BIG_MAX 8
+struct ike_big {
+	union sockaddr_any from;
+	uint8_t *p;
+	size_t len;
+};
+
+/* Per-SA ESP locks, found by SPI: a CHILD SA is copied (to old_child on a
+ * rekey, to the new IKE SA on an IKE rekey) and its SPIs are what stays. */
+#define IKE_ESP_LOCKS 256
 
 struct ike_engine {
 	struct core *core;
@@ -193,14 +222,20 @@ struct ike_engine {
 	uint8_t cookie_secret[32];
 	uint32_t cookie_version;
 	uint16_t port500, port4500;
-	/* ESP out: queued per loop iteration, a super-packet's segments to one
-	 * client as one UDP GSO send. */
-	struct udp_batch *esp_out;
+	/* ESP out: queued per loop iteration and thread, a super-packet's
+	 * segments to one client as one UDP GSO send. The main loop flushes
+	 * its own slot (the last) here, each lane its thread's. */
+	struct ike_thread *th[DP_MAX + 1];
 	ev_prepare flush;
 	/* UDP 4500: one socket, or dataPlane.workers as a steered reuseport
-	 * group; all served by the main loop for now. */
+	 * group; lane i on data-plane worker i. */
 	struct esp_lane lanes[STEER_MAX];
 	unsigned n_lanes;
+	pthread_mutex_t dec_mu[IKE_ESP_LOCKS]; /* by our SPI: replay window, last_rx */
+	pthread_mutex_t enc_mu[IKE_ESP_LOCKS]; /* by the client's: sequence number */
+	pthread_mutex_t big_mu;
+	struct ike_big big[IKE_BIG_MAX];
+	unsigned n_big;
 	uint8_t rx[IKE_BUF], tx[IKE_BUF], pt[IKE_BUF], inner[IKE_BUF];
 };
 
