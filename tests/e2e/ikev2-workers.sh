@@ -30,7 +30,7 @@ LAB_CASES="esp-lanes-sockets esp-lanes-split esp-lanes-spi-residue esp-lanes-pin
 esp-lanes-iperf-up esp-lanes-iperf-down esp-lanes-rekey-keeps-lane esp-lanes-owned
 esp-lanes-lane-counters esp-lanes-cross-delivered esp-lanes-parallel-up esp-lanes-parallel-down
 esp-lanes-main-idle-up esp-lanes-main-idle-down esp-lanes-no-handoff-drops esp-lanes-nat-rebind
-esp-lanes-rekey-pings esp-lanes-unknown-spi-dropped esp-lanes-big-ike-answered"
+esp-lanes-metrics esp-lanes-rekey-pings esp-lanes-unknown-spi-dropped esp-lanes-big-ike-answered"
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
 D=$LAB_DIR
@@ -398,6 +398,19 @@ if [ "$drops" = 0 ]; then
 	pass esp-lanes-no-handoff-drops
 else
 	fail esp-lanes-no-handoff-drops "expected p2sgw_dataplane_handoff_drops_total 0 after the transfers and rekeys, got '$drops'"
+fi
+
+# Each ESP lane's reads in /metrics: both lanes read their session's ESP,
+# none of it crossing; IKE reaches lane 0 alone.
+"$CTL" --socket "$D/p2sgw.sock" gateway metrics >"$D/metrics.txt" 2>/dev/null
+lane() { python3 lib/dp_metrics.py get "$D/metrics.txt" p2sgw_dataplane_lane_packets_total protocol=IKEv2 "worker=$1" "kind=$2"; }
+e0=$(lane 0 esp) e1=$(lane 1 esp) x0=$(lane 0 crossing) x1=$(lane 1 crossing) i0=$(lane 0 ike) i1=$(lane 1 ike)
+if python3 lib/dp_metrics.py form "$D/metrics.txt" >/dev/null && [ "${e0:-0}" -gt 1000 ] && [ "${e1:-0}" -gt 1000 ] &&
+	[ "$x0" = 0 ] && [ "$x1" = 0 ] && [ "${i0:-0}" -gt 0 ] && [ "$i1" = 0 ]; then
+	pass esp-lanes-metrics
+	echo "IKEv2 lanes in /metrics: esp $e0 / $e1, crossing $x0 / $x1, ike $i0 / $i1"
+else
+	fail esp-lanes-metrics "expected both lanes' ESP > 1000, no crossing, IKE on lane 0 alone: esp '$e0' / '$e1', crossing '$x0' / '$x1', ike '$i0' / '$i1'"
 fi
 
 # Negative: 1,000 datagrams to 4500 with SPIs no SA has (both lanes'

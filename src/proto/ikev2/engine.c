@@ -915,10 +915,34 @@ static void ike_stop(struct engine *eng)
 	free(e);
 }
 
+/* Lane i's reads for /metrics (relaxed atomics: lane_count). The main
+ * loop's own ESP sends go out through lane 0's socket and count there. */
+static bool ike_lane_stats(const struct engine *eng, unsigned i, struct lane_stats *out)
+{
+	const struct ike_engine *e = (const struct ike_engine *)eng;
+	if (i >= e->n_lanes || e->lanes[i].fd < 0)
+		return false;
+	const struct esp_lane *l = &e->lanes[i];
+	static const char *const kinds[] = {"esp", "crossing", "ike", "handed"};
+	const uint64_t *n[] = {&l->rx_esp, &l->rx_cross, &l->rx_ike, &l->handed};
+	out->n_kinds = 4;
+	for (unsigned k = 0; k < 4; k++) {
+		out->kind[k] = kinds[k];
+		out->packets[k] = __atomic_load_n(n[k], __ATOMIC_RELAXED);
+	}
+	out->rests = moderator_rests(&l->mod);
+	out->gso_fallbacks = e->th[i] ? udp_batch_gso_fallbacks(&e->th[i]->q) : 0;
+	unsigned main_slot = dplane_slots() - 1;
+	if (i == 0 && main_slot > 0 && e->th[main_slot])
+		out->gso_fallbacks += udp_batch_gso_fallbacks(&e->th[main_slot]->q);
+	return true;
+}
+
 const struct engine_ops ike_engine_ops = {
 	.proto = TUNNEL_IKEV2,
 	.start = ike_start,
 	.tcp_adopt = NULL,
 	.reload = ike_reload,
 	.stop = ike_stop,
+	.lane_stats = ike_lane_stats,
 };
