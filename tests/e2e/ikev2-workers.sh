@@ -23,6 +23,7 @@ set -u
 BUILD=$(realpath "${1:-build}")
 cd "$(dirname "$0")" || exit 2
 . lib/netns.sh
+. lib/threads.sh
 . lib/pki.sh
 . lib/openvpn.sh
 . lib/strongswan.sh
@@ -159,37 +160,6 @@ lane_num() { # lane_num LANE esp|cross|ike
 	esac
 }
 
-# The network process: the key process's child under privilege separation.
-net_pid() {
-	local c
-	read -r c _ < <(cat /proc/"$GW_PID"/task/*/children 2>/dev/null)
-	echo "${c:-$GW_PID}"
-}
-# task_ticks PID: "TID COMM TICKS" per thread, TICKS = utime + stime.
-task_ticks() {
-	local t
-	for t in /proc/"$1"/task/*; do
-		echo "${t##*/} $(cat "$t/comm") $(sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}')"
-	done
-}
-# busy BEFORE AFTER PID: "worker0-seconds worker1-seconds main-loop-seconds"
-# between two samples of task_ticks (the main thread's TID is the PID).
-busy() {
-	python3 -c 'import sys, os
-hz = os.sysconf("SC_CLK_TCK")
-def load(f):
-    out = {}
-    for l in open(f):
-        w = l.split()
-        if len(w) >= 3:
-            out[w[0]] = (" ".join(w[1:-1]), int(w[-1]))
-    return out
-a, b, pid = load(sys.argv[1]), load(sys.argv[2]), sys.argv[3]
-def used(name):
-    return sum(v[1] - a.get(t, ("", 0))[1] for t, v in b.items() if v[0] == name) / hz
-main = (b[pid][1] - a.get(pid, ("", 0))[1]) / hz
-print("%.2f %.2f %.2f" % (used("dp-worker0"), used("dp-worker1"), main))' "$1" "$2" "$3"
-}
 metric() { # metric NAME: its value in the gateway's /metrics text
 	"$CTL" --socket "$D/p2sgw.sock" gateway metrics 2>/dev/null | awk -v n="$1" '$1 == n {print $2}'
 }
