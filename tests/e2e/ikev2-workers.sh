@@ -23,7 +23,7 @@ set -u
 BUILD=$(realpath "${1:-build}")
 cd "$(dirname "$0")" || exit 2
 . lib/netns.sh
-. lib/threads.sh
+. lib/workers.sh
 . lib/pki.sh
 . lib/openvpn.sh
 . lib/strongswan.sh
@@ -72,16 +72,6 @@ write_conf() {
 J
 }
 
-sessions() { "$CTL" --socket "$D/p2sgw.sock" --output json session list; }
-# field USER KEY: one field of USER's session ("" if none)
-field() {
-	sessions | python3 -c 'import json, sys
-for s in json.load(sys.stdin):
-    if s["vpnUserName"].startswith(sys.argv[1] + "@"):
-        print(s[sys.argv[2]])' "$1" "$2" 2>/dev/null
-}
-ns_of() { case $1 in bob) echo $NS_CLI2 ;; *) echo $NS_CLI ;; esac; }
-gw_of() { case $1 in bob) echo 198.51.100.1 ;; *) echo 192.0.2.1 ;; esac; }
 
 start_gateway() { # start_gateway [env assignments]
 	GW_PID=$(spawn $NS_GW "$GWLOG" env "$@" "$GW" --config "$D/gw.json")

@@ -22,7 +22,7 @@ set -u
 BUILD=$(realpath "${1:-build}")
 cd "$(dirname "$0")" || exit 2
 . lib/netns.sh
-. lib/threads.sh
+. lib/workers.sh
 . lib/pki.sh
 . lib/openvpn.sh
 LAB_CASES="workers-refused workers-sockets workers-threads workers-sandboxed workers-split
@@ -56,16 +56,6 @@ write_conf() { # write_conf FILE WORKERS [UDP_PORT]
 J
 }
 
-sessions() { "$CTL" --socket "$D/p2sgw.sock" --output json session list; }
-# field USER KEY: one field of USER's session ("" if none)
-field() {
-	sessions | python3 -c 'import json, sys
-for s in json.load(sys.stdin):
-    if s["vpnUserName"].startswith(sys.argv[1] + "@"):
-        print(s[sys.argv[2]])' "$1" "$2" 2>/dev/null
-}
-ns_of() { case $1 in bob) echo $NS_CLI2 ;; *) echo $NS_CLI ;; esac; }
-gw_of() { case $1 in bob) echo 198.51.100.1 ;; *) echo 192.0.2.1 ;; esac; }
 up() { wait_log "$D/$1.log" "Initialization Sequence Completed" 20; }
 connect() { # connect NAME [openvpn options]: one UDP client, waited for
 	local n=$1

@@ -1,5 +1,17 @@
-# Per-thread CPU of the gateway's network process, for the workers labs
-# (sourced after lib/netns.sh; GW_PID is the started gateway's PID).
+# Shared by the workers labs (sourced after lib/netns.sh): sessions by
+# user (CTL, D), alice's and bob's namespaces and gateway addresses, and the
+# per-thread CPU of the gateway's network process (GW_PID: the started
+# gateway).
+sessions() { "$CTL" --socket "$D/p2sgw.sock" --output json session list; }
+# field USER KEY: one field of USER's session ("" if none)
+field() {
+	sessions | python3 -c 'import json, sys
+for s in json.load(sys.stdin):
+    if s["vpnUserName"].startswith(sys.argv[1] + "@"):
+        print(s[sys.argv[2]])' "$1" "$2" 2>/dev/null
+}
+ns_of() { case $1 in bob) echo $NS_CLI2 ;; *) echo $NS_CLI ;; esac; }
+gw_of() { case $1 in bob) echo 198.51.100.1 ;; *) echo 192.0.2.1 ;; esac; }
 # The network process: the key process's child under privilege separation.
 net_pid() {
 	local c
