@@ -184,27 +184,12 @@ void dplane_batch_end(void)
 
 /* ---- a worker ------------------------------------------------------------ */
 
-static int tun_drain(struct dp_worker *w)
-{
-	int i = 0;
-	for (; i < 64; i++) {
-		ssize_t n = read(w->tun_fd, w->buf, TUN_BUF);
-		if (n <= 0)
-			break;
-		if (w->fwd.gro)
-			fwd_from_tun_vnet(&w->fwd, w->buf, (size_t)n);
-		else
-			fwd_from_tun(&w->fwd, w->buf, (size_t)n);
-	}
-	return i;
-}
-
 static void tun_read(void *ctx)
 {
 	struct dp_worker *w = ctx;
 	if (!dplane_batch_begin())
 		return;
-	int i = tun_drain(w);
+	int i = fwd_drain_tun(&w->fwd, w->tun_fd, w->buf, TUN_BUF);
 	dplane_batch_end();
 	moderator_after(w->loop, &w->tun_mod, (unsigned long)i);
 }

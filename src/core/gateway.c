@@ -36,18 +36,9 @@ static void tun_read(void *ctx)
 {
 	struct core *g = ctx;
 	uint8_t pkt[VNET_HDR_LEN + 65536];
-	int i = 0;
 	if (!dplane_batch_begin())
 		return;
-	for (; i < 64; i++) {
-		ssize_t n = read(g->tun_fd, pkt, sizeof(pkt));
-		if (n <= 0)
-			break;
-		if (g->fwd.gro)
-			fwd_from_tun_vnet(&g->fwd, pkt, (size_t)n);
-		else
-			fwd_from_tun(&g->fwd, pkt, (size_t)n);
-	}
+	int i = fwd_drain_tun(&g->fwd, g->tun_fd, pkt, sizeof(pkt));
 	dplane_batch_end();
 	moderator_after(g->loop, &g->tun_mod, (unsigned long)i);
 }

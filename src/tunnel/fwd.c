@@ -229,3 +229,18 @@ void fwd_from_tun_vnet(struct fwd *f, const uint8_t *buf, size_t len)
 	while ((p = gso_next(&it, f->seg, SEG_MAX, &n)))
 		fwd_from_tun(f, p, n);
 }
+
+int fwd_drain_tun(struct fwd *f, int fd, uint8_t *buf, size_t cap)
+{
+	int i = 0;
+	for (; i < 64; i++) {
+		ssize_t n = read(fd, buf, cap);
+		if (n <= 0)
+			break;
+		if (f->gro)
+			fwd_from_tun_vnet(f, buf, (size_t)n);
+		else
+			fwd_from_tun(f, buf, (size_t)n);
+	}
+	return i;
+}

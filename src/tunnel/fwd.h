@@ -62,6 +62,10 @@ void fwd_flush(struct fwd *f);
  * each segment to fwd_from_tun. */
 void fwd_from_tun_vnet(struct fwd *f, const uint8_t *buf, size_t len);
 
+/* Reads up to 64 packets (super-packets with the offloads) from the TUN
+ * queue fd into buf and hands each on: one read burst. Returns how many. */
+int fwd_drain_tun(struct fwd *f, int fd, uint8_t *buf, size_t cap);
+
 /* From the TUN: deliver to the owning session, or drop. */
 void fwd_from_tun(struct fwd *f, const uint8_t *pkt, size_t len);
 /* From a client: checks the source, keeps clients apart unless allowed,
