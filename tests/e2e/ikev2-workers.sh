@@ -214,17 +214,7 @@ fi
 
 NET=$(net_pid)
 for dir in up down; do
-	r=""
-	[ $dir = down ] && r=-R
-	task_ticks "$NET" >"$D/tasks-$dir-0"
-	iperf_json $NS_CLI "$D/iperf-alice-$dir.json" -p 5201 $r >"$D/bytes-alice-$dir" &
-	pa=$!
-	iperf_json $NS_CLI2 "$D/iperf-bob-$dir.json" -p 5202 $r >"$D/bytes-bob-$dir"
-	wait $pa
-	task_ticks "$NET" >"$D/tasks-$dir-1"
-	read -r c0 c1 cm <<<"$(busy "$D/tasks-$dir-0" "$D/tasks-$dir-1" "$NET")"
-	ba=$(cat "$D/bytes-alice-$dir")
-	bb=$(cat "$D/bytes-bob-$dir")
+	both_iperf $dir
 	echo "iperf3 $dir at once: alice $ba B, bob $bb B in 3 s"
 	if [ "${ba:-0}" -gt 1000000 ] && [ "${bb:-0}" -gt 1000000 ]; then
 		pass esp-lanes-iperf-$dir

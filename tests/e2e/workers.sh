@@ -154,17 +154,7 @@ spawn $NS_VNET "$D/iperf1.log" iperf3 -s -p 5201 >/dev/null
 spawn $NS_VNET "$D/iperf2.log" iperf3 -s -p 5202 >/dev/null
 wait_listen $NS_VNET tcp 5202 5
 for dir in up down; do
-	r=""
-	[ $dir = down ] && r=-R
-	task_ticks "$NET" >"$D/tasks-$dir-0"
-	iperf_json $NS_CLI "$D/iperf-alice-$dir.json" -p 5201 $r >"$D/bytes-alice-$dir" &
-	pa=$!
-	iperf_json $NS_CLI2 "$D/iperf-bob-$dir.json" -p 5202 $r >"$D/bytes-bob-$dir"
-	wait $pa
-	task_ticks "$NET" >"$D/tasks-$dir-1"
-	read -r c0 c1 cm <<<"$(busy "$D/tasks-$dir-0" "$D/tasks-$dir-1" "$NET")"
-	ba=$(cat "$D/bytes-alice-$dir")
-	bb=$(cat "$D/bytes-bob-$dir")
+	both_iperf $dir
 	echo "iperf3 $dir at once: alice $ba B, bob $bb B in 3 s"
 	if [ "${ba:-0}" -gt 1000000 ] && [ "${bb:-0}" -gt 1000000 ]; then
 		pass workers-iperf-$dir

@@ -43,3 +43,21 @@ def used(name):
 main = (b[pid][1] - a.get(pid, ("", 0))[1]) / hz
 print("%.2f %.2f %.2f" % (used("dp-worker0"), used("dp-worker1"), main))' "$1" "$2" "$3"
 }
+
+# both_iperf up|down: alice's and bob's iperf3 at once (ports 5201 and
+# 5202; down: -R), the network process NET's threads sampled around it.
+# Sets ba and bb (bytes each) and c0, c1, cm (CPU seconds of dp-worker0,
+# dp-worker1 and the main loop).
+both_iperf() {
+	local r="" pa
+	[ "$1" = down ] && r=-R
+	task_ticks "$NET" >"$D/tasks-$1-0"
+	iperf_json $NS_CLI "$D/iperf-alice-$1.json" -p 5201 $r >"$D/bytes-alice-$1" &
+	pa=$!
+	iperf_json $NS_CLI2 "$D/iperf-bob-$1.json" -p 5202 $r >"$D/bytes-bob-$1"
+	wait $pa
+	task_ticks "$NET" >"$D/tasks-$1-1"
+	read -r c0 c1 cm <<<"$(busy "$D/tasks-$1-0" "$D/tasks-$1-1" "$NET")"
+	ba=$(cat "$D/bytes-alice-$1")
+	bb=$(cat "$D/bytes-bob-$1")
+}
