@@ -40,6 +40,7 @@ tsan: deps
 
 check-tsan: tsan
 	$(TSAN_BUILD)/tests/unit/test_ring
+	$(TSAN_BUILD)/tests/unit/test_dplane
 	@# A report prints "FAIL: sanitizer" at the lab's cleanup, after its exit
 	@# status is decided: the FAIL lines decide here.
 	@for lab in workers ikev2-workers; do \

@@ -22,9 +22,12 @@ struct dp_worker {
 	unsigned index;
 	struct ev_loop *loop;
 	pthread_t thread;
-	ev_async wake; /* stop or pause */
-	int tun_fd;    /* its TUN queue, -1: none */
-	bool own_fd;   /* closed with it (queue 0 is the core's) */
+	ev_async wake;	  /* stop or pause */
+	ev_async calls_w; /* dplane_post's queue is not empty */
+	pthread_mutex_t calls_mu;
+	struct dp_call *calls, **calls_tail;
+	int tun_fd;  /* its TUN queue, -1: none */
+	bool own_fd; /* closed with it (queue 0 is the core's) */
 	ev_io tun_io;
 	struct moderator tun_mod;
 	ev_prepare flush; /* the forwarder's coalesced TUN writes */
@@ -182,6 +185,82 @@ void dplane_batch_end(void)
 	}
 }
 
+/* ---- calls into a worker ---------------------------------------------------- */
+
+bool dplane_post(unsigned i, struct dp_call *c, void (*fn)(struct dp_call *c))
+{
+	if (dp.n <= 1 || i >= dp.n)
+		return false;
+	struct dp_worker *w = dp.w[i];
+	bool wake = false;
+	pthread_mutex_lock(&w->calls_mu);
+	if (!c->queued) {
+		c->fn = fn;
+		c->worker = i;
+		c->next = NULL;
+		c->queued = true;
+		wake = w->calls == NULL;
+		*w->calls_tail = c;
+		w->calls_tail = &c->next;
+	}
+	pthread_mutex_unlock(&w->calls_mu);
+	if (wake)
+		ev_async_send(w->loop, &w->calls_w);
+	return true;
+}
+
+void dplane_post_cancel(struct dp_call *c)
+{
+	if (dp.n <= 1 || c->worker >= dp.n)
+		return;
+	struct dp_worker *w = dp.w[c->worker];
+	pthread_mutex_lock(&w->calls_mu);
+	for (struct dp_call **p = &w->calls; c->queued && *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			if (w->calls_tail == &c->next)
+				w->calls_tail = p;
+			c->queued = false;
+			break;
+		}
+	pthread_mutex_unlock(&w->calls_mu);
+}
+
+static struct dp_call *call_pop(struct dp_worker *w)
+{
+	pthread_mutex_lock(&w->calls_mu);
+	struct dp_call *c = w->calls;
+	if (c) {
+		w->calls = c->next;
+		if (!w->calls)
+			w->calls_tail = &w->calls;
+		c->queued = false; /* from here a post queues it again */
+	}
+	pthread_mutex_unlock(&w->calls_mu);
+	return c;
+}
+
+/* The calls queued when it starts, at most: a call that posts itself
+ * again runs on the next iteration, not in a loop here. */
+static void calls_cb(struct ev_loop *loop, ev_async *a, int revents)
+{
+	(void)revents;
+	struct dp_worker *w = a->data;
+	if (!dplane_batch_begin()) {
+		ev_async_send(loop, a); /* paused: again after the resume */
+		return;
+	}
+	unsigned n = 0;
+	pthread_mutex_lock(&w->calls_mu);
+	for (const struct dp_call *c = w->calls; c; c = c->next)
+		n++;
+	pthread_mutex_unlock(&w->calls_mu);
+	struct dp_call *c;
+	for (unsigned i = 0; i < n && (c = call_pop(w)); i++)
+		c->fn(c);
+	dplane_batch_end();
+}
+
 /* ---- a worker ------------------------------------------------------------ */
 
 static void tun_read(void *ctx)
@@ -249,8 +328,10 @@ static void worker_free(struct dp_worker *w)
 		ev_io_stop(w->loop, &w->tun_io);
 		ev_prepare_stop(w->loop, &w->flush);
 		ev_async_stop(w->loop, &w->wake);
+		ev_async_stop(w->loop, &w->calls_w);
 		ev_loop_destroy(w->loop);
 	}
+	pthread_mutex_destroy(&w->calls_mu);
 	fwd_offload_free(&w->fwd);
 	if (w->own_fd && w->tun_fd >= 0)
 		close(w->tun_fd);
@@ -263,6 +344,8 @@ static struct dp_worker *worker_new(unsigned i, int tun_fd, const struct fwd *ma
 	struct dp_worker *w = calloc(1, sizeof(*w));
 	if (!w)
 		return NULL;
+	pthread_mutex_init(&w->calls_mu, NULL);
+	w->calls_tail = &w->calls;
 	w->index = i;
 	w->tun_fd = tun_fd;
 	w->own_fd = i > 0;
@@ -280,6 +363,9 @@ static struct dp_worker *worker_new(unsigned i, int tun_fd, const struct fwd *ma
 	}
 	ev_async_init(&w->wake, wake_cb);
 	ev_async_start(w->loop, &w->wake);
+	ev_async_init(&w->calls_w, calls_cb);
+	w->calls_w.data = w;
+	ev_async_start(w->loop, &w->calls_w);
 	ev_prepare_init(&w->flush, flush_cb);
 	w->flush.data = w;
 	ev_prepare_start(w->loop, &w->flush);

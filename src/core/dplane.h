@@ -80,6 +80,26 @@ bool dplane_defer(ring_fn *fn, void *owner, uint32_t tag, const union sockaddr_a
 void dplane_discard(const void *owner);
 uint64_t dplane_ring_dropped(void);
 
+/* A call into worker i's thread (a stream connection's reads, writes
+ * and watchers live on its owning worker's loop; other threads ask it).
+ * fn runs there soon inside a batch (the lock shared, fwd_shared set), so
+ * the main loop, holding it exclusively, never runs beside it. The node is
+ * the caller's, usually inside the object it names (no allocation, so a
+ * post cannot fail for memory); posting a node already queued does
+ * nothing, so bursts coalesce into one call. */
+struct dp_call {
+	struct dp_call *next;
+	void (*fn)(struct dp_call *c);
+	unsigned worker; /* set by dplane_post */
+	bool queued;	 /* under the worker's queue lock */
+};
+/* From any thread. false when no worker runs (N <= 1) or i is out of
+ * range: nothing was queued. */
+bool dplane_post(unsigned i, struct dp_call *c, void (*fn)(struct dp_call *c));
+/* Forgets c if it is queued (its object is being freed). From the main
+ * loop holding the lock exclusively (or with the workers paused). */
+void dplane_post_cancel(struct dp_call *c);
+
 /* From a main-loop callback (exclusive): parks every worker outside its
  * loop so the caller may add or remove watchers on the workers' loops
  * (lanes opened or closed on reload); resume lets them go. No-op when no
