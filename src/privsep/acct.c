@@ -19,6 +19,7 @@
 #include "lib/log.h"
 
 #define RETRANSMIT_EVERY 3.0	       /* as the network process's RADIUS client */
+#define DEAD_SECONDS	 30.0	       /* likewise */
 #define CAP_DEFAULT	 (10000 + 128) /* the largest SKU's caps, for an unknown SKU */
 
 struct ps_acct_entry {
@@ -38,10 +39,13 @@ struct ps_acct_entry {
 
 struct ps_acct_stop {
 	struct ps_acct_entry *e;
+	struct sockaddr_in to; /* the server it goes to now */
+	char *secret;	       /* that server's (a copy: a reload may change the list) */
+	size_t tried;	       /* servers it went to */
 	uint8_t auth[RAD_AUTH_LEN];
 	uint8_t pkt[RAD_MAX_PACKET];
 	size_t len;
-	double first, last;
+	double first, last, server_started;
 };
 
 static double now(void)
@@ -87,25 +91,60 @@ static size_t session_cap(const struct gw_conf *c)
 	return (size_t)shared + sku->sstp_max;
 }
 
+static void secret_free(char *s)
+{
+	if (s)
+		OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
+static void servers_forget(struct ps_acct *a)
+{
+	for (size_t i = 0; i < PS_ACCT_SERVERS; i++) {
+		secret_free(a->secrets[i]);
+		a->secrets[i] = NULL;
+		a->dead_until[i] = a->last_answer[i] = 0;
+	}
+	a->n_servers = 0;
+}
+
+static void server_add(struct ps_acct *a, const char *addr, const char *secret)
+{
+	size_t i = a->n_servers;
+	if (i < PS_ACCT_SERVERS && server_parse(addr, &a->servers[i])) {
+		a->secrets[i] = secret ? strdup(secret) : NULL;
+		a->n_servers++;
+	}
+}
+
 void ps_acct_learn(struct ps_acct *a, const struct gw_conf *c)
 {
-	a->n_servers = 0;
-	if (c->radius_address && server_parse(c->radius_address, &a->servers[0]))
-		a->n_servers++;
-	for (size_t i = 0; i < c->radius_servers.n && a->n_servers < PS_ACCT_SERVERS; i++)
-		if (server_parse(c->radius_servers.v[i].address, &a->servers[a->n_servers]))
-			a->n_servers++;
+	servers_forget(a);
+	if (c->radius_address)
+		server_add(a, c->radius_address, c->radius_secret);
+	for (size_t i = 0; i < c->radius_servers.n; i++)
+		server_add(a, c->radius_servers.v[i].address, c->radius_servers.v[i].secret);
 	a->timeout = c->radius_timeout_sec ? c->radius_timeout_sec : 30;
 	a->max = session_cap(c);
 }
 
+static bool same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+	return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
+}
+
+/* Its index in the configured list, or n_servers. */
+static size_t server_index(const struct ps_acct *a, const struct sockaddr_in *to)
+{
+	size_t i = 0;
+	while (i < a->n_servers && !same_addr(&a->servers[i], to))
+		i++;
+	return i;
+}
+
 static bool server_known(const struct ps_acct *a, const struct sockaddr_in *to)
 {
-	for (size_t i = 0; i < a->n_servers; i++)
-		if (a->servers[i].sin_addr.s_addr == to->sin_addr.s_addr &&
-		    a->servers[i].sin_port == to->sin_port)
-			return true;
-	return false;
+	return server_index(a, to) < a->n_servers;
 }
 
 static void text_copy(char *dst, const struct ps_acct_bytes *b)
@@ -235,14 +274,14 @@ static int stop_build(struct ps_acct_stop *st, uint8_t id, const char *secret)
 static void stop_send(struct ps_acct *a, struct ps_acct_stop *st)
 {
 	st->last = now();
-	sendto(a->fd, st->pkt, st->len, 0, (const struct sockaddr *)&st->e->server,
-	       sizeof(st->e->server));
+	sendto(a->fd, st->pkt, st->len, 0, (const struct sockaddr *)&st->to, sizeof(st->to));
 }
 
 static void stop_done(struct ps_acct *a, uint8_t id)
 {
 	struct ps_acct_stop *st = a->flight[id];
 	entry_free(st->e);
+	secret_free(st->secret);
 	OPENSSL_cleanse(st, sizeof(*st));
 	free(st);
 	a->flight[id] = NULL;
@@ -257,22 +296,67 @@ static int free_id(const struct ps_acct *a)
 	return -1;
 }
 
-/* One lost session's Stop on its way, or dropped when it cannot be. */
+/* The Stop, rebuilt for server i of the list (its own secret and a new
+ * Request Authenticator); false when that server has no secret here. */
+static bool stop_retarget(struct ps_acct *a, struct ps_acct_stop *st, size_t i, uint8_t id)
+{
+	char *secret = a->secrets[i] ? strdup(a->secrets[i]) : NULL;
+	if (!secret || stop_build(st, id, secret) < 0) {
+		secret_free(secret);
+		return false;
+	}
+	secret_free(st->secret);
+	st->secret = secret;
+	st->to = a->servers[i];
+	st->tried++;
+	st->server_started = now();
+	return true;
+}
+
+/* The next configured server after the current one, live ones first;
+ * false once each has had its timeout. */
+static bool stop_failover(struct ps_acct *a, struct ps_acct_stop *st, uint8_t id)
+{
+	size_t n = a->n_servers, cur = server_index(a, &st->to);
+	size_t base = cur < n ? cur : n - 1; /* not listed (a reload): from the first */
+	double t = now();
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t k = 1; st->tried < n && k <= n; k++) {
+			size_t i = (base + k) % n;
+			if (i == cur || (pass == 0 && a->dead_until[i] > t))
+				continue;
+			if (stop_retarget(a, st, i, id))
+				return true;
+		}
+	return false;
+}
+
+/* One lost session's Stop on its way, or dropped when it cannot be: to its
+ * Start's server, unless that one is known silent and another is not. */
 static void stop_start(struct ps_acct *a, const struct ps_secrets *s, struct ps_acct_entry *e,
 		       int id)
 {
 	const char *secret = ps_secrets_get(s, e->handle);
 	struct ps_acct_stop *st = secret ? calloc(1, sizeof(*st)) : NULL;
-	if (st)
+	if (st) {
 		st->e = e;
-	if (!st || stop_build(st, (uint8_t)id, secret) < 0) {
+		st->to = e->server;
+		st->secret = strdup(secret);
+		st->tried = 1;
+	}
+	if (!st || !st->secret || stop_build(st, (uint8_t)id, st->secret) < 0) {
 		log_warn("no Stop for session %s: %s", e->id,
 			 secret ? "out of memory" : "its server's secret is gone");
+		if (st)
+			secret_free(st->secret);
 		free(st);
 		entry_free(e);
 		return;
 	}
-	st->first = now();
+	st->first = st->server_started = now();
+	size_t i = server_index(a, &st->to);
+	if (i < a->n_servers && a->dead_until[i] > st->first)
+		stop_failover(a, st, (uint8_t)id); /* else it stays with its own */
 	a->flight[id] = st;
 	a->n_flight++;
 	stop_send(a, st);
@@ -329,32 +413,32 @@ double ps_acct_due(const struct ps_acct *a)
 		if (!st)
 			continue;
 		double t = st->last + RETRANSMIT_EVERY;
-		if (st->first + a->timeout < t)
-			t = st->first + a->timeout;
+		if (st->server_started + a->timeout < t)
+			t = st->server_started + a->timeout;
 		if (!due || t < due)
 			due = t;
 	}
 	return due;
 }
 
-static void answer_in(struct ps_acct *a, const struct ps_secrets *s, const uint8_t *p, size_t n,
-		      const struct sockaddr_in *from)
+static void answer_in(struct ps_acct *a, const uint8_t *p, size_t n, const struct sockaddr_in *from)
 {
 	struct ps_acct_stop *st = n >= 20 ? a->flight[p[1]] : NULL;
-	if (!st || p[0] != RAD_ACCOUNTING_RESPONSE ||
-	    from->sin_addr.s_addr != st->e->server.sin_addr.s_addr ||
-	    from->sin_port != st->e->server.sin_port)
+	if (!st || p[0] != RAD_ACCOUNTING_RESPONSE || !same_addr(from, &st->to) ||
+	    rad_check_reply(p, n, st->auth, st->secret, false, NULL) != RAD_REPLY_OK)
 		return;
-	const char *secret = ps_secrets_get(s, st->e->handle);
-	if (!secret || rad_check_reply(p, n, st->auth, secret, false, NULL) != RAD_REPLY_OK)
-		return;
+	size_t i = server_index(a, from);
+	if (i < a->n_servers) {
+		a->last_answer[i] = now();
+		a->dead_until[i] = 0;
+	}
 	log_debug("Stop for lost session %s (user \"%s\", %u s) answered", st->e->id, st->e->user,
 		  st->e->session_time);
 	a->answered++;
 	stop_done(a, p[1]);
 }
 
-static void read_answers(struct ps_acct *a, const struct ps_secrets *s)
+static void read_answers(struct ps_acct *a)
 {
 	uint8_t buf[RAD_MAX_PACKET];
 	for (int i = 0; i < 64; i++) {
@@ -364,8 +448,24 @@ static void read_answers(struct ps_acct *a, const struct ps_secrets *s)
 		if (n < 0)
 			return;
 		if (fl == sizeof(from) && from.sin_family == AF_INET)
-			answer_in(a, s, buf, (size_t)n, &from);
+			answer_in(a, buf, (size_t)n, &from);
 	}
+}
+
+/* A server that answered nothing since this Stop went to it is dead for a
+ * while: later Stops start elsewhere. */
+static void server_silent(struct ps_acct *a, const struct ps_acct_stop *st, double t)
+{
+	size_t i = server_index(a, &st->to);
+	if (i < a->n_servers && a->last_answer[i] < st->server_started && a->dead_until[i] <= t) {
+		char addr[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &st->to.sin_addr, addr, sizeof(addr));
+		log_warn("accounting server %s:%u did not answer a lost session's Stop within "
+			 "%.0f s; the others are tried first for %.0f s",
+			 addr, ntohs(st->to.sin_port), a->timeout, DEAD_SECONDS);
+	}
+	if (i < a->n_servers && a->last_answer[i] < st->server_started)
+		a->dead_until[i] = t + DEAD_SECONDS;
 }
 
 static void expire(struct ps_acct *a)
@@ -375,7 +475,12 @@ static void expire(struct ps_acct *a)
 		struct ps_acct_stop *st = a->flight[i];
 		if (!st)
 			continue;
-		if (t - st->first >= a->timeout) {
+		if (t - st->server_started >= a->timeout) {
+			server_silent(a, st, t);
+			if (stop_failover(a, st, (uint8_t)i)) {
+				stop_send(a, st);
+				continue;
+			}
 			log_debug("no answer to the Stop of lost session %s", st->e->id);
 			a->unanswered++;
 			stop_done(a, (uint8_t)i);
@@ -390,7 +495,7 @@ void ps_acct_run(struct ps_acct *a, const struct ps_secrets *s, bool readable)
 	if (!a->fd_open)
 		return;
 	if (readable)
-		read_answers(a, s);
+		read_answers(a);
 	expire(a);
 	fill(a, s);
 	if (!a->n_flight && a->next_orphan == a->n_orphans) {
@@ -435,5 +540,6 @@ void ps_acct_free(struct ps_acct *a)
 	free(a->orphans);
 	if (a->fd_open)
 		close(a->fd);
+	servers_forget(a);
 	ps_acct_init(a);
 }

@@ -4,7 +4,11 @@
  * Accounting-Request Stop itself (Acct-Terminate-Cause NAS-Error), signed
  * with the secret it holds, retransmitted every 3 s until answered or the
  * configured RADIUS timeout, so the server's accounting does not show them
- * online forever. At most the SKU's session cap is remembered. */
+ * online forever. Like the network process's RADIUS client, a Stop its
+ * Start's server leaves unanswered for a whole timeout goes to the next
+ * configured server (with that server's secret), and a server silent for
+ * a whole timeout is tried last for 30 s. At most the SKU's session cap is
+ * remembered. */
 #ifndef P2S_PRIVSEP_ACCT_H
 #define P2S_PRIVSEP_ACCT_H
 
@@ -27,6 +31,9 @@ struct ps_acct {
 	struct ps_acct_entry **e; /* remembered, unordered */
 	size_t n, cap, max;	  /* max: the SKU's cap, learned from the configuration */
 	struct sockaddr_in servers[PS_ACCT_SERVERS]; /* configured accounting addresses */
+	char *secrets[PS_ACCT_SERVERS]; /* theirs: a Stop fails over as the RADIUS client does */
+	double dead_until[PS_ACCT_SERVERS]; /* silent for a whole timeout: tried last */
+	double last_answer[PS_ACCT_SERVERS];
 	size_t n_servers;
 	double timeout; /* radiusTimeoutSeconds */
 	/* Stops of sessions the network process took with it. */

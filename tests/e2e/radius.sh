@@ -17,7 +17,7 @@ LAB_CASES="slow-server-does-not-stall slow-server-answered radius-accept framed-
 radius-reject unsigned-server-named session-timeout accounting-start accounting-interim
 accounting-stop-octets failover both-down-refused established-survives probe-revives
 require-refuses-stock forged-reply-dropped require-accepts-signing auto-refuses-downgrade
-crash-stop-nas-error crash-no-second-stop"
+crash-stop-nas-error crash-no-second-stop crash-stop-failover"
 lab_require openvpn freeradius iperf3 openssl python3 ping
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
@@ -179,9 +179,10 @@ phase_main() {
 	fi
 }
 
-# Accounting records of the primary (r1) as "TYPE ID USER CAUSE TIME" lines.
+# Accounting records of the primary (r1, or the server directory given) as
+# "TYPE ID USER CAUSE TIME" lines.
 acct_lines() {
-	acct_records "$D/r1" | python3 -c 'import json, sys
+	acct_records "${1:-$D/r1}" | python3 -c 'import json, sys
 for r in map(json.loads, sys.stdin):
     print(r.get("Acct-Status-Type", "-"), r.get("Acct-Session-Id", "-"), r.get("User-Name", "-"),
           r.get("Acct-Terminate-Cause", "-"), r.get("Acct-Session-Time", "-"))'
@@ -190,7 +191,7 @@ for r in map(json.loads, sys.stdin):
 new_start() {
 	acct_lines | awk -v u="$1" -v before=" $BEFORE " '$1 == "Start" && $3 == u && index(before, " " $2 " ") == 0 {id = $2} END {print id}'
 }
-stops_of() { acct_lines | awk -v id="$1" '$1 == "Stop" && $2 == id'; }
+stops_of() { acct_lines "${2:-$D/r1}" | awk -v id="$1" '$1 == "Stop" && $2 == id'; }
 
 # Privilege separation (the gateway runs as root): the network process dies
 # of a SIGSEGV with dave's session up; the key process, which remembered it
@@ -237,6 +238,37 @@ phase_crash() {
 		fail crash-no-second-stop "expected exactly carol's own Stop for $carol (not NAS-Error), got: '$stops'"
 	fi
 	stop_client lost
+	stop_pid "$GW_PID"
+}
+
+# The same crash with the primary down by then: the key process's Stop for
+# dave's session (Started on the primary) goes unanswered for the timeout,
+# then to the secondary under the secondary's own secret, whose detail file
+# records it. The primary comes back for the phases after.
+phase_crash_failover() {
+	start_gateway 3 crashfo || { fail crash-stop-failover "gateway did not start"; return; }
+	local net dave stops
+	net=$(pgrep -P "$GW_PID" | head -n 1)
+	BEFORE=$(acct_lines | awk '{print $2}' | sort -u | tr '\n' ' ')
+	login lostfo dave dave-pw
+	up lostfo || fail crash-stop-failover "dave's session did not come up: $(log_tail "$D/lostfo.log" 3)"
+	for _ in $(seq 50); do dave=$(new_start dave); [ -n "$dave" ] && break; sleep 0.2; done
+	stop_pid "$R1_PID"
+	if [ -n "$net" ] && [ -n "$dave" ]; then
+		run $NS_GW kill -SEGV "$net"
+		for _ in $(seq 100); do [ -n "$(stops_of "$dave" "$D/r2")" ] && break; sleep 0.2; done
+	fi
+	stops=$(stops_of "$dave" "$D/r2")
+	if [ -n "$dave" ] && [ "$(wc -l <<<"$stops")" = 1 ] &&
+		[ "$(awk '{print $3, $4}' <<<"$stops")" = "dave NAS-Error" ] &&
+		log_has "$GWLOG" "accounting server 127.0.0.1:1813 did not answer a lost session's Stop"; then
+		pass crash-stop-failover
+	else
+		fail crash-stop-failover "expected dave's Stop for '$dave' (Started on the primary, which then stopped) with NAS-Error in the secondary's detail file after the network process's crash, got '$stops'; gateway: $(grep -E 'keys' "$GWLOG" | tail -n 3 | tr '\n' '|')"
+	fi
+	R1_PID=$(spawn $NS_GW "$D/r1c.log" freeradius -f -xx -l stdout -d "$D/r1")
+	wait_until 10 log_has "$D/r1c.log" "Ready to process requests"
+	stop_client lostfo
 	stop_pid "$GW_PID"
 }
 
@@ -325,6 +357,7 @@ main() {
 	(cd "$D" && python3 -m zipfile -e pkg.zip pkg && cp pkg/OpenVPN/vpnconfig.ovpn client.ovpn)
 	phase_slow
 	phase_crash
+	phase_crash_failover
 	phase_require
 	phase_main
 	echo "--- gateway log (tail)"

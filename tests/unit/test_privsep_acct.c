@@ -5,7 +5,9 @@
  * Stop with NAS-Error, its Acct-Session-Id, User-Name, Class and
  * Framed-IP-Address, signed with the server's secret and retransmitted
  * until answered; unknown servers and handles are refused, and the cap
- * holds. */
+ * holds. With two servers, a Stop its Start's server leaves unanswered
+ * goes to the other with that server's own secret, and once a server is
+ * known silent the next lost session's Stop starts with the other. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -166,8 +168,15 @@ static size_t server_recv(struct server *sv, uint8_t *p, struct sockaddr_in *fro
 	return n > 0 ? (size_t)n : 0;
 }
 
+/* Discards one queued datagram at the server; false when none. */
+static bool server_recv_quick(struct server *sv)
+{
+	uint8_t p[RAD_MAX_PACKET];
+	return recv(sv->fd, p, sizeof(p), MSG_DONTWAIT) > 0;
+}
+
 /* The Request Authenticator as the server checks it (RFC 2866 §3). */
-static bool request_signed(const uint8_t *p, size_t n)
+static bool request_signed_with(const uint8_t *p, size_t n, const char *secret)
 {
 	uint8_t c[RAD_MAX_PACKET], md[16];
 	memcpy(c, p, n);
@@ -175,13 +184,19 @@ static bool request_signed(const uint8_t *p, size_t n)
 	EVP_MD_CTX *x = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(x, EVP_md5(), NULL);
 	EVP_DigestUpdate(x, c, n);
-	EVP_DigestUpdate(x, SECRET, strlen(SECRET));
+	EVP_DigestUpdate(x, secret, strlen(secret));
 	EVP_DigestFinal_ex(x, md, NULL);
 	EVP_MD_CTX_free(x);
 	return memcmp(md, p + 4, 16) == 0;
 }
 
-static void server_answer(struct server *sv, const uint8_t *req, const struct sockaddr_in *to)
+static bool request_signed(const uint8_t *p, size_t n)
+{
+	return request_signed_with(p, n, SECRET);
+}
+
+static void server_answer_with(int fd, const uint8_t *req, const struct sockaddr_in *to,
+			       const char *secret)
 {
 	uint8_t r[20 + 64];
 	r[0] = RAD_ACCOUNTING_RESPONSE;
@@ -189,11 +204,16 @@ static void server_answer(struct server *sv, const uint8_t *req, const struct so
 	r[2] = 0;
 	r[3] = 20;
 	memcpy(r + 4, req + 4, 16);
-	memcpy(r + 20, SECRET, strlen(SECRET));
+	memcpy(r + 20, secret, strlen(secret));
 	uint8_t md[16];
-	EVP_Digest(r, 20 + strlen(SECRET), md, NULL, EVP_md5(), NULL);
+	EVP_Digest(r, 20 + strlen(secret), md, NULL, EVP_md5(), NULL);
 	memcpy(r + 4, md, 16);
-	sendto(sv->fd, r, 20, 0, (const struct sockaddr *)to, sizeof(*to));
+	sendto(fd, r, 20, 0, (const struct sockaddr *)to, sizeof(*to));
+}
+
+static void server_answer(struct server *sv, const uint8_t *req, const struct sockaddr_in *to)
+{
+	server_answer_with(sv->fd, req, to, SECRET);
 }
 
 struct seen {
@@ -298,12 +318,101 @@ static void test_bounded(void **state)
 	server_down(&sv);
 }
 
+#define SECRET2 "acct-second-secret"
+
+/* A second accounting server on loopback: its socket, its configured
+ * (authentication) address. */
+static int second_up(char *addr, size_t cap)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001)};
+	socklen_t len = sizeof(a);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	snprintf(addr, cap, "127.0.0.1:%u", ntohs(a.sin_port) - 1u);
+	return fd;
+}
+
+/* Runs the Stops until fd has a datagram (bounded: ms). */
+static bool run_until(struct server *sv, int fd, int ms)
+{
+	for (int i = 0; i < ms / 20; i++) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		if (poll(&pf, 1, 20) == 1)
+			return true;
+		ps_acct_run(&sv->acct, &sv->secrets, true);
+	}
+	return false;
+}
+
+static void test_failover(void **state)
+{
+	(void)state;
+	struct server sv;
+	server_up(&sv); /* the first server: it never answers */
+	char addr2[32];
+	int fd2 = second_up(addr2, sizeof(addr2));
+	struct conf_radius_server second = {.address = addr2, .secret = SECRET2};
+	sv.conf.radius_secret = SECRET;
+	sv.conf.radius_servers.v = &second;
+	sv.conf.radius_servers.n = 1;
+	ps_acct_learn(&sv.acct, &sv.conf);
+	assert_int_equal(sv.acct.n_servers, 2);
+	sv.acct.timeout = 0.5;
+	assert_int_equal(remember(&sv, "IKEv2_first", sv.port), 0);
+	ps_acct_lost(&sv.acct, &sv.secrets);
+	uint8_t p[RAD_MAX_PACKET], q[RAD_MAX_PACKET];
+	struct sockaddr_in from;
+	size_t n = server_recv(&sv, p, &from); /* to its Start's server first */
+	assert_true(n > 20 && request_signed(p, n));
+	/* Silent for the timeout: the same Stop to the second server, under its secret. */
+	assert_true(run_until(&sv, fd2, 3000));
+	ssize_t m = recv(fd2, q, sizeof(q), 0);
+	assert_true(m > 20);
+	assert_true(request_signed_with(q, (size_t)m, SECRET2));
+	assert_false(request_signed_with(q, (size_t)m, SECRET));
+	struct seen s;
+	read_attrs(q, (size_t)m, &s);
+	assert_string_equal(s.id, "IKEv2_first");
+	assert_int_equal(s.cause, RAD_TERM_NAS_ERROR);
+	/* An answer under the first server's secret is not the second's. */
+	server_answer_with(fd2, q, &from, SECRET);
+	ps_acct_run(&sv.acct, &sv.secrets, true);
+	assert_true(ps_acct_fd(&sv.acct) >= 0);
+	server_answer_with(fd2, q, &from, SECRET2);
+	ps_acct_drain(&sv.acct, &sv.secrets, 2.0);
+	assert_int_equal(ps_acct_fd(&sv.acct), -1);
+	/* The first server is known silent now: the next loss goes to the second at once. */
+	while (server_recv_quick(&sv))
+		;
+	assert_int_equal(remember(&sv, "IKEv2_second", sv.port), 0);
+	ps_acct_lost(&sv.acct, &sv.secrets);
+	struct pollfd pf = {.fd = fd2, .events = POLLIN};
+	assert_int_equal(poll(&pf, 1, 400), 1);
+	socklen_t fl = sizeof(from);
+	m = recvfrom(fd2, q, sizeof(q), 0, (struct sockaddr *)&from, &fl);
+	read_attrs(q, (size_t)m, &s);
+	assert_string_equal(s.id, "IKEv2_second");
+	pf.fd = sv.fd;
+	assert_int_equal(poll(&pf, 1, 0), 0); /* nothing to the silent one */
+	/* Answered well within the timeout: nothing is left to send. */
+	server_answer_with(fd2, q, &from, SECRET2);
+	pf.fd = ps_acct_fd(&sv.acct);
+	assert_int_equal(poll(&pf, 1, 300), 1);
+	ps_acct_run(&sv.acct, &sv.secrets, true);
+	assert_int_equal(ps_acct_fd(&sv.acct), -1);
+	sv.conf.radius_servers.n = 0; /* ours, on the stack */
+	close(fd2);
+	server_down(&sv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_codec),
 		cmocka_unit_test(test_lost_sessions_stopped),
 		cmocka_unit_test(test_bounded),
+		cmocka_unit_test(test_failover),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
