@@ -329,13 +329,6 @@ static int build_auth(struct radius_req *q, const struct radius_server *s)
 	return n < 0 ? n : 0;
 }
 
-static void add_counter64(struct rad_builder *b, uint8_t low, uint8_t high, uint64_t v)
-{
-	rad_add_u32(b, low, (uint32_t)v);
-	if (v >> 32)
-		rad_add_u32(b, high, (uint32_t)(v >> 32));
-}
-
 static int build_acct(struct radius_req *q, const struct radius_server *s)
 {
 	const struct radius_acct *a = &q->acct;
@@ -351,8 +344,10 @@ static int build_acct(struct radius_req *q, const struct radius_server *s)
 	rad_add_u32(&b, RAD_EVENT_TIMESTAMP, (uint32_t)time(NULL));
 	if (a->status_type != 1) {
 		rad_add_u32(&b, RAD_ACCT_SESSION_TIME, a->session_time);
-		add_counter64(&b, RAD_ACCT_INPUT_OCTETS, RAD_ACCT_INPUT_GIGAWORDS, a->in_octets);
-		add_counter64(&b, RAD_ACCT_OUTPUT_OCTETS, RAD_ACCT_OUTPUT_GIGAWORDS, a->out_octets);
+		rad_add_counter64(&b, RAD_ACCT_INPUT_OCTETS, RAD_ACCT_INPUT_GIGAWORDS,
+				  a->in_octets);
+		rad_add_counter64(&b, RAD_ACCT_OUTPUT_OCTETS, RAD_ACCT_OUTPUT_GIGAWORDS,
+				  a->out_octets);
 		rad_add_u32(&b, RAD_ACCT_INPUT_PACKETS, (uint32_t)a->in_packets);
 		rad_add_u32(&b, RAD_ACCT_OUTPUT_PACKETS, (uint32_t)a->out_packets);
 	}
@@ -560,6 +555,8 @@ void radius_account(struct radius_client *rc, const struct radius_acct *a)
 	/* Forgotten whatever becomes of the Stop: one Stop per session. */
 	if (radius_acct_hook && a->status_type == 2 && a->session_id)
 		radius_acct_hook->stopped(a->session_id);
+	if (radius_acct_hook && a->status_type == 3 && a->session_id)
+		radius_acct_hook->updated(a);
 	if (!rc)
 		return;
 	struct radius_req *q = req_new(rc, REQ_ACCT);

@@ -85,7 +85,7 @@ void radius_cancel(struct radius_req *req);
 /* Sends an accounting record; retransmitted until answered or timed out. */
 void radius_account(struct radius_client *rc, const struct radius_acct *a);
 
-/* Told of every accounted session the client starts and stops, with the
+/* Told of every accounted session the client starts, updates and stops, with the
  * server its Start went to (the secret there is a handle under privilege
  * separation): the key process sends the Stops of sessions the network
  * process takes with it when it dies. NULL: nobody is told. */
@@ -93,6 +93,8 @@ struct radius_acct_hook {
 	void (*started)(const struct radius_acct *a, const char *secret,
 			const struct sockaddr_in *acct_addr, uint32_t nas_ip, const char *nas_id);
 	void (*stopped)(const char *session_id);
+	/* An Interim-Update's counters: a crash's Stop carries the last ones. */
+	void (*updated)(const struct radius_acct *a);
 };
 extern const struct radius_acct_hook *radius_acct_hook;
 

@@ -81,6 +81,13 @@ void rad_add_u32(struct rad_builder *b, uint8_t type, uint32_t v)
 	rad_add(b, type, be, 4);
 }
 
+void rad_add_counter64(struct rad_builder *b, uint8_t low, uint8_t high, uint64_t v)
+{
+	rad_add_u32(b, low, (uint32_t)v);
+	if (v >> 32)
+		rad_add_u32(b, high, (uint32_t)(v >> 32));
+}
+
 void rad_add_vsa(struct rad_builder *b, uint32_t vendor, uint8_t type, const void *val, size_t len)
 {
 	if (len > 247) {

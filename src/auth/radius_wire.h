@@ -94,6 +94,9 @@ void rad_add_message_authenticator(struct rad_builder *b);
 void rad_add(struct rad_builder *b, uint8_t type, const void *val, size_t len);
 void rad_add_str(struct rad_builder *b, uint8_t type, const char *s);
 void rad_add_u32(struct rad_builder *b, uint8_t type, uint32_t v);
+/* A 64-bit counter: its low 32 bits as low, the rest (if any) as high
+ * (Acct-*-Octets and Acct-*-Gigawords, RFC 2869 §5.1). */
+void rad_add_counter64(struct rad_builder *b, uint8_t low, uint8_t high, uint64_t v);
 void rad_add_vsa(struct rad_builder *b, uint32_t vendor, uint8_t type, const void *val, size_t len);
 /* User-Password hidden with the secret and Request Authenticator (<= 128). */
 int rad_add_password(struct rad_builder *b, const char *pw, const char *secret);

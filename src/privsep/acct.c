@@ -32,8 +32,9 @@ struct ps_acct_entry {
 	size_t class_len;
 	uint32_t framed_ip, nas_ip;
 	struct sockaddr_in server;
-	double started;	       /* monotonic, at its Start */
-	uint32_t session_time; /* at its loss */
+	double started;						 /* monotonic, at its Start */
+	uint64_t in_octets, out_octets, in_packets, out_packets; /* its last Interim-Update's */
+	uint32_t session_time;					 /* at its loss */
 	time_t lost_at;
 };
 
@@ -238,7 +239,24 @@ int ps_acct_forget(struct ps_acct *a, const struct ps_req *q)
 	return 0;
 }
 
-/* The Stop the network process would have sent, with what is known. */
+int ps_acct_update(struct ps_acct *a, const struct ps_req *q)
+{
+	struct ps_acct_counts c;
+	if (ps_acct_counts_decode(&c, q->data, q->len) < 0)
+		return P2S_E_PROTO;
+	size_t i = find(a, c.id.p, c.id.n);
+	if (i == a->n)
+		return -ENOENT;
+	struct ps_acct_entry *e = a->e[i];
+	e->in_octets = c.in_octets;
+	e->out_octets = c.out_octets;
+	e->in_packets = c.in_packets;
+	e->out_packets = c.out_packets;
+	return 0;
+}
+
+/* The Stop the network process would have sent, with what is known: the
+ * counters as of the last Interim-Update (what came after died with it). */
 static int stop_build(struct ps_acct_stop *st, uint8_t id, const char *secret)
 {
 	const struct ps_acct_entry *e = st->e;
@@ -254,6 +272,10 @@ static int stop_build(struct ps_acct_stop *st, uint8_t id, const char *secret)
 		rad_add(&b, RAD_CLASS, e->class_, e->class_len);
 	rad_add_u32(&b, RAD_EVENT_TIMESTAMP, (uint32_t)e->lost_at);
 	rad_add_u32(&b, RAD_ACCT_SESSION_TIME, e->session_time);
+	rad_add_counter64(&b, RAD_ACCT_INPUT_OCTETS, RAD_ACCT_INPUT_GIGAWORDS, e->in_octets);
+	rad_add_counter64(&b, RAD_ACCT_OUTPUT_OCTETS, RAD_ACCT_OUTPUT_GIGAWORDS, e->out_octets);
+	rad_add_u32(&b, RAD_ACCT_INPUT_PACKETS, (uint32_t)e->in_packets);
+	rad_add_u32(&b, RAD_ACCT_OUTPUT_PACKETS, (uint32_t)e->out_packets);
 	rad_add_u32(&b, RAD_ACCT_TERMINATE_CAUSE, RAD_TERM_NAS_ERROR);
 	if (e->nas_id[0])
 		rad_add_str(&b, RAD_NAS_IDENTIFIER, e->nas_id);

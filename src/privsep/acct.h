@@ -54,6 +54,9 @@ void ps_acct_learn(struct ps_acct *a, const struct gw_conf *c);
 int ps_acct_remember(struct ps_acct *a, const struct ps_secrets *s, const struct ps_req *q);
 /* ACCT_STOP: 0, or -ENOENT when the session is not remembered. */
 int ps_acct_forget(struct ps_acct *a, const struct ps_req *q);
+/* ACCT_UPDATE: the session's counters as of its last Interim-Update, for
+ * its Stop; 0, or -ENOENT when it is not remembered. */
+int ps_acct_update(struct ps_acct *a, const struct ps_req *q);
 /* The network process is gone: a Stop for every remembered session. */
 void ps_acct_lost(struct ps_acct *a, const struct ps_secrets *s);
 /* While Stops are pending: the socket to poll and when to call tick

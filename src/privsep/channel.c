@@ -197,8 +197,24 @@ static void acct_stopped(const char *session_id)
 	call(&q, &rep, buf, sizeof(buf), NULL);
 }
 
-static const struct radius_acct_hook ps_acct_hook = {.started = acct_started,
-						     .stopped = acct_stopped};
+/* Not remembered (the key process refused its Start): nothing to say. */
+static void acct_updated(const struct radius_acct *a)
+{
+	struct ps_acct_counts c = {.id = text_of(a->session_id, PS_ACCT_ID_MAX),
+				   .in_octets = a->in_octets,
+				   .out_octets = a->out_octets,
+				   .in_packets = a->in_packets,
+				   .out_packets = a->out_packets};
+	uint8_t data[PS_MSG_MAX];
+	struct ps_req q = {.type = PS_ACCT_UPDATE, .data = data};
+	struct ps_reply rep;
+	uint8_t buf[PS_MSG_MAX];
+	if (ps_acct_counts_encode(&c, data, sizeof(data), &q.len) == 0)
+		call(&q, &rep, buf, sizeof(buf), NULL);
+}
+
+static const struct radius_acct_hook ps_acct_hook = {
+	.started = acct_started, .stopped = acct_stopped, .updated = acct_updated};
 
 void ps_notify(const char *text)
 {

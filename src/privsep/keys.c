@@ -203,6 +203,7 @@ static int dispatch(struct ps_keys *k, const struct ps_req *q, uint8_t *data, si
 	case PS_NOTIFY: *n = 0; return notify(q);
 	case PS_ACCT_START: *n = 0; return ps_acct_remember(&k->acct, &k->secrets, q);
 	case PS_ACCT_STOP: *n = 0; return ps_acct_forget(&k->acct, q);
+	case PS_ACCT_UPDATE: *n = 0; return ps_acct_update(&k->acct, q);
 	default: /* RAD_MD5, RAD_HMAC: the decoder admits nothing else */
 		r = ps_secrets_answer(&k->secrets, q, data);
 		*n = r == 0 ? 16 : 0;

@@ -73,6 +73,39 @@ int ps_acct_rec_decode(struct ps_acct_rec *r, const uint8_t *buf, size_t len)
 	return acct_rec_ok(r);
 }
 
+int ps_acct_counts_encode(const struct ps_acct_counts *c, uint8_t *buf, size_t cap, size_t *out)
+{
+	if (!text_ok(&c->id, 1, PS_ACCT_ID_MAX))
+		return P2S_E_PROTO;
+	struct wbuf w;
+	wbuf_init(&w, buf, cap);
+	wbuf_str8(&w, &c->id);
+	const uint64_t v[] = {c->in_octets, c->out_octets, c->in_packets, c->out_packets};
+	for (size_t i = 0; i < 4; i++)
+		wbuf_u64(&w, v[i]);
+	if (!wbuf_ok(&w))
+		return P2S_E_FULL;
+	*out = w.len;
+	return 0;
+}
+
+int ps_acct_counts_decode(struct ps_acct_counts *c, const uint8_t *buf, size_t len)
+{
+	struct cur k;
+	cur_init(&k, buf, len);
+	memset(c, 0, sizeof(*c));
+	c->id.n = cur_u8(&k);
+	c->id.p = cur_bytes(&k, c->id.n);
+	uint64_t *v[] = {&c->in_octets, &c->out_octets, &c->in_packets, &c->out_packets};
+	for (size_t i = 0; i < 4; i++)
+		*v[i] = cur_u64(&k);
+	if (!cur_ok(&k))
+		return P2S_E_TRUNC;
+	if (!cur_done(&k))
+		return P2S_E_TRAIL;
+	return text_ok(&c->id, 1, PS_ACCT_ID_MAX) ? 0 : P2S_E_PROTO;
+}
+
 static int handle_ok(const struct ps_req *r)
 {
 	if (r->hlen == 0 || r->hlen > PS_HANDLE_MAX || memchr(r->handle, 0, r->hlen))
@@ -83,6 +116,7 @@ static int handle_ok(const struct ps_req *r)
 static int data_ok(const struct ps_req *r)
 {
 	struct ps_acct_rec rec;
+	struct ps_acct_counts counts;
 	switch (r->type) {
 	case PS_KEY_LOAD: return r->len == 0 ? 0 : P2S_E_PROTO;
 	case PS_SIGN:
@@ -113,6 +147,8 @@ static int data_ok(const struct ps_req *r)
 		if (r->len == 0 || r->len > PS_ACCT_ID_MAX || memchr(r->data, 0, r->len))
 			return P2S_E_PROTO;
 		return 0;
+	case PS_ACCT_UPDATE:
+		return ps_acct_counts_decode(&counts, r->data, r->len) == 0 ? 0 : P2S_E_PROTO;
 	default: return P2S_E_PROTO;
 	}
 }

@@ -14,6 +14,8 @@
  *               remembered until ACCT_STOP, or sent as a Stop if the
  *               network process dies first
  *     ACCT_STOP u16 n, n bytes of Acct-Session-Id: forgotten
+ *     ACCT_UPDATE u16 n, n bytes of counters (struct ps_acct_counts, below):
+ *               an Interim-Update's, for that Stop
  *   reply:   u8 type (the request's), i32 status (0 or -errno/P2S_E_*),
  *            u16 n, n bytes (KEY_LOAD: the key id; SIGN: the signature) */
 #ifndef P2S_PRIVSEP_WIRE_H
@@ -36,8 +38,9 @@ enum ps_type {
 	PS_RAD_HMAC = 6,
 	PS_ACCT_START = 7,
 	PS_ACCT_STOP = 8,
+	PS_ACCT_UPDATE = 9,
 };
-#define PS_TYPE_LAST  PS_ACCT_STOP
+#define PS_TYPE_LAST  PS_ACCT_UPDATE
 #define PS_HANDLE_MAX 64
 #define PS_RAD_MAX    4096 /* a whole RADIUS packet */
 #define PS_NOTIFY_MAX 512
@@ -91,6 +94,17 @@ struct ps_acct_rec {
 
 int ps_acct_rec_encode(const struct ps_acct_rec *r, uint8_t *buf, size_t cap, size_t *out);
 int ps_acct_rec_decode(struct ps_acct_rec *r, const uint8_t *buf, size_t len);
+
+/* An accounted session's counters, ACCT_UPDATE's data: u8 n + n bytes of
+ * Acct-Session-Id (1..64, no NUL), then u64 input octets, output octets,
+ * input packets, output packets (the client's view: input is from it). */
+struct ps_acct_counts {
+	struct ps_acct_bytes id;
+	uint64_t in_octets, out_octets, in_packets, out_packets;
+};
+
+int ps_acct_counts_encode(const struct ps_acct_counts *c, uint8_t *buf, size_t cap, size_t *out);
+int ps_acct_counts_decode(struct ps_acct_counts *c, const uint8_t *buf, size_t len);
 
 /* 0 and the message length in *out, or a negative error; never partial. */
 int ps_req_encode(const struct ps_req *r, uint8_t *buf, size_t cap, size_t *out);

@@ -192,12 +192,20 @@ new_start() {
 	acct_lines | awk -v u="$1" -v before=" $BEFORE " '$1 == "Start" && $3 == u && index(before, " " $2 " ") == 0 {id = $2} END {print id}'
 }
 stops_of() { acct_lines "${2:-$D/r1}" | awk -v id="$1" '$1 == "Stop" && $2 == id'; }
+# stop_octets ID: "IN OUT" octets of ID's Stop in the primary's detail file.
+stop_octets() {
+	acct_records "$D/r1" | python3 -c 'import json, sys
+for r in map(json.loads, sys.stdin):
+    if r.get("Acct-Status-Type") == "Stop" and r.get("Acct-Session-Id") == sys.argv[1]:
+        print(r.get("Acct-Input-Octets", 0), r.get("Acct-Output-Octets", 0))' "$1"
+}
 
 # Privilege separation (the gateway runs as root): the network process dies
 # of a SIGSEGV with dave's session up; the key process, which remembered it
 # at its Start, sends its Stop with Acct-Terminate-Cause NAS-Error to the
-# stock FreeRADIUS, whose detail file records it. Carol's session, ended
-# before the crash, keeps exactly its one Stop (User-Request).
+# stock FreeRADIUS, whose detail file records it, with the octets of the
+# last Interim-Update (every 2 s here; dave pinged before). Carol's session,
+# ended before the crash, keeps exactly its one Stop (User-Request).
 phase_crash() {
 	start_gateway 5 crash || { fail crash-stop-nas-error "gateway did not start"; return; }
 	local net carol dave stops
@@ -218,17 +226,23 @@ phase_crash() {
 		stop_pid "$GW_PID"
 		return
 	fi
+	ping_via lost
 	sleep 3 # dave's session has lasted a few seconds: Acct-Session-Time counts them
 	run $NS_GW kill -SEGV "$net"
 	for _ in $(seq 100); do [ -n "$(stops_of "$dave")" ] && break; sleep 0.2; done
 	stops=$(stops_of "$dave")
+	local octets
+	octets=$(stop_octets "$dave")
+	echo "dave's Stop: $stops; octets in/out: $octets"
 	if [ "$(wc -l <<<"$stops")" = 1 ] && [ "$(awk '{print $3, $4}' <<<"$stops")" = "dave NAS-Error" ] &&
 		[ "$(awk '{print $5}' <<<"$stops")" -ge 3 ] 2>/dev/null &&
+		[ "$(awk '{print $1}' <<<"$octets")" -ge 168 ] 2>/dev/null &&
+		[ "$(awk '{print $2}' <<<"$octets")" -ge 168 ] 2>/dev/null &&
 		log_has "$GWLOG" "network process killed by signal 11" &&
 		log_has "$GWLOG" "took 1 RADIUS-accounted session with it"; then
 		pass crash-stop-nas-error
 	else
-		fail crash-stop-nas-error "expected one Stop for dave's $dave with Acct-Terminate-Cause NAS-Error and Acct-Session-Time >= 3 in FreeRADIUS's detail file after SIGSEGV to the network process, got '$stops' (type id user cause time); gateway: $(grep -E 'keys|network process' "$GWLOG" | tail -n 3 | tr '\n' '|')"
+		fail crash-stop-nas-error "expected one Stop for dave's $dave with Acct-Terminate-Cause NAS-Error, Acct-Session-Time >= 3 and both octet counts >= 168 (two pings) in FreeRADIUS's detail file after SIGSEGV to the network process, got '$stops' (type id user cause time), octets '$octets'; gateway: $(grep -E 'keys|network process' "$GWLOG" | tail -n 3 | tr '\n' '|')"
 	fi
 	sleep 2 # any second Stop for carol would have come with dave's
 	stops=$(stops_of "$carol")

@@ -107,6 +107,39 @@ static void test_codec(void **state)
 	assert_int_equal(ps_req_decode(&q, none, 3), P2S_E_PROTO);
 }
 
+static void test_counts_codec(void **state)
+{
+	(void)state;
+	struct ps_acct_counts c = {.id = txt("SSTP_9"),
+				   .in_octets = 5ull << 32 | 7,
+				   .out_octets = 1234,
+				   .in_packets = 10,
+				   .out_packets = 20},
+			      d;
+	uint8_t buf[PS_MSG_MAX], msg[PS_MSG_MAX];
+	size_t n = 0;
+	assert_int_equal(ps_acct_counts_encode(&c, buf, sizeof(buf), &n), 0);
+	assert_int_equal(n, 1 + 6 + 32);
+	assert_int_equal(ps_acct_counts_decode(&d, buf, n), 0);
+	assert_memory_equal(d.id.p, "SSTP_9", 6);
+	assert_true(d.in_octets == (5ull << 32 | 7) && d.out_octets == 1234);
+	assert_true(d.in_packets == 10 && d.out_packets == 20);
+	for (size_t cut = 0; cut < n; cut++)
+		assert_int_not_equal(ps_acct_counts_decode(&d, buf, cut), 0);
+	assert_int_equal(ps_acct_counts_decode(&d, buf, n + 1), P2S_E_TRAIL);
+	/* As a request: it decodes only whole; no id, or a NUL in it, refused. */
+	struct ps_req r = {.type = PS_ACCT_UPDATE, .data = buf, .len = n}, q;
+	size_t m = 0;
+	assert_int_equal(ps_req_encode(&r, msg, sizeof(msg), &m), 0);
+	assert_int_equal(ps_req_decode(&q, msg, m), 0);
+	assert_int_equal(q.type, PS_ACCT_UPDATE);
+	assert_int_not_equal(ps_req_decode(&q, msg, m - 1), 0);
+	c.id = txt("");
+	assert_int_not_equal(ps_acct_counts_encode(&c, buf, sizeof(buf), &n), 0);
+	c.id = (struct ps_acct_bytes){(const uint8_t *)"a\0b", 3};
+	assert_int_not_equal(ps_acct_counts_encode(&c, buf, sizeof(buf), &n), 0);
+}
+
 struct server {
 	int fd;
 	uint16_t port; /* the accounting port: the configured one + 1 */
@@ -149,6 +182,20 @@ static int remember(struct server *sv, const char *id, uint16_t port)
 	struct ps_acct_rec rec = record(id, port);
 	start_req(&rec, msg, &q);
 	return ps_acct_remember(&sv->acct, &sv->secrets, &q);
+}
+
+/* ACCT_UPDATE for id: the counters of an Interim-Update. */
+static int update(struct server *sv, const char *id, uint64_t in, uint64_t out)
+{
+	struct ps_acct_counts c = {.id = txt(id),
+				   .in_octets = in,
+				   .out_octets = out,
+				   .in_packets = 3,
+				   .out_packets = 4};
+	uint8_t data[PS_MSG_MAX];
+	struct ps_req q = {.type = PS_ACCT_UPDATE, .data = data};
+	assert_int_equal(ps_acct_counts_encode(&c, data, sizeof(data), &q.len), 0);
+	return ps_acct_update(&sv->acct, &q);
 }
 
 static int forget(struct server *sv, const char *id)
@@ -219,6 +266,7 @@ static void server_answer(struct server *sv, const uint8_t *req, const struct so
 struct seen {
 	char id[80], user[80], class_[80];
 	uint32_t status, cause, framed;
+	uint32_t in_octets, in_giga, out_octets, out_giga, in_packets, out_packets;
 };
 
 static void read_attrs(const uint8_t *p, size_t n, struct seen *s)
@@ -243,6 +291,15 @@ static void read_attrs(const uint8_t *p, size_t n, struct seen *s)
 			s->cause = v;
 		if (a.type == RAD_FRAMED_IP_ADDRESS)
 			s->framed = v;
+		uint32_t *ctr = a.type == RAD_ACCT_INPUT_OCTETS	      ? &s->in_octets
+				: a.type == RAD_ACCT_INPUT_GIGAWORDS  ? &s->in_giga
+				: a.type == RAD_ACCT_OUTPUT_OCTETS    ? &s->out_octets
+				: a.type == RAD_ACCT_OUTPUT_GIGAWORDS ? &s->out_giga
+				: a.type == RAD_ACCT_INPUT_PACKETS    ? &s->in_packets
+				: a.type == RAD_ACCT_OUTPUT_PACKETS   ? &s->out_packets
+								      : NULL;
+		if (ctr)
+			*ctr = v;
 	}
 }
 
@@ -257,6 +314,8 @@ static void test_lost_sessions_stopped(void **state)
 	assert_int_equal(remember(&sv, "OpenVPN_elsewhere", (uint16_t)(sv.port + 7)), -EINVAL);
 	assert_int_equal(forget(&sv, "OpenVPN_ended"), 0);
 	assert_int_equal(forget(&sv, "OpenVPN_ended"), -ENOENT); /* one Stop per session */
+	assert_int_equal(update(&sv, "OpenVPN_ended", 1, 1), -ENOENT);
+	assert_int_equal(update(&sv, "OpenVPN_lost", 5ull << 32 | 7, 999), 0);
 	assert_int_equal(ps_acct_fd(&sv.acct), -1);
 	ps_acct_lost(&sv.acct, &sv.secrets);
 	assert_true(ps_acct_fd(&sv.acct) >= 0);
@@ -274,6 +333,13 @@ static void test_lost_sessions_stopped(void **state)
 	assert_int_equal(s.status, 2);
 	assert_int_equal(s.cause, RAD_TERM_NAS_ERROR);
 	assert_int_equal(s.framed, 0xac10c94d);
+	/* The last Interim-Update's counters, 64-bit octets split as RFC 2869 says. */
+	assert_int_equal(s.in_octets, 7);
+	assert_int_equal(s.in_giga, 5);
+	assert_int_equal(s.out_octets, 999);
+	assert_int_equal(s.out_giga, 0);
+	assert_int_equal(s.in_packets, 3);
+	assert_int_equal(s.out_packets, 4);
 	/* Unanswered, it comes again with the same bytes 3 s later. */
 	uint8_t again[RAD_MAX_PACKET];
 	for (int i = 0; i < 50 && ps_acct_fd(&sv.acct) >= 0; i++) {
@@ -410,6 +476,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_codec),
+		cmocka_unit_test(test_counts_codec),
 		cmocka_unit_test(test_lost_sessions_stopped),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_failover),
