@@ -12,7 +12,7 @@
 # small slice. Every measurement then also samples, over the middle of the
 # run, each thread's CPU against its budget and the client hosts' CPU.
 
-QUOTA_DEFAULT=0.15
+QUOTA_DEFAULT=0.08
 QUOTA_ROOT=/sys/fs/cgroup/cpu
 case ${P2S_BENCH_QUOTA:-} in
 "" | 0 | off | no) QUOTA="" ;;
@@ -138,8 +138,9 @@ iperf_pair() {
 
 # measure GW_PID W DIR: both clients at once; appends
 # "W DIR Mbit/s bytes cpu_s main_s worker0_s worker1_s QUOTA WINDOW_S
-# main_used w0_used w1_used cli_cores cli2_cores" (QUOTA "-" when off; the
-# last six over the sampled window, the used ones in CPU seconds).
+# main_used w0_used w1_used cli_cores cli2_cores retransmits" (QUOTA "-"
+# when off; WINDOW_S to cli2_cores over the sampled window, the used ones in
+# CPU seconds; retransmits: both TCP senders', through the tunnel).
 measure() {
 	local gw=$1 w=$2 dir=$3 c0 c1 t0 t1
 	NET=$(net_of "$gw")
@@ -149,22 +150,24 @@ measure() {
 	c1=$(cpu_seconds "$gw")
 	t1=$(thread_ticks "$NET")
 	python3 -c 'import sys, os, json
-bits = byt = 0
+bits = byt = retr = 0
 for f in sys.argv[1:3]:
     try:
-        e = json.load(open(f)).get("end", {}).get("sum_received", {})
+        e = json.load(open(f)).get("end", {})
     except ValueError:
         e = {}
-    bits += e.get("bits_per_second", 0); byt += e.get("bytes", 0)
+    r = e.get("sum_received", {})
+    bits += r.get("bits_per_second", 0); byt += r.get("bytes", 0)
+    retr += e.get("sum_sent", {}).get("retransmits", 0)
 hz = os.sysconf("SC_CLK_TCK")
 a, b = [int(x) for x in sys.argv[7].split()], [int(x) for x in sys.argv[8].split()]
 w = [[int(x) for x in l.split()] for l in open(sys.argv[10])]
 win = (w[1][0] - w[0][0]) / 1e9
 used = [(w[1][i] - w[0][i]) / 1e9 for i in (1, 2, 3)]
 cores = [(w[1][i] - w[0][i]) / hz / win for i in (4, 5)]
-print("%s %s %.0f %d %.2f %.2f %.2f %.2f %s %.2f %.3f %.3f %.3f %.2f %.2f" % (sys.argv[5], sys.argv[6],
+print("%s %s %.0f %d %.2f %.2f %.2f %.2f %s %.2f %.3f %.3f %.3f %.2f %.2f %d" % (sys.argv[5], sys.argv[6],
       bits / 1e6, byt, float(sys.argv[4]) - float(sys.argv[3]), (b[0] - a[0]) / hz,
-      (b[1] - a[1]) / hz, (b[2] - a[2]) / hz, sys.argv[9], win, *used, *cores))' \
+      (b[1] - a[1]) / hz, (b[2] - a[2]) / hz, sys.argv[9], win, *used, *cores, retr))' \
 		"$D/a.json" "$D/b.json" "${c0:-0}" "${c1:-0}" "$w" "$dir" "$t0" "$t1" "${QUOTA:--}" \
 		"$D/window" >>"$D/results"
 }
