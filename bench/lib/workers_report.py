@@ -65,6 +65,7 @@ if window:
           "the run" % q)
     print("%-8s %-13s %7s %7s %7s  %-22s %s" % ("workers", "direction", "main", "w0", "w1",
           "client hosts (cores)", "gateway-bound"))
+    bound = {}
     for d in ("up", "down"):
         for w in ("1", "2"):
             x = window.get((w, d))
@@ -73,7 +74,8 @@ if window:
             q, win, used, cores = x
             sat = [u / (q * win) for u in used]
             data = [v for i, v in enumerate(sat) if v >= 0.2 and (i == 0 or w == "2")]
-            ok = data and min(data) >= 0.9
+            ok = bool(data) and min(data) >= 0.9
+            bound[(w, d)] = ok
             print("%-8s %-13s %7s %7s %7s  %-22s %s" % (w, names[d],
                   *["%.0f%%" % (v * 100) if i == 0 or w == "2" else "-" for i, v in enumerate(sat)],
                   "%.2f + %.2f" % tuple(cores),
@@ -81,5 +83,7 @@ if window:
     for d in ("up", "down"):
         a, b = rows.get(("1", d)), rows.get(("2", d))
         ok = a and b and a[0]
-        print("workers 2 / 1, %-13s throughput (CPU-bound) %s" % (names[d],
-              "%.2f (%.0f -> %.0f Mbit/s)" % (b[0] / a[0], a[0], b[0]) if ok else "n/a"))
+        both = bound.get(("1", d)) and bound.get(("2", d))
+        print("workers 2 / 1, %-13s throughput (CPU-bound) %s%s" % (names[d],
+              "%.2f (%.0f -> %.0f Mbit/s)" % (b[0] / a[0], a[0], b[0]) if ok else "n/a",
+              "" if both else "  [not both gateway-bound: not a scaling figure]"))
