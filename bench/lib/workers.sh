@@ -19,6 +19,10 @@ case ${P2S_BENCH_QUOTA:-} in
 on | yes | 1) QUOTA=$QUOTA_DEFAULT ;;
 *) QUOTA=$P2S_BENCH_QUOTA ;;
 esac
+if [ -n "$QUOTA" ] && [ ! -w "$QUOTA_ROOT/cpu.cfs_quota_us" ]; then
+	echo "CPU-bound mode: needs cgroup v1's cpu controller at $QUOTA_ROOT (and root)" >&2
+	exit 0
+fi
 QUOTA_PERIOD_US=$(awk -v q="${QUOTA:-1}" 'BEGIN {p = 10000; if (q * p < 1000) p = int(1000 / q + 0.999); print p}')
 
 # quota_banner: the mode in one line for the bench's header.
