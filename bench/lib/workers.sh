@@ -19,6 +19,10 @@ case ${P2S_BENCH_QUOTA:-} in
 on | yes | 1) QUOTA=$QUOTA_DEFAULT ;;
 *) QUOTA=$P2S_BENCH_QUOTA ;;
 esac
+if [ -n "$QUOTA" ] && ! awk -v q="$QUOTA" 'BEGIN {exit !(q + 0 > 0 && q + 0 <= 1)}'; then
+	echo "P2S_BENCH_QUOTA: on, off or a share of a CPU in (0, 1]" >&2
+	exit 2
+fi
 if [ -n "$QUOTA" ] && [ ! -w "$QUOTA_ROOT/cpu.cfs_quota_us" ]; then
 	echo "CPU-bound mode: needs cgroup v1's cpu controller at $QUOTA_ROOT (and root)" >&2
 	exit 0
