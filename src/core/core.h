@@ -32,6 +32,9 @@ struct lane_stats {
 	uint64_t packets[LANE_KINDS_MAX];
 	uint64_t rests;
 	uint64_t gso_fallbacks;
+	/* A stream engine (SSTP): connections the worker owns now, a gauge. */
+	bool has_streams;
+	uint64_t streams;
 };
 
 /* One per tunnel protocol; the core starts those vpnClientProtocols names. */

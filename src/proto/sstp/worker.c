@@ -19,7 +19,8 @@
 #define RETRY_S	   0.002 /* the ring was full */
 #define READS_MAX  64	 /* SSL_read calls per wake-up */
 
-#define CONN_OF(p, field) ((struct sstp_conn *)(void *)((char *)(p) - offsetof(struct sstp_conn, field)))
+#define CONN_OF(p, field)                                                                          \
+	((struct sstp_conn *)(void *)((char *)(p)-offsetof(struct sstp_conn, field)))
 
 static struct ev_loop *own_loop(const struct sstp_conn *c)
 {
@@ -66,11 +67,13 @@ static bool one_packet(struct sstp_conn *c, const uint8_t *p, size_t len)
 	unsigned w = c->owner;
 	if (sstp_pkt_parse(p, len, &pkt) != 0)
 		return true; /* as the main loop: ignored */
-	if (!pkt.control && c->st == SSTP_ST_CONNECTED && sstp_call_fast(c, pkt.body, pkt.body_len)) {
+	if (!pkt.control && c->st == SSTP_ST_CONNECTED &&
+	    sstp_call_fast(c, pkt.body, pkt.body_len)) {
 		c->eng->fast[w]++;
 		return true;
 	}
-	if (!dplane_defer(sstp_from_worker, c, SSTP_W_PKT, NULL, p, len < RING_DATA ? len : RING_DATA))
+	if (!dplane_defer(sstp_from_worker, c, SSTP_W_PKT, NULL, p,
+			  len < RING_DATA ? len : RING_DATA))
 		return false;
 	c->eng->handed[w]++;
 	return true;
@@ -276,14 +279,14 @@ bool sstp_lane_stats(const struct engine *eng, unsigned i, struct lane_stats *ou
 	const struct sstp_engine *e = (const struct sstp_engine *)eng;
 	if (dplane_count() < 2 || i >= dplane_count())
 		return false;
-	out->n_kinds = 4;
+	out->n_kinds = 3;
 	out->kind[0] = "data";
 	out->packets[0] = e->fast[i];
 	out->kind[1] = "handed";
 	out->packets[1] = e->handed[i];
 	out->kind[2] = "streams_moved";
 	out->packets[2] = e->moved[i];
-	out->kind[3] = "streams";
-	out->packets[3] = e->streams[i];
+	out->has_streams = true;
+	out->streams = e->streams[i];
 	return true;
 }
