@@ -31,7 +31,7 @@ check-asan: asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run-all.sh $(ASAN_BUILD)
 
 # The thread sanitizer over the data-plane threads: the ring's unit test,
-# the workers lab (two real OpenVPN clients on two threads) and the
+# the workers lab (two real OpenVPN clients on two threads), the
 # ikev2-workers lab (two strongSwan clients, ESP on the workers) and the
 # sstp-workers lab (two sstpc clients, their calls on the workers); a report
 # in the gateway's log fails the lab.

@@ -84,6 +84,7 @@ ordered() {
 seqs = [int(m) for m in re.findall(r"icmp_seq=(\d+)", open(sys.argv[1]).read())]
 sys.exit(0 if seqs == list(range(1, int(sys.argv[2]) + 1)) else 1)' "$D/ping-$1.txt" "$2"
 }
+gone() { ! kill -0 "$1" 2>/dev/null; }
 pings() { run "$(pns "$1")" ping -c "${2:-2}" -W 2 -I "tun-$1" 10.1.0.10 >/dev/null; }
 pool_used() {
 	"$CTL" --socket "$D/p2sgw.sock" --output json gateway show 2>/dev/null |
@@ -233,7 +234,7 @@ else fail sstpw-garbage-others-pass "expected alice's 150 pings across the raw c
 
 id=$(sfield alice vpnConnectionId)
 if [ -n "$id" ] && "$CTL" --socket "$D/p2sgw.sock" session disconnect --id "$id" >/dev/null 2>&1 &&
-	wait_log "$D/alice.log" "^PPP: link down" 10 && wait_until 10 ! kill -0 "${PEER_PID[alice]}" 2>/dev/null &&
+	wait_log "$D/alice.log" "^PPP: link down" 10 && wait_until 10 gone "${PEER_PID[alice]}" &&
 	wait_until 10 test -z "$(sfield alice vpnConnectionId)"; then pass sstpw-disconnect
 else fail sstpw-disconnect "expected p2sctl session disconnect to end alice's moved call (LCP Terminate, CALL_DISCONNECT, the client exits): $(peer_tail alice)"; fi
 
