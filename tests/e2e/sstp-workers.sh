@@ -200,7 +200,7 @@ def v(name, **lab):
 ok = all(v("p2sgw_dataplane_streams", protocol="SSTP", worker=str(w)) == 1 and
          v("p2sgw_dataplane_lane_packets_total", protocol="SSTP", worker=str(w), kind="data") > 1000 and
          v("p2sgw_dataplane_lane_packets_total", protocol="SSTP", worker=str(w), kind="handed") > 0 and
-         v("p2sgw_dataplane_lane_packets_total", protocol="SSTP", worker=str(w), kind="streams_moved") == 1
+         v("p2sgw_dataplane_streams_moved_total", protocol="SSTP", worker=str(w)) == 1
          for w in (0, 1))
 sys.exit(0 if ok else 1)
 P

@@ -279,13 +279,12 @@ bool sstp_lane_stats(const struct engine *eng, unsigned i, struct lane_stats *ou
 	const struct sstp_engine *e = (const struct sstp_engine *)eng;
 	if (dplane_count() < 2 || i >= dplane_count())
 		return false;
-	out->n_kinds = 3;
+	out->n_kinds = 2;
 	out->kind[0] = "data";
 	out->packets[0] = e->fast[i];
 	out->kind[1] = "handed";
 	out->packets[1] = e->handed[i];
-	out->kind[2] = "streams_moved";
-	out->packets[2] = e->moved[i];
+	out->streams_moved = e->moved[i];
 	out->has_streams = true;
 	out->streams = e->streams[i];
 	return true;
