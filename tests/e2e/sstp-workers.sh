@@ -190,7 +190,8 @@ if [ "$e1" -gt "$e0" ] && [ -n "$(sfield carol vpnConnectionId)" ] && pings caro
 else fail sstpw-hello-idle "expected SSTP echoes answered ($e0 -> $e1 ECHO_RESPONSE) and carol's idle call still up: $(peer_tail carol) $(grep -a 'echo' "$GWLOG" | tail -n 3)"; fi
 
 "$CTL" --socket "$D/p2sgw.sock" gateway metrics >"$D/metrics.txt" 2>&1
-if python3 - "$D/metrics.txt" <<'P'; then pass sstpw-metrics
+form=$(python3 lib/dp_metrics.py form "$D/metrics.txt")
+if grep -q '^form-ok' <<<"$form" && python3 - "$D/metrics.txt" <<'P'; then pass sstpw-metrics
 import re, sys
 t = open(sys.argv[1]).read()
 def v(name, **lab):
@@ -204,7 +205,7 @@ ok = all(v("p2sgw_dataplane_streams", protocol="SSTP", worker=str(w)) == 1 and
          for w in (0, 1))
 sys.exit(0 if ok else 1)
 P
-else fail sstpw-metrics "expected per-worker SSTP streams 1, data > 1000, handed > 0, streams_moved 1: $(grep -a 'SSTP' "$D/metrics.txt" | tr '\n' ' ')"; fi
+else fail sstpw-metrics "expected a well-formed exposition ($form) and per-worker SSTP streams 1, data > 1000, handed > 0, streams_moved 1: $(grep -a 'SSTP' "$D/metrics.txt" | tr '\n' ' ')"; fi
 d=$(metric p2sgw_dataplane_handoff_drops_total)
 if [ "$d" = 0 ]; then pass sstpw-no-handoff-drops
 else fail sstpw-no-handoff-drops "expected no hand-off dropped, got '$d'"; fi
