@@ -57,10 +57,11 @@ static void set_event(struct sstp_conn *c, uint32_t ev)
 		c->w_event = ev + 1;
 }
 
-/* One SSTP packet: forwarded here, or copied to the main loop (a control
- * message longer than a slot cannot occur: the longest, CALL_CONNECTED, is
- * 112 bytes; a non-IP PPP frame is cut to a slot, which its
- * Protocol-Reject would truncate anyway). false: the ring is full. */
+/* One SSTP packet: forwarded here, or copied to the main loop. Control
+ * fits a slot (the longest, CALL_CONNECTED, is 112 bytes); a longer non-IP
+ * PPP frame is cut to one, its length then wrong, and the main loop
+ * ignores it (no PPP control after IPCP is that long). Data of a closing
+ * call is dropped here, as the main loop would. false: the ring is full. */
 static bool one_packet(struct sstp_conn *c, const uint8_t *p, size_t len)
 {
 	struct sstp_pkt pkt;
@@ -72,6 +73,8 @@ static bool one_packet(struct sstp_conn *c, const uint8_t *p, size_t len)
 		c->eng->fast[w]++;
 		return true;
 	}
+	if (!pkt.control && c->st != SSTP_ST_CONNECTED)
+		return true;
 	if (!dplane_defer(sstp_from_worker, c, SSTP_W_PKT, NULL, p,
 			  len < RING_DATA ? len : RING_DATA))
 		return false;
