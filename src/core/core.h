@@ -32,6 +32,10 @@ struct lane_stats {
 	uint64_t packets[LANE_KINDS_MAX];
 	uint64_t rests;
 	uint64_t gso_fallbacks;
+	/* A stream engine (SSTP): connections the worker owns now (a gauge)
+	 * and those moved to it from the main loop since the engine started. */
+	bool has_streams;
+	uint64_t streams, streams_moved;
 };
 
 /* One per tunnel protocol; the core starts those vpnClientProtocols names. */

@@ -268,6 +268,27 @@ static void dataplane_lanes(FILE *f, const struct dp_lanes *l)
 					"worker=\"%u\",kind=\"%s\"} %llu\n",
 					tunnel_name((enum tunnel_proto)p), i, l->s[p][i].kind[k],
 					(unsigned long long)l->s[p][i].packets[k]);
+	head(f, "p2sgw_dataplane_streams", "gauge",
+	     "Stream connections (SSTP) a worker owns: reads, TLS writes and data there");
+	for (int p = 0; p < TUNNEL_N; p++)
+		for (unsigned i = 0; i < DP_MAX; i++)
+			if (l->have[p][i] && l->s[p][i].has_streams)
+				fprintf(f,
+					"p2sgw_dataplane_streams{protocol=\"%s\",worker=\"%u\"} "
+					"%llu\n",
+					tunnel_name((enum tunnel_proto)p), i,
+					(unsigned long long)l->s[p][i].streams);
+	head(f, "p2sgw_dataplane_streams_moved_total", "counter",
+	     "Stream connections moved from the main loop to a worker once connected");
+	for (int p = 0; p < TUNNEL_N; p++)
+		for (unsigned i = 0; i < DP_MAX; i++)
+			if (l->have[p][i] && l->s[p][i].has_streams)
+				fprintf(f,
+					"p2sgw_dataplane_streams_moved_total{protocol=\"%s\","
+					"worker=\"%u\"} "
+					"%llu\n",
+					tunnel_name((enum tunnel_proto)p), i,
+					(unsigned long long)l->s[p][i].streams_moved);
 	head(f, "p2sgw_dataplane_gso_fallbacks_total", "counter",
 	     "UDP GSO sends the kernel refused, sent again datagram by datagram");
 	for (int p = 0; p < TUNNEL_N; p++)

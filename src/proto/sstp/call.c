@@ -35,12 +35,27 @@ static void on_ppp_send(void *ctx, const uint8_t *frame, size_t len)
 		sstp_conn_write(c, buf, (size_t)n, proto == PPP_IP || proto == PPP_IPV6);
 }
 
+/* With workers, a call whose binding is verified and whose network
+ * protocols are settled moves to one at the loop iteration's end (the
+ * engine's flush, after this input is done). */
+static void maybe_move(struct sstp_conn *c)
+{
+	if (dplane_count() < 2 || c->on_worker || c->migrate || c->dead ||
+	    c->st != SSTP_ST_CONNECTED || c->ppp.phase != PPP_RUNNING || ppp_wants_timer(&c->ppp))
+		return;
+	c->migrate = true;
+	if (!c->flush_pending)
+		c->eng->flush_pending++;
+	c->flush_pending = true;
+}
+
 static void ppp_timer_update(struct sstp_conn *c)
 {
 	if (!c->dead && ppp_wants_timer(&c->ppp))
 		sstp_conn_arm(c, &c->ppp_timer, PPP_RESTART_S);
 	else
 		sstp_conn_arm(c, &c->ppp_timer, 0);
+	maybe_move(c);
 }
 
 static void verify_binding(struct sstp_conn *c);
@@ -186,6 +201,19 @@ void sstp_call_data(struct sstp_conn *c, const uint8_t *frame, size_t len)
 	ppp_timer_update(c);
 }
 
+bool sstp_call_fast(struct sstp_conn *c, const uint8_t *frame, size_t len)
+{
+	uint16_t proto;
+	const uint8_t *info;
+	size_t n;
+	if (ppp_frame_parse(frame, len, &proto, &info, &n) < 0 || c->ppp.phase != PPP_RUNNING)
+		return false;
+	if (proto != PPP_IP && !(proto == PPP_IPV6 && c->ppp.v6_up))
+		return false;
+	core_fwd_from_session(c->s, info, n);
+	return true;
+}
+
 void sstp_call_ppp_timer(struct sstp_conn *c)
 {
 	if (c->dead || !c->ppp_started)
@@ -214,6 +242,7 @@ static void verify_binding(struct sstp_conn *c)
 	c->st = SSTP_ST_CONNECTED;
 	c->bound = true;
 	sstp_conn_arm(c, &c->neg_timer, 0);
+	maybe_move(c);
 }
 
 void sstp_call_connected(struct sstp_conn *c, const uint8_t *pkt, const struct sstp_ctrl *m)
@@ -233,8 +262,11 @@ void sstp_call_connected(struct sstp_conn *c, const uint8_t *pkt, const struct s
 static void sess_send_ip(struct session *s, const uint8_t *pkt, size_t len)
 {
 	struct sstp_conn *c = conn_of(s);
-	if (c && !c->dead && c->st == SSTP_ST_CONNECTED)
-		ppp_send_ip(&c->ppp, pkt, len);
+	if (!c || c->dead || c->st != SSTP_ST_CONNECTED)
+		return;
+	if (fwd_shared && dplane_self() != c->owner)
+		ctr_add(&s->ctr.cross_worker, 1);
+	ppp_send_ip(&c->ppp, pkt, len);
 }
 
 static void sess_disconnect(struct session *s, uint32_t cause, const char *reason)

@@ -7,11 +7,13 @@
 
 #include <ev.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "auth/service.h"
 #include "core/core.h"
+#include "core/dplane.h"
 #include "proto/ppp/ppp.h"
 #include "proto/sstp/binding.h"
 #include "proto/sstp/http.h"
@@ -73,6 +75,22 @@ struct sstp_conn {
 	bool bound;
 	bool auth_pending;
 	struct sstp_eaptls *eaptls;
+	/* On a data-plane worker (dataPlane.workers > 1, once CONNECTED; set
+	 * on the main loop holding the lock exclusively): io, retry and every
+	 * SSL call belong to worker s->worker's thread; in is that thread's
+	 * alone; out is shared under mu (any thread appends, the owner writes
+	 * it out). The main loop keeps the timers and the control side. */
+	pthread_mutex_t mu;
+	bool migrate;	  /* CONNECTED: moved at the loop iteration's end */
+	bool on_worker;	  /* moved */
+	unsigned owner;	  /* the worker */
+	bool w_junk;	  /* owner: a bad SSTP header was seen, input is dropped */
+	bool w_done;	  /* owner: EOF or a TLS error, nothing more is read */
+	bool w_flushed;	  /* owner: close_on_flush's write is done (reported) */
+	uint32_t w_event; /* owner: an event the main loop has not taken yet */
+	int rx_seen;	  /* atomic: the owner read something (the hello timer) */
+	ev_timer retry;	  /* owner's loop: the ring was full, consume later */
+	struct dp_call start_call, flush_call;
 };
 
 struct sstp_engine {
@@ -84,6 +102,12 @@ struct sstp_engine {
 	 * write per connection (a burst's records in one send). */
 	ev_prepare flush;
 	unsigned flush_pending;
+	double hello_s;
+	/* Per worker: streams it owns now (main loop), streams moved to it
+	 * (main loop), SSTP packets it forwarded itself and copied to the main
+	 * loop (its own thread, inside batches). */
+	unsigned streams[DP_MAX];
+	uint64_t moved[DP_MAX], fast[DP_MAX], handed[DP_MAX];
 };
 
 /* engine.c */
@@ -99,9 +123,32 @@ void sstp_conn_preauth_put(struct sstp_conn *c);
 void sstp_conn_arm(struct sstp_conn *c, ev_timer *t, double secs);
 const char *sstp_conn_sid(const struct sstp_conn *c);
 
+/* Writes what TLS takes of out now (mu held when on a worker); negative on
+ * a fatal error. */
+int sstp_tls_write(struct sstp_conn *c);
+/* One SSTP packet, or an event, a worker copied to the main loop (ring_fn). */
+enum { SSTP_W_PKT, SSTP_W_EOF, SSTP_W_BADHDR, SSTP_W_FLUSHED };
+void sstp_from_worker(void *owner, uint32_t tag, const union sockaddr_any *from, const uint8_t *p,
+		      size_t n);
+
+/* worker.c: the data path of a call moved to a data-plane worker. */
+void sstp_worker_init(struct sstp_conn *c);
+/* From the main loop (exclusive), a CONNECTED call: to the least-loaded
+ * worker. */
+void sstp_worker_move(struct sstp_conn *c);
+/* Asks the owner to write out (from any thread). */
+void sstp_worker_kick(struct sstp_conn *c);
+/* Takes the call off its worker's loop; the workers are paused (or
+ * stopped). */
+void sstp_worker_detach(struct sstp_conn *c);
+bool sstp_lane_stats(const struct engine *e, unsigned i, struct lane_stats *out);
+
 /* call.c */
 void sstp_call_start(struct sstp_conn *c);
 void sstp_call_data(struct sstp_conn *c, const uint8_t *frame, size_t len);
+/* On the owning worker: forwards frame if it is IPv4 or IPv6 data of a
+ * CONNECTED call; false: the main loop must see it. */
+bool sstp_call_fast(struct sstp_conn *c, const uint8_t *frame, size_t len);
 void sstp_call_connected(struct sstp_conn *c, const uint8_t *pkt, const struct sstp_ctrl *m);
 void sstp_call_ppp_timer(struct sstp_conn *c);
 /* The authentication verdict for the PPP link (auth_step's callback). */

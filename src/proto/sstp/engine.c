@@ -47,8 +47,7 @@ static void set_events(struct sstp_conn *c, int events)
 	ev_io_start(loop, &c->io);
 }
 
-/* Writes as much of out as TLS takes now. Negative on a fatal error. */
-static int flush_out(struct sstp_conn *c)
+int sstp_tls_write(struct sstp_conn *c)
 {
 	size_t done = 0;
 	while (done < c->out_len) {
@@ -65,38 +64,75 @@ static int flush_out(struct sstp_conn *c)
 		memmove(c->out, c->out + done, c->out_len - done);
 		c->out_len -= done;
 	}
+	return 0;
+}
+
+/* Writes as much of out as TLS takes now; a moved call's owner does it.
+ * Negative on a fatal error. */
+static int flush_out(struct sstp_conn *c)
+{
+	if (c->on_worker) {
+		sstp_worker_kick(c);
+		return 0;
+	}
+	if (sstp_tls_write(c) < 0)
+		return P2S_E_PROTO;
 	set_events(c, c->out_len ? EV_READ | EV_WRITE : EV_READ);
 	if (!c->out_len && c->close_on_flush)
 		sstp_conn_close(c);
 	return 0;
 }
 
-void sstp_conn_write(struct sstp_conn *c, const uint8_t *p, size_t len, bool droppable)
+/* Appends to out: 1 appended, 0 dropped (data over SSTP_OUT_MAX), -1 the
+ * connection must close. Data goes first: control may take twice as much. */
+static int out_append(struct sstp_conn *c, const uint8_t *p, size_t len, bool droppable)
 {
-	if (c->dead || (c->close_on_flush && droppable))
-		return;
 	if (c->out_len + len > c->out_cap) {
 		if (droppable && c->out_len + len > SSTP_OUT_MAX) {
 			if (c->s)
-				c->s->ctr.dropped++;
-			return;
+				ctr_add(&c->s->ctr.dropped, 1);
+			return 0;
 		}
-		if (c->out_len + len > 2 * SSTP_OUT_MAX) {
-			/* a client that sends but never reads: not worth more memory */
-			sstp_conn_close(c);
-			return;
-		}
+		if (c->out_len + len > 2 * SSTP_OUT_MAX)
+			return -1; /* a client that sends but never reads: not worth more memory */
 		size_t cap = (c->out_len + len) * 2;
 		uint8_t *n = realloc(c->out, cap);
-		if (!n) {
-			sstp_conn_close(c);
-			return;
-		}
+		if (!n)
+			return droppable ? 0 : -1;
 		c->out = n;
 		c->out_cap = cap;
 	}
 	memcpy(c->out + c->out_len, p, len);
 	c->out_len += len;
+	return 1;
+}
+
+/* A moved call: any thread appends under mu, the owner writes (only the
+ * main loop writes control, so only it may have to close). */
+static void write_moved(struct sstp_conn *c, const uint8_t *p, size_t len, bool droppable)
+{
+	pthread_mutex_lock(&c->mu);
+	int rc = out_append(c, p, len, droppable);
+	pthread_mutex_unlock(&c->mu);
+	if (rc < 0)
+		sstp_conn_close(c);
+	else if (rc > 0)
+		sstp_worker_kick(c);
+}
+
+void sstp_conn_write(struct sstp_conn *c, const uint8_t *p, size_t len, bool droppable)
+{
+	if (c->dead || (c->close_on_flush && droppable))
+		return;
+	if (c->on_worker) {
+		write_moved(c, p, len, droppable);
+		return;
+	}
+	int rc = out_append(c, p, len, droppable);
+	if (rc < 0)
+		sstp_conn_close(c);
+	if (rc <= 0)
+		return;
 	if (c->st == SSTP_ST_TLS)
 		return;
 	if (droppable) {
@@ -123,6 +159,9 @@ static void flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 		c->flush_pending = false;
 		if (!c->dead && flush_out(c) < 0)
 			sstp_conn_close(c);
+		if (c->migrate && !c->dead && c->st == SSTP_ST_CONNECTED)
+			sstp_worker_move(c);
+		c->migrate = false;
 	}
 }
 
@@ -152,10 +191,14 @@ void sstp_conn_preauth_put(struct sstp_conn *c)
 	}
 }
 
+/* A moved call only with the workers paused or stopped. */
 static void conn_free(struct sstp_conn *c)
 {
 	struct ev_loop *loop = core_loop(c->eng->core);
-	ev_io_stop(loop, &c->io);
+	if (c->on_worker)
+		sstp_worker_detach(c);
+	else
+		ev_io_stop(loop, &c->io);
 	ev_timer_stop(loop, &c->neg_timer);
 	ev_timer_stop(loop, &c->ppp_timer);
 	ev_timer_stop(loop, &c->hello);
@@ -177,6 +220,7 @@ static void conn_free(struct sstp_conn *c)
 	OPENSSL_cleanse(c->hlak, sizeof(c->hlak));
 	OPENSSL_cleanse(c->hlak_alt, sizeof(c->hlak_alt));
 	free(c->out);
+	pthread_mutex_destroy(&c->mu);
 	free(c);
 }
 
@@ -185,11 +229,18 @@ static void reaper_cb(struct ev_loop *loop, ev_idle *w, int revents)
 	(void)revents;
 	struct sstp_engine *e = w->data;
 	struct sstp_conn *c = e->conns, *next;
-	for (; c; c = next) {
+	bool moved = false;
+	for (; c; c = c->next)
+		moved |= c->dead && c->on_worker;
+	if (moved)
+		dplane_pause(); /* their watchers leave the workers' loops */
+	for (c = e->conns; c; c = next) {
 		next = c->next;
 		if (c->dead)
 			conn_free(c);
 	}
+	if (moved)
+		dplane_resume();
 	ev_idle_stop(loop, w);
 }
 
@@ -203,7 +254,8 @@ void sstp_conn_close(struct sstp_conn *c)
 	sstp_conn_preauth_put(c);
 	if (c->s)
 		core_session_end(c->s, RAD_TERM_LOST_CARRIER, "connection closed");
-	ev_io_stop(core_loop(c->eng->core), &c->io);
+	if (!c->on_worker) /* a moved one's owner stops it when it sees dead */
+		ev_io_stop(core_loop(c->eng->core), &c->io);
 	ev_idle_start(core_loop(c->eng->core), &c->eng->reaper);
 }
 
@@ -366,26 +418,64 @@ static void process_input(struct sstp_conn *c)
 }
 
 /* In CLOSING, still look for the client's DISCONNECT_ACK or ABORT. */
+static void closing_pkt(struct sstp_conn *c, const uint8_t *p, size_t len)
+{
+	struct sstp_pkt pkt;
+	struct sstp_ctrl m;
+	if (sstp_pkt_parse(p, len, &pkt) == 0 && pkt.control &&
+	    sstp_ctrl_parse(pkt.body, pkt.body_len, &m) == 0 &&
+	    (m.type == SSTP_CALL_DISCONNECT_ACK || m.type == SSTP_CALL_ABORT ||
+	     m.type == SSTP_CALL_DISCONNECT)) {
+		if (m.type == SSTP_CALL_DISCONNECT)
+			send_simple(c, SSTP_CALL_DISCONNECT_ACK);
+		c->close_on_flush = true;
+		flush_out(c);
+	}
+}
+
 static void closing_input(struct sstp_conn *c)
 {
 	size_t len;
-	struct sstp_pkt pkt;
-	struct sstp_ctrl m;
 	while (!c->dead && sstp_frame_len(c->in, c->in_len, &len) == 0 && len && len <= c->in_len) {
-		if (sstp_pkt_parse(c->in, len, &pkt) == 0 && pkt.control &&
-		    sstp_ctrl_parse(pkt.body, pkt.body_len, &m) == 0 &&
-		    (m.type == SSTP_CALL_DISCONNECT_ACK || m.type == SSTP_CALL_ABORT ||
-		     m.type == SSTP_CALL_DISCONNECT)) {
-			if (m.type == SSTP_CALL_DISCONNECT)
-				send_simple(c, SSTP_CALL_DISCONNECT_ACK);
-			c->close_on_flush = true;
-			flush_out(c);
-		}
+		closing_pkt(c, c->in, len);
 		memmove(c->in, c->in + len, c->in_len - len);
 		c->in_len -= len;
 	}
 	if (c->in_len >= sizeof(c->in) / 2)
 		c->in_len = 0;
+}
+
+/* ---- what a worker hands over -------------------------------------------- */
+
+void sstp_from_worker(void *owner, uint32_t tag, const union sockaddr_any *from, const uint8_t *p,
+		      size_t n)
+{
+	(void)from;
+	struct sstp_conn *c = owner;
+	struct sstp_pkt pkt;
+	if (c->dead)
+		return;
+	switch (tag) {
+	case SSTP_W_PKT:
+		if (c->st == SSTP_ST_CLOSING)
+			closing_pkt(c, p, n);
+		else if (sstp_pkt_parse(p, n, &pkt) == 0 && pkt.control)
+			on_ctrl(c, p, &pkt);
+		else if (sstp_pkt_parse(p, n, &pkt) == 0)
+			sstp_call_data(c, pkt.body, pkt.body_len);
+		break;
+	case SSTP_W_EOF: sstp_conn_close(c); break;
+	case SSTP_W_BADHDR:
+		sstp_conn_finish(c, false, RAD_TERM_LOST_CARRIER, "bad SSTP header");
+		c->close_on_flush = true;
+		flush_out(c);
+		break;
+	case SSTP_W_FLUSHED:
+		if (c->close_on_flush)
+			sstp_conn_close(c);
+		break;
+	default: break;
+	}
 }
 
 /* ---- TLS input ----------------------------------------------------------- */
@@ -496,6 +586,13 @@ static void hello_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct sstp_conn *c = w->data;
 	if (c->st < SSTP_ST_CONNECT_REQ || c->st == SSTP_ST_CLOSING)
 		return;
+	/* A moved call's owner only notes that it read: a quiet interval here
+	 * is one without any read since the last tick. */
+	if (c->on_worker && __atomic_exchange_n(&c->rx_seen, 0, __ATOMIC_RELAXED)) {
+		c->echo_out = false;
+		ev_timer_again(loop, w);
+		return;
+	}
 	if (c->echo_out) {
 		if (c->s)
 			core_session_end(c->s, RAD_TERM_LOST_CARRIER, "no answer to SSTP echo");
@@ -527,6 +624,9 @@ static struct engine *sstp_start(struct core *core)
 	ev_prepare_init(&e->flush, flush_cb);
 	e->flush.data = e;
 	ev_prepare_start(core_loop(core), &e->flush);
+	/* A test setting: the labs watch hello on an idle call in seconds. */
+	const char *hello = getenv("P2SGW_SSTP_HELLO_S");
+	e->hello_s = hello && atof(hello) >= 1 ? atof(hello) : SSTP_HELLO_S;
 	log_info("SSTP engine ready on the shared TCP port");
 	return (struct engine *)e;
 }
@@ -568,7 +668,8 @@ static struct sstp_conn *conn_new(struct sstp_engine *e, int fd, SSL_CTX *ctx)
 	ev_init(&c->ppp_timer, ppp_timer_cb);
 	ev_init(&c->hello, hello_cb);
 	ev_init(&c->tls_start, tls_start_cb);
-	c->hello.repeat = SSTP_HELLO_S;
+	c->hello.repeat = e->hello_s;
+	sstp_worker_init(c);
 	c->io.data = c->neg_timer.data = c->ppp_timer.data = c->hello.data = c;
 	c->tls_start.data = c;
 	c->next = e->conns;
@@ -618,12 +719,14 @@ static void sstp_stop(struct engine *eng)
 	struct sstp_conn *c, *next;
 	if (!e)
 		return;
+	dplane_pause(); /* a reload that drops SSTP: moved calls leave the workers */
 	for (c = e->conns; c; c = next) {
 		next = c->next;
 		if (c->s)
 			core_session_end(c->s, RAD_TERM_NAS_REQUEST, "gateway stopping");
 		conn_free(c);
 	}
+	dplane_resume();
 	ev_idle_stop(core_loop(e->core), &e->reaper);
 	ev_prepare_stop(core_loop(e->core), &e->flush);
 	free(e);
@@ -635,4 +738,5 @@ const struct engine_ops sstp_engine_ops = {
 	.tcp_adopt = sstp_adopt,
 	.reload = sstp_reload,
 	.stop = sstp_stop,
+	.lane_stats = sstp_lane_stats,
 };

@@ -257,6 +257,7 @@ class Peer:
         self.rs_left = None
         self.done = None
         self.keys = None
+        self.echo_next = None  # --lcp-echo: when the next Echo-Request goes
 
     def send(self, proto, payload):
         self.sock.sendall(hdlc_encode(b"\xff\x03" + struct.pack(">H", proto) + payload))
@@ -328,6 +329,8 @@ class Peer:
             self.down("the gateway terminated the link")
         elif code == 9:
             self.send(LCP, cp(10, ident, self.magic + data[4:]))
+        elif code == 10:
+            log("LCP echo reply %d" % ident)
         elif code == 8 and data[:2] == b"\x80\x57":
             log("IPV6CP protocol-rejected")
         if code in (1, 2) and self.lcp_ours and self.lcp_theirs and not getattr(self, "lcp_open", 0):
@@ -444,6 +447,9 @@ class Peer:
         self.rs_left, self.rs_next = 5, 0
 
     def tick(self):
+        if self.a.lcp_echo and self.echo_next and time.time() >= self.echo_next:
+            self.send(LCP, cp(9, self.next_id(), self.magic))
+            self.echo_next = time.time() + self.a.lcp_echo
         if self.rs_left and not self.v6_addr and time.time() >= self.rs_next:
             self.send(IPV6, router_solicit(self.ll))
             self.rs_left -= 1
@@ -478,6 +484,8 @@ class Peer:
                 subprocess.run(["ip", "route", "add", r, "dev", self.a.tun], check=True)
         dns = ",".join(socket.inet_ntoa(self.dns[t]) for t in (129, 131) if t in self.dns)
         log("IPCP up %s dns %s gw %s" % (addr, dns or "-", socket.inet_ntoa(self.gw)))
+        if self.a.lcp_echo:
+            self.echo_next = time.time() + self.a.lcp_echo
         self.v6_link()
 
     def down(self, why):
@@ -504,6 +512,7 @@ def main():
     ap.add_argument("--wrong-keys", action="store_true")
     ap.add_argument("--sstpc-log", default="/dev/null")
     ap.add_argument("--timeout", type=float, default=0, help="exit after this many seconds")
+    ap.add_argument("--lcp-echo", type=float, default=0, help="LCP Echo-Request every this many seconds")
     a = ap.parse_args()
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
