@@ -126,6 +126,15 @@ bool dplane_defer(ring_fn *fn, void *owner, uint32_t tag, const union sockaddr_a
 	return true;
 }
 
+bool dplane_defer_keep(ring_fn *fn, void *owner, uint32_t tag, const uint8_t *p, size_t n)
+{
+	if (!ring_offer(&dp.ring, fn, owner, tag, NULL, p, n))
+		return false;
+	if (self)
+		ev_async_send(dp.main, &dp.drain);
+	return true;
+}
+
 void dplane_discard(const void *owner)
 {
 	if (dp.n > 1)
