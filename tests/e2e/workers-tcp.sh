@@ -87,8 +87,11 @@ ordered() {
 t = open(sys.argv[1]).read()
 seqs = [int(m) for m in re.findall(r"icmp_seq=(\d+)", t)]
 sys.exit(0 if seqs == list(range(1, int(sys.argv[2]) + 1)) and "DUP!" not in t else 1)' \
-		"$D/ping-$1.txt" "$2"
+		"$D/ping-$1.txt" "$2" && return 0
+	cp "$D/ping-$1.txt" "$D/ping-$1-failed-$((++PING_FAILS)).txt" # kept with LAB_KEEP=1
+	return 1
 }
+PING_FAILS=0
 replies() { grep -c icmp_seq "$D/ping-$1.txt" 2>/dev/null; }
 metric() { python3 lib/dp_metrics.py get "$D/metrics.txt" "$@"; }
 

@@ -13,10 +13,10 @@
 
 struct probe {
 	struct dp_call call;
-	int runs;	 /* atomic */
-	unsigned on;	 /* dplane_self() where it ran */
+	int runs;    /* atomic */
+	unsigned on; /* dplane_self() where it ran */
 	bool in_batch;
-	bool repost;	 /* posts itself again once from inside fn */
+	bool repost; /* posts itself again once from inside fn */
 };
 
 static void probe_fn(struct dp_call *c)

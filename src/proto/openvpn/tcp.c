@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "lib/cursor.h"
 #include "lib/err.h"
 #include "lib/log.h"
 
@@ -62,7 +61,8 @@ struct tcp_conn {
 	size_t out_off, out_len, out_cap;
 };
 
-#define CONN_OF(call, member) ((struct tcp_conn *)((char *)(call) - offsetof(struct tcp_conn, member)))
+#define CONN_OF(call, member)                                                                      \
+	((struct tcp_conn *)((char *)(call)-offsetof(struct tcp_conn, member)))
 
 static void tcp_read(void *ctx);
 
@@ -263,17 +263,13 @@ static bool tcp_first_packet(struct tcp_conn *c, const uint8_t *pkt, size_t len)
 /* Splits the stream into packets; false when the connection must close. */
 static bool tcp_frames(struct tcp_conn *c)
 {
-	struct cur in;
-	cur_init(&in, c->in, c->in_len);
 	size_t off = 0; /* where the first incomplete frame starts */
-	while (cur_left(&in) >= 2) {
-		size_t plen = cur_u16(&in);
-		const uint8_t *pkt = plen ? cur_bytes(&in, plen) : NULL;
-		if (plen == 0)
-			return false;
-		if (!pkt)
-			break; /* the rest of this frame is still on its way */
-		off = in.off;
+	const uint8_t *pkt;
+	size_t plen, used;
+	int r;
+	while ((r = ovpn_tcp_frame(c->in + off, c->in_len - off, RING_DATA, &pkt, &plen, &used)) >
+	       0) {
+		off += used;
 		if (!c->os && !tcp_first_packet(c, pkt, plen))
 			return false;
 		if (c->os->closing)
@@ -282,6 +278,8 @@ static bool tcp_frames(struct tcp_conn *c)
 		if (!c->os)
 			return false; /* the session let go of us */
 	}
+	if (r < 0)
+		return false;
 	memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;
 	return true;
@@ -335,8 +333,8 @@ static void tcp_end_deferred(void *owner, uint32_t tag, const union sockaddr_any
 	(void)from;
 	(void)p;
 	(void)n;
-	const char *why = tag == END_EOF	   ? "client closed the TCP connection"
-			  : tag == END_PROTO	   ? "protocol error on the TCP stream"
+	const char *why = tag == END_EOF	 ? "client closed the TCP connection"
+			  : tag == END_PROTO	 ? "protocol error on the TCP stream"
 			  : tag == END_OVERSIZED ? "oversized control packet on the TCP stream"
 						 : strerror((int)tag);
 	tcp_conn_lost(owner, why);
@@ -384,26 +382,23 @@ static bool tcp_packet(struct tcp_conn *c, const uint8_t *pkt, size_t len)
 }
 
 /* Splits what was read, inside a batch; stops at a full ring, keeping the
- * rest of the buffer. */
+ * rest of the buffer. A control packet longer than a ring slot cannot be
+ * handed over: no real one is, the stream ends. */
 static void tcp_consume(struct tcp_conn *c)
 {
-	struct cur in;
-	cur_init(&in, c->in, c->in_len);
 	size_t off = 0;
-	while (!c->dead && !c->stalled && cur_left(&in) >= 2) {
-		size_t plen = cur_u16(&in);
-		const uint8_t *pkt = plen ? cur_bytes(&in, plen) : NULL;
-		if (plen == 0) {
-			tcp_end(c, END_PROTO);
-		} else if (pkt && !ovpn_op_is_data(ovpn_op_of(pkt[0])) && plen > RING_DATA) {
-			tcp_end(c, END_OVERSIZED); /* no control packet is that long */
-		} else if (pkt && !tcp_packet(c, pkt, plen)) {
+	const uint8_t *pkt;
+	size_t plen, used;
+	while (!c->dead && !c->stalled) {
+		int r = ovpn_tcp_frame(c->in + off, c->in_len - off, RING_DATA, &pkt, &plen, &used);
+		if (r < 0)
+			tcp_end(c, r == P2S_E_FULL ? END_OVERSIZED : END_PROTO);
+		else if (r > 0 && !tcp_packet(c, pkt, plen))
 			tcp_stall(c);
-		} else if (pkt) {
-			off = in.off;
-			continue;
-		}
-		break;
+		else if (r > 0)
+			off += used;
+		if (r <= 0)
+			break;
 	}
 	memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;

@@ -20,11 +20,11 @@
 #include "lib/log.h"
 #include "lib/siphash.h"
 
-#define COOKIE_SLOT	   30	      /* seconds: (hand-window + 1) / 2 */
+#define COOKIE_SLOT 30 /* seconds: (hand-window + 1) / 2 */
 /* Read moderation (core/moderate.h): how long a busy socket rests, and
  * what counts as a burst. */
 #define MOD_DELAY 0.001
-#define UDP_BURST 4    /* datagrams per MOD_DELAY */
+#define UDP_BURST 4 /* datagrams per MOD_DELAY */
 
 void ovpn_warn_drop(struct ovpn_server *srv, const union sockaddr_any *from, const char *why)
 {
@@ -534,8 +534,8 @@ bool ovpn_transport_lane_stats(const struct ovpn_server *srv, unsigned i, struct
 	if (i >= srv->n_lanes || srv->lanes[i].fd < 0)
 		return false;
 	/* Then what worker i read from the TCP connections it owns. */
-	static const char *const kinds[] = {"data",	     "crossing",    "control",
-					    "tcp_data",	     "tcp_handoff", "tcp_ring_waits"};
+	static const char *const kinds[] = {"data",	"crossing",    "control",
+					    "tcp_data", "tcp_handoff", "tcp_ring_waits"};
 	const uint64_t n[] = {srv->lane_ctr[i].data,	srv->lane_ctr[i].crossing,
 			      srv->lane_ctr[i].control, srv->tcp_ctr[i].data,
 			      srv->tcp_ctr[i].handoff,	srv->tcp_ctr[i].waits};
