@@ -12,7 +12,10 @@
 # sessions passing traffic; a stop with moved sessions is clean. Negative:
 # a zero-length frame, and an oversized control frame, slipped into one
 # moved connection (through a relay) close that connection only, the other
-# session keeps its pings in order; with workers 1 nothing moves.
+# session keeps its pings in order; with workers 1 nothing moves; with the
+# hand-off ring shrunk to 2 slots (a test setting) a renegotiation's
+# control flight finds it full: the worker waits (counted), nothing is
+# lost, the new keys come up and the pings stay in order.
 #   tests/e2e/workers-tcp.sh [BUILD_DIR]
 set -u
 BUILD=$(realpath "${1:-build}")
@@ -24,7 +27,7 @@ cd "$(dirname "$0")" || exit 2
 LAB_CASES="wtcp-moved wtcp-split wtcp-ping-order wtcp-iperf-up wtcp-parallel-up wtcp-iperf-down
 wtcp-parallel-down wtcp-main-idle wtcp-no-replay wtcp-metrics wtcp-udp-alongside wtcp-bad-zero
 wtcp-bad-oversized wtcp-reneg wtcp-disconnect wtcp-killed wtcp-reload-same wtcp-reload-port
-wtcp-stop wtcp-one-worker"
+wtcp-stop wtcp-one-worker wtcp-ring-full"
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
 D=$LAB_DIR
@@ -75,8 +78,8 @@ ns_of() { case $1 in bob | alice3) echo $NS_CLI2 ;; *) echo $NS_CLI ;; esac; }
 gw_of() { case $1 in bob | alice3) echo 198.51.100.1 ;; *) echo 192.0.2.1 ;; esac; }
 disconnect() { stop_pid "$(cat "$D/$1.pid" 2>/dev/null)"; }
 GWLOG=$D/gw.log
-start_gateway() {
-	GW_PID=$(spawn $NS_GW "$GWLOG" "$GW" --config "$D/gw.json")
+start_gateway() { # start_gateway [env assignments]
+	GW_PID=$(spawn $NS_GW "$GWLOG" env "$@" "$GW" --config "$D/gw.json")
 	wait_listen $NS_GW tcp 443 15 "$GW_PID"
 }
 # ordered NAME COUNT [INTERVAL]: COUNT echoes through NAME's tunnel (its
@@ -89,6 +92,7 @@ seqs = [int(m) for m in re.findall(r"icmp_seq=(\d+)", t)]
 sys.exit(0 if seqs == list(range(1, int(sys.argv[2]) + 1)) and "DUP!" not in t else 1)' \
 		"$D/ping-$1.txt" "$2" && return 0
 	cp "$D/ping-$1.txt" "$D/ping-$1-failed-$((++PING_FAILS)).txt" # kept with LAB_KEEP=1
+	echo "ping $1 not in order: $(grep -E 'icmp_seq|DUP|From' "$D/ping-$1.txt" | grep -oE '^From [^ ]+|icmp_seq=[0-9]+|DUP!|time=[0-9.]+ ms|Unreachable|Redirect' | tr '\n' ' ' | head -c 3000)"
 	return 1
 }
 PING_FAILS=0
@@ -315,5 +319,23 @@ else
 	fail wtcp-one-worker "expected a TCP client passing 50 pings in order with no move: $(replies alice); $(grep -c 'moved to data-plane' "$GWLOG")"
 fi
 disconnect alice
+stop_pid "$GW_PID"
+
+write_conf "$D/gw.json" 2
+GWLOG=$D/gw-ring.log
+if start_gateway P2SGW_DPLANE_RING=2 && connect bob tcp --reneg-sec 3 && ordered bob 150 0.05; then
+	"$CTL" --socket "$D/p2sgw.sock" gateway metrics >"$D/metrics.txt"
+	wt=$(metric p2sgw_dataplane_lane_packets_total protocol=OpenVPN kind=tcp_ring_waits)
+	rn=$(grep -c "data keys renegotiated" "$GWLOG")
+	echo "ring of 2 slots: $wt waits for room, $rn renegotiations, 150 pings in order"
+	if [ "${wt:-0}" -gt 0 ] && [ "$rn" -ge 2 ] && log_has "$GWLOG" "ring of 2 slots"; then
+		pass wtcp-ring-full
+	else
+		fail wtcp-ring-full "expected waits for room in the 2-slot ring (got '$wt') and >= 2 renegotiations (got $rn)"
+	fi
+else
+	fail wtcp-ring-full "expected bob's 150 pings in order across renegotiations with a 2-slot ring: $(replies bob); $(log_tail "$GWLOG" 3)"
+fi
+disconnect bob
 stop_pid "$GW_PID"
 exit $LAB_FAILED
