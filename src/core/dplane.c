@@ -397,7 +397,7 @@ static unsigned ring_slots(void)
 	int n = v && *v ? atoi(v) : 0;
 	if (n <= 0 || n >= DP_RING)
 		return DP_RING;
-	log_warn("hand-off ring of %d slots (test setting)", n);
+	log_warn("hand-off ring of %d slot%s (test setting)", n, n == 1 ? "" : "s");
 	return (unsigned)n;
 }
 

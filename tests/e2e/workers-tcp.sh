@@ -13,7 +13,7 @@
 # a zero-length frame, and an oversized control frame, slipped into one
 # moved connection (through a relay) close that connection only, the other
 # session keeps its pings in order; with workers 1 nothing moves; with the
-# hand-off ring shrunk to 2 slots (a test setting) a renegotiation's
+# hand-off ring shrunk to 1 slot (a test setting) a renegotiation's
 # control flight finds it full: the worker waits (counted), nothing is
 # lost, the new keys come up and the pings stay in order.
 #   tests/e2e/workers-tcp.sh [BUILD_DIR]
@@ -323,18 +323,18 @@ stop_pid "$GW_PID"
 
 write_conf "$D/gw.json" 2
 GWLOG=$D/gw-ring.log
-if start_gateway P2SGW_DPLANE_RING=2 && connect bob tcp --reneg-sec 3 && ordered bob 150 0.05; then
+if start_gateway P2SGW_DPLANE_RING=1 && connect bob tcp --reneg-sec 3 && ordered bob 150 0.05; then
 	"$CTL" --socket "$D/p2sgw.sock" gateway metrics >"$D/metrics.txt"
 	wt=$(metric p2sgw_dataplane_lane_packets_total protocol=OpenVPN kind=tcp_ring_waits)
 	rn=$(grep -c "data keys renegotiated" "$GWLOG")
-	echo "ring of 2 slots: $wt waits for room, $rn renegotiations, 150 pings in order"
-	if [ "${wt:-0}" -gt 0 ] && [ "$rn" -ge 2 ] && log_has "$GWLOG" "ring of 2 slots"; then
+	echo "ring of 1 slot: $wt waits for room, $rn renegotiations, 150 pings in order"
+	if [ "${wt:-0}" -gt 0 ] && [ "$rn" -ge 2 ] && log_has "$GWLOG" "ring of 1 slot "; then
 		pass wtcp-ring-full
 	else
-		fail wtcp-ring-full "expected waits for room in the 2-slot ring (got '$wt') and >= 2 renegotiations (got $rn)"
+		fail wtcp-ring-full "expected waits for room in the 1-slot ring (got '$wt') and >= 2 renegotiations (got $rn)"
 	fi
 else
-	fail wtcp-ring-full "expected bob's 150 pings in order across renegotiations with a 2-slot ring: $(replies bob); $(log_tail "$GWLOG" 3)"
+	fail wtcp-ring-full "expected bob's 150 pings in order across renegotiations with a 1-slot ring: $(replies bob); $(log_tail "$GWLOG" 3)"
 fi
 disconnect bob
 stop_pid "$GW_PID"
