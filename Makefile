@@ -32,6 +32,7 @@ check-asan: asan
 
 # The thread sanitizer over the data-plane threads: the ring's unit test,
 # the workers lab (two real OpenVPN clients on two threads), the
+# workers-tcp lab (OpenVPN over TCP moved to the workers), the
 # ikev2-workers lab (two strongSwan clients, ESP on the workers) and the
 # sstp-workers lab (two sstpc clients, their calls on the workers); a report
 # in the gateway's log fails the lab.
@@ -44,7 +45,7 @@ check-tsan: tsan
 	$(TSAN_BUILD)/tests/unit/test_dplane
 	@# A report prints "FAIL: sanitizer" at the lab's cleanup, after its exit
 	@# status is decided: the FAIL lines decide here.
-	@for lab in workers ikev2-workers sstp-workers; do \
+	@for lab in workers workers-tcp ikev2-workers sstp-workers; do \
 		TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1" bash tests/e2e/$$lab.sh $(TSAN_BUILD) \
 			>$(TSAN_BUILD)/tsan-$$lab.log 2>&1; r=$$?; cat $(TSAN_BUILD)/tsan-$$lab.log; \
 		if [ $$r != 0 ] || grep -q '^FAIL' $(TSAN_BUILD)/tsan-$$lab.log; then exit 1; fi; \

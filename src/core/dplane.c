@@ -126,6 +126,15 @@ bool dplane_defer(ring_fn *fn, void *owner, uint32_t tag, const union sockaddr_a
 	return true;
 }
 
+bool dplane_defer_keep(ring_fn *fn, void *owner, uint32_t tag, const uint8_t *p, size_t n)
+{
+	if (!ring_offer(&dp.ring, fn, owner, tag, NULL, p, n))
+		return false;
+	if (self)
+		ev_async_send(dp.main, &dp.drain);
+	return true;
+}
+
 void dplane_discard(const void *owner)
 {
 	if (dp.n > 1)
@@ -380,6 +389,18 @@ static struct dp_worker *worker_new(unsigned i, int tun_fd, const struct fwd *ma
 
 /* ---- set-up and tear-down ------------------------------------------------ */
 
+/* P2SGW_DPLANE_RING (tests only) shrinks the ring so that a lab sees it
+ * full: a stream's reader must wait, not drop. */
+static unsigned ring_slots(void)
+{
+	const char *v = getenv("P2SGW_DPLANE_RING");
+	int n = v && *v ? atoi(v) : 0;
+	if (n <= 0 || n >= DP_RING)
+		return DP_RING;
+	log_warn("hand-off ring of %d slot%s (test setting)", n, n == 1 ? "" : "s");
+	return (unsigned)n;
+}
+
 int dplane_init(struct ev_loop *main, unsigned n, const int *tun_fds, struct fwd *main_fwd)
 {
 	memset(&dp, 0, sizeof(dp));
@@ -387,7 +408,7 @@ int dplane_init(struct ev_loop *main, unsigned n, const int *tun_fds, struct fwd
 	dp.main_fwd = main_fwd;
 	if (n <= 1)
 		return 0;
-	if (n > DP_MAX || ring_init(&dp.ring, DP_RING) < 0) {
+	if (n > DP_MAX || ring_init(&dp.ring, ring_slots()) < 0) {
 		for (unsigned j = 1; j < n && j < DP_MAX; j++)
 			if (tun_fds[j] >= 0)
 				close(tun_fds[j]);

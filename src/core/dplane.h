@@ -76,6 +76,10 @@ void dplane_batch_end(void);
  * (dropped, counted in dplane_ring_dropped). */
 bool dplane_defer(ring_fn *fn, void *owner, uint32_t tag, const union sockaddr_any *from,
 		  const uint8_t *p, size_t n);
+/* The same for a stream (a TCP connection's frames, its end): false when
+ * the ring is full, not counted as a drop; the caller keeps the item,
+ * stops reading and offers it again later. */
+bool dplane_defer_keep(ring_fn *fn, void *owner, uint32_t tag, const uint8_t *p, size_t n);
 /* Forgets queued items of owner (it is being freed). */
 void dplane_discard(const void *owner);
 uint64_t dplane_ring_dropped(void);

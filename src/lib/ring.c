@@ -24,8 +24,8 @@ void ring_free(struct ring *r)
 	r->slots = NULL;
 }
 
-bool ring_push(struct ring *r, ring_fn *fn, void *owner, uint32_t tag,
-	       const union sockaddr_any *from, const uint8_t *p, size_t n)
+static bool push(struct ring *r, ring_fn *fn, void *owner, uint32_t tag,
+		 const union sockaddr_any *from, const uint8_t *p, size_t n, bool count)
 {
 	pthread_mutex_lock(&r->mu);
 	bool ok = r->n < r->cap && n <= RING_DATA;
@@ -43,11 +43,23 @@ bool ring_push(struct ring *r, ring_fn *fn, void *owner, uint32_t tag,
 			memcpy(s->data, p, n);
 		r->n++;
 		r->pushed++;
-	} else {
+	} else if (count) {
 		r->dropped++;
 	}
 	pthread_mutex_unlock(&r->mu);
 	return ok;
+}
+
+bool ring_push(struct ring *r, ring_fn *fn, void *owner, uint32_t tag,
+	       const union sockaddr_any *from, const uint8_t *p, size_t n)
+{
+	return push(r, fn, owner, tag, from, p, n, true);
+}
+
+bool ring_offer(struct ring *r, ring_fn *fn, void *owner, uint32_t tag,
+		const union sockaddr_any *from, const uint8_t *p, size_t n)
+{
+	return push(r, fn, owner, tag, from, p, n, false);
 }
 
 bool ring_pop(struct ring *r, struct ring_item *out)

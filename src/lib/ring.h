@@ -45,6 +45,10 @@ void ring_free(struct ring *r);
  * RING_DATA (dropped and counted). from may be NULL. */
 bool ring_push(struct ring *r, ring_fn *fn, void *owner, uint32_t tag,
 	       const union sockaddr_any *from, const uint8_t *p, size_t n);
+/* The same for a producer that keeps the item and offers it again later
+ * (a stream must not lose bytes): a full ring is not counted as a drop. */
+bool ring_offer(struct ring *r, ring_fn *fn, void *owner, uint32_t tag,
+		const union sockaddr_any *from, const uint8_t *p, size_t n);
 /* Copies the oldest item out; false when the ring is empty. */
 bool ring_pop(struct ring *r, struct ring_item *out);
 /* Forgets every queued item whose owner is owner (it is going away). */

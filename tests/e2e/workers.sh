@@ -10,7 +10,7 @@
 # errors at the clients, and almost no packet crosses to a worker that does
 # not own its session. A client that leaves (exit notification, seen by the
 # worker and handed to the main loop) and comes back lands on the other
-# lane; a TCP OpenVPN session (main loop only) passes traffic beside a UDP
+# lane; a TCP OpenVPN session passes traffic beside a UDP
 # one; a reload keeps traffic flowing, and one that moves the UDP port
 # rebuilds the group with the worker parked. Negative: a refused workers value names its JSON path; with the
 # program skewed (a test setting) every data packet reaches the other
@@ -262,8 +262,8 @@ else
 	fail workers-reconnect "expected bob's session to end on his exit notification within 10 s: $(sessions | head -c 300)"
 fi
 
-# A TCP session is served by the main loop alone: whatever TUN queue its
-# packets arrive on, it passes traffic beside bob's UDP one.
+# A TCP session (moved to a worker after its handshake: workers-tcp.sh)
+# passes traffic beside bob's UDP one.
 disconnect alice
 azure_profile "$D/alice2.ovpn" "$PKI" alice2 tcp
 ovpn_client $NS_CLI "$D" alice2 "$D/alice2.ovpn" tcp 192.0.2.1 443 >/dev/null

@@ -1,7 +1,8 @@
 /* src/lib/ring.c: items come out in the order they went in, with their
  * owner, tag, address and bytes; a full ring drops and counts; indices wrap
  * around; a discarded owner's items pop as no-ops; oversized items are
- * refused; several producers at once lose nothing that fits. */
+ * refused; several producers at once lose nothing that fits; an offer to a
+ * full ring is refused without counting a drop, and taken once room is made. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -149,6 +150,29 @@ static void test_producers(void **state)
 	ring_free(&r);
 }
 
+static void test_offer_full_not_counted(void **state)
+{
+	(void)state;
+	struct ring r;
+	assert_int_equal(ring_init(&r, 2), 0);
+	uint8_t b[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	assert_true(ring_offer(&r, fn, NULL, 1, NULL, b, 8));
+	assert_true(ring_offer(&r, fn, NULL, 2, NULL, b, 8));
+	assert_false(ring_offer(&r, fn, NULL, 3, NULL, b, 8));
+	assert_int_equal(ring_dropped(&r), 0);
+	struct ring_item it;
+	assert_true(ring_pop(&r, &it));
+	assert_int_equal(it.tag, 1);
+	assert_true(ring_offer(&r, fn, NULL, 3, NULL, b, 8)); /* offered again: taken */
+	assert_true(ring_pop(&r, &it));
+	assert_int_equal(it.tag, 2);
+	assert_true(ring_pop(&r, &it));
+	assert_int_equal(it.tag, 3);
+	assert_int_equal(it.data[7], 8);
+	assert_false(ring_pop(&r, &it));
+	ring_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_wrap_around),
 		cmocka_unit_test(test_oversized_and_discard),
 		cmocka_unit_test(test_producers),
+		cmocka_unit_test(test_offer_full_not_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -297,6 +297,8 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 	snprintf(os->s->cipher, sizeof(os->s->cipher), "%s", os->cipher);
 	core_session_up(os->s, detail);
 	ovpn_transport_preauth_done(os); /* admitted: no longer counted as unauthenticated */
+	if (os->conn)
+		ovpn_tcp_session_up(os->conn);
 }
 
 /* ---- control messages and TLS ------------------------------------------- */
@@ -506,8 +508,12 @@ static void data_send(struct ovpn_sess *os, const uint8_t *pkt, size_t len)
 				sizeof(th->cipher_out));
 	if (n > 0)
 		os->last_send = ovpn_now(os->srv);
+	/* A TCP stream carries packet ids in the order they were queued, and
+	 * the client wants them in sequence: queued under the same lock. */
+	if (n > 0 && os->tcp)
+		ovpn_transport_send(os, out, (size_t)n, true);
 	pthread_mutex_unlock(&os->enc_mu);
-	if (n > 0)
+	if (n > 0 && !os->tcp)
 		ovpn_transport_send(os, out, (size_t)n, true);
 }
 

@@ -134,6 +134,12 @@ struct ovpn_server {
 	struct {
 		uint64_t data, crossing, control;
 	} lane_ctr[STEER_MAX];
+	/* TCP connections moved to worker i: data packets handled
+	 * there, packets handed to the main loop, waits for room in the ring.
+	 * Bumped by the worker inside its batches, read under the lock. */
+	struct {
+		uint64_t data, handoff, waits;
+	} tcp_ctr[DP_MAX];
 	struct ovpn_sess *by_peer_id[OVPN_MAX_PEERS];
 	uint32_t next_peer_id;
 	struct ovpn_sess *by_addr[OVPN_ADDR_BUCKETS];
@@ -185,6 +191,18 @@ void ovpn_transport_close(struct ovpn_server *srv);
 bool ovpn_transport_lane_stats(const struct ovpn_server *srv, unsigned i, struct lane_stats *out);
 /* A connection from the shared TCP port (the core peeked a client reset). */
 void ovpn_transport_adopt(struct ovpn_server *srv, int fd, const union sockaddr_any *peer);
+const char *ovpn_ctl_error(const struct ovpn_server *srv, int r);
+/* tcp.c: a connection's send queue (any thread; P2S_E_FULL beyond its
+ * limits), the main loop's flush before it sleeps, the end of its session
+ * (what is queued goes out, then it closes). */
+int ovpn_tcp_send(struct tcp_conn *c, const uint8_t *pkt, size_t len, bool data);
+void ovpn_tcp_flush_dirty(struct ovpn_server *srv);
+void ovpn_tcp_detach(struct tcp_conn *c);
+/* The session's first key is active and pushed: with workers, the
+ * connection moves to one. */
+void ovpn_tcp_session_up(struct tcp_conn *c);
+/* True (and its peer) if it still held the unauthenticated slot. */
+bool ovpn_tcp_preauth_done(struct tcp_conn *c, union sockaddr_any *peer);
 /* Rate-limited warning for packets dropped before any session exists. */
 void ovpn_warn_drop(struct ovpn_server *srv, const union sockaddr_any *from, const char *why);
 

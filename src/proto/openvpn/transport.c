@@ -1,6 +1,6 @@
-/* Sockets for the OpenVPN engine: TCP connections the core hands over from
- * the shared port (framing with a 16-bit length), and the UDP socket with the
- * stateless HMAC-cookie handshake and peer-id lookup. */
+/* Sockets for the OpenVPN engine: the UDP lanes with the stateless
+ * HMAC-cookie handshake and peer-id lookup, and what both transports share
+ * (sending, detaching, counters); TCP connections are tcp.c's. */
 #define LOG_MODULE "openvpn"
 
 #include <arpa/inet.h>
@@ -20,33 +20,11 @@
 #include "lib/log.h"
 #include "lib/siphash.h"
 
-#define TCP_IN_MAX	   (2 + 65535)
-#define TCP_OUT_DATA_LIMIT (4u << 20) /* beyond this, data packets are dropped */
-#define TCP_OUT_LIMIT	   (8u << 20) /* beyond this, everything is */
-#define COOKIE_SLOT	   30	      /* seconds: (hand-window + 1) / 2 */
+#define COOKIE_SLOT 30 /* seconds: (hand-window + 1) / 2 */
 /* Read moderation (core/moderate.h): how long a busy socket rests, and
  * what counts as a burst. */
 #define MOD_DELAY 0.001
-#define UDP_BURST 4    /* datagrams per MOD_DELAY */
-#define TCP_BURST 4096 /* bytes per MOD_DELAY */
-
-struct tcp_conn {
-	struct ovpn_server *srv;
-	struct moderator mod;
-	struct tcp_conn *dirty_next, *dirty_prev;
-	bool dirty;
-	bool preauth; /* the core's unauthenticated slot, taken over at adopt */
-	int fd;
-	ev_io rio;
-	ev_io wio;
-	ev_timer idle;
-	union sockaddr_any peer;
-	struct ovpn_sess *os;
-	uint8_t in[TCP_IN_MAX];
-	size_t in_len;
-	uint8_t *out;
-	size_t out_off, out_len, out_cap;
-};
+#define UDP_BURST 4 /* datagrams per MOD_DELAY */
 
 void ovpn_warn_drop(struct ovpn_server *srv, const union sockaddr_any *from, const char *why)
 {
@@ -60,227 +38,12 @@ void ovpn_warn_drop(struct ovpn_server *srv, const union sockaddr_any *from, con
 	log_warn("dropped packet from %s: %s (%u dropped so far)", a, why, srv->hmac_drops);
 }
 
-static const char *ctl_error(const struct ovpn_server *srv, int r)
+const char *ovpn_ctl_error(const struct ovpn_server *srv, int r)
 {
 	/* With tls-auth on, a packet too short for its HMAC is one sent without it. */
 	if (srv->ta.enabled && (r == P2S_E_AUTH || r == P2S_E_TRUNC))
 		return "tls-auth HMAC check failed (client without the right tls-auth key?)";
 	return "malformed control packet";
-}
-
-/* ---- TCP ---------------------------------------------------------------- */
-
-static void dirty_unlink(struct tcp_conn *c)
-{
-	if (!c->dirty)
-		return;
-	if (c->dirty_prev)
-		c->dirty_prev->dirty_next = c->dirty_next;
-	else
-		c->srv->dirty = c->dirty_next;
-	if (c->dirty_next)
-		c->dirty_next->dirty_prev = c->dirty_prev;
-	c->dirty = false;
-}
-
-static void dirty_link(struct tcp_conn *c)
-{
-	if (c->dirty)
-		return;
-	c->dirty = true;
-	c->dirty_prev = NULL;
-	c->dirty_next = c->srv->dirty;
-	if (c->dirty_next)
-		c->dirty_next->dirty_prev = c;
-	c->srv->dirty = c;
-}
-
-static void tcp_conn_free(struct tcp_conn *c)
-{
-	struct ev_loop *loop = core_loop(c->srv->core);
-	if (c->preauth)
-		core_preauth_put(c->srv->core, &c->peer);
-	dirty_unlink(c);
-	moderator_stop(loop, &c->mod);
-	ev_io_stop(loop, &c->rio);
-	ev_io_stop(loop, &c->wio);
-	ev_timer_stop(loop, &c->idle);
-	close(c->fd);
-	free(c->out);
-	free(c);
-}
-
-/* The transport went away: the session ends with it. */
-static void tcp_conn_lost(struct tcp_conn *c, const char *why)
-{
-	if (c->os) {
-		c->os->conn = NULL;
-		ovpn_sess_close(c->os, why);
-	}
-	tcp_conn_free(c);
-}
-
-static void tcp_flush(struct tcp_conn *c)
-{
-	while (c->out_len) {
-		ssize_t n = write(c->fd, c->out + c->out_off, c->out_len);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				c->out_len = 0; /* the read side will see the error */
-			break;
-		}
-		c->out_off += (size_t)n;
-		c->out_len -= (size_t)n;
-	}
-	if (!c->out_len)
-		c->out_off = 0;
-	struct ev_loop *loop = core_loop(c->srv->core);
-	if (c->out_len)
-		ev_io_start(loop, &c->wio);
-	else
-		ev_io_stop(loop, &c->wio);
-}
-
-static int tcp_queue(struct tcp_conn *c, const uint8_t *pkt, size_t len, bool data)
-{
-	/* Data yields first; control too once a client stops reading entirely. */
-	if ((data && c->out_len > TCP_OUT_DATA_LIMIT) || c->out_len > TCP_OUT_LIMIT)
-		return P2S_E_FULL;
-	if (c->out_off && c->out_off + c->out_len + len + 2 > c->out_cap) {
-		memmove(c->out, c->out + c->out_off, c->out_len);
-		c->out_off = 0;
-	}
-	size_t need = c->out_len + len + 2;
-	if (need > c->out_cap) {
-		size_t cap = c->out_cap ? c->out_cap * 2 : 65536;
-		while (cap < need)
-			cap *= 2;
-		uint8_t *n = realloc(c->out, cap);
-		if (!n)
-			return -ENOMEM;
-		c->out = n;
-		c->out_cap = cap;
-	}
-	uint8_t *p = c->out + c->out_off + c->out_len;
-	p[0] = (uint8_t)(len >> 8);
-	p[1] = (uint8_t)len;
-	memcpy(p + 2, pkt, len);
-	c->out_len += len + 2;
-	return 0;
-}
-
-static void tcp_write_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	tcp_flush(w->data);
-}
-
-/* The first packet on a connection must be a valid client hard reset. */
-static bool tcp_first_packet(struct tcp_conn *c, const uint8_t *pkt, size_t len)
-{
-	struct ovpn_ctl ctl;
-	int r = ovpn_ctl_parse(pkt, len, &c->srv->ta, &ctl);
-	if (r < 0) {
-		ovpn_warn_drop(c->srv, &c->peer, ctl_error(c->srv, r));
-		return false;
-	}
-	if (ctl.op != OVPN_HARD_RESET_CLIENT_V2 || ctl.key_id != 0) {
-		ovpn_warn_drop(c->srv, &c->peer, "first packet is not a client hard reset");
-		return false;
-	}
-	c->os = ovpn_sess_new(c->srv, &c->peer, c, 0, false);
-	return c->os != NULL;
-}
-
-/* Splits the stream into packets; false when the connection must close. */
-static bool tcp_frames(struct tcp_conn *c)
-{
-	struct cur in;
-	cur_init(&in, c->in, c->in_len);
-	size_t off = 0; /* where the first incomplete frame starts */
-	while (cur_left(&in) >= 2) {
-		size_t plen = cur_u16(&in);
-		const uint8_t *pkt = plen ? cur_bytes(&in, plen) : NULL;
-		if (plen == 0)
-			return false;
-		if (!pkt)
-			break; /* the rest of this frame is still on its way */
-		off = in.off;
-		if (!c->os && !tcp_first_packet(c, pkt, plen))
-			return false;
-		if (c->os->closing)
-			return true;
-		ovpn_sess_input(c->os, pkt, plen);
-		if (!c->os)
-			return false; /* the session let go of us */
-	}
-	memmove(c->in, c->in + off, c->in_len - off);
-	c->in_len -= off;
-	return true;
-}
-
-static void tcp_read(void *ctx)
-{
-	struct tcp_conn *c = ctx;
-	size_t room = sizeof(c->in) - c->in_len;
-	ssize_t n = read(c->fd, c->in + c->in_len, room);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		tcp_conn_lost(c, n == 0 ? "client closed the TCP connection" : strerror(errno));
-		return;
-	}
-	if (n < 0)
-		return;
-	c->in_len += (size_t)n;
-	if (!tcp_frames(c)) {
-		tcp_conn_lost(c, "protocol error on the TCP stream");
-		return;
-	}
-	/* A full buffer means more is waiting: read on at once. */
-	if ((size_t)n < room)
-		moderator_after(core_loop(c->srv->core), &c->mod, (unsigned long)n);
-}
-
-static void tcp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	tcp_read(w->data);
-}
-
-static void tcp_idle_cb(struct ev_loop *loop, ev_timer *w, int revents);
-
-void ovpn_transport_adopt(struct ovpn_server *srv, int fd, const union sockaddr_any *peer)
-{
-	struct tcp_conn *c = calloc(1, sizeof(*c));
-	if (!c) {
-		close(fd);
-		core_preauth_put(srv->core, peer);
-		return;
-	}
-	struct ev_loop *loop = core_loop(srv->core);
-	c->srv = srv;
-	c->fd = fd;
-	c->peer = *peer;
-	c->preauth = true;
-	ev_io_init(&c->rio, tcp_read_cb, fd, EV_READ);
-	ev_io_init(&c->wio, tcp_write_cb, fd, EV_WRITE);
-	c->rio.data = c->wio.data = c;
-	ev_io_start(loop, &c->rio);
-	moderator_init(&c->mod, &c->rio, MOD_DELAY, TCP_BURST, tcp_read, c);
-	/* A connection that never starts a session is closed after the hand window. */
-	ev_timer_init(&c->idle, tcp_idle_cb, core_conf(srv->core)->hand_window_sec, 0);
-	c->idle.data = c;
-	ev_timer_start(loop, &c->idle);
-}
-
-static void tcp_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	struct tcp_conn *c = w->data;
-	if (!c->os)
-		tcp_conn_free(c);
 }
 
 /* ---- UDP ---------------------------------------------------------------- */
@@ -392,7 +155,7 @@ static void udp_unknown_peer(struct ovpn_server *srv, const union sockaddr_any *
 	struct ovpn_ctl c;
 	int r = ovpn_ctl_parse(pkt, len, &srv->ta, &c);
 	if (r < 0) {
-		ovpn_warn_drop(srv, from, ctl_error(srv, r));
+		ovpn_warn_drop(srv, from, ovpn_ctl_error(srv, r));
 		return;
 	}
 	if (c.key_id != 0)
@@ -603,12 +366,8 @@ void ovpn_transport_send(struct ovpn_sess *os, const uint8_t *pkt, size_t len, b
 			udp_send(os->srv, &os->peer, pkt, len);
 		return;
 	}
-	if (tcp_queue(os->conn, pkt, len, data) < 0) {
+	if (ovpn_tcp_send(os->conn, pkt, len, data) < 0)
 		ctr_add(&os->s->ctr.dropped, 1);
-		return;
-	}
-	if (!os->conn->wio.active)
-		dirty_link(os->conn);
 }
 
 static void flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -616,11 +375,7 @@ static void flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	(void)loop;
 	(void)revents;
 	struct ovpn_server *srv = w->data;
-	while (srv->dirty) {
-		struct tcp_conn *c = srv->dirty;
-		dirty_unlink(c);
-		tcp_flush(c);
-	}
+	ovpn_tcp_flush_dirty(srv);
 	struct udp_batch *q = &ovpn_th(srv)->q; /* the main loop's own UDP sends */
 	if (q->n)
 		udp_batch_flush(q);
@@ -628,10 +383,9 @@ static void flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 
 void ovpn_transport_preauth_done(struct ovpn_sess *os)
 {
-	if (os->conn && os->conn->preauth) {
-		os->conn->preauth = false;
-		core_preauth_put(os->srv->core, &os->conn->peer);
-	}
+	union sockaddr_any peer;
+	if (os->conn && ovpn_tcp_preauth_done(os->conn, &peer))
+		core_preauth_put(os->srv->core, &peer);
 	if (os->preauth) {
 		os->preauth = false;
 		core_preauth_put(os->srv->core, &os->peer);
@@ -644,9 +398,7 @@ void ovpn_transport_detach(struct ovpn_sess *os)
 	if (os->conn) {
 		struct tcp_conn *c = os->conn;
 		os->conn = NULL;
-		c->os = NULL;
-		tcp_flush(c);
-		tcp_conn_free(c);
+		ovpn_tcp_detach(c);
 	} else {
 		ovpn_addr_remove(os->srv, os);
 	}
@@ -781,11 +533,14 @@ bool ovpn_transport_lane_stats(const struct ovpn_server *srv, unsigned i, struct
 {
 	if (i >= srv->n_lanes || srv->lanes[i].fd < 0)
 		return false;
-	static const char *const kinds[] = {"data", "crossing", "control"};
-	const uint64_t n[] = {srv->lane_ctr[i].data, srv->lane_ctr[i].crossing,
-			      srv->lane_ctr[i].control};
-	out->n_kinds = 3;
-	for (unsigned k = 0; k < 3; k++) {
+	/* Then what worker i read from the TCP connections it owns. */
+	static const char *const kinds[] = {"data",	"crossing",    "control",
+					    "tcp_data", "tcp_handoff", "tcp_ring_waits"};
+	const uint64_t n[] = {srv->lane_ctr[i].data,	srv->lane_ctr[i].crossing,
+			      srv->lane_ctr[i].control, srv->tcp_ctr[i].data,
+			      srv->tcp_ctr[i].handoff,	srv->tcp_ctr[i].waits};
+	out->n_kinds = 6;
+	for (unsigned k = 0; k < 6; k++) {
 		out->kind[k] = kinds[k];
 		out->packets[k] = n[k];
 	}

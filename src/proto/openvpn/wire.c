@@ -138,3 +138,28 @@ void ovpn_tls_auth_client_from_static(struct ovpn_tls_auth *ta,
 	memcpy(ta->send_key, key + 192, OVPN_HMAC_LEN);
 	memcpy(ta->recv_key, key + 64, OVPN_HMAC_LEN);
 }
+
+int ovpn_tcp_frame(const uint8_t *p, size_t n, size_t max_ctl, const uint8_t **pkt, size_t *len,
+		   size_t *used)
+{
+	struct cur c;
+	cur_init(&c, p, n);
+	size_t plen = cur_u16(&c);
+	if (!cur_ok(&c))
+		return 0;
+	if (plen == 0)
+		return P2S_E_PROTO;
+	/* The opcode decides before the whole frame is in: a bad one is refused
+	 * without waiting for up to 64 KiB. */
+	struct cur h = c;
+	uint8_t b0 = cur_u8(&h);
+	if (cur_ok(&h) && !ovpn_op_is_data(ovpn_op_of(b0)) && plen > max_ctl)
+		return P2S_E_FULL;
+	const uint8_t *b = cur_bytes(&c, plen);
+	if (!b)
+		return 0;
+	*pkt = b;
+	*len = plen;
+	*used = c.off;
+	return 1;
+}

@@ -81,4 +81,12 @@ void ovpn_tls_auth_from_static(struct ovpn_tls_auth *ta, const uint8_t key[OVPN_
 void ovpn_tls_auth_client_from_static(struct ovpn_tls_auth *ta,
 				      const uint8_t key[OVPN_STATIC_KEY_LEN]);
 
+/* The next packet of a TCP stream's bytes p[0..n) (each framed by a
+ * 16-bit big-endian length): 1 with *pkt, *len and *used (the frame's
+ * bytes); 0 when the frame is not complete yet (wait for more);
+ * P2S_E_PROTO for a zero length; P2S_E_FULL for a packet other than data
+ * longer than max_ctl (no control packet is). */
+int ovpn_tcp_frame(const uint8_t *p, size_t n, size_t max_ctl, const uint8_t **pkt, size_t *len,
+		   size_t *used);
+
 #endif
