@@ -164,15 +164,17 @@ for dir in up down; do
 	else fail sstpw-iperf-$dir "expected both clients' iperf3 to move > 100 kB, got alice ${ba:-0} and carol ${bb:-0}"; fi
 done
 # Each worker carries its call's TLS and forwarding; the main loop only
-# timers (bounds generous: two python PPP peers share the machine's 2 cores).
+# timers. Shares, not absolute seconds: how much the two python PPP peers
+# move in 3 s depends on what else the 2 cores run.
 busy_ok() { python3 -c 'import sys
 c0, c1, cm = map(float, sys.argv[1:4])
-sys.exit(0 if c0 >= 0.05 and c1 >= 0.05 else 1)' $1; }
+t = c0 + c1
+sys.exit(0 if t >= 0.04 and c0 >= 0.2 * t and c1 >= 0.2 * t else 1)' $1; }
 idle_ok() { python3 -c 'import sys
 c0, c1, cm = map(float, sys.argv[1:4])
 sys.exit(0 if cm <= 0.1 * (c0 + c1) + 0.05 else 1)' $1; }
 if busy_ok "${CPU[up]}" && busy_ok "${CPU[down]}"; then pass sstpw-workers-busy
-else fail sstpw-workers-busy "expected each worker >= 0.05 CPU s in both directions (w0 w1 main): up ${CPU[up]}, down ${CPU[down]}"; fi
+else fail sstpw-workers-busy "expected each worker at least a fifth of the workers' CPU (together >= 0.04 s) in both directions (w0 w1 main): up ${CPU[up]}, down ${CPU[down]}"; fi
 if idle_ok "${CPU[up]}" && idle_ok "${CPU[down]}"; then pass sstpw-main-idle
 else fail sstpw-main-idle "expected the main loop under a tenth of the workers' CPU (w0 w1 main): up ${CPU[up]}, down ${CPU[down]}"; fi
 
