@@ -40,22 +40,6 @@ if [ ! -x "$GW" ] || [ ! -x "$CTL" ]; then
 	exit 0
 fi
 
-write_conf() { # write_conf FILE WORKERS [UDP_PORT]
-	cat >"$1" <<J
-{"name": "workers", "sku": "VpnGw2", "vpnGatewayGeneration": "Generation2", "vpnType": "RouteBased",
- "gatewayFqdn": "gw.p2s.test", "stateDirectory": "$D/state", "controlSocket": "$D/p2sgw.sock",
- "logLevel": "info", "tunInterface": "p2s0",
- "listen": {"address": "0.0.0.0", "tcpPort": 443, "udpPort": ${3:-1194}},
- "dataPlane": {"workers": $2},
- "serverCertificate": {"certFile": "$PKI/server.crt", "keyFile": "$PKI/server.key"},
- "openvpn": {"tlsAuthKeyFile": "$PKI/ta.key", "renegotiateSeconds": 0},
- "virtualNetwork": {"addressSpace": ["10.1.0.0/16"]},
- "vpnClientConfiguration": {"vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
-  "vpnClientProtocols": ["OpenVPN"], "vpnAuthenticationTypes": ["Certificate"],
-  "vpnClientRootCertificates": [{"name": "r", "publicCertData": "$(cat "$PKI/root/root.b64")"}]}}
-J
-}
-
 up() { wait_log "$D/$1.log" "Initialization Sequence Completed" 20; }
 connect() { # connect NAME [openvpn options]: one UDP client, waited for
 	local n=$1

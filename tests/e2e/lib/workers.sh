@@ -1,7 +1,24 @@
-# Shared by the workers labs (sourced after lib/netns.sh): sessions by
-# user (CTL, D), alice's and bob's namespaces and gateway addresses, and the
-# per-thread CPU of the gateway's network process (GW_PID: the started
-# gateway).
+# Shared by the workers labs (sourced after lib/netns.sh): the OpenVPN
+# workers labs' configuration (D, PKI), sessions by user (CTL, D), alice's
+# and bob's namespaces and gateway addresses, and the per-thread CPU of the
+# gateway's network process (GW_PID: the started gateway).
+# write_conf FILE WORKERS [UDP_PORT]: OpenVPN only, certificates, the given
+# number of data-plane workers.
+write_conf() {
+	cat >"$1" <<J
+{"name": "workers", "sku": "VpnGw2", "vpnGatewayGeneration": "Generation2", "vpnType": "RouteBased",
+ "gatewayFqdn": "gw.p2s.test", "stateDirectory": "$D/state", "controlSocket": "$D/p2sgw.sock",
+ "logLevel": "info", "tunInterface": "p2s0",
+ "listen": {"address": "0.0.0.0", "tcpPort": 443, "udpPort": ${3:-1194}},
+ "dataPlane": {"workers": $2},
+ "serverCertificate": {"certFile": "$PKI/server.crt", "keyFile": "$PKI/server.key"},
+ "openvpn": {"tlsAuthKeyFile": "$PKI/ta.key", "renegotiateSeconds": 0},
+ "virtualNetwork": {"addressSpace": ["10.1.0.0/16"]},
+ "vpnClientConfiguration": {"vpnClientAddressPool": {"addressPrefixes": ["172.16.201.0/24"]},
+  "vpnClientProtocols": ["OpenVPN"], "vpnAuthenticationTypes": ["Certificate"],
+  "vpnClientRootCertificates": [{"name": "r", "publicCertData": "$(cat "$PKI/root/root.b64")"}]}}
+J
+}
 sessions() { "$CTL" --socket "$D/p2sgw.sock" --output json session list; }
 # field USER KEY: one field of USER's session ("" if none)
 field() {
