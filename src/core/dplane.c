@@ -100,12 +100,23 @@ bool dplane_worker_stats(unsigned i, struct dplane_worker_stats *out)
 static void drain(void)
 {
 	static struct ring_item it; /* the main loop's alone */
+	static bool draining;	    /* it is not re-entered from an item's handler */
+	if (draining)
+		return;
+	draining = true;
 	unsigned i = 0;
 	for (; i < dp.ring.cap && ring_pop(&dp.ring, &it); i++)
 		if (it.fn)
 			it.fn(it.owner, it.tag, &it.from, it.data, it.len);
+	draining = false;
 	if (i == dp.ring.cap)
 		ev_async_send(dp.main, &dp.drain); /* more came meanwhile: next iteration */
+}
+
+void dplane_drain(void)
+{
+	if (dp.n > 1)
+		drain();
 }
 
 static void drain_cb(struct ev_loop *loop, ev_async *w, int revents)

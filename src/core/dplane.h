@@ -80,6 +80,12 @@ bool dplane_defer(ring_fn *fn, void *owner, uint32_t tag, const union sockaddr_a
  * the ring is full, not counted as a drop; the caller keeps the item,
  * stops reading and offers it again later. */
 bool dplane_defer_keep(ring_fn *fn, void *owner, uint32_t tag, const uint8_t *p, size_t n);
+/* From the main loop holding the lock exclusively: runs what the workers
+ * handed over so far, now. A session that starts being sent to from the
+ * workers (dp_fast) drains first: its TUN packets already handed over go
+ * out before any a worker seals from then on, so they keep their order.
+ * Does nothing when called from inside a handed-over item. */
+void dplane_drain(void);
 /* Forgets queued items of owner (it is being freed). */
 void dplane_discard(const void *owner);
 uint64_t dplane_ring_dropped(void);

@@ -492,6 +492,8 @@ static void tcp_migrate(struct tcp_conn *c)
 {
 	struct ev_loop *main = core_loop(c->srv->core);
 	c->migrate = false;
+	/* What workers handed over for it so far goes out first: in order. */
+	dplane_drain();
 	if (!c->os || c->os->closing)
 		return;
 	moderator_stop(main, &c->mod);

@@ -248,6 +248,10 @@ void sstp_worker_move(struct sstp_conn *c)
 	struct sstp_engine *e = c->eng;
 	if (dplane_count() < 2 || c->on_worker || !c->s)
 		return;
+	/* What workers handed over for it so far goes out first: in order. */
+	dplane_drain();
+	if (c->dead || c->st != SSTP_ST_CONNECTED)
+		return;
 	unsigned w = least_loaded(e);
 	ev_io_stop(core_loop(e->core), &c->io);
 	c->io.events = 0; /* restarted by the owner */
