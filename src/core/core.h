@@ -110,6 +110,10 @@ void core_session_up(struct session *s, const char *detail);
 void core_session_end(struct session *s, uint32_t cause, const char *reason);
 /* Unlinks and frees (ends it first if the engine did not). */
 void core_session_free(struct session *s);
+/* The session now has its data-plane owner (dp_fast, worker): packets to
+ * its addresses go to that worker's TUN queue. Admission does it for a
+ * session that is dp_fast from the start; an engine moving one calls it. */
+void core_session_steer(struct session *s);
 /* The client moved (UDP float, MOBIKE). */
 void core_session_moved(struct session *s, const union sockaddr_any *peer);
 

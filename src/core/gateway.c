@@ -25,6 +25,7 @@
 #include "lib/log.h"
 #include "pki/pki.h"
 #include "tunnel/tun.h"
+#include "tunnel/tunsteer.h"
 
 /* Read moderation (moderate.h); the TUN's queue holds what comes while
  * it rests. */
@@ -73,6 +74,25 @@ static int setup_offload(struct core *g, bool vnet)
 	return 0;
 }
 
+/* With several TUN queues, each session's packets go to its owner's
+ * (tunsteer.h says why). Without (no CAP_BPF, or the test setting
+ * P2SGW_TUN_STEER=off) the kernel picks by flow, as before: logged. */
+static void setup_steering(struct core *g)
+{
+	const char *v = getenv("P2SGW_TUN_STEER");
+	int r = v && strcmp(v, "off") == 0 ? -EPERM : tunsteer_open(g->tun_fd, TUNSTEER_MAX);
+	if (r >= 0) {
+		g->steer_fd = r;
+		log_info("TUN %s: each session's packets steered to its worker's queue",
+			 g->conf->tun_name);
+		return;
+	}
+	log_warn(
+		"TUN %s: no queue steering (%s): the kernel picks a queue by flow, so a new flow's "
+		"first replies may reach another worker",
+		g->conf->tun_name, p2s_strerror(r));
+}
+
 /* One TUN queue per data-plane worker; queue 0 is the main loop's. */
 static int setup_tun(struct core *g)
 {
@@ -106,6 +126,8 @@ static int setup_tun(struct core *g)
 			close(fds[i]);
 	if (r == 0)
 		r = dplane_init(g->loop, n, fds, &g->fwd); /* owns fds[1..] from here */
+	if (r == 0 && q > 1)
+		setup_steering(g);
 	/* With workers, queue 0 is worker 0's to read; the main loop only
 	 * writes what it forwards itself. */
 	if (r == 0 && dplane_count() == 1)
@@ -231,7 +253,7 @@ int core_init(struct core *g, struct gw_conf *conf, const struct core_options *o
 	g->engine_table = o->engines;
 	g->server_key = o->server_key;
 	g->notify = o->notify;
-	g->tun_fd = g->tcp.fd = -1;
+	g->tun_fd = g->tcp.fd = g->steer_fd = -1;
 	g->loop = ev_default_loop(EVFLAG_AUTO);
 	preauth_init(&g->preauth);
 	raise_fd_limit();
@@ -327,6 +349,8 @@ void core_free(struct core *g)
 	fwd_offload_free(&g->fwd);
 	if (g->tun_fd >= 0)
 		close(g->tun_fd);
+	if (g->steer_fd >= 0)
+		close(g->steer_fd);
 	pool_free(&g->pool);
 	core_pools6_free(g);
 	preauth_free(&g->preauth);

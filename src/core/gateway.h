@@ -77,6 +77,8 @@ struct core {
 	struct session_registry reg;
 	struct fwd fwd;
 	int tun_fd;
+	int steer_fd;	   /* TUN queue steering map (tunnel/tunsteer.h), -1: the kernel's choice */
+	bool steer_failed; /* an update failed: logged once */
 	int tun_ifindex;
 	ev_io tun_io;
 	ev_prepare tun_flush;	  /* the forwarder's queued TUN writes, once per iteration */
@@ -165,6 +167,10 @@ int core_routes6_build(struct core *g, const struct gw_conf *c);
  * main pool) has an IPv6 prefix; s->addr6 stays zero otherwise. */
 void core_admit6(struct session *s, int conn);
 void core_release6(struct session *s);
+/* A session's IPv4 / IPv6 address into (add) or out of the TUN steering
+ * map (steer.c); nothing without a map. */
+void core_steer4(struct session *s, bool add);
+void core_steer6(struct session *s, bool add);
 /* "172.16.201.2", or "172.16.201.2 fd00:201::2" with an IPv6 address. */
 void core_addr_text(const struct session *s, char *out, size_t cap);
 /* Fills the IPv6 part of out (has_v6 false without an IPv6 lease). */

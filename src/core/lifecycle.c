@@ -85,6 +85,7 @@ int core_admit(struct session *s, uint32_t want, int conn, const char **why)
 	g->reg.admitted[p]++;
 	core_admit6(s, conn);
 	core_acl_attach(s);
+	core_session_steer(s);
 	return 0;
 }
 
@@ -92,6 +93,7 @@ static void release(struct session *s)
 {
 	if (!s->admitted)
 		return;
+	core_steer4(s, false);
 	pool_release(&s->core->pool, s->addr, s);
 	core_release6(s);
 	s->core->reg.admitted[s->ops->proto]--;

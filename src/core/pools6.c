@@ -157,6 +157,7 @@ void core_admit6(struct session *s, int conn)
 
 void core_release6(struct session *s)
 {
+	core_steer6(s, false);
 	if (has_addr6(s))
 		pool6_release(&s->core->pool6, &s->addr6, s);
 	memset(&s->addr6, 0, sizeof(s->addr6));
@@ -174,6 +175,7 @@ void core_session_families(struct session *s, bool v4, bool v6)
 		slog_debug(s->id, "IPv6 address released: the client did not ask for one");
 	}
 	if (!v4 && s->addr) {
+		core_steer4(s, false);
 		pool_release(&s->core->pool, s->addr, s);
 		s->addr = 0;
 		slog_debug(s->id, "IPv4 address released: the client did not ask for one");

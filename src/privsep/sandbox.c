@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
 #include <pwd.h>
 #include <sched.h>
@@ -216,6 +217,12 @@ static int rules_add(scmp_filter_ctx ctx)
 	for (size_t i = 0; r == 0 && i < 4; i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fam[i]));
+	/* The TUN steering map's updates on its open fd: no program loads,
+	 * no new maps (those needed privileges and happened before). */
+	const int bpf_cmd[] = {BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM};
+	for (size_t i = 0; r == 0 && i < 2; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(bpf), 1,
+				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)bpf_cmd[i]));
 	/* Thread names (libmicrohttpd, libcurl) and nothing else of prctl. */
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,

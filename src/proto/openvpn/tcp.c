@@ -507,6 +507,7 @@ static void tcp_migrate(struct tcp_conn *c)
 	c->retry.data = c;
 	c->os->s->worker = c->worker;
 	c->os->s->dp_fast = true; /* sent to from any data-plane thread */
+	core_session_steer(c->os->s);
 	slog_info(c->os->label, "TCP connection moved to data-plane worker %u", c->worker);
 	dplane_post(c->worker, &c->start_call, tcp_start_call);
 }

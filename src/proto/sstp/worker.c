@@ -259,6 +259,7 @@ void sstp_worker_move(struct sstp_conn *c)
 	c->owner = c->s->worker = w;
 	c->on_worker = true;
 	c->s->dp_fast = true;
+	core_session_steer(c->s);
 	e->streams[w]++;
 	e->moved[w]++;
 	slog_debug(sstp_conn_sid(c), "call moved to data-plane worker %u", w);
