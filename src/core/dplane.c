@@ -115,8 +115,11 @@ static void drain(void)
 
 void dplane_drain(void)
 {
-	if (dp.n > 1)
-		drain();
+	if (dp.n <= 1)
+		return;
+	drain();
+	if (dp.main_fwd)
+		fwd_flush(dp.main_fwd);
 }
 
 static void drain_cb(struct ev_loop *loop, ev_async *w, int revents)

@@ -83,8 +83,10 @@ bool dplane_defer_keep(ring_fn *fn, void *owner, uint32_t tag, const uint8_t *p,
 /* From the main loop holding the lock exclusively: runs what the workers
  * handed over so far, now. A session that starts being sent to from the
  * workers (dp_fast) drains first: its TUN packets already handed over go
- * out before any a worker seals from then on, so they keep their order.
- * Does nothing when called from inside a handed-over item. */
+ * out before any a worker seals from then on, so they keep their order;
+ * and what the main loop queued for the TUN (a moving stream's packets it
+ * decrypted) is written before its new owner writes any. Does nothing
+ * when called from inside a handed-over item. */
 void dplane_drain(void);
 /* Forgets queued items of owner (it is being freed). */
 void dplane_discard(const void *owner);
