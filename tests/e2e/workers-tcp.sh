@@ -5,7 +5,9 @@
 # its data and writes its socket; control packets go to the main loop.
 # Positive: two TCP clients land on workers 0 and 1; iperf3 both ways with
 # both workers busy and the main loop nearly idle; 200 fast pings each in
-# order; the per-worker TCP counters in /metrics; a UDP client beside them;
+# order, every reply read by its session's owner (TUN queue steering); the
+# per-worker TCP counters in /metrics; a UDP client beside them (TCP_NODELAY
+# pushed to the TCP clients only);
 # client-initiated renegotiation under traffic; `p2sctl session disconnect`
 # of a moved session (the client sees RESTART and comes back); a killed
 # client's session ends; reloads (one moving the UDP port) keep the TCP
@@ -25,7 +27,7 @@ cd "$(dirname "$0")" || exit 2
 . lib/pki.sh
 . lib/openvpn.sh
 LAB_CASES="wtcp-moved wtcp-split wtcp-ping-order wtcp-steered wtcp-iperf-up wtcp-parallel-up wtcp-iperf-down
-wtcp-parallel-down wtcp-main-idle wtcp-no-replay wtcp-metrics wtcp-udp-alongside wtcp-bad-zero
+wtcp-parallel-down wtcp-main-idle wtcp-no-replay wtcp-metrics wtcp-udp-alongside wtcp-nodelay wtcp-bad-zero
 wtcp-bad-oversized wtcp-reneg wtcp-disconnect wtcp-killed wtcp-reload-same wtcp-reload-port
 wtcp-stop wtcp-one-worker wtcp-ring-full wtcp-unsteered"
 CTL=$BUILD/p2sctl
@@ -214,6 +216,15 @@ else
 	fail wtcp-udp-alongside "the UDP client did not connect: $(log_tail "$D/alice3.log" 3)"
 fi
 disconnect alice3
+
+# TCP_NODELAY pushed to TCP clients only: without it a client's Nagle holds
+# a small packet until the gateway's delayed ACK (pings of 40 ms).
+if grep -q "OPTIONS IMPORT: --socket-flags option modified" "$D/alice.log" &&
+	! grep -q "socket-flags" "$D/alice3.log"; then
+	pass wtcp-nodelay
+else
+	fail wtcp-nodelay "expected the TCP client to take the pushed socket-flags TCP_NODELAY and the UDP client not to get it: $(grep -h -m1 'socket-flags' "$D/alice.log" "$D/alice3.log")"
+fi
 
 # Bad frames slipped into alice2's moved connection (a relay in front of
 # her client, at a frame boundary): her connection closes (she reconnects

@@ -154,6 +154,16 @@ static void test_cc_exit_without_ekm(void **state)
 	assert_non_null(strstr(m, ",cipher CHACHA20-POLY1305,"));
 }
 
+/* A TCP session's client gets TCP_NODELAY on its socket; a UDP one nothing. */
+static void test_tcp_nodelay(void **state)
+{
+	(void)state;
+	struct ovpn_push_params p = typical();
+	assert_null(strstr(build_one(&p), "socket-flags"));
+	p.tcp = true;
+	assert_non_null(strstr(build_one(&p), ",socket-flags TCP_NODELAY"));
+}
+
 static void test_old_clients(void **state)
 {
 	(void)state;
@@ -574,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_ekm_without_cc_exit),
 		cmocka_unit_test(test_cc_exit_without_ekm),
 		cmocka_unit_test(test_old_clients),
+		cmocka_unit_test(test_tcp_nodelay),
 		cmocka_unit_test(test_netmasks),
 		cmocka_unit_test(test_continuation),
 		cmocka_unit_test(test_too_many_for_max),

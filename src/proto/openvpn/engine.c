@@ -269,6 +269,7 @@ static void send_push(struct ovpn_sess *os, struct ovpn_ks *ks)
 		.iv_proto = os->pi.iv_proto,
 		.iv_ncp = os->pi.iv_ncp,
 		.push_mtu = os->pi.has_mtu,
+		.tcp = os->tcp,
 		.auth_token = os->auth_token,
 		.dns = net.dns,
 		.n_dns = net.n_dns,

@@ -214,6 +214,11 @@ static void collect_options(const struct ovpn_push_params *p, struct optlist *l)
 		opt_add(l, "key-derivation tls-ekm");
 	if (p->push_mtu)
 		opt_add(l, "tun-mtu 1500");
+	/* Else the client's Nagle holds a small packet (a ping, a keystroke)
+	 * until the gateway's delayed ACK, up to 40 ms; the gateway's own
+	 * socket has TCP_NODELAY already. */
+	if (p->tcp)
+		opt_add(l, "socket-flags TCP_NODELAY");
 	collect_dhcp_options(p, l);
 	collect_dns(p, l);
 	if (p->auth_token)

@@ -29,6 +29,7 @@ struct ovpn_push_params {
 	unsigned iv_proto;
 	int iv_ncp;
 	bool push_mtu;
+	bool tcp; /* the session rides TCP: the client's socket gets TCP_NODELAY too */
 	const char *auth_token; /* NULL: none */
 	const uint32_t *dns;
 	size_t n_dns;
