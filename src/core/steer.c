@@ -23,7 +23,8 @@ static void steer_failed(struct core *g, const struct session *s, int r)
 	if (g->steer_failed)
 		return;
 	g->steer_failed = true;
-	slog_warn(s->id, "TUN steering map update failed (%s): its packets may reach another worker",
+	slog_warn(s->id,
+		  "TUN steering map update failed (%s): its packets may reach another worker",
 		  p2s_strerror(r));
 }
 

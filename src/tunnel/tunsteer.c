@@ -1,5 +1,5 @@
 /* The TUN steering program and its map (see tunsteer.h for why). The
- * program is eleven lines of eBPF written out here: no compiler for the
+ * program is written out here as 28 eBPF instructions: no compiler for the
  * BPF target is needed to build the gateway. */
 #include "tunsteer.h"
 
@@ -31,14 +31,15 @@ static long sys_bpf(int cmd, union bpf_attr *attr)
 	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
 }
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
-#define R0 0
-#define R1 1
-#define R2 2
-#define R6 6
-#define FP 10
+#define INSN(c, d, s, o, i)                                                                        \
+	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
+#define R0		  0
+#define R1		  1
+#define R2		  2
+#define R6		  6
+#define FP		  10
 #define LD_ABS(size, off) INSN(BPF_LD | BPF_ABS | (size), 0, 0, 0, off)
-#define STX_W(off) INSN(BPF_STX | BPF_MEM | BPF_W, FP, R0, off, 0)
+#define STX_W(off)	  INSN(BPF_STX | BPF_MEM | BPF_W, FP, R0, off, 0)
 
 /* queue = map[destination] or 0. A load past the packet's end ends the
  * program with 0 too. Jump offsets count from the next instruction. */

@@ -77,7 +77,8 @@ static int queue_of(struct dev *d, const char *dst)
 		if (poll(p, 2, 100) <= 0)
 			break;
 		for (int q = 0; q < 2; q++) {
-			ssize_t n = (p[q].revents & POLLIN) ? read(d->fds[q], buf, sizeof(buf)) : -1;
+			ssize_t n =
+				(p[q].revents & POLLIN) ? read(d->fds[q], buf, sizeof(buf)) : -1;
 			const uint8_t *ip = buf + hdr;
 			if (n < (ssize_t)(hdr + (v6 ? 40 : 20)))
 				continue;
