@@ -181,9 +181,19 @@ struct radius_client *radius_client_new(struct ev_loop *loop, const struct gw_co
 	return rc;
 }
 
+/* A Stop is forgotten by the key process (privsep) once it is answered,
+ * given up or dropped: until then a crash of this process would have the
+ * key process send it again. */
+static void acct_forget(const struct radius_req *q)
+{
+	if (radius_acct_hook && q->accounting && q->acct.status_type == 2 && q->acct.session_id)
+		radius_acct_hook->stopped(q->acct.session_id);
+}
+
 static void req_free(struct radius_req *q)
 {
 	struct radius_client *rc = q->rc;
+	acct_forget(q);
 	ev_timer_stop(rc->loop, &q->timer);
 	if (q->sock && q->sock->by_id[q->id] == q) {
 		q->sock->by_id[q->id] = NULL;
@@ -552,16 +562,15 @@ static void acct_tell(const struct radius_req *q)
 
 void radius_account(struct radius_client *rc, const struct radius_acct *a)
 {
-	/* Forgotten whatever becomes of the Stop: one Stop per session. */
-	if (radius_acct_hook && a->status_type == 2 && a->session_id)
-		radius_acct_hook->stopped(a->session_id);
-	if (radius_acct_hook && a->status_type == 3 && a->session_id)
+	/* A Stop's final counters and cause, kept until it is forgotten. */
+	if (radius_acct_hook && a->status_type >= 2 && a->session_id)
 		radius_acct_hook->updated(a);
-	if (!rc)
+	struct radius_req *q = rc ? req_new(rc, REQ_ACCT) : NULL;
+	if (!q) {
+		if (radius_acct_hook && a->status_type == 2 && a->session_id)
+			radius_acct_hook->stopped(a->session_id);
 		return;
-	struct radius_req *q = req_new(rc, REQ_ACCT);
-	if (!q)
-		return;
+	}
 	q->acct = *a;
 	q->acct.user = q->strs[0] = dup_or_null(a->user);
 	q->acct.session_id = q->strs[1] = dup_or_null(a->session_id);

@@ -92,8 +92,11 @@ void radius_account(struct radius_client *rc, const struct radius_acct *a);
 struct radius_acct_hook {
 	void (*started)(const struct radius_acct *a, const char *secret,
 			const struct sockaddr_in *acct_addr, uint32_t nas_ip, const char *nas_id);
+	/* Its Stop was answered, given up or dropped: forgotten. */
 	void (*stopped)(const char *session_id);
-	/* An Interim-Update's counters: a crash's Stop carries the last ones. */
+	/* An Interim-Update's counters (a crash's Stop carries the last ones),
+	 * or the Stop being sent (status_type 2): a crash before it is answered
+	 * sends that Stop again. */
 	void (*updated)(const struct radius_acct *a);
 };
 extern const struct radius_acct_hook *radius_acct_hook;

@@ -36,6 +36,7 @@ struct ps_acct_entry {
 	uint64_t in_octets, out_octets, in_packets, out_packets; /* its last Interim-Update's */
 	uint32_t session_time;					 /* at its loss */
 	time_t lost_at;
+	uint32_t cause; /* its own Stop is on its way (session_time, lost_at are its) */
 };
 
 struct ps_acct_stop {
@@ -252,11 +253,17 @@ int ps_acct_update(struct ps_acct *a, const struct ps_req *q)
 	e->out_octets = c.out_octets;
 	e->in_packets = c.in_packets;
 	e->out_packets = c.out_packets;
+	if (c.cause) {
+		e->cause = c.cause;
+		e->session_time = c.session_time;
+		e->lost_at = time(NULL);
+	}
 	return 0;
 }
 
 /* The Stop the network process would have sent, with what is known: the
- * counters as of the last Interim-Update (what came after died with it). */
+ * counters as of the last Interim-Update (what came after died with it),
+ * or its own Stop's, when that was on its way. */
 static int stop_build(struct ps_acct_stop *st, uint8_t id, const char *secret)
 {
 	const struct ps_acct_entry *e = st->e;
@@ -276,7 +283,7 @@ static int stop_build(struct ps_acct_stop *st, uint8_t id, const char *secret)
 	rad_add_counter64(&b, RAD_ACCT_OUTPUT_OCTETS, RAD_ACCT_OUTPUT_GIGAWORDS, e->out_octets);
 	rad_add_u32(&b, RAD_ACCT_INPUT_PACKETS, (uint32_t)e->in_packets);
 	rad_add_u32(&b, RAD_ACCT_OUTPUT_PACKETS, (uint32_t)e->out_packets);
-	rad_add_u32(&b, RAD_ACCT_TERMINATE_CAUSE, RAD_TERM_NAS_ERROR);
+	rad_add_u32(&b, RAD_ACCT_TERMINATE_CAUSE, e->cause ? e->cause : RAD_TERM_NAS_ERROR);
 	if (e->nas_id[0])
 		rad_add_str(&b, RAD_NAS_IDENTIFIER, e->nas_id);
 	rad_add_u32(&b, RAD_NAS_IP_ADDRESS, e->nas_ip);
@@ -404,14 +411,20 @@ void ps_acct_lost(struct ps_acct *a, const struct ps_secrets *s)
 {
 	if (!a->n)
 		return;
+	size_t own = 0; /* whose own Stop was on its way, unanswered */
+	for (size_t i = 0; i < a->n; i++)
+		own += a->e[i]->cause != 0;
 	log_warn("the network process took %zu RADIUS-accounted session%s with it: sending "
-		 "their Accounting-Request Stop (Acct-Terminate-Cause NAS-Error)",
-		 a->n, a->n == 1 ? "" : "s");
+		 "their Accounting-Request Stop (Acct-Terminate-Cause NAS-Error; %zu as its own "
+		 "unanswered Stop)",
+		 a->n, a->n == 1 ? "" : "s", own);
 	double t = now();
 	for (size_t i = 0; i < a->n; i++) {
 		struct ps_acct_entry *e = a->e[i];
-		e->session_time = (uint32_t)(t - e->started);
-		e->lost_at = time(NULL);
+		if (!e->cause) {
+			e->session_time = (uint32_t)(t - e->started);
+			e->lost_at = time(NULL);
+		}
 		if (!grow(&a->orphans, a->n_orphans, &a->orphans_cap)) {
 			entry_free(e);
 			continue;

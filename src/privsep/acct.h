@@ -1,7 +1,9 @@
 /* The accounted sessions of the network process, kept by the key process:
- * remembered at their Start, forgotten at their Stop. When the network
- * process dies with sessions still remembered, the key process sends their
- * Accounting-Request Stop itself (Acct-Terminate-Cause NAS-Error), signed
+ * remembered at their Start, forgotten once their Stop is answered (or
+ * given up). When the network process dies with sessions still remembered,
+ * the key process sends their Accounting-Request Stop itself
+ * (Acct-Terminate-Cause NAS-Error; a session whose own Stop was on its way
+ * gets that Stop again: its cause, final counters and time), signed
  * with the secret it holds, retransmitted every 3 s until answered or the
  * configured RADIUS timeout, so the server's accounting does not show them
  * online forever. Like the network process's RADIUS client, a Stop its
@@ -55,7 +57,8 @@ int ps_acct_remember(struct ps_acct *a, const struct ps_secrets *s, const struct
 /* ACCT_STOP: 0, or -ENOENT when the session is not remembered. */
 int ps_acct_forget(struct ps_acct *a, const struct ps_req *q);
 /* ACCT_UPDATE: the session's counters as of its last Interim-Update, for
- * its Stop; 0, or -ENOENT when it is not remembered. */
+ * its Stop, or its own Stop's (with a cause); 0, or -ENOENT when it is not
+ * remembered. */
 int ps_acct_update(struct ps_acct *a, const struct ps_req *q);
 /* The network process is gone: a Stop for every remembered session. */
 void ps_acct_lost(struct ps_acct *a, const struct ps_secrets *s);

@@ -197,14 +197,18 @@ static void acct_stopped(const char *session_id)
 	call(&q, &rep, buf, sizeof(buf), NULL);
 }
 
-/* Not remembered (the key process refused its Start): nothing to say. */
+/* An Interim-Update's counters, or a Stop's on its way (with its cause).
+ * Not remembered (the key process refused its Start): nothing to say. */
 static void acct_updated(const struct radius_acct *a)
 {
+	bool stop = a->status_type == 2;
 	struct ps_acct_counts c = {.id = text_of(a->session_id, PS_ACCT_ID_MAX),
 				   .in_octets = a->in_octets,
 				   .out_octets = a->out_octets,
 				   .in_packets = a->in_packets,
-				   .out_packets = a->out_packets};
+				   .out_packets = a->out_packets,
+				   .session_time = stop ? a->session_time : 0,
+				   .cause = stop ? a->terminate_cause : 0};
 	uint8_t data[PS_MSG_MAX];
 	struct ps_req q = {.type = PS_ACCT_UPDATE, .data = data};
 	struct ps_reply rep;

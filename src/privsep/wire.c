@@ -83,6 +83,8 @@ int ps_acct_counts_encode(const struct ps_acct_counts *c, uint8_t *buf, size_t c
 	const uint64_t v[] = {c->in_octets, c->out_octets, c->in_packets, c->out_packets};
 	for (size_t i = 0; i < 4; i++)
 		wbuf_u64(&w, v[i]);
+	wbuf_u32(&w, c->session_time);
+	wbuf_u32(&w, c->cause);
 	if (!wbuf_ok(&w))
 		return P2S_E_FULL;
 	*out = w.len;
@@ -99,6 +101,8 @@ int ps_acct_counts_decode(struct ps_acct_counts *c, const uint8_t *buf, size_t l
 	uint64_t *v[] = {&c->in_octets, &c->out_octets, &c->in_packets, &c->out_packets};
 	for (size_t i = 0; i < 4; i++)
 		*v[i] = cur_u64(&k);
+	c->session_time = cur_u32(&k);
+	c->cause = cur_u32(&k);
 	if (!cur_ok(&k))
 		return P2S_E_TRUNC;
 	if (!cur_done(&k))

@@ -15,7 +15,10 @@
  *               network process dies first
  *     ACCT_STOP u16 n, n bytes of Acct-Session-Id: forgotten
  *     ACCT_UPDATE u16 n, n bytes of counters (struct ps_acct_counts, below):
- *               an Interim-Update's, for that Stop
+ *               an Interim-Update's, for that Stop; with a cause, the
+ *               session's own Stop, on its way: its final counters and
+ *               cause, sent as such if the network process dies before
+ *               ACCT_STOP (sent once the Stop is answered or given up)
  *   reply:   u8 type (the request's), i32 status (0 or -errno/P2S_E_*),
  *            u16 n, n bytes (KEY_LOAD: the key id; SIGN: the signature) */
 #ifndef P2S_PRIVSEP_WIRE_H
@@ -101,6 +104,8 @@ int ps_acct_rec_decode(struct ps_acct_rec *r, const uint8_t *buf, size_t len);
 struct ps_acct_counts {
 	struct ps_acct_bytes id;
 	uint64_t in_octets, out_octets, in_packets, out_packets;
+	uint32_t session_time; /* the Stop's (0 for an Interim-Update) */
+	uint32_t cause; /* Acct-Terminate-Cause of the Stop on its way; 0: an Interim-Update */
 };
 
 int ps_acct_counts_encode(const struct ps_acct_counts *c, uint8_t *buf, size_t cap, size_t *out);

@@ -17,7 +17,7 @@ LAB_CASES="slow-server-does-not-stall slow-server-answered radius-accept framed-
 radius-reject unsigned-server-named session-timeout accounting-start accounting-interim
 accounting-stop-octets failover both-down-refused established-survives probe-revives
 require-refuses-stock forged-reply-dropped require-accepts-signing auto-refuses-downgrade
-crash-stop-nas-error crash-no-second-stop crash-stop-failover"
+crash-stop-nas-error crash-no-second-stop crash-stop-failover crash-stop-in-flight"
 lab_require openvpn freeradius iperf3 openssl python3 ping
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
@@ -192,9 +192,10 @@ new_start() {
 	acct_lines | awk -v u="$1" -v before=" $BEFORE " '$1 == "Start" && $3 == u && index(before, " " $2 " ") == 0 {id = $2} END {print id}'
 }
 stops_of() { acct_lines "${2:-$D/r1}" | awk -v id="$1" '$1 == "Stop" && $2 == id'; }
-# stop_octets ID: "IN OUT" octets of ID's Stop in the primary's detail file.
+# stop_octets ID [DIR]: "IN OUT" octets of ID's Stop in the primary's (or
+# DIR's server's) detail file.
 stop_octets() {
-	acct_records "$D/r1" | python3 -c 'import json, sys
+	acct_records "${2:-$D/r1}" | python3 -c 'import json, sys
 for r in map(json.loads, sys.stdin):
     if r.get("Acct-Status-Type") == "Stop" and r.get("Acct-Session-Id") == sys.argv[1]:
         print(r.get("Acct-Input-Octets", 0), r.get("Acct-Output-Octets", 0))' "$1"
@@ -286,6 +287,44 @@ phase_crash_failover() {
 	stop_pid "$GW_PID"
 }
 
+# Dave's session ends (his client leaves) while the primary is down: the
+# network process's Stop (its cause: the client closed) waits on the
+# primary, and the process crashes before failing over. The key process
+# kept that Stop, its cause and final octets: it sends it, fails over to
+# the secondary, whose detail file records that cause (not NAS-Error) and
+# the octets of dave's two pings.
+phase_crash_inflight() {
+	start_gateway 3 crashif || { fail crash-stop-in-flight "gateway did not start"; return; }
+	local net dave stops octets
+	net=$(pgrep -P "$GW_PID" | head -n 1)
+	BEFORE=$(acct_lines | awk '{print $2}' | sort -u | tr '\n' ' ')
+	login lostif dave dave-pw
+	up lostif || fail crash-stop-in-flight "dave's session did not come up: $(log_tail "$D/lostif.log" 3)"
+	for _ in $(seq 50); do dave=$(new_start dave); [ -n "$dave" ] && break; sleep 0.2; done
+	ping_via lostif
+	stop_pid "$R1_PID"
+	stop_client lostif
+	if [ -n "$net" ] && [ -n "$dave" ] && wait_until 10 log_has "$GWLOG" 'session closed.*user "dave"'; then
+		run $NS_GW kill -SEGV "$net"
+		for _ in $(seq 100); do [ -n "$(stops_of "$dave" "$D/r2")" ] && break; sleep 0.2; done
+	fi
+	stops=$(stops_of "$dave" "$D/r2")
+	octets=$(stop_octets "$dave" "$D/r2")
+	echo "dave's Stop at the secondary: $stops; octets in/out: $octets"
+	if [ -n "$dave" ] && [ "$(wc -l <<<"$stops")" = 1 ] &&
+		grep -qE '^dave (User-Request|Lost-Carrier)$' <<<"$(awk '{print $3, $4}' <<<"$stops")" &&
+		[ "$(awk '{print $1}' <<<"$octets")" -ge 168 ] 2>/dev/null &&
+		[ "$(awk '{print $2}' <<<"$octets")" -ge 168 ] 2>/dev/null &&
+		log_has "$GWLOG" "1 as its own unanswered Stop"; then
+		pass crash-stop-in-flight
+	else
+		fail crash-stop-in-flight "expected dave's own Stop for '$dave' (User-Request or Lost-Carrier, >= 168 octets each way), unanswered by the stopped primary when the network process crashed, in the secondary's detail file, got '$stops', octets '$octets'; gateway: $(grep -E 'keys|session closed' "$GWLOG" | tail -n 3 | tr '\n' '|')"
+	fi
+	R1_PID=$(spawn $NS_GW "$D/r1i.log" freeradius -f -xx -l stdout -d "$D/r1")
+	wait_until 10 log_has "$D/r1i.log" "Ready to process requests"
+	stop_pid "$GW_PID"
+}
+
 # "require" against the stock server: every reply is dropped with its reason,
 # and so is a forged one (another secret), even under "never"; the client is
 # refused once both have timed out. Then "require" against a signing server.
@@ -372,6 +411,7 @@ main() {
 	phase_slow
 	phase_crash
 	phase_crash_failover
+	phase_crash_inflight
 	phase_require
 	phase_main
 	echo "--- gateway log (tail)"

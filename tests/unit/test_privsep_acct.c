@@ -114,16 +114,19 @@ static void test_counts_codec(void **state)
 				   .in_octets = 5ull << 32 | 7,
 				   .out_octets = 1234,
 				   .in_packets = 10,
-				   .out_packets = 20},
+				   .out_packets = 20,
+				   .session_time = 77,
+				   .cause = 1},
 			      d;
 	uint8_t buf[PS_MSG_MAX], msg[PS_MSG_MAX];
 	size_t n = 0;
 	assert_int_equal(ps_acct_counts_encode(&c, buf, sizeof(buf), &n), 0);
-	assert_int_equal(n, 1 + 6 + 32);
+	assert_int_equal(n, 1 + 6 + 32 + 8);
 	assert_int_equal(ps_acct_counts_decode(&d, buf, n), 0);
 	assert_memory_equal(d.id.p, "SSTP_9", 6);
 	assert_true(d.in_octets == (5ull << 32 | 7) && d.out_octets == 1234);
 	assert_true(d.in_packets == 10 && d.out_packets == 20);
+	assert_true(d.session_time == 77 && d.cause == 1);
 	for (size_t cut = 0; cut < n; cut++)
 		assert_int_not_equal(ps_acct_counts_decode(&d, buf, cut), 0);
 	assert_int_equal(ps_acct_counts_decode(&d, buf, n + 1), P2S_E_TRAIL);
@@ -265,7 +268,7 @@ static void server_answer(struct server *sv, const uint8_t *req, const struct so
 
 struct seen {
 	char id[80], user[80], class_[80];
-	uint32_t status, cause, framed;
+	uint32_t status, cause, framed, time;
 	uint32_t in_octets, in_giga, out_octets, out_giga, in_packets, out_packets;
 };
 
@@ -291,6 +294,8 @@ static void read_attrs(const uint8_t *p, size_t n, struct seen *s)
 			s->cause = v;
 		if (a.type == RAD_FRAMED_IP_ADDRESS)
 			s->framed = v;
+		if (a.type == RAD_ACCT_SESSION_TIME)
+			s->time = v;
 		uint32_t *ctr = a.type == RAD_ACCT_INPUT_OCTETS	      ? &s->in_octets
 				: a.type == RAD_ACCT_INPUT_GIGAWORDS  ? &s->in_giga
 				: a.type == RAD_ACCT_OUTPUT_OCTETS    ? &s->out_octets
@@ -356,6 +361,55 @@ static void test_lost_sessions_stopped(void **state)
 	/* Nothing else went out: the ended session got no second Stop. */
 	struct pollfd pf = {.fd = sv.fd, .events = POLLIN};
 	assert_int_equal(poll(&pf, 1, 200), 0);
+	server_down(&sv);
+}
+
+/* The session's own Stop was on its way (ACCT_UPDATE with a cause) when
+ * the network process died: that Stop is sent again, its cause, time and
+ * final counters, not NAS-Error; a Stop answered meanwhile (forgotten) is
+ * not. */
+static void test_lost_own_stop(void **state)
+{
+	(void)state;
+	struct server sv;
+	server_up(&sv);
+	assert_int_equal(remember(&sv, "OpenVPN_stopping", sv.port), 0);
+	assert_int_equal(remember(&sv, "OpenVPN_answered", sv.port), 0);
+	struct ps_acct_counts c = {.id = txt("OpenVPN_stopping"),
+				   .in_octets = 4242,
+				   .out_octets = 2424,
+				   .in_packets = 11,
+				   .out_packets = 12,
+				   .session_time = 42,
+				   .cause = RAD_TERM_USER_REQUEST};
+	uint8_t data[PS_MSG_MAX];
+	struct ps_req q = {.type = PS_ACCT_UPDATE, .data = data};
+	assert_int_equal(ps_acct_counts_encode(&c, data, sizeof(data), &q.len), 0);
+	assert_int_equal(ps_acct_update(&sv.acct, &q), 0);
+	c.id = txt("OpenVPN_answered");
+	assert_int_equal(ps_acct_counts_encode(&c, data, sizeof(data), &q.len), 0);
+	assert_int_equal(ps_acct_update(&sv.acct, &q), 0);
+	assert_int_equal(forget(&sv, "OpenVPN_answered"), 0);
+	ps_acct_lost(&sv.acct, &sv.secrets);
+	uint8_t p[RAD_MAX_PACKET];
+	struct sockaddr_in from;
+	size_t n = server_recv(&sv, p, &from);
+	assert_true(n > 20 && request_signed(p, n));
+	struct seen s;
+	read_attrs(p, n, &s);
+	assert_string_equal(s.id, "OpenVPN_stopping");
+	assert_int_equal(s.status, 2);
+	assert_int_equal(s.cause, RAD_TERM_USER_REQUEST);
+	assert_int_equal(s.time, 42);
+	assert_int_equal(s.in_octets, 4242);
+	assert_int_equal(s.out_octets, 2424);
+	assert_int_equal(s.in_packets, 11);
+	assert_int_equal(s.out_packets, 12);
+	server_answer(&sv, p, &from);
+	ps_acct_drain(&sv.acct, &sv.secrets, 2.0);
+	assert_int_equal(ps_acct_fd(&sv.acct), -1);
+	struct pollfd pf = {.fd = sv.fd, .events = POLLIN};
+	assert_int_equal(poll(&pf, 1, 200), 0); /* none for the answered one */
 	server_down(&sv);
 }
 
@@ -475,11 +529,9 @@ static void test_failover(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_codec),
-		cmocka_unit_test(test_counts_codec),
-		cmocka_unit_test(test_lost_sessions_stopped),
-		cmocka_unit_test(test_bounded),
-		cmocka_unit_test(test_failover),
+		cmocka_unit_test(test_codec),	      cmocka_unit_test(test_counts_codec),
+		cmocka_unit_test(test_lost_own_stop), cmocka_unit_test(test_lost_sessions_stopped),
+		cmocka_unit_test(test_bounded),	      cmocka_unit_test(test_failover),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
