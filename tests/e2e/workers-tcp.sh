@@ -117,26 +117,8 @@ if wait_until 10 eval '[ "$(grep -c "TCP connection moved to data-plane worker" 
 else
 	fail wtcp-moved "expected both TCP connections moved to a worker after their push: $(grep -o 'TCP connection moved.*' "$GWLOG" | tr '\n' '|'); $(log_tail "$GWLOG" 3)"
 fi
-wa=$(field alice dataPlaneWorker)
-wb=$(field bob dataPlaneWorker)
-if [ -n "$wa" ] && [ -n "$wb" ] && [ "$wa" != "$wb" ]; then
-	pass wtcp-split
-	echo "alice (TCP) on worker $wa, bob (TCP) on worker $wb"
-else
-	fail wtcp-split "expected the two TCP sessions on workers 0 and 1, got alice '$wa', bob '$wb'"
-fi
-
-ordered alice 200 0.01 &
-pa=$!
-ordered bob 200 0.01
-rb=$?
-wait $pa
-ra=$?
-if [ $ra = 0 ] && [ $rb = 0 ]; then
-	pass wtcp-ping-order
-else
-	fail wtcp-ping-order "expected 200 replies in order, none twice, on both TCP tunnels: alice $(replies alice), bob $(replies bob)"
-fi
+split_workers wtcp-split alice "$(field alice dataPlaneWorker)" bob "$(field bob dataPlaneWorker)"
+both_ordered wtcp-ping-order alice bob 200 0.01
 
 spawn $NS_VNET "$D/iperf1.log" iperf3 -s -p 5201 >/dev/null
 spawn $NS_VNET "$D/iperf2.log" iperf3 -s -p 5202 >/dev/null
