@@ -1,7 +1,9 @@
-/* One load-generator client: the OpenVPN client's side of the UDP control
- * channel (hard reset, the server's cookie reset, TLS in P_CONTROL_V1 with
- * acks and retransmission), key-method 2, PUSH_REPLY, then keepalive pings
- * and optional ICMP echoes to a host behind the gateway. */
+/* One load-generator client: the OpenVPN client's side of the control
+ * channel (hard reset, the server's cookie reset on UDP, TLS in
+ * P_CONTROL_V1 with acks and retransmission), key-method 2, PUSH_REPLY,
+ * then keepalive pings and optional ICMP echoes to a host behind the
+ * gateway. Over UDP, or over TCP (--tcp: each packet framed with its
+ * 16-bit length). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +24,24 @@ static const char km2_options[] =
 	"auth [null-digest],keysize 256,key-method 2,tls-client";
 static const char km2_peer_info[] = "IV_VER=2.6.0\nIV_PLAT=linux\nIV_PROTO=142\nIV_NCP=2\n"
 				    "IV_CIPHERS=AES-256-GCM:AES-128-GCM\nIV_MTU=1600\n";
+
+/* One packet out: a datagram, or a frame on the stream. A stream that
+ * will not take a whole frame is broken: the client starts over. */
+static void pkt_send(struct lg_client *c, const uint8_t *p, size_t n)
+{
+	if (!c->lg->tcp) {
+		(void)send(c->fd, p, n, MSG_DONTWAIT);
+		return;
+	}
+	uint8_t f[2 + 2048];
+	if (n > sizeof(f) - 2)
+		return;
+	f[0] = (uint8_t)(n >> 8);
+	f[1] = (uint8_t)n;
+	memcpy(f + 2, p, n);
+	if (send(c->fd, f, n + 2, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)(n + 2))
+		c->broken = true;
+}
 
 static void client_fail(struct lg_client *c, const char *why)
 {
@@ -50,7 +70,7 @@ static void send_ctl(struct lg_client *c, uint8_t op, uint32_t msg_id, const uin
 		k.ack_sid = c->remote_sid;
 	int len = ovpn_ctl_write(c->lg->buf, sizeof(c->lg->buf), &k, &c->lg->ta);
 	if (len > 0)
-		(void)send(c->fd, c->lg->buf, (size_t)len, MSG_DONTWAIT);
+		pkt_send(c, c->lg->buf, (size_t)len);
 }
 
 static void ctl_flush(struct lg_client *c, double now)
@@ -77,7 +97,7 @@ static void data_send(struct lg_client *c, const uint8_t *p, size_t n)
 	uint8_t out[2048];
 	int len = ovpn_dc_encrypt(&c->dc, 0, (uint32_t)c->push.peer_id, p, n, out, sizeof(out));
 	if (len > 0)
-		(void)send(c->fd, out, (size_t)len, MSG_DONTWAIT);
+		pkt_send(c, out, (size_t)len);
 }
 
 static uint16_t ip_csum(const uint8_t *p, size_t n)
@@ -287,18 +307,57 @@ static void ctl_in(struct lg_client *c, const uint8_t *pkt, size_t n, double now
 		ctl_flush(c, now);
 }
 
+static void pkt_in(struct lg_client *c, const uint8_t *p, size_t n, double now)
+{
+	if (n && ovpn_op_is_data(ovpn_op_of(p[0])))
+		data_in(c, p, n, now);
+	else if (n)
+		ctl_in(c, p, n, now);
+}
+
+/* The stream's frames; false when it ended or broke. */
+static bool tcp_input(struct lg_client *c, double now)
+{
+	ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		client_fail(c, n == 0 ? "the server closed the TCP connection" : strerror(errno));
+		return false;
+	}
+	if (n < 0)
+		return false;
+	c->in_len += (size_t)n;
+	size_t off = 0;
+	while (c->fd >= 0 && c->in_len - off >= 2) {
+		size_t len = (size_t)c->in[off] << 8 | c->in[off + 1];
+		if (len + 2 > sizeof(c->in)) {
+			client_fail(c, "oversized frame from the server");
+			return false;
+		}
+		if (c->in_len - off < len + 2)
+			break;
+		pkt_in(c, c->in + off + 2, len, now);
+		off += len + 2;
+	}
+	if (c->fd < 0)
+		return false;
+	memmove(c->in, c->in + off, c->in_len - off);
+	c->in_len -= off;
+	return true;
+}
+
 void lg_client_input(struct lg_client *c, double now)
 {
 	struct lg *lg = c->lg;
 	for (int i = 0; i < 64 && c->fd >= 0; i++) {
+		if (lg->tcp) {
+			if (!tcp_input(c, now))
+				return;
+			continue;
+		}
 		ssize_t n = recv(c->fd, lg->buf, sizeof(lg->buf), MSG_DONTWAIT);
 		if (n <= 0)
 			return;
-		uint8_t op = ovpn_op_of(lg->buf[0]);
-		if (ovpn_op_is_data(op))
-			data_in(c, lg->buf, (size_t)n, now);
-		else
-			ctl_in(c, lg->buf, (size_t)n, now);
+		pkt_in(c, lg->buf, (size_t)n, now);
 	}
 }
 
@@ -307,7 +366,10 @@ void lg_client_input(struct lg_client *c, double now)
 int lg_client_start(struct lg_client *c, double now)
 {
 	struct lg *lg = c->lg;
-	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* TCP: a blocking connect (a lab's gateway answers at once), then
+	 * every send and recv does not wait. */
+	c->fd = socket(AF_INET, (lg->tcp ? SOCK_STREAM : SOCK_DGRAM | SOCK_NONBLOCK) | SOCK_CLOEXEC,
+		       0);
 	if (c->fd < 0)
 		return -errno;
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
@@ -320,6 +382,8 @@ int lg_client_start(struct lg_client *c, double now)
 		c->fd = -1;
 		return e;
 	}
+	c->in_len = 0;
+	c->broken = false;
 	rel_init(&c->rel, 2.0);
 	p2s_random((uint8_t *)&c->sid, sizeof(c->sid));
 	c->remote_sid = 0;
@@ -344,7 +408,8 @@ void lg_client_stop(struct lg_client *c, bool notify)
 		memcpy(m, ovpn_occ_magic, 16);
 		m[16] = OVPN_OCC_EXIT;
 		data_send(c, m, sizeof(m));
-		data_send(c, m, sizeof(m)); /* UDP: say it twice */
+		if (!lg->tcp)
+			data_send(c, m, sizeof(m)); /* UDP: say it twice */
 	}
 	if (c->st == LC_UP)
 		lg->up--;
@@ -367,6 +432,10 @@ void lg_client_tick(struct lg_client *c, double now)
 	struct lg *lg = c->lg;
 	if (c->st == LC_IDLE || c->st == LC_CLOSED)
 		return;
+	if (c->broken) {
+		client_fail(c, "the TCP stream did not take a whole frame");
+		return;
+	}
 	if (c->st != LC_UP) {
 		if (now - c->t_start > lg->hs_timeout) {
 			client_fail(c, "handshake timed out");

@@ -1,4 +1,4 @@
-/* bench/loadgen: thousands of OpenVPN clients (UDP, tls-auth, a client
+/* bench/loadgen: thousands of OpenVPN clients (UDP or TCP, tls-auth, a client
  * certificate, key-method 2, TLS-EKM data keys, AES-256-GCM P_DATA_V2) from
  * one process and one thread, for the gateway's scale benchmark and lab.
  * The protocol pieces are the gateway's own codecs used from the client
@@ -41,6 +41,11 @@ struct lg_client {
 	struct ovpn_push_client push;
 	double t_start, t_up, last_recv, next_ping, next_icmp, push_req_at;
 	uint16_t icmp_seq;
+	/* --tcp: the stream's partial frame; a send that did not take a
+	 * whole frame broke it. */
+	uint8_t in[2 + 4096];
+	size_t in_len;
+	bool broken;
 };
 
 #define LG_RTT_BUCKETS 20000 /* 10 µs each: 0..200 ms */
@@ -59,6 +64,7 @@ struct lg {
 	uint32_t icmp_target; /* host order, 0 = none */
 	int icmp_clients;     /* the first K clients send echoes (default all) */
 	bool churn;	      /* each client leaves once admitted and starts again */
+	bool tcp;	      /* OpenVPN over TCP (framed) instead of UDP */
 	/* state */
 	SSL_CTX *ctx;
 	struct ovpn_tls_auth ta;

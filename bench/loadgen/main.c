@@ -6,9 +6,11 @@
  *       [--ca root.crt] [--clients N] [--concurrency C] [--hold SECONDS]
  *       [--ramp-limit SECONDS] [--ping SECONDS] [--icmp-target IP]
  *       [--icmp-rate PPS] [--icmp-clients K] [--churn] [--bind IP] [--interval SECONDS]
+ *       [--tcp]
  *
  * With --churn each client leaves (exit notify) as soon as it is admitted and
- * starts again: the handshake-rate mode. */
+ * starts again: the handshake-rate mode. With --tcp the clients speak
+ * OpenVPN over TCP (the default port then 443). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -91,27 +93,17 @@ static void usage(void)
 	fprintf(stderr, "usage: p2s-loadgen --server IP[:PORT] --tls-auth FILE --cert FILE "
 			"--key FILE [--ca FILE] [--clients N] [--concurrency C] [--hold S] "
 			"[--ramp-limit S] [--ping S] [--icmp-target IP] [--icmp-rate PPS] "
-			"[--icmp-clients K] [--churn] [--bind IP] [--interval S]\n");
+			"[--icmp-clients K] [--churn] [--bind IP] [--interval S] [--tcp]\n");
 	exit(2);
 }
 
-static const struct option long_opts[] = {{"server", 1, 0, 's'},
-					  {"tls-auth", 1, 0, 't'},
-					  {"cert", 1, 0, 'c'},
-					  {"key", 1, 0, 'k'},
-					  {"ca", 1, 0, 'a'},
-					  {"clients", 1, 0, 'n'},
-					  {"concurrency", 1, 0, 'C'},
-					  {"hold", 1, 0, 'H'},
-					  {"ramp-limit", 1, 0, 'R'},
-					  {"ping", 1, 0, 'p'},
-					  {"icmp-target", 1, 0, 'i'},
-					  {"icmp-rate", 1, 0, 'r'},
-					  {"churn", 0, 0, 'x'},
-					  {"bind", 1, 0, 'b'},
-					  {"interval", 1, 0, 'I'},
-					  {"icmp-clients", 1, 0, 'K'},
-					  {0, 0, 0, 0}};
+static const struct option long_opts[] = {
+	{"server", 1, 0, 's'},	     {"tls-auth", 1, 0, 't'},	 {"cert", 1, 0, 'c'},
+	{"key", 1, 0, 'k'},	     {"ca", 1, 0, 'a'},		 {"clients", 1, 0, 'n'},
+	{"concurrency", 1, 0, 'C'},  {"hold", 1, 0, 'H'},	 {"ramp-limit", 1, 0, 'R'},
+	{"ping", 1, 0, 'p'},	     {"icmp-target", 1, 0, 'i'}, {"icmp-rate", 1, 0, 'r'},
+	{"churn", 0, 0, 'x'},	     {"bind", 1, 0, 'b'},	 {"interval", 1, 0, 'I'},
+	{"icmp-clients", 1, 0, 'K'}, {"tcp", 0, 0, 'T'},	 {0, 0, 0, 0}};
 
 static void parse_args(struct lg *lg, int argc, char **argv)
 {
@@ -144,11 +136,13 @@ static void parse_args(struct lg *lg, int argc, char **argv)
 			break;
 		case 'I': lg->interval = atof(optarg); break;
 		case 'K': lg->icmp_clients = atoi(optarg); break;
+		case 'T': lg->tcp = true; break;
 		default: usage();
 		}
 	}
-	if (!server || !ta || !cert || !key || parse_addr(server, 1194, &lg->server) < 0 ||
-	    lg->n_clients <= 0 || lg->concurrency <= 0 || lg->ping_sec <= 0 || lg->interval <= 0)
+	if (!server || !ta || !cert || !key ||
+	    parse_addr(server, lg->tcp ? 443 : 1194, &lg->server) < 0 || lg->n_clients <= 0 ||
+	    lg->concurrency <= 0 || lg->ping_sec <= 0 || lg->interval <= 0)
 		usage();
 	if (load_ta(lg, ta) < 0 || !(lg->ctx = make_ctx(cert, key, ca))) {
 		fprintf(stderr, "loadgen: cannot load the tls-auth key or the certificate\n");

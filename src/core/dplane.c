@@ -50,6 +50,8 @@ static struct {
 	bool stopping;
 	unsigned parked;
 	unsigned started; /* threads running */
+	/* Pauses done: the main loop's alone (it pauses and reads /metrics). */
+	uint64_t pauses;
 } dp;
 
 static _Thread_local struct dp_worker *self;
@@ -158,6 +160,11 @@ void dplane_discard(const void *owner)
 uint64_t dplane_ring_dropped(void)
 {
 	return dp.n > 1 ? ring_dropped(&dp.ring) : 0;
+}
+
+uint64_t dplane_pauses(void)
+{
+	return dp.pauses;
 }
 
 /* A TUN packet for a session the shared path may not send to (another
@@ -543,6 +550,7 @@ void dplane_pause(void)
 {
 	if (!dp.running)
 		return;
+	dp.pauses++;
 	pthread_mutex_lock(&dp.mu);
 	__atomic_store_n(&dp.pausing, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&dp.mu);

@@ -118,5 +118,8 @@ void dplane_post_cancel(struct dp_call *c);
  * worker runs. */
 void dplane_pause(void);
 void dplane_resume(void);
+/* Pauses done while the workers ran (/metrics): every worker stops for
+ * each, so a mass teardown must cost one, not one per stream. */
+uint64_t dplane_pauses(void);
 
 #endif

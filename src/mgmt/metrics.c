@@ -333,6 +333,9 @@ static void dataplane(FILE *f, const struct core *g)
 	     "Packets a data-plane worker could not hand to the main loop (its ring was full)");
 	fprintf(f, "p2sgw_dataplane_handoff_drops_total %llu\n",
 		(unsigned long long)dplane_ring_dropped());
+	head(f, "p2sgw_dataplane_pauses_total", "counter",
+	     "Times the main loop parked every data-plane worker (lanes changed, streams freed)");
+	fprintf(f, "p2sgw_dataplane_pauses_total %llu\n", (unsigned long long)dplane_pauses());
 	head(f, "p2sgw_dataplane_cross_worker_packets_total", "counter",
 	     "Data packets handled by a worker that does not own their session");
 	fprintf(f, "p2sgw_dataplane_cross_worker_packets_total %llu\n",

@@ -152,8 +152,7 @@ else
 	fail sstpw-split "expected alice on worker 0 and carol on worker 1, both moved, got '$wa' and '$wc': $(grep -a 'moved to' "$GWLOG") $(sessions)"
 fi
 
-if ordered alice 200 && ordered carol 200; then pass sstpw-ping-order
-else fail sstpw-ping-order "expected 200 replies each in order: alice $(tail -n 2 "$D/ping-alice.txt" | tr '\n' ' ') carol $(tail -n 2 "$D/ping-carol.txt" | tr '\n' ' ')"; fi
+both_ordered sstpw-ping-order alice carol 200
 
 declare -A CPU
 for dir in up down; do

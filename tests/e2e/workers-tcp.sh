@@ -11,7 +11,11 @@
 # client-initiated renegotiation under traffic; `p2sctl session disconnect`
 # of a moved session (the client sees RESTART and comes back); a killed
 # client's session ends; reloads (one moving the UDP port) keep the TCP
-# sessions passing traffic; a stop with moved sessions is clean. Negative:
+# sessions passing traffic; $WTCP_MASS (default 150) p2s-loadgen TCP
+# sessions moved to the workers and ended at once by revoking their shared
+# certificate (reload): all gone, freed with a handful of data-plane
+# pauses rather than one per connection, bob's real client pinging in
+# order throughout; a stop with moved sessions is clean. Negative:
 # a zero-length frame, and an oversized control frame, slipped into one
 # moved connection (through a relay) close that connection only, the other
 # session keeps all its pings; with workers 1 nothing moves; with the
@@ -29,9 +33,12 @@ cd "$(dirname "$0")" || exit 2
 LAB_CASES="wtcp-moved wtcp-split wtcp-ping-order wtcp-steered wtcp-iperf-up wtcp-parallel-up wtcp-iperf-down
 wtcp-parallel-down wtcp-main-idle wtcp-no-replay wtcp-metrics wtcp-udp-alongside wtcp-nodelay wtcp-bad-zero
 wtcp-bad-oversized wtcp-reneg wtcp-disconnect wtcp-killed wtcp-reload-same wtcp-reload-port
-wtcp-stop wtcp-one-worker wtcp-ring-full wtcp-unsteered"
+wtcp-mass-moved wtcp-mass-ended wtcp-mass-pauses wtcp-mass-beside wtcp-stop wtcp-one-worker
+wtcp-ring-full wtcp-unsteered"
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
+LG=$BUILD/bench/loadgen/p2s-loadgen
+MASS=${WTCP_MASS:-150}
 D=$LAB_DIR
 PKI=$D/pki
 lab_require openvpn iperf3 openssl python3 ping ss
@@ -112,26 +119,8 @@ if wait_until 10 eval '[ "$(grep -c "TCP connection moved to data-plane worker" 
 else
 	fail wtcp-moved "expected both TCP connections moved to a worker after their push: $(grep -o 'TCP connection moved.*' "$GWLOG" | tr '\n' '|'); $(log_tail "$GWLOG" 3)"
 fi
-wa=$(field alice dataPlaneWorker)
-wb=$(field bob dataPlaneWorker)
-if [ -n "$wa" ] && [ -n "$wb" ] && [ "$wa" != "$wb" ]; then
-	pass wtcp-split
-	echo "alice (TCP) on worker $wa, bob (TCP) on worker $wb"
-else
-	fail wtcp-split "expected the two TCP sessions on workers 0 and 1, got alice '$wa', bob '$wb'"
-fi
-
-ordered alice 200 0.01 &
-pa=$!
-ordered bob 200 0.01
-rb=$?
-wait $pa
-ra=$?
-if [ $ra = 0 ] && [ $rb = 0 ]; then
-	pass wtcp-ping-order
-else
-	fail wtcp-ping-order "expected 200 replies in order, none twice, on both TCP tunnels: alice $(replies alice), bob $(replies bob)"
-fi
+split_workers wtcp-split alice "$(field alice dataPlaneWorker)" bob "$(field bob dataPlaneWorker)"
+both_ordered wtcp-ping-order alice bob 200 0.01
 
 # TUN queue steering: every reply to a session is read by its owner (no
 # packet sealed by the other worker), from a flow's first one on.
@@ -318,6 +307,74 @@ if wait_until 10 eval '[ "$(grep -c "reload: configuration applied" "$GWLOG")" -
 else
 	fail wtcp-reload-port "expected the UDP port moved and bob's TCP pings in order across it: $(replies bob); $(log_tail "$GWLOG" 3)"
 fi
+
+# Many moved sessions ended at once: p2s-loadgen brings up MASS TCP
+# sessions with alice3's certificate (they move to the workers; the UDP
+# alice3 of before may still be listed too), then a
+# reload revokes it. The sessions end in that reload's pass and their
+# connections are freed by the reaper, one data-plane pause per pass; the
+# pauses before this batching were one per connection (>= MASS). Bound:
+# at most 10 (the passes the main loop needs to end them, a few). bob's
+# real client pings in order during and after.
+mass_sessions() { sessions | python3 -c 'import json, sys
+print(sum(s["vpnUserName"].startswith("alice3@") for s in json.load(sys.stdin)))'; }
+pauses() {
+	"$CTL" --socket "$D/p2sgw.sock" gateway metrics >"$D/metrics.txt"
+	metric p2sgw_dataplane_pauses_total
+}
+mass() {
+	local m0 p0 p1 pb rb C=$PKI/clients/alice3@contoso.com
+	m0=$(grep -c "TCP connection moved" "$GWLOG")
+	LG_PID=$(spawn $NS_CLI "$D/loadgen.log" "$LG" --tcp --server 192.0.2.1:443 \
+		--tls-auth "$PKI/ta.key" --cert "$C.crt" --key "$C.key" --ca "$PKI/gwroot/root.crt" \
+		--clients "$MASS" --concurrency 16 --hold 600 --ramp-limit 150 --ping 5)
+	if wait_log "$D/loadgen.log" "^ALLUP" 160 &&
+		wait_until 20 eval '[ "$(mass_sessions)" -ge "$MASS" ]' &&
+		wait_until 20 eval '[ $(($(grep -c "TCP connection moved" "$GWLOG") - m0)) -ge "$MASS" ]'; then
+		pass wtcp-mass-moved
+		grep "^ALLUP" "$D/loadgen.log"
+	else
+		fail wtcp-mass-moved "expected $MASS loadgen TCP sessions up and moved: $(grep -E '^(STAT|ALLUP)' "$D/loadgen.log" | tail -n 1); listed $(mass_sessions), moved $(($(grep -c "TCP connection moved" "$GWLOG") - m0)); $(log_tail "$D/loadgen.log" 2)"
+		for c in wtcp-mass-ended wtcp-mass-pauses wtcp-mass-beside; do fail "$c" "the sessions did not come up"; done
+		return
+	fi
+	p0=$(pauses)
+	ordered bob 100 0.05 &
+	pb=$!
+	sleep 1
+	python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+c["vpnClientConfiguration"]["vpnClientRevokedCertificates"] = [{"name": "lg", "thumbprint": sys.argv[2]}]
+json.dump(c, open(sys.argv[1], "w"))' "$D/gw.json" "$(thumbprint "$C.crt")"
+	kill -HUP "$GW_PID"
+	wait_until 30 eval '[ "$(mass_sessions)" = 0 ]'
+	local ended=$?
+	wait $pb
+	rb=$?
+	p1=$(pauses)
+	echo "$MASS moved TCP sessions ended by one revocation: data-plane pauses $p0 -> $p1"
+	if [ $ended = 0 ]; then
+		pass wtcp-mass-ended
+	else
+		fail wtcp-mass-ended "expected every loadgen session gone from session list within 30 s of the revocation, $(mass_sessions) left; $(log_tail "$GWLOG" 3)"
+	fi
+	if [ -n "$p0" ] && [ -n "$p1" ] && [ $((p1 - p0)) -ge 1 ] && [ $((p1 - p0)) -le 10 ]; then
+		pass wtcp-mass-pauses
+	else
+		fail wtcp-mass-pauses "expected 1 to 10 data-plane pauses to free $MASS moved connections, got '$p0' -> '$p1'"
+	fi
+	if [ $rb = 0 ] && ordered bob 50 0.02; then
+		pass wtcp-mass-beside
+	else
+		fail wtcp-mass-beside "expected bob's 100 pings in order across the mass end and 50 after: $(replies bob) replies"
+	fi
+}
+if [ -x "$LG" ]; then
+	mass
+else
+	for c in wtcp-mass-moved wtcp-mass-ended wtcp-mass-pauses wtcp-mass-beside; do skip "$c" "no $LG: build first"; done
+fi
+stop_pid "${LG_PID:-}"
 
 # A stop with a moved session: the gateway exits within the bounds.
 stop_pid "$GW_PID"

@@ -112,26 +112,9 @@ else
 fi
 
 connect alice && connect bob --explicit-exit-notify 1
-wa=$(field alice dataPlaneWorker)
-wb=$(field bob dataPlaneWorker)
-if [ -n "$wa" ] && [ -n "$wb" ] && [ "$wa" != "$wb" ]; then
-	pass workers-split
-	echo "alice on worker $wa, bob on worker $wb"
-else
-	fail workers-split "expected the two sessions on different workers, got alice '$wa', bob '$wb': $(sessions)"
-fi
-
-ordered alice 200 0.01 &
-pa=$!
-ordered bob 200 0.01
-rb=$?
-wait $pa
-ra=$?
-if [ $ra = 0 ] && [ $rb = 0 ]; then
-	pass workers-ping-order
-else
-	fail workers-ping-order "expected 200 replies in order, none twice, on both tunnels: alice $(grep -c icmp_seq "$D/ping-alice.txt") ($(grep -c DUP "$D/ping-alice.txt") dup), bob $(grep -c icmp_seq "$D/ping-bob.txt") ($(grep -c DUP "$D/ping-bob.txt") dup)"
-fi
+wb=$(field bob dataPlaneWorker) # bob's reconnect must land on the other one
+split_workers workers-split alice "$(field alice dataPlaneWorker)" bob "$wb"
+both_ordered workers-ping-order alice bob 200 0.01
 
 # Both clients at once, each with its own iperf3 server.
 spawn $NS_VNET "$D/iperf1.log" iperf3 -s -p 5201 >/dev/null

@@ -120,6 +120,18 @@ static void test_cancelled_never_runs(void **state)
 	assert_false(p.call.queued);
 }
 
+/* Each pause with the workers running counts once (/metrics). */
+static void test_pauses_counted(void **state)
+{
+	(void)state;
+	uint64_t before = dplane_pauses();
+	dplane_pause();
+	dplane_resume();
+	dplane_pause();
+	dplane_resume();
+	assert_int_equal(dplane_pauses() - before, 2);
+}
+
 static void test_out_of_range(void **state)
 {
 	(void)state;
@@ -135,6 +147,7 @@ int main(void)
 		cmocka_unit_test(test_coalesced_and_reposted),
 		cmocka_unit_test(test_cancelled_never_runs),
 		cmocka_unit_test(test_out_of_range),
+		cmocka_unit_test(test_pauses_counted),
 	};
 	return cmocka_run_group_tests(t, setup, teardown);
 }

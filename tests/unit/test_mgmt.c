@@ -297,6 +297,8 @@ static void test_metrics_render(void **state)
 	assert_true(has_line(m, "p2sgw_bytes_total{direction=\"in\"} 1500"));
 	assert_true(has_line(m, "p2sgw_spoofed_packets_total 0"));
 	assert_true(has_line(m, "p2sgw_dataplane_handoff_drops_total 0"));
+	assert_true(has_line(m, "p2sgw_dataplane_pauses_total 0"));
+	assert_true(has_line(m, "# TYPE p2sgw_dataplane_pauses_total counter"));
 	assert_true(has_line(m, "p2sgw_bytes_total{direction=\"out\"} 3700"));
 	assert_true(
 		has_line(m, "p2sgw_connections{protocol=\"OpenVPN\",auth_type=\"Certificate\"} 1"));

@@ -810,6 +810,7 @@ static void engine_stop(struct engine *e)
 	for (uint32_t i = 0; i < OVPN_MAX_PEERS; i++)
 		if (srv->by_peer_id[i])
 			sess_destroy(srv->by_peer_id[i]);
+	ovpn_tcp_reap_all(srv);
 	ovpn_transport_close(srv);
 	OPENSSL_cleanse(&srv->ta, sizeof(srv->ta));
 	free(srv);

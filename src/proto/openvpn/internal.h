@@ -148,7 +148,11 @@ struct ovpn_server {
 	/* Writes are gathered during a loop iteration and flushed before it
 	 * sleeps: one writev/sendmmsg instead of a syscall per packet. */
 	ev_prepare flush_w;
-	struct tcp_conn *dirty;		    /* TCP connections with queued bytes */
+	struct tcp_conn *dirty; /* TCP connections with queued bytes */
+	/* Moved TCP connections let go, freed by the reaper (the main loop's
+	 * idle turn) with one data-plane pause for all of them. */
+	struct tcp_conn *reap;
+	ev_idle reaper;
 	struct ovpn_thread *th[DP_MAX + 1]; /* per data-plane thread, main loop's last */
 };
 
@@ -198,6 +202,8 @@ const char *ovpn_ctl_error(const struct ovpn_server *srv, int r);
 int ovpn_tcp_send(struct tcp_conn *c, const uint8_t *pkt, size_t len, bool data);
 void ovpn_tcp_flush_dirty(struct ovpn_server *srv);
 void ovpn_tcp_detach(struct tcp_conn *c);
+/* The engine stops: the connections waiting for the reaper are freed. */
+void ovpn_tcp_reap_all(struct ovpn_server *srv);
 /* The session's first key is active and pushed: with workers, the
  * connection moves to one. */
 void ovpn_tcp_session_up(struct tcp_conn *c);

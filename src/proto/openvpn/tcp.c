@@ -52,6 +52,12 @@ struct tcp_conn {
 	bool stalled;
 	bool dead;
 	uint32_t end; /* END_* or an errno */
+	/* The main loop let go of a moved connection (set under the lock
+	 * exclusive, read by the owner in its batches): it waits on srv->reap
+	 * for the reaper, its owner stops reading it. reap_flush: what is
+	 * queued goes out before the close. */
+	bool gone, reap_flush;
+	struct tcp_conn *reap_next;
 	ev_timer retry;
 	struct dp_call start_call, flush_call;
 	pthread_mutex_t out_mu; /* out, out_off, out_len, out_cap */
@@ -166,7 +172,9 @@ static int tcp_queue(struct tcp_conn *c, const uint8_t *pkt, size_t len, bool da
 /* The owner's, inside a batch: posted by whoever queued. */
 static void tcp_flush_call(struct dp_call *call)
 {
-	tcp_flush(CONN_OF(call, flush_call));
+	struct tcp_conn *c = CONN_OF(call, flush_call);
+	if (!c->gone || c->reap_flush)
+		tcp_flush(c);
 }
 
 /* Any thread: the main loop (control, keepalive) or a worker that sealed
@@ -174,6 +182,8 @@ static void tcp_flush_call(struct dp_call *call)
  * connection: the others ask it, coalesced. */
 int ovpn_tcp_send(struct tcp_conn *c, const uint8_t *pkt, size_t len, bool data)
 {
+	if (c->gone)
+		return -EPIPE; /* being reaped: its session let go, nothing to add */
 	pthread_mutex_lock(&c->out_mu);
 	int r = tcp_queue(c, pkt, len, data);
 	pthread_mutex_unlock(&c->out_mu);
@@ -195,18 +205,13 @@ static void tcp_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 /* ---- freeing ------------------------------------------------------------- */
 
-/* On the main loop. A moved connection's watchers are on its owner's
- * loop: the workers are parked meanwhile, and nothing of it stays queued
- * (posted calls, ring items). flush: what is queued goes out first. */
-static void tcp_conn_free(struct tcp_conn *c, bool flush)
+/* On the main loop; a moved connection only with the workers parked (or
+ * joined): its watchers are on its owner's loop, and nothing of it stays
+ * queued (posted calls, ring items). */
+static void tcp_conn_release(struct tcp_conn *c, bool flush)
 {
 	struct ev_loop *loop = c->wloop ? c->wloop : core_loop(c->srv->core);
-	if (c->preauth)
-		core_preauth_put(c->srv->core, &c->peer);
-	dirty_unlink(c);
-	ev_timer_stop(core_loop(c->srv->core), &c->idle);
 	if (c->wloop) {
-		dplane_pause();
 		dplane_post_cancel(&c->start_call);
 		dplane_post_cancel(&c->flush_call);
 		dplane_discard(c);
@@ -217,17 +222,78 @@ static void tcp_conn_free(struct tcp_conn *c, bool flush)
 	ev_io_stop(loop, &c->wio);
 	if (flush)
 		tcp_write_out(c);
-	if (c->wloop)
-		dplane_resume();
 	close(c->fd);
 	pthread_mutex_destroy(&c->out_mu);
 	free(c->out);
 	free(c);
 }
 
-/* The transport went away: the session ends with it. */
+/* Every connection let go since the last pass, with one pause: a
+ * revocation, a reload or a stop that ends thousands of sessions parks the
+ * workers once, not once per connection. */
+static void tcp_reap(struct ovpn_server *srv)
+{
+	if (!srv->reap)
+		return;
+	dplane_pause();
+	while (srv->reap) {
+		struct tcp_conn *c = srv->reap;
+		srv->reap = c->reap_next;
+		tcp_conn_release(c, c->reap_flush);
+	}
+	dplane_resume();
+}
+
+static void tcp_reaper_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	(void)revents;
+	tcp_reap(w->data);
+	ev_idle_stop(loop, w);
+}
+
+/* On the main loop. One that never moved goes at once; a moved one is
+ * marked gone and left to the reaper (the main loop's next idle turn).
+ * flush: what is queued goes out first. */
+static void tcp_conn_free(struct tcp_conn *c, bool flush)
+{
+	struct ovpn_server *srv = c->srv;
+	if (c->preauth)
+		core_preauth_put(srv->core, &c->peer);
+	c->preauth = false;
+	c->os = NULL;
+	dirty_unlink(c);
+	ev_timer_stop(core_loop(srv->core), &c->idle);
+	if (!c->wloop) {
+		tcp_conn_release(c, flush);
+		return;
+	}
+	c->gone = true;
+	c->reap_flush = flush;
+	c->reap_next = srv->reap;
+	srv->reap = c;
+	if (!ev_cb(&srv->reaper)) {
+		ev_idle_init(&srv->reaper, tcp_reaper_cb);
+		srv->reaper.data = srv;
+	}
+	ev_idle_start(core_loop(srv->core), &srv->reaper);
+}
+
+/* The engine stops: what waits for the reaper goes now. After dplane_stop
+ * (shutdown) the workers are joined and the pause is a no-op; an engine
+ * stopped by a reload parks them once. */
+void ovpn_tcp_reap_all(struct ovpn_server *srv)
+{
+	tcp_reap(srv);
+	if (ev_cb(&srv->reaper))
+		ev_idle_stop(core_loop(srv->core), &srv->reaper);
+}
+
+/* The transport went away: the session ends with it. A ring item (the
+ * stream's end) may still name a connection already let go. */
 static void tcp_conn_lost(struct tcp_conn *c, const char *why)
 {
+	if (c->gone)
+		return;
 	if (c->os) {
 		c->os->conn = NULL;
 		ovpn_sess_close(c->os, why);
@@ -408,6 +474,12 @@ static void tcp_read_worker(struct tcp_conn *c)
 {
 	if (!dplane_batch_begin())
 		return; /* being paused: rio fires again after */
+	if (c->gone) {	/* the reaper frees it: nothing more to read */
+		moderator_stop(c->wloop, &c->mod);
+		ev_io_stop(c->wloop, &c->rio);
+		dplane_batch_end();
+		return;
+	}
 	size_t room = sizeof(c->in) - c->in_len;
 	ssize_t n = c->dead || c->stalled ? -1 : read(c->fd, c->in + c->in_len, room);
 	if (n == 0 || (n < 0 && !c->dead && !c->stalled && errno != EAGAIN && errno != EINTR)) {
@@ -430,6 +502,10 @@ static void tcp_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct tcp_conn *c = w->data;
 	if (!dplane_batch_begin()) {
 		ev_timer_start(loop, w); /* paused: again after */
+		return;
+	}
+	if (c->gone) { /* the reaper frees it: nothing more to offer */
+		dplane_batch_end();
 		return;
 	}
 	c->stalled = false;
@@ -482,6 +558,8 @@ static unsigned tcp_worker_pick(const struct ovpn_server *srv)
 static void tcp_start_call(struct dp_call *call)
 {
 	struct tcp_conn *c = CONN_OF(call, start_call);
+	if (c->gone)
+		return; /* let go before it started here */
 	ev_io_start(c->wloop, &c->rio);
 	tcp_flush(c);
 	if (c->in_len)

@@ -1,7 +1,8 @@
 # Shared by the workers labs (sourced after lib/netns.sh): the OpenVPN
 # workers labs' configuration (D, PKI), sessions by user (CTL, D), alice's
-# and bob's namespaces and gateway addresses, and the per-thread CPU of the
-# gateway's network process (GW_PID: the started gateway).
+# and bob's namespaces and gateway addresses, the per-thread CPU of the
+# gateway's network process (GW_PID: the started gateway), and the two
+# sessions' split and ordered pings (each lab's own `ordered`).
 # write_conf FILE WORKERS [UDP_PORT]: OpenVPN only, certificates, the given
 # number of data-plane workers.
 write_conf() {
@@ -28,6 +29,33 @@ for s in json.load(sys.stdin):
         print(s[sys.argv[2]])' "$1" "$2" 2>/dev/null
 }
 ns_of() { case $1 in bob) echo $NS_CLI2 ;; *) echo $NS_CLI ;; esac; }
+# split_workers CASE A WA B WB: A's session on worker WA, B's on WB, two different
+# ones (the least-loaded pick with two workers).
+split_workers() {
+	if [ -n "$3" ] && [ -n "$5" ] && [ "$3" != "$5" ]; then
+		pass "$1"
+		echo "$2 on worker $3, $4 on worker $5"
+	else
+		fail "$1" "expected $2's and $4's sessions on different workers, got '$3' and '$5': $(sessions)"
+	fi
+}
+# both_ordered CASE A B [COUNT [INTERVAL]]: COUNT (200) echoes through A's
+# and B's tunnels at once, each in order and none twice (the lab's
+# `ordered NAME COUNT [INTERVAL]`, which leaves $D/ping-NAME.txt).
+both_ordered() {
+	local n=${4:-200} pa ra rb
+	ordered "$2" "$n" ${5:+"$5"} &
+	pa=$!
+	ordered "$3" "$n" ${5:+"$5"}
+	rb=$?
+	wait $pa
+	ra=$?
+	if [ $ra = 0 ] && [ $rb = 0 ]; then
+		pass "$1"
+	else
+		fail "$1" "expected $n replies in order, none twice, on both tunnels: $2 $(grep -c icmp_seq "$D/ping-$2.txt") ($(grep -c DUP "$D/ping-$2.txt") dup), $3 $(grep -c icmp_seq "$D/ping-$3.txt") ($(grep -c DUP "$D/ping-$3.txt") dup)"
+	fi
+}
 gw_of() { case $1 in bob) echo 198.51.100.1 ;; *) echo 192.0.2.1 ;; esac; }
 # The network process: the key process's child under privilege separation.
 net_pid() {
