@@ -125,6 +125,20 @@ quota_off() {
 	: >"$D/quota-groups"
 }
 
+# link_drops NS...: packets the namespaces' links dropped so far (rx and tx:
+# a client's TUN drops what its VPN client does not read in time, the
+# gateway's TUN what the gateway does not).
+link_drops() {
+	local ns
+	for ns in "$@"; do ip -n "$ns" -s -j link 2>/dev/null; echo; done | python3 -c 'import sys, json
+n = 0
+for l in sys.stdin:
+    for d in json.loads(l) if l.strip() else []:
+        s = d.get("stats64", {})
+        n += s.get("rx", {}).get("dropped", 0) + s.get("tx", {}).get("dropped", 0)
+print(n)'
+}
+
 # iperf_pair DIR: both clients' iperf3 at once to D/a.json and D/b.json,
 # the network process sampled 1 s after the start and 1 s before the end
 # (the window leaves out connection set-up and tear-down) into D/window.
@@ -146,15 +160,20 @@ iperf_pair() {
 
 # measure GW_PID W DIR: both clients at once; appends
 # "W DIR Mbit/s bytes cpu_s main_s worker0_s worker1_s QUOTA WINDOW_S
-# main_used w0_used w1_used cli_cores cli2_cores retransmits" (QUOTA "-"
-# when off; WINDOW_S to cli2_cores over the sampled window, the used ones in
-# CPU seconds; retransmits: both TCP senders', through the tunnel).
+# main_used w0_used w1_used cli_cores cli2_cores retransmits cli_drops gw_drops"
+# (QUOTA "-" when off; WINDOW_S to cli2_cores over the sampled window, the
+# used ones in CPU seconds; retransmits: both TCP senders', through the
+# tunnel; drops: the client hosts' and the gateway host's links', link_drops).
 measure() {
-	local gw=$1 w=$2 dir=$3 c0 c1 t0 t1
+	local gw=$1 w=$2 dir=$3 c0 c1 t0 t1 k0 g0
 	NET=$(net_of "$gw")
 	t0=$(thread_ticks "$NET")
 	c0=$(cpu_seconds "$gw")
+	k0=$(link_drops $NS_CLI $NS_CLI2)
+	g0=$(link_drops $NS_GW)
 	iperf_pair "$dir"
+	k0=$(($(link_drops $NS_CLI $NS_CLI2) - k0))
+	g0=$(($(link_drops $NS_GW) - g0))
 	c1=$(cpu_seconds "$gw")
 	t1=$(thread_ticks "$NET")
 	python3 -c 'import sys, os, json
@@ -173,9 +192,9 @@ w = [[int(x) for x in l.split()] for l in open(sys.argv[10])]
 win = (w[1][0] - w[0][0]) / 1e9
 used = [(w[1][i] - w[0][i]) / 1e9 for i in (1, 2, 3)]
 cores = [(w[1][i] - w[0][i]) / hz / win for i in (4, 5)]
-print("%s %s %.0f %d %.2f %.2f %.2f %.2f %s %.2f %.3f %.3f %.3f %.2f %.2f %d" % (sys.argv[5], sys.argv[6],
+print("%s %s %.0f %d %.2f %.2f %.2f %.2f %s %.2f %.3f %.3f %.3f %.2f %.2f %d %s" % (sys.argv[5], sys.argv[6],
       bits / 1e6, byt, float(sys.argv[4]) - float(sys.argv[3]), (b[0] - a[0]) / hz,
-      (b[1] - a[1]) / hz, (b[2] - a[2]) / hz, sys.argv[9], win, *used, *cores, retr))' \
+      (b[1] - a[1]) / hz, (b[2] - a[2]) / hz, sys.argv[9], win, *used, *cores, retr, sys.argv[11]))' \
 		"$D/a.json" "$D/b.json" "${c0:-0}" "${c1:-0}" "$w" "$dir" "$t0" "$t1" "${QUOTA:--}" \
-		"$D/window" >>"$D/results"
+		"$D/window" "$k0 $g0" >>"$D/results"
 }

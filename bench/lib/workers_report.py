@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The workers benches' table: workers 1 and 2, both directions, from lines
 "W DIR Mbit/s bytes cpu_s main_s worker0_s worker1_s QUOTA WINDOW_S main_used
-w0_used w1_used cli_cores cli2_cores retransmits" (bench/lib/workers.sh,
-measure).
+w0_used w1_used cli_cores cli2_cores retransmits cli_drops gw_drops"
+(bench/lib/workers.sh, measure).
 
   bench/lib/workers_report.py RESULTS
 """
@@ -11,6 +11,7 @@ rows = {}
 split = {}
 window = {}
 retr = {}
+drops = {}
 for line in open(sys.argv[1]):
     f = line.split()
     w, d, mbit, b, cpu, m, k0, k1 = f[:8]
@@ -18,19 +19,22 @@ for line in open(sys.argv[1]):
     split[(w, d)] = (float(m), float(k0), float(k1))
     if len(f) >= 16:
         retr[(w, d)] = int(f[15])
+    if len(f) >= 18:
+        drops[(w, d)] = "%s / %s" % (f[16], f[17])
     if len(f) >= 15 and f[8] != "-":
         window[(w, d)] = (float(f[8]), float(f[9]), [float(x) for x in f[10:13]],
                           [float(x) for x in f[13:15]])
-print("%-8s %-13s %9s %9s %7s %9s %7s  %s" % ("workers", "direction", "Mbit/s", "MB", "CPU s",
-      "CPU s/GB", "retr", "CPU s: main loop / dp-worker0 / dp-worker1"))
+print("%-8s %-13s %9s %9s %7s %9s %7s %15s  %s" % ("workers", "direction", "Mbit/s", "MB",
+      "CPU s", "CPU s/GB", "retr", "drops cli / gw", "CPU s: main loop / dp-worker0 / dp-worker1"))
 names = {"up": "clients->vnet", "down": "vnet->clients"}
 for d in ("up", "down"):
     for w in ("1", "2"):
         r = rows.get((w, d))
         if not r or not r[1]:
             print("%-8s %-13s %9s" % (w, names[d], "n/a")); continue
-        print("%-8s %-13s %9.0f %9.0f %7.2f %9.2f %7s  %.2f / %.2f / %.2f" % ((w, names[d], r[0],
-              r[1] / 1e6, r[2], r[2] / (r[1] / 1e9), retr.get((w, d), "-")) + split[(w, d)]))
+        print("%-8s %-13s %9.0f %9.0f %7.2f %9.2f %7s %15s  %.2f / %.2f / %.2f" % ((w, names[d],
+              r[0], r[1] / 1e6, r[2], r[2] / (r[1] / 1e9), retr.get((w, d), "-"),
+              drops.get((w, d), "-")) + split[(w, d)]))
 print()
 for d in ("up", "down"):
     a, b = rows.get(("1", d)), rows.get(("2", d))

@@ -208,6 +208,8 @@ uint64_t core_spoofed_total(const struct core *g);
 /* Data packets handled by a worker not owning their session, ended
  * sessions included. */
 uint64_t core_cross_worker_total(const struct core *g);
+/* The kernel's drops at the TUN device (tun_drops). 0 or -errno. */
+int core_tun_drops(const struct core *g, uint64_t *rx, uint64_t *tx);
 /* Pool usage of one pool (0: the main pool, k + 1: client connection k). */
 struct core_pool_usage {
 	const char *name;

@@ -8,6 +8,7 @@
 
 #include "core/dplane.h"
 #include "core/gateway.h"
+#include "tunnel/tun.h"
 
 #define HEALTH_TICK 1.0
 
@@ -27,6 +28,11 @@ uint64_t core_cross_worker_total(const struct core *g)
 		if (!s->ended)
 			n += __atomic_load_n(&s->ctr.cross_worker, __ATOMIC_RELAXED);
 	return n;
+}
+
+int core_tun_drops(const struct core *g, uint64_t *rx, uint64_t *tx)
+{
+	return tun_drops(g->conf->tun_name, rx, tx);
 }
 
 void core_traffic_totals(const struct core *g, struct core_traffic *t)

@@ -242,6 +242,23 @@ static void dataplane_fwd(FILE *f, const struct dp_slots *d)
 			   d->workers);
 }
 
+/* The kernel's drops at the gateway's TUN: towards the gateway, packets
+ * for the clients its queues had no room for (the readers fell behind);
+ * from it, packets it wrote that the kernel dropped. Left out without
+ * sysfs. */
+static void dataplane_tun(FILE *f, const struct core *g)
+{
+	uint64_t rx, tx;
+	if (core_tun_drops(g, &rx, &tx) < 0)
+		return;
+	head(f, "p2sgw_dataplane_tun_dropped_total", "counter",
+	     "Packets the kernel dropped at the gateway's TUN device, by direction");
+	fprintf(f, "p2sgw_dataplane_tun_dropped_total{direction=\"to_gateway\"} %llu\n",
+		(unsigned long long)tx);
+	fprintf(f, "p2sgw_dataplane_tun_dropped_total{direction=\"from_gateway\"} %llu\n",
+		(unsigned long long)rx);
+}
+
 /* Every engine's lanes (engine_ops.lane_stats); lane i is worker i's. */
 struct dp_lanes {
 	bool have[TUNNEL_N][DP_MAX];
@@ -345,6 +362,7 @@ static void dataplane(FILE *f, const struct core *g)
 	dp_slots(g, &d);
 	dp_lanes(g, &l);
 	dataplane_fwd(f, &d);
+	dataplane_tun(f, g);
 	dataplane_rests(f, &d, &l);
 	dataplane_lanes(f, &l);
 }

@@ -9,6 +9,7 @@
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -227,4 +228,39 @@ int tun_txqueue_set(const char *name, int len)
 	int r = ioctl(s, SIOCSIFTXQLEN, &ifr) < 0 ? -errno : 0;
 	close(s);
 	return r;
+}
+
+int tun_counter_parse(const char *text, size_t len, uint64_t *v)
+{
+	uint64_t n = 0;
+	size_t i = 0;
+	for (; i < len && text[i] >= '0' && text[i] <= '9'; i++) {
+		unsigned d = (unsigned)(text[i] - '0');
+		if (n > (UINT64_MAX - d) / 10)
+			return P2S_E_PROTO;
+		n = n * 10 + d;
+	}
+	if (i == 0 || (i < len && (text[i] != '\n' || i + 1 != len)))
+		return P2S_E_PROTO;
+	*v = n;
+	return 0;
+}
+
+static int sys_counter(const char *name, const char *stat, uint64_t *v)
+{
+	char path[96], buf[32];
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", name, stat);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof(buf));
+	int r = n < 0 ? -errno : tun_counter_parse(buf, (size_t)n, v);
+	close(fd);
+	return r;
+}
+
+int tun_drops(const char *name, uint64_t *rx, uint64_t *tx)
+{
+	int r = sys_counter(name, "rx_dropped", rx);
+	return r < 0 ? r : sys_counter(name, "tx_dropped", tx);
 }

@@ -3,6 +3,7 @@
 #define P2S_TUN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lib/net.h"
@@ -22,6 +23,13 @@ int tun_open_queues(const char *name, unsigned n, int *fds, int *ifindex, bool *
 /* The device's queue towards the gateway, in packets (default 500): room
  * for what arrives while reads are moderated. 0 or -errno. */
 int tun_txqueue_set(const char *name, int len);
+/* The kernel's drop counters of the device (sysfs statistics): *tx,
+ * packets for the clients it had no room for in the queues the gateway
+ * reads; *rx, packets the gateway wrote that it dropped. 0 or -errno. */
+int tun_drops(const char *name, uint64_t *rx, uint64_t *tx);
+/* A sysfs counter's text: decimal digits, then at most a newline. 0 or
+ * P2S_E_PROTO. */
+int tun_counter_parse(const char *text, size_t len, uint64_t *v);
 /* Adds addr/len to the interface (the kernel adds the connected route). */
 int tun_addr_add(int ifindex, uint32_t addr, uint8_t len);
 /* Removes it again (a pool dropped on reload). */

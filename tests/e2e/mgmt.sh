@@ -16,7 +16,8 @@ cd "$(dirname "$0")" || exit 2
 . lib/strongswan.sh
 LAB_CASES="api-lists-both counters-grow socket-and-api-agree token-missing token-wrong healthz-open
 bad-requests metrics-parse metrics-match-traffic refusal-counted web-page web-disconnect
-disconnect-by-id remove-p2s restore-p2s api-lists-ikev2 metrics-dataplane-one-worker"
+disconnect-by-id remove-p2s restore-p2s api-lists-ikev2 metrics-dataplane-one-worker
+metrics-tun-drops"
 CTL=$BUILD/p2sctl
 GW=$BUILD/p2sgw
 D=$LAB_DIR
@@ -395,6 +396,42 @@ for s in json.loads(sys.argv[1]):
 	swan_stop ike
 }
 
+# The kernel's drops at the gateway's TUN in /metrics: none and the same
+# as the device's own counter first; then, the network process stopped, a
+# burst of 8,000 datagrams from the virtual network to the pool (the TUN
+# queue holds 4,096): what did not fit is counted towards the gateway, the
+# very number `ip -s link` shows. Last: the burst ends as no-route drops.
+tun_drop_count() {
+	ip -n $NS_GW -s -j link show p2s0 | python3 -c 'import json, sys
+print(json.load(sys.stdin)[0]["stats64"]["tx"]["dropped"])'
+}
+tun_drops() {
+	local net k0 m0 k1 m1 rx
+	read -r net _ < <(cat /proc/"$GW_PID"/task/*/children 2>/dev/null)
+	net=${net:-$GW_PID}
+	k0=$(tun_drop_count)
+	api "$API/metrics" >"$D/metrics-tun0.txt"
+	m0=$(python3 lib/dp_metrics.py get "$D/metrics-tun0.txt" p2sgw_dataplane_tun_dropped_total direction=to_gateway)
+	kill -STOP "$net"
+	ip netns exec $NS_VNET timeout 20 python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(8000):
+    s.sendto(b"x" * 64, ("172.16.201.250", 9))'
+	kill -CONT "$net"
+	k1=$(tun_drop_count)
+	api "$API/metrics" >"$D/metrics-tun1.txt"
+	m1=$(python3 lib/dp_metrics.py get "$D/metrics-tun1.txt" p2sgw_dataplane_tun_dropped_total direction=to_gateway)
+	rx=$(python3 lib/dp_metrics.py get "$D/metrics-tun1.txt" p2sgw_dataplane_tun_dropped_total direction=from_gateway)
+	echo "TUN drops towards the gateway: $m0 (kernel $k0), after the burst $m1 (kernel $k1); from it: $rx"
+	if grep -q '^p2sgw_dataplane_tun_dropped_total{direction="to_gateway"} ' "$D/metrics-tun0.txt" &&
+		grep -q '^p2sgw_dataplane_tun_dropped_total{direction="from_gateway"} ' "$D/metrics-tun1.txt" &&
+		[ "$m0" = 0 ] && [ "$k0" = 0 ] && [ "$m1" = "$k1" ] && [ "$((m1 - m0))" -ge 1000 ] && [ "$rx" = 0 ]; then
+		pass metrics-tun-drops
+	else
+		fail metrics-tun-drops "expected 0 dropped towards the gateway before (kernel 0), then the kernel's count after 8,000 datagrams to a stopped gateway (>= 1,000), none from it: before $m0 (kernel $k0), after $m1 (kernel $k1), from the gateway $rx"
+	fi
+}
+
 main() {
 	lab_up
 	make_pki "$PKI" || { fail api-lists-both "expected a test PKI"; exit 1; }
@@ -426,6 +463,7 @@ main() {
 	remove_p2s
 	restore_p2s
 	ikev2_listed
+	tun_drops
 	[ "$LAB_FAILED" -eq 0 ] || tail -n 40 "$D/gw.log"
 	exit "$LAB_FAILED"
 }

@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "mgmt/metrics.h"
+#include "lib/err.h"
 #include "tunnel/fwd.h"
+#include "tunnel/tun.h"
 
 static void test_worker_label(void **state)
 {
@@ -83,13 +85,34 @@ static void test_fwd_stats(void **state)
 	assert_int_equal(st.coalesced, 0);
 }
 
+/* The TUN's drop counters come from sysfs: digits and a newline, nothing
+ * else; a value that does not fit is refused, never wrapped. */
+static void test_tun_counter(void **state)
+{
+	(void)state;
+	uint64_t v = 1;
+	assert_int_equal(tun_counter_parse("0\n", 2, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(tun_counter_parse("1904\n", 5, &v), 0);
+	assert_int_equal(v, 1904);
+	assert_int_equal(tun_counter_parse("18446744073709551615", 20, &v), 0);
+	assert_true(v == UINT64_MAX);
+	v = 7;
+	assert_int_equal(tun_counter_parse("18446744073709551616\n", 21, &v), P2S_E_PROTO);
+	assert_int_equal(tun_counter_parse("", 0, &v), P2S_E_PROTO);
+	assert_int_equal(tun_counter_parse("\n", 1, &v), P2S_E_PROTO);
+	assert_int_equal(tun_counter_parse("-1\n", 3, &v), P2S_E_PROTO);
+	assert_int_equal(tun_counter_parse("12 \n", 4, &v), P2S_E_PROTO);
+	assert_int_equal(tun_counter_parse("12\n\n", 4, &v), P2S_E_PROTO);
+	assert_int_equal(v, 7); /* untouched by a refusal */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_worker_label),
-		cmocka_unit_test(test_per_worker_family),
-		cmocka_unit_test(test_per_worker_empty),
-		cmocka_unit_test(test_fwd_stats),
+		cmocka_unit_test(test_worker_label),	 cmocka_unit_test(test_per_worker_family),
+		cmocka_unit_test(test_per_worker_empty), cmocka_unit_test(test_fwd_stats),
+		cmocka_unit_test(test_tun_counter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -321,6 +321,22 @@ static void test_metrics_render(void **state)
 	m = mgmt_metrics_render(g);
 	assert_true(has_line(m, "p2sgw_jwks_refresh_age_seconds 42"));
 	free(m);
+	/* The TUN's drops are the kernel's (sysfs): a device that is not there
+	 * gives no series; one that is (the loopback, here) gives both. */
+	free(g->conf->tun_name);
+	g->conf->tun_name = strdup("p2s-absent9");
+	m = mgmt_metrics_render(g);
+	assert_null(strstr(m, "p2sgw_dataplane_tun_dropped_total"));
+	free(m);
+	free(g->conf->tun_name);
+	g->conf->tun_name = strdup("lo");
+	m = mgmt_metrics_render(g);
+	assert_true(has_line(m, "# TYPE p2sgw_dataplane_tun_dropped_total counter"));
+	assert_non_null(
+		strstr(m, "\np2sgw_dataplane_tun_dropped_total{direction=\"to_gateway\"} "));
+	assert_non_null(
+		strstr(m, "\np2sgw_dataplane_tun_dropped_total{direction=\"from_gateway\"} "));
+	free(m);
 	core_drop(g);
 }
 
