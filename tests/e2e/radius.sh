@@ -256,18 +256,25 @@ phase_crash() {
 	stop_pid "$GW_PID"
 }
 
+# dave_up CASE GATEWAY CLIENT: a gateway (radiusTimeoutSeconds 3) with dave's
+# session up through CLIENT and Started on the primary; sets the caller's
+# net (the network process) and dave (his Acct-Session-Id).
+dave_up() {
+	start_gateway 3 "$2" || { fail "$1" "gateway did not start"; return 1; }
+	net=$(pgrep -P "$GW_PID" | head -n 1)
+	BEFORE=$(acct_lines | awk '{print $2}' | sort -u | tr '\n' ' ')
+	login "$3" dave dave-pw
+	up "$3" || fail "$1" "dave's session did not come up: $(log_tail "$D/$3.log" 3)"
+	for _ in $(seq 50); do dave=$(new_start dave); [ -n "$dave" ] && break; sleep 0.2; done
+}
+
 # The same crash with the primary down by then: the key process's Stop for
 # dave's session (Started on the primary) goes unanswered for the timeout,
 # then to the secondary under the secondary's own secret, whose detail file
 # records it. The primary comes back for the phases after.
 phase_crash_failover() {
-	start_gateway 3 crashfo || { fail crash-stop-failover "gateway did not start"; return; }
 	local net dave stops
-	net=$(pgrep -P "$GW_PID" | head -n 1)
-	BEFORE=$(acct_lines | awk '{print $2}' | sort -u | tr '\n' ' ')
-	login lostfo dave dave-pw
-	up lostfo || fail crash-stop-failover "dave's session did not come up: $(log_tail "$D/lostfo.log" 3)"
-	for _ in $(seq 50); do dave=$(new_start dave); [ -n "$dave" ] && break; sleep 0.2; done
+	dave_up crash-stop-failover crashfo lostfo || return
 	stop_pid "$R1_PID"
 	if [ -n "$net" ] && [ -n "$dave" ]; then
 		run $NS_GW kill -SEGV "$net"
@@ -294,13 +301,8 @@ phase_crash_failover() {
 # the secondary, whose detail file records that cause (not NAS-Error) and
 # the octets of dave's two pings.
 phase_crash_inflight() {
-	start_gateway 3 crashif || { fail crash-stop-in-flight "gateway did not start"; return; }
 	local net dave stops octets
-	net=$(pgrep -P "$GW_PID" | head -n 1)
-	BEFORE=$(acct_lines | awk '{print $2}' | sort -u | tr '\n' ' ')
-	login lostif dave dave-pw
-	up lostif || fail crash-stop-in-flight "dave's session did not come up: $(log_tail "$D/lostif.log" 3)"
-	for _ in $(seq 50); do dave=$(new_start dave); [ -n "$dave" ] && break; sleep 0.2; done
+	dave_up crash-stop-in-flight crashif lostif || return
 	ping_via lostif
 	stop_pid "$R1_PID"
 	stop_client lostif
