@@ -184,16 +184,17 @@ struct radius_client *radius_client_new(struct ev_loop *loop, const struct gw_co
 /* A Stop is forgotten by the key process (privsep) once it is answered,
  * given up or dropped: until then a crash of this process would have the
  * key process send it again. */
-static void acct_forget(const struct radius_req *q)
+static void acct_forget(const struct radius_acct *a)
 {
-	if (radius_acct_hook && q->accounting && q->acct.status_type == 2 && q->acct.session_id)
-		radius_acct_hook->stopped(q->acct.session_id);
+	if (radius_acct_hook && a->status_type == 2 && a->session_id)
+		radius_acct_hook->stopped(a->session_id);
 }
 
 static void req_free(struct radius_req *q)
 {
 	struct radius_client *rc = q->rc;
-	acct_forget(q);
+	if (q->accounting)
+		acct_forget(&q->acct);
 	ev_timer_stop(rc->loop, &q->timer);
 	if (q->sock && q->sock->by_id[q->id] == q) {
 		q->sock->by_id[q->id] = NULL;
@@ -567,8 +568,7 @@ void radius_account(struct radius_client *rc, const struct radius_acct *a)
 		radius_acct_hook->updated(a);
 	struct radius_req *q = rc ? req_new(rc, REQ_ACCT) : NULL;
 	if (!q) {
-		if (radius_acct_hook && a->status_type == 2 && a->session_id)
-			radius_acct_hook->stopped(a->session_id);
+		acct_forget(a);
 		return;
 	}
 	q->acct = *a;

@@ -170,6 +170,8 @@ void core_release6(struct session *s);
 /* A session's IPv4 / IPv6 address into (add) or out of the TUN steering
  * map (steer.c); nothing without a map. */
 void core_steer4(struct session *s, bool add);
+/* The session holds an IPv6 address (pools6.c). */
+bool core_has_addr6(const struct session *s);
 void core_steer6(struct session *s, bool add);
 /* "172.16.201.2", or "172.16.201.2 fd00:201::2" with an IPv6 address. */
 void core_addr_text(const struct session *s, char *out, size_t cap);

@@ -18,7 +18,7 @@
 #include "lib/log.h"
 #include "tunnel/tun.h"
 
-static bool has_addr6(const struct session *s)
+bool core_has_addr6(const struct session *s)
 {
 	static const struct in6_addr none;
 	return memcmp(&s->addr6, &none, sizeof(none)) != 0;
@@ -158,7 +158,7 @@ void core_admit6(struct session *s, int conn)
 void core_release6(struct session *s)
 {
 	core_steer6(s, false);
-	if (has_addr6(s))
+	if (core_has_addr6(s))
 		pool6_release(&s->core->pool6, &s->addr6, s);
 	memset(&s->addr6, 0, sizeof(s->addr6));
 }
@@ -170,7 +170,7 @@ void core_session_families(struct session *s, bool v4, bool v6)
 {
 	if (!s->admitted)
 		return;
-	if (!v6 && has_addr6(s)) {
+	if (!v6 && core_has_addr6(s)) {
 		core_release6(s);
 		slog_debug(s->id, "IPv6 address released: the client did not ask for one");
 	}
@@ -185,9 +185,9 @@ void core_session_families(struct session *s, bool v4, bool v6)
 void core_addr_text(const struct session *s, char *out, size_t cap)
 {
 	char a[16] = "", a6[INET6_ADDRSTRLEN] = "";
-	if (s->addr || !has_addr6(s))
+	if (s->addr || !core_has_addr6(s))
 		ip4_str(s->addr, a);
-	if (has_addr6(s))
+	if (core_has_addr6(s))
 		inet_ntop(AF_INET6, &s->addr6, a6, sizeof(a6));
 	snprintf(out, cap, "%s%s%s", a, a[0] && a6[0] ? " " : "", a6);
 }
@@ -195,7 +195,7 @@ void core_addr_text(const struct session *s, char *out, size_t cap)
 void session_net6(const struct session *s, struct session_net *out)
 {
 	const struct core *g = s->core;
-	out->has_v6 = has_addr6(s);
+	out->has_v6 = core_has_addr6(s);
 	if (!out->has_v6)
 		return;
 	out->addr6 = s->addr6;
@@ -213,7 +213,7 @@ void session_net6(const struct session *s, struct session_net *out)
 bool core_pools6_transfer(struct core *g, struct pool6 *np, struct session *s, int conn, char *why,
 			  size_t cap)
 {
-	if (!has_addr6(s))
+	if (!core_has_addr6(s))
 		return true; /* IPv4 only: it learns of new IPv6 pools on reconnect */
 	size_t first, cnt, range = 0;
 	ranges6(g, conn, &first, &cnt);

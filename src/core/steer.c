@@ -3,18 +3,11 @@
  * The map is only written here, on the main loop. */
 #define LOG_MODULE "dplane"
 #include <errno.h>
-#include <string.h>
 
 #include "core/gateway.h"
 #include "lib/err.h"
 #include "lib/log.h"
 #include "tunnel/tunsteer.h"
-
-static bool has_v6(const struct session *s)
-{
-	static const struct in6_addr none;
-	return memcmp(&s->addr6, &none, sizeof(none)) != 0;
-}
 
 /* A failed update only costs order and locality, not delivery: the reading
  * worker still seals the packet. Logged once per gateway. */
@@ -47,7 +40,7 @@ void core_steer4(struct session *s, bool add)
 void core_steer6(struct session *s, bool add)
 {
 	struct tunsteer_key k;
-	if (s->core->steer_fd < 0 || !has_v6(s) || (add && !s->dp_fast))
+	if (s->core->steer_fd < 0 || !core_has_addr6(s) || (add && !s->dp_fast))
 		return;
 	tunsteer_key6(&k, &s->addr6);
 	put(s->core, s, &k, add);
