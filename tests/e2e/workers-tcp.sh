@@ -398,7 +398,11 @@ stop_pid "$GW_PID"
 
 write_conf "$D/gw.json" 2
 GWLOG=$D/gw-ring.log
-if start_gateway P2SGW_DPLANE_RING=1 && connect bob tcp --reneg-sec 2 && ordered bob 150 0.05; then
+# A relay holding the client's frames 30 ms puts a renegotiation's flight
+# in one read, whatever Nagle or TCP_NODELAY did to it on the way.
+spawn $NS_CLI "$D/relay-hold.log" python3 lib/tcp_inject.py 1444 192.0.2.1 443 "$D/inject-hold" 30 >/dev/null
+wait_listen $NS_CLI tcp 1444 5
+if start_gateway P2SGW_DPLANE_RING=1 && connect alice2 tcp 127.0.0.1 1444 --reneg-sec 2 && ordered alice2 150 0.05; then
 	"$CTL" --socket "$D/p2sgw.sock" gateway metrics >"$D/metrics.txt"
 	wt=$(metric p2sgw_dataplane_lane_packets_total protocol=OpenVPN kind=tcp_ring_waits)
 	rn=$(grep -c "data keys renegotiated" "$GWLOG")
@@ -409,9 +413,9 @@ if start_gateway P2SGW_DPLANE_RING=1 && connect bob tcp --reneg-sec 2 && ordered
 		fail wtcp-ring-full "expected waits for room in the 1-slot ring (got '$wt') and >= 2 renegotiations (got $rn)"
 	fi
 else
-	fail wtcp-ring-full "expected bob's 150 pings in order across renegotiations with a 1-slot ring: $(replies bob); $(log_tail "$GWLOG" 3)"
+	fail wtcp-ring-full "expected alice2's 150 pings in order across renegotiations with a 1-slot ring: $(replies alice2); $(log_tail "$GWLOG" 3)"
 fi
-disconnect bob
+disconnect alice2
 stop_pid "$GW_PID"
 
 # Without TUN steering (test setting; as without CAP_BPF) the gateway says

@@ -2,17 +2,23 @@
 """A TCP relay in front of an OpenVPN-over-TCP server that can slip one bad
 frame into the client's stream, at a frame boundary, on request.
 
-  tcp_inject.py LISTEN_PORT SERVER_ADDR SERVER_PORT TRIGGER_FILE
+  tcp_inject.py LISTEN_PORT SERVER_ADDR SERVER_PORT TRIGGER_FILE [HOLD_MS]
 
 Connections are relayed one after another (the client reconnects through
 it). When TRIGGER_FILE exists, its content names the frame sent to the
 server after the client's next complete frame, and the file is removed:
 "zero" (a zero-length frame) or "big" (a 3000-byte P_CONTROL_V1 packet,
-longer than any control packet)."""
+longer than any control packet).
+
+With HOLD_MS, the client's whole frames are held that long after the first
+of them and sent to the server in one write, so several control packets
+(a renegotiation's flight) reach the server in one read whatever the
+client's socket flags."""
 import os
 import select
 import socket
 import sys
+import time
 
 
 def bad_frame(kind):
@@ -22,11 +28,16 @@ def bad_frame(kind):
     return len(body).to_bytes(2, "big") + body
 
 
-def relay(cli, srv, trigger):
+def relay(cli, srv, trigger, hold):
     pending = b""  # the client's bytes not yet forming a whole frame
+    held, since = b"", 0.0  # whole frames held back (HOLD_MS), from when
     socks = [cli, srv]
     while True:
-        r, _, _ = select.select(socks, [], [], 0.2)
+        wait = 0.2 if not held else max(0.0, since + hold - time.monotonic())
+        r, _, _ = select.select(socks, [], [], wait)
+        if held and time.monotonic() >= since + hold:
+            srv.sendall(held)
+            held = b""
         if cli in r:
             data = cli.recv(65536)
             if not data:
@@ -44,7 +55,11 @@ def relay(cli, srv, trigger):
                         kind = f.read().strip()
                     os.unlink(trigger)
                     out += bad_frame(kind)
-            srv.sendall(out)
+            if not hold:
+                srv.sendall(out)
+            elif out:
+                since = since if held else time.monotonic()
+                held += out
         if srv in r:
             data = srv.recv(65536)
             if not data:
@@ -54,6 +69,7 @@ def relay(cli, srv, trigger):
 
 def main():
     port, addr, sport, trigger = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    hold = int(sys.argv[5]) / 1000.0 if len(sys.argv) > 5 else 0.0
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", port))
@@ -63,7 +79,7 @@ def main():
         try:
             srv = socket.create_connection((addr, sport), timeout=5)
             srv.settimeout(None)
-            relay(cli, srv, trigger)
+            relay(cli, srv, trigger, hold)
             srv.close()
         except OSError:
             pass
