@@ -12,6 +12,7 @@
 #include "core/core.h"
 #include "core/dplane.h"
 #include "core/moderate.h"
+#include "core/reaper.h"
 #include "data.h"
 #include "kmethod.h"
 #include "lib/net.h"
@@ -152,7 +153,7 @@ struct ovpn_server {
 	/* Moved TCP connections let go, freed by the reaper (the main loop's
 	 * idle turn) with one data-plane pause for all of them. */
 	struct tcp_conn *reap;
-	ev_idle reaper;
+	struct reaper reaper;
 	struct ovpn_thread *th[DP_MAX + 1]; /* per data-plane thread, main loop's last */
 };
 

@@ -23,6 +23,7 @@
 #define MOD_DELAY	   0.001
 #define TCP_BURST	   4096	 /* bytes per MOD_DELAY (core/moderate.h) */
 #define TCP_RETRY	   0.002 /* a worker waiting for room in the ring */
+#define TCP_REAP_LATE	   0.25	 /* moved connections let go wait at most this */
 /* What a worker reports with the end of a stream (ring item tag); any
  * other value is the errno of a failed read. */
 #define END_EOF	      0u
@@ -244,16 +245,14 @@ static void tcp_reap(struct ovpn_server *srv)
 	dplane_resume();
 }
 
-static void tcp_reaper_cb(struct ev_loop *loop, ev_idle *w, int revents)
+static void tcp_reaper_cb(void *srv)
 {
-	(void)revents;
-	tcp_reap(w->data);
-	ev_idle_stop(loop, w);
+	tcp_reap(srv);
 }
 
 /* On the main loop. One that never moved goes at once; a moved one is
- * marked gone and left to the reaper (the main loop's next idle turn).
- * flush: what is queued goes out first. */
+ * marked gone and left to the reaper (the main loop's next idle turn, at
+ * most TCP_REAP_LATE later). flush: what is queued goes out first. */
 static void tcp_conn_free(struct tcp_conn *c, bool flush)
 {
 	struct ovpn_server *srv = c->srv;
@@ -271,11 +270,9 @@ static void tcp_conn_free(struct tcp_conn *c, bool flush)
 	c->reap_flush = flush;
 	c->reap_next = srv->reap;
 	srv->reap = c;
-	if (!ev_cb(&srv->reaper)) {
-		ev_idle_init(&srv->reaper, tcp_reaper_cb);
-		srv->reaper.data = srv;
-	}
-	ev_idle_start(core_loop(srv->core), &srv->reaper);
+	if (!srv->reaper.fn)
+		reaper_init(&srv->reaper, TCP_REAP_LATE, tcp_reaper_cb, srv);
+	reaper_kick(core_loop(srv->core), &srv->reaper);
 }
 
 /* The engine stops: what waits for the reaper goes now. After dplane_stop
@@ -284,8 +281,8 @@ static void tcp_conn_free(struct tcp_conn *c, bool flush)
 void ovpn_tcp_reap_all(struct ovpn_server *srv)
 {
 	tcp_reap(srv);
-	if (ev_cb(&srv->reaper))
-		ev_idle_stop(core_loop(srv->core), &srv->reaper);
+	if (srv->reaper.fn)
+		reaper_stop(core_loop(srv->core), &srv->reaper);
 }
 
 /* The transport went away: the session ends with it. A ring item (the

@@ -14,6 +14,7 @@
 #include "auth/service.h"
 #include "core/core.h"
 #include "core/dplane.h"
+#include "core/reaper.h"
 #include "proto/ppp/ppp.h"
 #include "proto/sstp/binding.h"
 #include "proto/sstp/http.h"
@@ -26,6 +27,7 @@
 #define SSTP_ABORT_S	   3
 #define SSTP_TLS_START_S   0.01
 #define SSTP_OUT_MAX	   (4u << 20) /* queued TLS output before data is dropped */
+#define SSTP_REAP_LATE	   0.25	      /* dead connections wait at most this */
 
 enum sstp_state {
 	SSTP_ST_TLS,	     /* TLS handshake */
@@ -97,7 +99,7 @@ struct sstp_engine {
 	struct core *core;
 	struct sstp_conn *conns;
 	unsigned n_conns;
-	ev_idle reaper;
+	struct reaper reaper; /* dead connections, freed together */
 	/* Data frames are gathered per loop iteration and written in one TLS
 	 * write per connection (a burst's records in one send). */
 	ev_prepare flush;

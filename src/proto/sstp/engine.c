@@ -224,10 +224,9 @@ static void conn_free(struct sstp_conn *c)
 	free(c);
 }
 
-static void reaper_cb(struct ev_loop *loop, ev_idle *w, int revents)
+static void reaper_cb(void *arg)
 {
-	(void)revents;
-	struct sstp_engine *e = w->data;
+	struct sstp_engine *e = arg;
 	struct sstp_conn *c = e->conns, *next;
 	bool moved = false;
 	for (; c; c = c->next)
@@ -241,7 +240,6 @@ static void reaper_cb(struct ev_loop *loop, ev_idle *w, int revents)
 	}
 	if (moved)
 		dplane_resume();
-	ev_idle_stop(loop, w);
 }
 
 /* Marks the connection dead; it is freed from the loop, never under a
@@ -256,7 +254,7 @@ void sstp_conn_close(struct sstp_conn *c)
 		core_session_end(c->s, RAD_TERM_LOST_CARRIER, "connection closed");
 	if (!c->on_worker) /* a moved one's owner stops it when it sees dead */
 		ev_io_stop(core_loop(c->eng->core), &c->io);
-	ev_idle_start(core_loop(c->eng->core), &c->eng->reaper);
+	reaper_kick(core_loop(c->eng->core), &c->eng->reaper);
 }
 
 void sstp_conn_finish(struct sstp_conn *c, bool abort, uint32_t cause, const char *reason)
@@ -619,8 +617,7 @@ static struct engine *sstp_start(struct core *core)
 	if (!e)
 		return NULL;
 	e->core = core;
-	ev_idle_init(&e->reaper, reaper_cb);
-	e->reaper.data = e;
+	reaper_init(&e->reaper, SSTP_REAP_LATE, reaper_cb, e);
 	ev_prepare_init(&e->flush, flush_cb);
 	e->flush.data = e;
 	ev_prepare_start(core_loop(core), &e->flush);
@@ -727,7 +724,7 @@ static void sstp_stop(struct engine *eng)
 		conn_free(c);
 	}
 	dplane_resume();
-	ev_idle_stop(core_loop(e->core), &e->reaper);
+	reaper_stop(core_loop(e->core), &e->reaper);
 	ev_prepare_stop(core_loop(e->core), &e->flush);
 	free(e);
 }
