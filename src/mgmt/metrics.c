@@ -1,8 +1,9 @@
 /* /metrics in the Prometheus text exposition format (version 0.0.4): the
  * connection count and bandwidth Azure charts (P2SConnectionCount,
  * P2SBandwidth), handshakes and refusals by reason, RADIUS round trips and
- * timeouts per server, pool usage per group, the signing keys' age, and the
- * data plane's counters per worker thread and lane. */
+ * timeouts per server, pool usage per group, the signing keys' age, the
+ * data plane's counters per worker thread and lane, and the heap. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -367,6 +368,18 @@ static void dataplane(FILE *f, const struct core *g)
 	dataplane_lanes(f, &l);
 }
 
+/* The allocated figure is what tells a leak (it grows with the same load)
+ * from fragmentation (RSS grows, allocated does not). */
+void metrics_heap(FILE *f)
+{
+	struct mallinfo2 m = mallinfo2();
+	head(f, "p2sgw_heap_bytes", "gauge",
+	     "Heap of the network process: allocated and not freed, and held free by the "
+	     "allocator");
+	fprintf(f, "p2sgw_heap_bytes{state=\"allocated\"} %zu\n", m.uordblks + m.hblkhd);
+	fprintf(f, "p2sgw_heap_bytes{state=\"free\"} %zu\n", m.fordblks);
+}
+
 char *mgmt_metrics_render(struct core *g)
 {
 	char *buf = NULL;
@@ -381,6 +394,7 @@ char *mgmt_metrics_render(struct core *g)
 	pools(f, g);
 	rules(f, g);
 	dataplane(f, g);
+	metrics_heap(f);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

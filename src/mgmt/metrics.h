@@ -15,5 +15,9 @@ void metrics_worker_label(char *out, size_t cap, unsigned i, unsigned n);
  * v[0..n_slots-1] under metrics_worker_label(i, n_workers). */
 void metrics_per_worker(FILE *f, const char *name, const char *help, const uint64_t *v,
 			unsigned n_slots, unsigned n_workers);
+/* p2sgw_heap_bytes: what this process has allocated and not freed (every
+ * thread's arena and the large mapped blocks), and what the allocator holds
+ * free. */
+void metrics_heap(FILE *f);
 
 #endif
