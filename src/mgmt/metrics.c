@@ -287,7 +287,7 @@ static void dataplane_lanes(FILE *f, const struct dp_lanes *l)
 					tunnel_name((enum tunnel_proto)p), i, l->s[p][i].kind[k],
 					(unsigned long long)l->s[p][i].packets[k]);
 	head(f, "p2sgw_dataplane_streams", "gauge",
-	     "Stream connections (SSTP) a worker owns: reads, TLS writes and data there");
+	     "Stream connections (OpenVPN TCP, SSTP) a worker owns: reads, writes and data there");
 	for (int p = 0; p < TUNNEL_N; p++)
 		for (unsigned i = 0; i < DP_MAX; i++)
 			if (l->have[p][i] && l->s[p][i].has_streams)

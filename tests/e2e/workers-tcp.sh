@@ -177,11 +177,16 @@ t0=$(metric p2sgw_dataplane_lane_packets_total protocol=OpenVPN worker=0 kind=tc
 t1=$(metric p2sgw_dataplane_lane_packets_total protocol=OpenVPN worker=1 kind=tcp_data)
 h=$(metric p2sgw_dataplane_lane_packets_total protocol=OpenVPN kind=tcp_handoff)
 hd=$(metric p2sgw_dataplane_handoff_drops_total)
-echo "TCP data packets read on worker 0: $t0, worker 1: $t1; handed to the main loop: $h; hand-off drops $hd"
-if [ "${t0:-0}" -gt 1000 ] && [ "${t1:-0}" -gt 1000 ] && [ -n "$h" ] && [ "$hd" = 0 ]; then
+# alice and bob: one TCP connection owned by each worker, each moved there.
+own=$(metric p2sgw_dataplane_streams protocol=OpenVPN worker=0)/$(metric p2sgw_dataplane_streams protocol=OpenVPN worker=1)
+mv0=$(metric p2sgw_dataplane_streams_moved_total protocol=OpenVPN worker=0)
+mv1=$(metric p2sgw_dataplane_streams_moved_total protocol=OpenVPN worker=1)
+echo "TCP data packets read on worker 0: $t0, worker 1: $t1; handed to the main loop: $h; hand-off drops $hd; streams owned $own, moved $mv0/$mv1"
+if [ "${t0:-0}" -gt 1000 ] && [ "${t1:-0}" -gt 1000 ] && [ -n "$h" ] && [ "$hd" = 0 ] &&
+	[ "$own" = 1/1 ] && [ "${mv0:-0}" -ge 1 ] && [ "${mv1:-0}" -ge 1 ]; then
 	pass wtcp-metrics
 else
-	fail wtcp-metrics "expected > 1000 TCP data packets read on each worker and no hand-off drops: '$t0' '$t1', handoff '$h', drops '$hd'"
+	fail wtcp-metrics "expected > 1000 TCP data packets read on each worker, no hand-off drops, one TCP stream owned by each worker and moved there: '$t0' '$t1', handoff '$h', drops '$hd', owned $own, moved '$mv0' '$mv1'"
 fi
 
 # A UDP client (alice3, bob's host) beside the two TCP ones: all three ping at once.
@@ -339,6 +344,7 @@ mass() {
 		return
 	fi
 	p0=$(pauses)
+	s0=$(metric p2sgw_dataplane_streams protocol=OpenVPN)
 	ordered bob 100 0.05 &
 	pb=$!
 	sleep 1
@@ -352,11 +358,12 @@ json.dump(c, open(sys.argv[1], "w"))' "$D/gw.json" "$(thumbprint "$C.crt")"
 	wait $pb
 	rb=$?
 	p1=$(pauses)
-	echo "$MASS moved TCP sessions ended by one revocation: data-plane pauses $p0 -> $p1"
-	if [ $ended = 0 ]; then
+	s1=$(metric p2sgw_dataplane_streams protocol=OpenVPN)
+	echo "$MASS moved TCP sessions ended by one revocation: data-plane pauses $p0 -> $p1, TCP streams on the workers $s0 -> $s1"
+	if [ $ended = 0 ] && [ "$((${s0:-0} - ${s1:-0}))" = "$MASS" ]; then
 		pass wtcp-mass-ended
 	else
-		fail wtcp-mass-ended "expected every loadgen session gone from session list within 30 s of the revocation, $(mass_sessions) left; $(log_tail "$GWLOG" 3)"
+		fail wtcp-mass-ended "expected every loadgen session gone from session list within 30 s of the revocation and $MASS fewer TCP streams on the workers: $(mass_sessions) left, streams $s0 -> $s1; $(log_tail "$GWLOG" 3)"
 	fi
 	if [ -n "$p0" ] && [ -n "$p1" ] && [ $((p1 - p0)) -ge 1 ] && [ $((p1 - p0)) -le 10 ]; then
 		pass wtcp-mass-pauses

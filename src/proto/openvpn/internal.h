@@ -136,10 +136,12 @@ struct ovpn_server {
 		uint64_t data, crossing, control;
 	} lane_ctr[STEER_MAX];
 	/* TCP connections moved to worker i: data packets handled
-	 * there, packets handed to the main loop, waits for room in the ring.
-	 * Bumped by the worker inside its batches, read under the lock. */
+	 * there, packets handed to the main loop, waits for room in the ring
+	 * (bumped by the worker inside its batches, read under the lock);
+	 * connections it owns now and moved to it in all (the main loop's). */
 	struct {
 		uint64_t data, handoff, waits;
+		uint64_t streams, moved;
 	} tcp_ctr[DP_MAX];
 	struct ovpn_sess *by_peer_id[OVPN_MAX_PEERS];
 	uint32_t next_peer_id;

@@ -217,6 +217,7 @@ static void tcp_conn_release(struct tcp_conn *c, bool flush)
 		dplane_post_cancel(&c->flush_call);
 		dplane_discard(c);
 		ev_timer_stop(loop, &c->retry);
+		c->srv->tcp_ctr[c->worker].streams--;
 	}
 	moderator_stop(loop, &c->mod);
 	ev_io_stop(loop, &c->rio);
@@ -582,6 +583,8 @@ static void tcp_migrate(struct tcp_conn *c)
 	c->retry.data = c;
 	c->os->s->worker = c->worker;
 	c->os->s->dp_fast = true; /* sent to from any data-plane thread */
+	c->srv->tcp_ctr[c->worker].streams++;
+	c->srv->tcp_ctr[c->worker].moved++;
 	core_session_steer(c->os->s);
 	slog_info(c->os->label, "TCP connection moved to data-plane worker %u", c->worker);
 	dplane_post(c->worker, &c->start_call, tcp_start_call);

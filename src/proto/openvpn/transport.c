@@ -544,6 +544,9 @@ bool ovpn_transport_lane_stats(const struct ovpn_server *srv, unsigned i, struct
 		out->kind[k] = kinds[k];
 		out->packets[k] = n[k];
 	}
+	out->has_streams = dplane_count() > 1; /* TCP connections move to workers */
+	out->streams = srv->tcp_ctr[i].streams;
+	out->streams_moved = srv->tcp_ctr[i].moved;
 	out->rests = moderator_rests(&srv->lanes[i].mod);
 	out->gso_fallbacks = srv->th[i] ? udp_batch_gso_fallbacks(&srv->th[i]->q) : 0;
 	unsigned main_slot = dplane_slots() - 1;
