@@ -369,7 +369,8 @@ static void dataplane(FILE *f, const struct core *g)
 }
 
 /* The allocated figure is what tells a leak (it grows with the same load)
- * from fragmentation (RSS grows, allocated does not). */
+ * from fragmentation (RSS grows, allocated does not). mallinfo2 walks the
+ * free lists under each arena's lock: fine once a scrape, not per packet. */
 void metrics_heap(FILE *f)
 {
 	struct mallinfo2 m = mallinfo2();
