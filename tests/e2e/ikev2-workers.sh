@@ -106,6 +106,15 @@ seqs = [int(m) for m in re.findall(r"icmp_seq=(\d+)", open(sys.argv[1]).read())]
 sys.exit(0 if seqs == list(range(1, int(sys.argv[2]) + 1)) else 1)' "$D/ping-$1.txt" "$2"
 }
 
+# mostly NAME N: as ordered, but one reply may be missing: the one a CHILD
+# rekey in progress can cost (see esp-lanes-rekey-pings).
+mostly() {
+	run "$(ns_of "$1")" ping -c "$2" -i 0.05 -W 2 10.1.0.10 >"$D/ping-$1.txt"
+	python3 -c 'import re, sys
+seqs = [int(m) for m in re.findall(r"icmp_seq=(\d+)", open(sys.argv[1]).read())]
+sys.exit(0 if seqs == sorted(set(seqs)) and len(seqs) >= int(sys.argv[2]) - 1 else 1)' "$D/ping-$1.txt" "$2"
+}
+
 # spis USER: every inbound SPI the gateway chose for USER's session (the
 # first of each "spi IN/OUT" in its log lines), one a line.
 spis() {
@@ -294,10 +303,10 @@ echo "CHILD SAs so far: alice $ka, bob $kb; current SPIs alice->gw $oa, bob->gw 
 if rekeyed alice && rekeyed bob && [ "${ga:-0}" -ge 1 ] && [ "${gb:-0}" -ge 1 ] &&
 	[ "$(field alice dataPlaneWorker)" = 0 ] &&
 	[ "$(field bob dataPlaneWorker)" = 1 ] && all_residue 0 $oa && all_residue 1 $ob &&
-	ordered alice 10 && ordered bob 10; then
+	mostly alice 10 && mostly bob 10; then
 	pass esp-lanes-rekey-keeps-lane
 else
-	fail esp-lanes-rekey-keeps-lane "expected an IKE rekey and a CHILD rekey after it for each client, >= 1 CHILD rekey started by the gateway for each, the lanes 0/1 kept, the clients' current SPIs even/odd and 10 replies each after, got $ka/$kb CHILD SAs, $(ike_rekeys alice)/$(ike_rekeys bob) IKE rekeys and $ga/$gb by the gateway, lanes $(field alice dataPlaneWorker)/$(field bob dataPlaneWorker), SPIs '$oa'/'$ob', replies $(grep -c icmp_seq "$D/ping-alice.txt")/$(grep -c icmp_seq "$D/ping-bob.txt")"
+	fail esp-lanes-rekey-keeps-lane "expected an IKE rekey and a CHILD rekey after it for each client, >= 1 CHILD rekey started by the gateway for each, the lanes 0/1 kept, the clients' current SPIs even/odd and 10 replies each after (one may be lost to a rekey in progress), in order, got $ka/$kb CHILD SAs, $(ike_rekeys alice)/$(ike_rekeys bob) IKE rekeys and $ga/$gb by the gateway, lanes $(field alice dataPlaneWorker)/$(field bob dataPlaneWorker), SPIs '$oa'/'$ob', replies $(grep -c icmp_seq "$D/ping-alice.txt")/$(grep -c icmp_seq "$D/ping-bob.txt")"
 fi
 if residue_ok alice 0 3 && residue_ok bob 1 3; then
 	pass esp-lanes-spi-residue
